@@ -1,0 +1,43 @@
+"""The Kata message: what the flow engine sees of anything a person (or a command) sends."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Message", "MessageType"]
+
+MessageType = Literal["text", "data", "command"]
+
+
+class Message(BaseModel):
+    """One incoming message in Kata's shape.
+
+    ``type`` is ``text`` (typed by a person), ``data`` (a structured event: a postback, a story
+    reply, an attachment) or ``command`` (fed back by the bot itself, or a scheduler).
+    ``metadata`` carries where it came from: ``channelType`` (``instagram``), ``accountId``,
+    ``senderId`` (the person's IGSID), ``mid`` and ``timestamp`` (ms since the epoch).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: MessageType = "text"
+    content: str | None = None
+    payload: dict[str, Any] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def user_id(self) -> str | None:
+        """The sender's id from the metadata (``senderId``), if any."""
+        value = self.metadata.get("senderId")
+        return None if value is None else str(value)
+
+    def to_context(self) -> dict[str, Any]:
+        """The message as the plain dict that expressions read (``type``, ``content``, ...)."""
+        return {
+            "type": self.type,
+            "content": self.content,
+            "payload": self.payload,
+            "metadata": self.metadata,
+        }
