@@ -14,6 +14,7 @@ from igbot.kataml._models import (
     State,
     Transition,
 )
+from igbot.kataml._writer import write_bot
 
 __all__ = [
     "Action",
@@ -29,4 +30,5 @@ __all__ = [
     "Transition",
     "load_bot",
     "load_bot_text",
+    "write_bot",
 ]
