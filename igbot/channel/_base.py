@@ -1,0 +1,328 @@
+"""What the sync and async Graph API clients share: settings, bodies, auth, answers.
+
+Auth is added by a small transport wrapped around httpx's own, so the request httpx logs and
+keeps (``response.request``) never holds the token: Page tokens travel as the
+``access_token`` query parameter (``graph.facebook.com``), Instagram-Login tokens as
+``Authorization: Bearer`` (``graph.instagram.com``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from pydantic import SecretStr
+
+from igbot.channel._errors import (
+    GraphConnectionError,
+    GraphError,
+    IceBreakerError,
+    PolicyError,
+    error_from_response,
+    redact,
+)
+from igbot.channel._policy import Role, SendPolicy
+from igbot.channel._ratelimit import TokenBucket
+from igbot.channel._retry import RetryPolicy, parse_retry_after
+
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "ENDPOINTS",
+    "INSTAGRAM_INBOX_APP_ID",
+    "PAGE_INBOX_APP_ID",
+    "SendResult",
+    "dump_body",
+    "validate_ice_breakers",
+]
+
+logger = logging.getLogger("igbot.channel")
+
+DEFAULT_API_VERSION = "v21.0"
+INSTAGRAM_INBOX_APP_ID = 1217981644879628
+PAGE_INBOX_APP_ID = 263902037430900
+ENDPOINTS = frozenset({
+    "messages", "pass_thread_control", "take_thread_control", "release_thread_control",
+    "request_thread_control", "message_attachments", "messenger_profile",
+})
+THREAD_ENDPOINTS = frozenset({
+    "pass_thread_control", "take_thread_control", "release_thread_control",
+    "request_thread_control",
+})
+MAX_ICE_BREAKERS = 4
+Auth = Literal["page", "bearer"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Meta's answer to a ``messages`` call: who got it and the new message id."""
+
+    recipient_id: str | None
+    message_id: str | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def dump_body(body: Any) -> dict[str, Any]:
+    """A request body as a JSON-ready dict, from a pydantic model or a mapping."""
+    if hasattr(body, "model_dump"):
+        return body.model_dump(mode="json", exclude_none=True, by_alias=True)
+    if isinstance(body, Mapping):
+        return dict(body)
+    raise TypeError(f"a request body must be a pydantic model or a dict, not {type(body).__name__}")
+
+
+def recipient_key(body: Mapping[str, Any]) -> str | None:
+    """The conversation a body belongs to: the recipient id, or ``comment:<id>``."""
+    recipient = body.get("recipient")
+    if not isinstance(recipient, Mapping):
+        return None
+    if recipient.get("id") is not None:
+        return str(recipient["id"])
+    if recipient.get("comment_id") is not None:
+        return f"comment:{recipient['comment_id']}"
+    return None
+
+
+def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:
+    """Check ice breakers as Meta would (≤ 4 questions per locale, ``default`` locale, no
+    empty question or payload) and return them as plain dicts.
+
+    Accepts the ``[{"locale", "call_to_actions": [...]}]`` list, or one such dict, or a plain
+    list of ``{"question", "payload"}`` (taken as the ``default`` locale).
+
+    Raises:
+        IceBreakerError: naming the offending field.
+    """
+    if hasattr(ice_breakers, "model_dump") or isinstance(ice_breakers, Mapping):
+        items: list[Any] = [dump_body(ice_breakers)]
+    elif isinstance(ice_breakers, Sequence) and not isinstance(ice_breakers, str | bytes):
+        items = [dump_body(i) for i in ice_breakers]
+    else:
+        raise IceBreakerError("ice_breakers", "expected a list of locales")
+    if items and all("call_to_actions" not in i and "question" in i for i in items):
+        items = [{"call_to_actions": items, "locale": "default"}]
+    if not items:
+        raise IceBreakerError("ice_breakers", "empty: use delete_ice_breakers() to remove them")
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        where = f"ice_breakers[{n}]"
+        locale = item.get("locale")
+        if not isinstance(locale, str) or not locale:
+            raise IceBreakerError(f"{where}.locale", "a locale is required")
+        if locale in seen:
+            raise IceBreakerError(f"{where}.locale", f"locale {locale!r} given twice")
+        seen.add(locale)
+        ctas = item.get("call_to_actions")
+        if not isinstance(ctas, list) or not ctas:
+            raise IceBreakerError(f"{where}.call_to_actions", "at least one question is needed")
+        if len(ctas) > MAX_ICE_BREAKERS:
+            raise IceBreakerError(f"{where}.call_to_actions",
+                                  f"{len(ctas)} questions, over Instagram's limit of "
+                                  f"{MAX_ICE_BREAKERS}")
+        for m, cta in enumerate(ctas):
+            cta = dump_body(cta)
+            for key in ("question", "payload"):
+                value = cta.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    raise IceBreakerError(f"{where}.call_to_actions[{m}].{key}",
+                                          "must be a non-empty string")
+    if "default" not in seen:
+        raise IceBreakerError("ice_breakers", "a 'default' locale is required")
+    return items
+
+
+def _with_auth(request: httpx.Request, token: SecretStr, auth: Auth) -> httpx.Request:
+    secret = token.get_secret_value()
+    if auth == "bearer":
+        headers = httpx.Headers(request.headers)
+        headers["Authorization"] = f"Bearer {secret}"
+        return httpx.Request(request.method, request.url, headers=headers,
+                             stream=request.stream, extensions=request.extensions)
+    url = request.url.copy_merge_params({"access_token": secret})
+    return httpx.Request(request.method, url, headers=request.headers,
+                         stream=request.stream, extensions=request.extensions)
+
+
+class AuthTransport(httpx.BaseTransport):
+    """Adds the token on the way out, below httpx's logging (sync)."""
+
+    def __init__(self, inner: httpx.BaseTransport, token: SecretStr, auth: Auth) -> None:
+        self.inner, self._token, self.auth = inner, token, auth
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(_with_auth(request, self._token, self.auth))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncAuthTransport(httpx.AsyncBaseTransport):
+    """Adds the token on the way out, below httpx's logging (async)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, token: SecretStr, auth: Auth) -> None:
+        self.inner, self._token, self.auth = inner, token, auth
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(_with_auth(request, self._token, self.auth))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class GraphCore:
+    """Settings and pure helpers behind :class:`GraphClient` and :class:`AsyncGraphClient`."""
+
+    def __init__(
+        self,
+        access_token: str | SecretStr,
+        *,
+        account_id: str = "me",
+        base_url: str = "https://graph.facebook.com",
+        api_version: str = DEFAULT_API_VERSION,
+        auth: Auth | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = 100.0,
+        burst: float | None = None,
+        policy: SendPolicy | None = None,
+        on_refused: Callable[[dict[str, Any], PolicyError], None] | None = None,
+    ) -> None:
+        self._token = access_token if isinstance(access_token, SecretStr) else SecretStr(
+            access_token)
+        self.account_id = str(account_id)
+        self.base_url = base_url.rstrip("/")
+        self.api_version = api_version.strip("/")
+        host = httpx.URL(self.base_url).host
+        self.auth: Auth = auth or ("bearer" if host.endswith("graph.instagram.com") else "page")
+        if self.auth not in ("page", "bearer"):
+            raise ValueError(f"auth must be 'page' or 'bearer', not {self.auth!r}")
+        self.timeout = timeout
+        self.retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
+        self.bucket = TokenBucket(rate_limit, burst) if rate_limit else None
+        self.policy = policy
+        self.on_refused = on_refused
+        self.last_usage: dict[str, Any] | None = None
+
+    @property
+    def access_token(self) -> SecretStr:
+        """The access token (a SecretStr: ``.get_secret_value()`` to read it)."""
+        return self._token
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(base_url={self.base_url!r}, "
+                f"account_id={self.account_id!r}, auth={self.auth!r}, "
+                f"api_version={self.api_version!r})")
+
+    def path(self, endpoint: str) -> str:
+        """The URL path of an endpoint of this account."""
+        prefix = f"/{self.api_version}" if self.api_version else ""
+        return f"{prefix}/{self.account_id}/{endpoint}"
+
+    def redact(self, text: str) -> str:
+        """``text`` with this client's token masked."""
+        return redact(text, self._token.get_secret_value())
+
+    def connection_error(self, exc: Exception) -> GraphConnectionError:
+        """The typed error for a network failure (token-free)."""
+        return GraphConnectionError(self.redact(f"{type(exc).__name__}: {exc}"))
+
+    def answer(self, response: httpx.Response) -> dict[str, Any] | GraphError:
+        """Meta's JSON answer, or the typed error it stands for."""
+        usage = response.headers.get("x-app-usage")
+        if usage:
+            try:
+                self.last_usage = json.loads(usage)
+            except ValueError:
+                self.last_usage = None
+        try:
+            data: Any = response.json()
+        except ValueError:
+            data = response.text
+        if response.is_success and isinstance(data, dict) and "error" not in data:
+            return data
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return error_from_response(response.status_code, data, retry_after,
+                                   (self._token.get_secret_value(),))
+
+    def prepare_message(self, body: Any, role: Role) -> dict[str, Any]:
+        """The ``messages`` body as a dict, auto-tagged for agents when a policy is set."""
+        data = dump_body(body)
+        if not isinstance(data.get("recipient"), Mapping):
+            raise ValueError("a messages body needs a 'recipient' ({'id'} or {'comment_id'})")
+        if self.policy is not None and role == "agent":
+            data = self.policy.auto_tag(data, role)
+        return data
+
+    def refuse_if_needed(self, body: dict[str, Any], role: Role) -> None:
+        """Raise the policy's refusal (after telling ``on_refused``) if ``body`` may not go."""
+        if self.policy is None:
+            return
+        decision = self.policy.check(body, role=role, mark=False)
+        if decision.error is None:
+            return
+        logger.info("send refused by policy (%s): %s", decision.rule, decision.error)
+        if self.on_refused is not None:
+            self.on_refused(body, decision.error)
+        raise decision.error
+
+    @staticmethod
+    def message_body(recipient_id: str, message: Any, messaging_type: str,
+                     tag: str | None) -> dict[str, Any]:
+        """A ``messages`` body for one recipient (``message`` may be plain text)."""
+        if isinstance(message, str):
+            msg: dict[str, Any] = {"text": message}
+        else:
+            msg = dump_body(message)
+        body: dict[str, Any] = {"recipient": {"id": str(recipient_id)}, "message": msg}
+        if tag is not None:
+            body["messaging_type"], body["tag"] = "MESSAGE_TAG", tag
+        else:
+            body["messaging_type"] = messaging_type
+        return body
+
+    @staticmethod
+    def result(data: dict[str, Any]) -> SendResult:
+        """A :class:`SendResult` from Meta's ``messages`` answer."""
+        rid, mid = data.get("recipient_id"), data.get("message_id")
+        return SendResult(str(rid) if rid is not None else None,
+                          str(mid) if mid is not None else None, data)
+
+    @staticmethod
+    def attachment_body(type: str, url: str, is_reusable: bool) -> dict[str, Any]:
+        """The ``message_attachments`` body for uploading media from a url."""
+        return {"message": {"attachment": {"type": type, "payload": {
+            "url": url, "is_reusable": is_reusable}}}}
+
+    @staticmethod
+    def thread_body(recipient_id: str, metadata: str | None,
+                    target_app_id: int | str | None = None) -> dict[str, Any]:
+        """A thread-control body."""
+        body: dict[str, Any] = {"recipient": {"id": str(recipient_id)}}
+        if target_app_id is not None:
+            body["target_app_id"] = int(target_app_id)
+        if metadata is not None:
+            body["metadata"] = metadata
+        return body
+
+    @staticmethod
+    def owner_from(data: dict[str, Any]) -> str | None:
+        """The app id in a ``thread_owner`` answer."""
+        rows = data.get("data") or []
+        if rows and isinstance(rows[0], dict):
+            owner = rows[0].get("thread_owner") or {}
+            app_id = owner.get("app_id")
+            return str(app_id) if app_id is not None else None
+        return None
+
+    @staticmethod
+    def ice_breakers_from(data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The ice breakers in a ``messenger_profile`` answer."""
+        rows = data.get("data") or []
+        for row in rows:
+            if isinstance(row, dict) and "ice_breakers" in row:
+                return list(row["ice_breakers"])
+        return []

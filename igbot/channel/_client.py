@@ -1,0 +1,199 @@
+"""The Send API client (sync): messages, attachments, ice breakers, thread control.
+
+Every call is paced by the account's token bucket, retried with backoff when Meta says it is
+worth it, and answered with a typed error otherwise. Calls for one recipient go out one at a
+time in call order, even from many threads.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from igbot.channel._base import (
+    ENDPOINTS,
+    INSTAGRAM_INBOX_APP_ID,
+    THREAD_ENDPOINTS,
+    AuthTransport,
+    GraphCore,
+    SendResult,
+    dump_body,
+    recipient_key,
+    validate_ice_breakers,
+)
+from igbot.channel._errors import GraphError
+from igbot.channel._policy import Role
+from igbot.channel._ratelimit import ConversationLocks
+
+__all__ = ["GraphClient"]
+
+
+class GraphClient(GraphCore):
+    """A synchronous client for Instagram's Send API (Graph API).
+
+    Args:
+        access_token: a Page token (``graph.facebook.com``) or an Instagram-Login token
+            (``graph.instagram.com``); kept as a ``SecretStr``.
+        account_id: the Page / Instagram account id, or ``"me"``.
+        base_url: the Graph API host, or a :class:`GraphStandIn`'s ``url``.
+        api_version: for example ``"v21.0"``.
+        auth: ``"page"`` (``access_token`` query parameter) or ``"bearer"`` (header); inferred
+            from the host when omitted.
+        timeout: seconds per HTTP request.
+        max_retries: retries of a retryable failure (ignored when ``retry`` is given).
+        retry: a :class:`RetryPolicy` (backoff delays, Retry-After cap).
+        rate_limit: calls per second for this account (None: no pacing); ``burst`` the bucket.
+        policy: a :class:`SendPolicy` checked before each ``messages`` call.
+        on_refused: called with ``(body, error)`` when the policy refuses a send.
+        transport: an httpx transport (e.g. ``httpx.MockTransport``).
+    """
+
+    def __init__(self, access_token: Any, *, transport: httpx.BaseTransport | None = None,
+                 **options: Any) -> None:
+        super().__init__(access_token, **options)
+        inner = transport if transport is not None else httpx.HTTPTransport()
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=self.timeout,
+            transport=AuthTransport(inner, self.access_token, self.auth))
+        self._locks = ConversationLocks()
+
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+    def request(self, method: str, endpoint: str, *, json: Any = None,
+                params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One Graph API call with pacing and retries; Meta's JSON answer.
+
+        Raises:
+            GraphError: the typed error once retries are used up or not allowed.
+        """
+        path = self.path(endpoint)
+        attempt = 0
+        while True:
+            if self.bucket is not None:
+                self.bucket.acquire()
+            try:
+                response = self._http.request(method, path, json=json, params=params)
+            except httpx.TransportError as exc:
+                outcome: dict[str, Any] | GraphError = self.connection_error(exc)
+            else:
+                outcome = self.answer(response)
+            if not isinstance(outcome, GraphError):
+                return outcome
+            delay = self.retry.next_delay(attempt, outcome)
+            if delay is None:
+                raise outcome
+            self.retry.log_retry(method, path, attempt, delay, outcome)
+            time.sleep(delay)
+            attempt += 1
+
+    def send(self, body: Any, *, role: Role = "bot") -> SendResult:
+        """Send one ``messages`` body (a pydantic model or a dict).
+
+        Args:
+            body: the Send API body.
+            role: ``"bot"`` or ``"agent"`` (a person typing; may be tagged HUMAN_AGENT).
+
+        Raises:
+            PolicyError: the policy refused it (nothing was sent).
+            GraphError: Meta refused it.
+        """
+        data = self.prepare_message(body, role)
+        with self._locks.hold(recipient_key(data)):
+            self.refuse_if_needed(data, role)
+            answer = self.request("POST", "messages", json=data)
+            if self.policy is not None:
+                self.policy.record_sent(data)
+        return self.result(answer)
+
+    def send_message(self, recipient_id: str, message: Any, *,
+                     messaging_type: str = "RESPONSE", tag: str | None = None,
+                     role: Role = "bot") -> SendResult:
+        """Send ``message`` (text, or a message dict/model) to one person."""
+        return self.send(self.message_body(recipient_id, message, messaging_type, tag), role=role)
+
+    def send_request(self, endpoint: str, body: Any, *, role: Role = "bot") -> Any:
+        """Send one outbound request of the flow engine (``.endpoint`` and ``.body``).
+
+        Returns:
+            a :class:`SendResult` for ``messages``, else Meta's JSON answer.
+        """
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown Send API endpoint {endpoint!r}; "
+                             f"expected one of {sorted(ENDPOINTS)}")
+        if endpoint == "messages":
+            return self.send(body, role=role)
+        data = dump_body(body)
+        if endpoint == "messenger_profile":
+            if "ice_breakers" in data:
+                data["ice_breakers"] = validate_ice_breakers(data["ice_breakers"])
+            data.setdefault("platform", "instagram")
+            return self.request("POST", endpoint, json=data, params={"platform": "instagram"})
+        key = recipient_key(data) if endpoint in THREAD_ENDPOINTS else None
+        with self._locks.hold(key):
+            return self.request("POST", endpoint, json=data)
+
+    def upload_attachment(self, type: str, url: str, is_reusable: bool = True) -> str:
+        """Upload media from ``url`` for reuse; the ``attachment_id``."""
+        data = self.request("POST", "message_attachments",
+                            json=self.attachment_body(type, url, is_reusable))
+        return str(data["attachment_id"])
+
+    def get_ice_breakers(self) -> list[dict[str, Any]]:
+        """The account's ice breakers (``[{"locale", "call_to_actions"}]``)."""
+        data = self.request("GET", "messenger_profile",
+                            params={"fields": "ice_breakers", "platform": "instagram"})
+        return self.ice_breakers_from(data)
+
+    def set_ice_breakers(self, ice_breakers: Any) -> dict[str, Any]:
+        """Replace the ice breakers (checked first: ≤ 4 questions, a ``default`` locale).
+
+        Raises:
+            IceBreakerError: before sending anything, if Meta would refuse them.
+        """
+        items = validate_ice_breakers(ice_breakers)
+        return self.request("POST", "messenger_profile",
+                            json={"platform": "instagram", "ice_breakers": items},
+                            params={"platform": "instagram"})
+
+    def delete_ice_breakers(self) -> dict[str, Any]:
+        """Remove the ice breakers."""
+        return self.request("DELETE", "messenger_profile", json={"fields": ["ice_breakers"]},
+                            params={"platform": "instagram"})
+
+    def _thread(self, endpoint: str, body: dict[str, Any]) -> bool:
+        with self._locks.hold(recipient_key(body)):
+            return bool(self.request("POST", endpoint, json=body).get("success", False))
+
+    def pass_thread_control(self, recipient_id: str,
+                            target_app_id: int | str = INSTAGRAM_INBOX_APP_ID,
+                            metadata: str | None = None) -> bool:
+        """Hand the conversation to another app (default: the Instagram Inbox)."""
+        return self._thread("pass_thread_control",
+                            self.thread_body(recipient_id, metadata, target_app_id))
+
+    def take_thread_control(self, recipient_id: str, metadata: str | None = None) -> bool:
+        """Take the conversation back from the app that owns it."""
+        return self._thread("take_thread_control", self.thread_body(recipient_id, metadata))
+
+    def release_thread_control(self, recipient_id: str, metadata: str | None = None) -> bool:
+        """Give up the conversation (to the primary app)."""
+        return self._thread("release_thread_control", self.thread_body(recipient_id, metadata))
+
+    def request_thread_control(self, recipient_id: str, metadata: str | None = None) -> bool:
+        """Ask the owning app to pass the conversation to this app."""
+        return self._thread("request_thread_control", self.thread_body(recipient_id, metadata))
+
+    def thread_owner(self, recipient_id: str) -> str | None:
+        """The app id that owns the conversation with ``recipient_id``."""
+        return self.owner_from(self.request("GET", "thread_owner",
+                                            params={"recipient": str(recipient_id)}))
