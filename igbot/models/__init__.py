@@ -1,0 +1,139 @@
+"""Instagram messaging as data: webhook events in, Send API requests out, Meta's limits between.
+
+- :func:`parse_webhook` turns a webhook body into typed :class:`Event` objects (time-ordered);
+  ``event.to_message()`` gives the Kata message a flow sees.
+- :class:`SendMessageRequest` and friends are the Send API bodies (``model_dump(exclude_none=True)``
+  is Meta's JSON); :func:`check_limits` and :func:`apply_limits` hold them to Meta's limits.
+- :func:`encode_payload`/:func:`decode_payload` carry Kata's object payloads through Instagram's
+  string payloads; :func:`render_bubbles` shows a conversation as Instagram-like HTML.
+
+Nothing here imports pandas, matplotlib, networkx or ipywidgets, so a webhook server stays light.
+"""
+
+from igbot.models._bubbles import person_bubble_html, render_bubbles
+from igbot.models._checks import (
+    LimitResult,
+    LimitViolation,
+    LimitWarning,
+    apply_limits,
+    check_limits,
+)
+from igbot.models._events import (
+    Attachment,
+    AttachmentEvent,
+    DeletedEvent,
+    EchoEvent,
+    Event,
+    InlineReplyEvent,
+    MessageEditEvent,
+    PostbackEvent,
+    QuickReplyEvent,
+    ReactionEvent,
+    ReadEvent,
+    ReferralEvent,
+    StoryReplyEvent,
+    TextEvent,
+    UnsupportedEvent,
+)
+from igbot.models._events_changes import AnyEvent, CommentEvent, ThreadControlEvent, UnknownEvent
+from igbot.models._limits import Limit, meta_limits
+from igbot.models._payload import decode_payload, encode_payload
+from igbot.models._send import (
+    IceBreaker,
+    IceBreakerQuestion,
+    IceBreakersRequest,
+    OutboundMessage,
+    PassThreadControlRequest,
+    QuickReply,
+    ReactionPayload,
+    ReactionRequest,
+    Recipient,
+    ReleaseThreadControlRequest,
+    ReplyTo,
+    RequestThreadControlRequest,
+    SenderActionRequest,
+    SendMessageRequest,
+    SendRequest,
+    TakeThreadControlRequest,
+)
+from igbot.models._split import split_text
+from igbot.models._templates import (
+    ButtonTemplate,
+    DefaultAction,
+    GenericElement,
+    GenericTemplate,
+    LikeHeartAttachment,
+    MediaAttachment,
+    MediaPayload,
+    MediaShareAttachment,
+    MediaSharePayload,
+    PostbackButton,
+    TemplateAttachment,
+    WebUrlButton,
+)
+from igbot.models._time import parse_time
+from igbot.models._webhook import parse_webhook
+
+__all__ = [
+    "AnyEvent",
+    "Attachment",
+    "AttachmentEvent",
+    "ButtonTemplate",
+    "CommentEvent",
+    "DefaultAction",
+    "DeletedEvent",
+    "EchoEvent",
+    "Event",
+    "GenericElement",
+    "GenericTemplate",
+    "IceBreaker",
+    "IceBreakerQuestion",
+    "IceBreakersRequest",
+    "InlineReplyEvent",
+    "LikeHeartAttachment",
+    "Limit",
+    "LimitResult",
+    "LimitViolation",
+    "LimitWarning",
+    "MediaAttachment",
+    "MediaPayload",
+    "MediaShareAttachment",
+    "MediaSharePayload",
+    "MessageEditEvent",
+    "OutboundMessage",
+    "PassThreadControlRequest",
+    "PostbackButton",
+    "PostbackEvent",
+    "QuickReply",
+    "QuickReplyEvent",
+    "ReactionEvent",
+    "ReactionPayload",
+    "ReactionRequest",
+    "ReadEvent",
+    "Recipient",
+    "ReferralEvent",
+    "ReleaseThreadControlRequest",
+    "ReplyTo",
+    "RequestThreadControlRequest",
+    "SendMessageRequest",
+    "SendRequest",
+    "SenderActionRequest",
+    "StoryReplyEvent",
+    "TakeThreadControlRequest",
+    "TemplateAttachment",
+    "TextEvent",
+    "ThreadControlEvent",
+    "UnknownEvent",
+    "UnsupportedEvent",
+    "WebUrlButton",
+    "apply_limits",
+    "check_limits",
+    "decode_payload",
+    "encode_payload",
+    "meta_limits",
+    "parse_time",
+    "parse_webhook",
+    "person_bubble_html",
+    "render_bubbles",
+    "split_text",
+]

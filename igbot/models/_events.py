@@ -1,0 +1,400 @@
+"""Instagram webhook events: one typed pydantic model per kind of ``messaging`` item.
+
+:class:`Event` is the base every event derives from (see the contract in ``notes/TEAM.md``); the
+subclasses are tagged by ``kind``. :data:`AnyEvent` is the discriminated union, for reading dumped
+events back (``pydantic.TypeAdapter(AnyEvent)``). Comments, thread control and unknown items are
+in :mod:`igbot.models._events_changes`.
+
+A message with several attachments is ONE :class:`AttachmentEvent` whose ``kind`` is the first
+attachment's type and whose ``attachments`` hold all of them; its Kata message carries every url.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from igbot._message import Message, MessageType
+from igbot.models._payload import decode_payload
+from igbot.models._time import to_ms
+
+__all__ = [
+    "ATTACHMENT_KINDS",
+    "Attachment",
+    "AttachmentEvent",
+    "DeletedEvent",
+    "EchoEvent",
+    "Event",
+    "InlineReplyEvent",
+    "MessageEditEvent",
+    "PostbackEvent",
+    "QuickReplyEvent",
+    "ReactionEvent",
+    "ReadEvent",
+    "ReferralEvent",
+    "StoryReplyEvent",
+    "TextEvent",
+    "UnsupportedEvent",
+]
+
+AttachmentKind = Literal[
+    "image", "video", "audio", "file", "share", "story_mention", "ig_reel", "reel", "ephemeral"
+]
+ATTACHMENT_KINDS: frozenset[str] = frozenset(AttachmentKind.__args__)
+
+
+class Event(BaseModel):
+    """One thing that happened in an Instagram conversation, as a webhook told it.
+
+    ``person_id`` is the other party (the sender, or the recipient of an echo); ``triggers_bot``
+    says whether a flow should answer; ``opens_window`` whether it (re)opens the 24 h window.
+    ``raw`` is the webhook item exactly as it came, unknown fields included.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    _triggers: ClassVar[bool] = False
+    _opens_window: ClassVar[bool] = False
+
+    kind: str
+    account_id: str
+    sender_id: str | None = None
+    recipient_id: str | None = None
+    timestamp: datetime
+    mid: str | None = None
+    standby: bool = False
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def timestamp_ms(self) -> int:
+        """``timestamp`` as milliseconds since the epoch."""
+        return to_ms(self.timestamp)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def person_id(self) -> str | None:
+        """The person on the other side of the conversation."""
+        return self.sender_id
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """What tells a repeated delivery of this event from a new one."""
+        return self.mid
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def triggers_bot(self) -> bool:
+        """A person said or did something the flow should answer (never in standby)."""
+        return self._triggers and not self.standby
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def opens_window(self) -> bool:
+        """The event (re)opens the 24 h standard messaging window."""
+        return self._opens_window
+
+    def to_message(self) -> Message:
+        """The event as the Kata message a flow sees (see the mapping in kata-ml.md)."""
+        type_, content, payload = self._kata()
+        return Message(type=type_, content=content, payload=payload, metadata=self._metadata())
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        return "data", None, {"type": self.kind}
+
+    def _metadata(self) -> dict[str, Any]:
+        return {
+            "channelType": "instagram",
+            "accountId": self.account_id,
+            "senderId": self.sender_id,
+            "personId": self.person_id,
+            "mid": self.mid,
+            "timestamp": self.timestamp_ms,
+            "standby": self.standby,
+            "kind": self.kind,
+        }
+
+    def _synthetic_key(self, *parts: object) -> str:
+        digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+        return f"{self.kind}|{self.sender_id}|{self.timestamp_ms}|{digest}"
+
+    def _repr_html_(self) -> str:
+        from igbot.models._bubbles import event_bubble_html
+
+        return event_bubble_html(self)
+
+
+class _PersonMessage(Event):
+    """A message a person sent: opens the window and triggers the bot."""
+
+    _triggers: ClassVar[bool] = True
+    _opens_window: ClassVar[bool] = True
+
+    text: str | None = None
+    referral: dict[str, Any] | None = None
+
+    def _with_referral(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self.referral:
+            payload["referral"] = self.referral
+        return payload
+
+
+class TextEvent(_PersonMessage):
+    """A text DM."""
+
+    kind: Literal["text"] = "text"
+    text: str = ""
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        return "text", self.text, self._with_referral({}) or None
+
+
+class Attachment(BaseModel):
+    """One attachment: its type, its url (none for ``ephemeral``) and everything else it had."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    url: str | None = None
+    title: str | None = None
+    reel_video_id: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    def as_payload(self) -> dict[str, Any]:
+        """The attachment as it goes into a Kata payload (no empty fields)."""
+        out: dict[str, Any] = {"type": self.type, "url": self.url}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.reel_video_id is not None:
+            out["reel_video_id"] = self.reel_video_id
+        return out
+
+
+class AttachmentEvent(_PersonMessage):
+    """A message with attachments; ``kind`` is the first attachment's type."""
+
+    kind: AttachmentKind
+    attachments: list[Attachment]
+
+    @property
+    def url(self) -> str | None:
+        """The first attachment's url."""
+        return self.attachments[0].url if self.attachments else None
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload = self.attachments[0].as_payload() if self.attachments else {"url": None}
+        payload["type"] = self.kind
+        payload["urls"] = [a.url for a in self.attachments if a.url]
+        payload["attachments"] = [a.as_payload() for a in self.attachments]
+        return "data", self.text, self._with_referral(payload)
+
+
+class StoryReplyEvent(_PersonMessage):
+    """A reply to the account's story (``reply_to.story``)."""
+
+    kind: Literal["story_reply"] = "story_reply"
+    story_url: str | None = None
+    story_id: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload: dict[str, Any] = {
+            "type": "story_reply",
+            "url": self.story_url,
+            "story_id": self.story_id,
+        }
+        if self.attachments:
+            payload["attachments"] = [a.as_payload() for a in self.attachments]
+        return "data", self.text, self._with_referral(payload)
+
+
+class InlineReplyEvent(_PersonMessage):
+    """A reply to one earlier message of the conversation (``reply_to.mid``)."""
+
+    kind: Literal["inline_reply"] = "inline_reply"
+    reply_to_mid: str
+    attachments: list[Attachment] = Field(default_factory=list)
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload: dict[str, Any] = {"type": "inline_reply", "reply_to_mid": self.reply_to_mid}
+        if self.attachments:
+            payload["attachments"] = [a.as_payload() for a in self.attachments]
+            payload["urls"] = [a.url for a in self.attachments if a.url]
+        return ("data" if self.text is None else "text"), self.text, payload
+
+
+def _button_payload(kind: str, payload: str | None, title: str | None) -> dict[str, Any]:
+    obj = dict(decode_payload(payload)) if payload is not None else {"payload": None}
+    obj.setdefault("type", kind)
+    obj.setdefault("title", title)
+    return obj
+
+
+class QuickReplyEvent(_PersonMessage):
+    """A tap on a quick reply: ``text`` is its title, ``payload`` the string it carried."""
+
+    kind: Literal["quick_reply"] = "quick_reply"
+    payload: str | None = None
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        return "text", self.text, _button_payload("quick_reply", self.payload, self.text)
+
+
+class PostbackEvent(Event):
+    """A tap on a template button, an ice breaker or a menu item (``mid`` may be absent)."""
+
+    _triggers: ClassVar[bool] = True
+    _opens_window: ClassVar[bool] = True
+
+    kind: Literal["postback"] = "postback"
+    title: str | None = None
+    payload: str | None = None
+    referral: dict[str, Any] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """The mid, or (sender, time, title, payload) for a postback without one."""
+        return self.mid or self._synthetic_key(self.title, self.payload)
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload = _button_payload("postback", self.payload, self.title)
+        if self.referral:
+            payload.setdefault("referral", self.referral)
+        return "data", self.title, payload
+
+
+class EchoEvent(Event):
+    """A copy of a message the account itself sent (by this app, another app or a person)."""
+
+    kind: Literal["echo"] = "echo"
+    text: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    is_self: bool = False
+    app_id: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def person_id(self) -> str | None:
+        """The person the echoed message went to."""
+        return self.recipient_id
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload: dict[str, Any] = {"type": "echo", "is_self": self.is_self}
+        if self.attachments:
+            payload["attachments"] = [a.as_payload() for a in self.attachments]
+        return "data", self.text, payload
+
+
+class _AboutEarlierMessage(Event):
+    """An event about an earlier message (its ``mid``); the key must not collide with it."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """``kind|mid``, so it never equals the key of the message it is about."""
+        return f"{self.kind}|{self.mid}" if self.mid else self._synthetic_key()
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        return "data", None, {"type": self.kind, "mid": self.mid}
+
+
+class DeletedEvent(_AboutEarlierMessage):
+    """The person unsent a message: delete the copy you keep."""
+
+    kind: Literal["deleted"] = "deleted"
+
+
+class UnsupportedEvent(Event):
+    """A message Instagram cannot pass on through the API. Opens the window; no bot answer."""
+
+    _opens_window: ClassVar[bool] = True
+    kind: Literal["unsupported"] = "unsupported"
+
+
+class ReadEvent(_AboutEarlierMessage):
+    """The person saw messages up to ``mid`` (Instagram) or ``watermark`` (Messenger)."""
+
+    kind: Literal["read"] = "read"
+    watermark: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """``read|mid``, or ``read|watermark ms``."""
+        if self.mid:
+            return f"read|{self.mid}"
+        return f"read|{self.sender_id}|{to_ms(self.watermark) if self.watermark else None}"
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        wm = to_ms(self.watermark) if self.watermark else None
+        return "data", None, {"type": "read", "mid": self.mid, "watermark": wm}
+
+
+class ReactionEvent(Event):
+    """A reaction put on (``react``) or taken off (``unreact``) a message."""
+
+    _opens_window: ClassVar[bool] = True
+    kind: Literal["reaction"] = "reaction"
+    action: str
+    reaction: str | None = None
+    emoji: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """``reaction|mid|action|reaction``."""
+        return f"reaction|{self.mid}|{self.action}|{self.reaction or ''}"
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload = {"type": "reaction", "mid": self.mid, "action": self.action,
+                   "reaction": self.reaction, "emoji": self.emoji}
+        return "data", None, payload
+
+
+class MessageEditEvent(_AboutEarlierMessage):
+    """The person edited a message: ``text`` is the new text, ``num_edit`` how many edits."""
+
+    kind: Literal["message_edit"] = "message_edit"
+    text: str | None = None
+    num_edit: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """``message_edit|mid|num_edit``."""
+        return f"message_edit|{self.mid}|{self.num_edit}"
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        return "data", self.text, {"type": "message_edit", "mid": self.mid,
+                                   "num_edit": self.num_edit}
+
+
+class ReferralEvent(Event):
+    """The person came from an ig.me link (``source: IGME``/``SHORTLINK``) or an ad (``ADS``)."""
+
+    _triggers: ClassVar[bool] = True
+    kind: Literal["referral"] = "referral"
+    ref: str | None = None
+    source: str | None = None
+    referral_type: str | None = None
+    ad_id: str | None = None
+    referral: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dedupe_key(self) -> str | None:
+        """The mid, or (sender, time, ref)."""
+        return self.mid or self._synthetic_key(self.ref, self.source, self.ad_id)
+
+    def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
+        payload: dict[str, Any] = {k: v for k, v in self.referral.items() if k != "type"}
+        payload.update(type="referral", ref=self.ref, source=self.source,
+                       referral_type=self.referral_type)
+        if self.ad_id is not None:
+            payload["ad_id"] = self.ad_id
+        return "data", None, payload

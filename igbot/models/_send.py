@@ -1,0 +1,288 @@
+"""Send API request bodies: messages, reactions, sender actions, ice breakers, thread control.
+
+``request.model_dump(exclude_none=True)`` is exactly the JSON Meta documents; ``endpoint`` names
+the Graph API edge the body is posted to. Limits sit beside the fields (see ``_templates``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from igbot.models._limits import limit
+from igbot.models._templates import (
+    Attachment,
+    Button,
+    ButtonTemplate,
+    GenericElement,
+    GenericTemplate,
+    LikeHeartAttachment,
+    MediaAttachment,
+    MediaPayload,
+    MediaShareAttachment,
+    MediaSharePayload,
+    TemplateAttachment,
+)
+
+__all__ = [
+    "IceBreaker",
+    "IceBreakerQuestion",
+    "IceBreakersRequest",
+    "OutboundMessage",
+    "PassThreadControlRequest",
+    "QuickReply",
+    "ReactionPayload",
+    "ReactionRequest",
+    "Recipient",
+    "ReleaseThreadControlRequest",
+    "ReplyTo",
+    "RequestThreadControlRequest",
+    "SendMessageRequest",
+    "SendRequest",
+    "SenderActionRequest",
+    "TakeThreadControlRequest",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def _repr_html_(self) -> str:
+        from igbot.models._bubbles import render_bubbles
+
+        return render_bubbles([self])
+
+
+class Recipient(_Model):
+    """Who gets it: a person (``id``, the IGSID) or, for a private reply, a ``comment_id``."""
+
+    id: str | None = None
+    comment_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Recipient:
+        if (self.id is None) == (self.comment_id is None):
+            raise ValueError("a recipient needs exactly one of id and comment_id")
+        return self
+
+
+class QuickReply(_Model):
+    """A chip under the message; a tap sends ``title`` as text with ``payload``."""
+
+    content_type: Literal["text"] = "text"
+    title: str = Field(json_schema_extra=limit("quick_reply_title"))
+    payload: str = Field(json_schema_extra=limit("quick_reply_payload"))
+
+
+class OutboundMessage(_Model):
+    """The ``message`` object: a text, one attachment, or up to 10 media attachments."""
+
+    text: str | None = Field(default=None, json_schema_extra=limit("text"))
+    attachment: Attachment | None = None
+    attachments: list[MediaAttachment] | None = Field(
+        default=None, json_schema_extra=limit("attachments")
+    )
+    quick_replies: list[QuickReply] | None = Field(
+        default=None, json_schema_extra=limit("quick_replies")
+    )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> OutboundMessage:
+        given = [n for n in ("text", "attachment", "attachments") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a message needs exactly one of text, attachment and attachments"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class ReplyTo(_Model):
+    """The message this one answers (shown quoted above it)."""
+
+    mid: str
+
+
+class SendMessageRequest(_Model):
+    """``POST /<id>/messages`` with a message.
+
+    Outside the 24 h window only a human may answer, with ``messaging_type="MESSAGE_TAG"`` and
+    ``tag="HUMAN_AGENT"`` (within 7 days).
+    """
+
+    endpoint: ClassVar[str] = "messages"
+
+    recipient: Recipient
+    messaging_type: Literal["RESPONSE", "UPDATE", "MESSAGE_TAG"] | None = None
+    tag: Literal["HUMAN_AGENT"] | None = None
+    reply_to: ReplyTo | None = None
+    message: OutboundMessage
+
+    @model_validator(mode="after")
+    def _tag(self) -> SendMessageRequest:
+        if (self.tag is not None) != (self.messaging_type == "MESSAGE_TAG"):
+            raise ValueError('messaging_type "MESSAGE_TAG" and tag "HUMAN_AGENT" go together')
+        return self
+
+    @classmethod
+    def text(
+        cls, recipient_id: str, text: str, quick_replies: list[QuickReply] | None = None,
+        **fields: Any,
+    ) -> SendMessageRequest:
+        """A text message, with quick replies if given."""
+        message = OutboundMessage(text=text, quick_replies=quick_replies)
+        return cls(recipient=Recipient(id=recipient_id), message=message, **fields)
+
+    @classmethod
+    def media(
+        cls, recipient_id: str, kind: Literal["image", "audio", "video", "file"],
+        url: str | None = None, attachment_id: str | None = None, **fields: Any,
+    ) -> SendMessageRequest:
+        """An image, audio, video or file, by url or by uploaded attachment id."""
+        att = MediaAttachment(type=kind, payload=MediaPayload(url=url, attachment_id=attachment_id))
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage(attachment=att), **fields)
+
+    @classmethod
+    def generic(
+        cls, recipient_id: str, elements: list[GenericElement], **fields: Any
+    ) -> SendMessageRequest:
+        """A carousel (generic template)."""
+        att = TemplateAttachment(payload=GenericTemplate(elements=elements))
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage(attachment=att), **fields)
+
+    @classmethod
+    def buttons(
+        cls, recipient_id: str, text: str, buttons: list[Button], **fields: Any
+    ) -> SendMessageRequest:
+        """A button template: text with one to three buttons."""
+        att = TemplateAttachment(payload=ButtonTemplate(text=text, buttons=buttons))
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage(attachment=att), **fields)
+
+    @classmethod
+    def like_heart(cls, recipient_id: str, **fields: Any) -> SendMessageRequest:
+        """The heart sticker."""
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage(attachment=LikeHeartAttachment()), **fields)
+
+    @classmethod
+    def media_share(cls, recipient_id: str, media_id: str, **fields: Any) -> SendMessageRequest:
+        """Share one of the account's posts."""
+        att = MediaShareAttachment(payload=MediaSharePayload(id=media_id))
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage(attachment=att), **fields)
+
+    @classmethod
+    def private_reply(cls, comment_id: str, text: str, **fields: Any) -> SendMessageRequest:
+        """A private reply to a comment (one per comment, within 7 days)."""
+        return cls(recipient=Recipient(comment_id=comment_id),
+                   message=OutboundMessage(text=text), **fields)
+
+
+class ReactionPayload(_Model):
+    """The message to react to and the reaction (``love``); no reaction to unreact."""
+
+    message_id: str
+    reaction: str | None = None
+
+
+class ReactionRequest(_Model):
+    """Put a reaction on a message (``react``) or take it off (``unreact``)."""
+
+    endpoint: ClassVar[str] = "messages"
+
+    recipient: Recipient
+    sender_action: Literal["react", "unreact"]
+    payload: ReactionPayload
+
+    @model_validator(mode="after")
+    def _reaction(self) -> ReactionRequest:
+        if self.sender_action == "react" and not self.payload.reaction:
+            raise ValueError('sender_action "react" needs payload.reaction (e.g. "love")')
+        return self
+
+
+class SenderActionRequest(_Model):
+    """Typing on or off, or mark the conversation seen (only recipient and sender_action)."""
+
+    endpoint: ClassVar[str] = "messages"
+
+    recipient: Recipient
+    sender_action: Literal["typing_on", "typing_off", "mark_seen"]
+
+
+class IceBreakerQuestion(_Model):
+    """One question shown when a person opens the chat for the first time; a tap is a postback."""
+
+    question: str
+    payload: str = Field(json_schema_extra=limit("ice_breaker_payload"))
+
+
+class IceBreaker(_Model):
+    """The questions for one locale (``default`` is required)."""
+
+    call_to_actions: list[IceBreakerQuestion] = Field(
+        min_length=1, json_schema_extra=limit("ice_breakers")
+    )
+    locale: str = "default"
+
+
+class IceBreakersRequest(_Model):
+    """``POST /me/messenger_profile?platform=instagram``: the account's ice breakers."""
+
+    endpoint: ClassVar[str] = "messenger_profile"
+
+    platform: Literal["instagram"] = "instagram"
+    ice_breakers: list[IceBreaker] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_locale(self) -> IceBreakersRequest:
+        if not any(ib.locale == "default" for ib in self.ice_breakers):
+            raise ValueError('ice breakers need one entry with locale "default"')
+        return self
+
+
+class _ThreadControl(_Model):
+    recipient: Recipient
+    metadata: str | None = None
+
+
+class PassThreadControlRequest(_ThreadControl):
+    """Hand the conversation to another app (an agent inbox: 1217981644879628 for Instagram)."""
+
+    endpoint: ClassVar[str] = "pass_thread_control"
+    target_app_id: str
+
+
+class TakeThreadControlRequest(_ThreadControl):
+    """Take the conversation back from the app that owns it."""
+
+    endpoint: ClassVar[str] = "take_thread_control"
+
+
+class ReleaseThreadControlRequest(_ThreadControl):
+    """Give the conversation back (to the default owner)."""
+
+    endpoint: ClassVar[str] = "release_thread_control"
+
+
+class RequestThreadControlRequest(_ThreadControl):
+    """Ask the owning app to pass the conversation."""
+
+    endpoint: ClassVar[str] = "request_thread_control"
+
+
+SendRequest = (
+    SendMessageRequest
+    | ReactionRequest
+    | SenderActionRequest
+    | IceBreakersRequest
+    | PassThreadControlRequest
+    | TakeThreadControlRequest
+    | ReleaseThreadControlRequest
+    | RequestThreadControlRequest
+)
+"""Any request body igbot can send."""
