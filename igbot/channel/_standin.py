@@ -105,6 +105,8 @@ def _graph_error(status: int, code: int, message: str, subcode: int | None = Non
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 64 * 1024  # headers and body in one write; flushed after each request
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

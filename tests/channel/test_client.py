@@ -1,0 +1,221 @@
+"""GraphClient against the stand-in: bodies, answers, auth styles, engine requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pydantic
+import pytest
+
+from igbot.channel import (
+    INSTAGRAM_INBOX_APP_ID,
+    GraphClient,
+    GraphStandIn,
+    IceBreakerError,
+    SendResult,
+    ThreadOwnedByOtherAppError,
+)
+
+from ._support import PERSON, TOKEN, fast_retry
+
+
+def test_send_message_text(client: GraphClient, standin: GraphStandIn) -> None:
+    result = client.send_message(PERSON, "Hello!")
+    assert isinstance(result, SendResult)
+    assert result.recipient_id == PERSON
+    assert result.message_id and result.message_id.startswith("aWdf")
+    req = standin.requests[-1]
+    assert (req.method, req.path) == ("POST", "/v21.0/me/messages")
+    assert req.json == {"recipient": {"id": PERSON}, "message": {"text": "Hello!"},
+                        "messaging_type": "RESPONSE"}
+
+
+def test_send_dict_and_sender_action(client: GraphClient, standin: GraphStandIn) -> None:
+    body = {"recipient": {"id": PERSON}, "sender_action": "typing_on"}
+    result = client.send(body)
+    assert result.recipient_id == PERSON and result.message_id is None
+    assert standin.requests[-1].json == body
+
+
+class _Recipient(pydantic.BaseModel):
+    id: str
+
+
+class _Text(pydantic.BaseModel):
+    text: str
+    quick_replies: list[dict[str, Any]] | None = None
+
+
+class _Body(pydantic.BaseModel):
+    recipient: _Recipient
+    message: _Text
+    messaging_type: str = pydantic.Field("RESPONSE", alias="messagingType")
+    model_config = pydantic.ConfigDict(populate_by_name=True)
+
+
+def test_send_pydantic_model_dumps_json_by_alias_without_none(
+        client: GraphClient, standin: GraphStandIn) -> None:
+    client.send(_Body(recipient=_Recipient(id=PERSON), message=_Text(text="hi")))
+    assert standin.requests[-1].json == {"recipient": {"id": PERSON}, "message": {"text": "hi"},
+                                         "messagingType": "RESPONSE"}
+
+
+def test_send_message_with_tag_sets_message_tag(client: GraphClient,
+                                                standin: GraphStandIn) -> None:
+    client.send_message(PERSON, {"text": "agent here"}, tag="HUMAN_AGENT")
+    body = standin.requests[-1].json
+    assert body["messaging_type"] == "MESSAGE_TAG" and body["tag"] == "HUMAN_AGENT"
+
+
+def test_private_reply_answer(client: GraphClient, standin: GraphStandIn) -> None:
+    standin.comment_authors["17900000000000001"] = PERSON
+    result = client.send({"recipient": {"comment_id": "17900000000000001"},
+                          "message": {"text": "Sent you a DM"}})
+    assert result.recipient_id == PERSON
+
+
+def test_upload_attachment(client: GraphClient, standin: GraphStandIn) -> None:
+    attachment_id = client.upload_attachment("image", "https://example.com/a.png")
+    assert attachment_id.isdigit()
+    assert standin.requests[-1].path == "/v21.0/me/message_attachments"
+    assert standin.requests[-1].json == {"message": {"attachment": {"type": "image", "payload": {
+        "url": "https://example.com/a.png", "is_reusable": True}}}}
+
+
+ICE = [{"locale": "default", "call_to_actions": [
+    {"question": "Opening hours?", "payload": "HOURS"},
+    {"question": "Where are you?", "payload": "WHERE"}]}]
+
+
+def test_ice_breakers_round_trip(client: GraphClient, standin: GraphStandIn) -> None:
+    assert client.get_ice_breakers() == []
+    assert client.set_ice_breakers(ICE) == {"result": "success"}
+    post = standin.requests[-1]
+    assert post.query == {"platform": "instagram"}
+    assert post.json == {"platform": "instagram", "ice_breakers": ICE}
+    assert client.get_ice_breakers() == ICE
+    assert standin.requests[-1].query == {"fields": "ice_breakers", "platform": "instagram"}
+    assert client.delete_ice_breakers() == {"result": "success"}
+    assert standin.requests[-1].method == "DELETE"
+    assert standin.requests[-1].json == {"fields": ["ice_breakers"]}
+    assert client.get_ice_breakers() == []
+
+
+def test_ice_breakers_plain_question_list_is_default_locale(client: GraphClient) -> None:
+    client.set_ice_breakers([{"question": "Hi?", "payload": "HI"}])
+    assert client.get_ice_breakers() == [
+        {"call_to_actions": [{"question": "Hi?", "payload": "HI"}], "locale": "default"}]
+
+
+@pytest.mark.parametrize(("ice", "field"), [
+    ([{"locale": "default", "call_to_actions": [
+        {"question": f"q{i}", "payload": f"p{i}"} for i in range(5)]}],
+     "ice_breakers[0].call_to_actions"),
+    ([{"locale": "en_US", "call_to_actions": [{"question": "q", "payload": "p"}]}],
+     "ice_breakers"),
+    ([{"locale": "default", "call_to_actions": [{"question": " ", "payload": "p"}]}],
+     "ice_breakers[0].call_to_actions[0].question"),
+    ([{"locale": "default", "call_to_actions": [{"question": "q", "payload": ""}]}],
+     "ice_breakers[0].call_to_actions[0].payload"),
+    ([], "ice_breakers"),
+])
+def test_bad_ice_breakers_raise_before_sending(client: GraphClient, standin: GraphStandIn,
+                                               ice: Any, field: str) -> None:
+    with pytest.raises(IceBreakerError) as info:
+        client.set_ice_breakers(ice)
+    assert info.value.field == field
+    assert isinstance(info.value, ValueError)
+    assert standin.requests == []
+    with pytest.raises(IceBreakerError):
+        client.send_request("messenger_profile", {"ice_breakers": ice})
+    assert standin.requests == []
+
+
+def test_thread_control(client: GraphClient, standin: GraphStandIn) -> None:
+    assert client.thread_owner(PERSON) == standin.app_id
+    assert client.pass_thread_control(PERSON, metadata="to agent") is True
+    assert standin.requests[-1].json == {"recipient": {"id": PERSON},
+                                         "target_app_id": INSTAGRAM_INBOX_APP_ID,
+                                         "metadata": "to agent"}
+    assert client.thread_owner(PERSON) == str(INSTAGRAM_INBOX_APP_ID)
+    with pytest.raises(ThreadOwnedByOtherAppError) as info:
+        client.send_message(PERSON, "bot should be silent")
+    assert info.value.retryable is False
+    assert client.request_thread_control(PERSON, metadata="please") is True
+    assert standin.thread_requests[-1]["metadata"] == "please"
+    assert client.take_thread_control(PERSON) is True
+    assert client.thread_owner(PERSON) == standin.app_id
+    client.send_message(PERSON, "back")
+    assert client.release_thread_control(PERSON) is True
+    assert [r.endpoint for r in standin.requests if r.method == "POST"] == [
+        "pass_thread_control", "messages", "request_thread_control", "take_thread_control",
+        "messages", "release_thread_control"]
+
+
+def test_send_request_routes_engine_endpoints(client: GraphClient, standin: GraphStandIn) -> None:
+    result = client.send_request("messages", {"recipient": {"id": PERSON},
+                                              "message": {"text": "from the flow"}})
+    assert isinstance(result, SendResult)
+    answer = client.send_request("pass_thread_control", {
+        "recipient": {"id": PERSON}, "target_app_id": 263902037430900})
+    assert answer == {"success": True}
+    assert client.send_request("take_thread_control", {"recipient": {"id": PERSON}}) == {
+        "success": True}
+    assert client.send_request("message_attachments", {"message": {"attachment": {
+        "type": "image", "payload": {"url": "https://x.test/a.png"}}}})["attachment_id"]
+    assert client.send_request("messenger_profile", {"ice_breakers": ICE}) == {
+        "result": "success"}
+    assert [r.endpoint for r in standin.requests] == [
+        "messages", "pass_thread_control", "take_thread_control", "message_attachments",
+        "messenger_profile"]
+    with pytest.raises(ValueError, match="unknown Send API endpoint"):
+        client.send_request("subscribed_apps", {})
+
+
+def test_page_auth_sends_token_as_query_parameter(standin: GraphStandIn) -> None:
+    with GraphClient(TOKEN, base_url=standin.url, retry=fast_retry()) as client:
+        assert client.auth == "page"
+        client.send_message(PERSON, "hi")
+    req = standin.requests[-1]
+    assert req.auth == "query"
+    assert "authorization" not in req.headers and "access_token" not in req.query
+
+
+def test_bearer_auth_sends_authorization_header(standin: GraphStandIn) -> None:
+    with GraphClient(TOKEN, base_url=standin.url, auth="bearer", account_id=standin.account_id,
+                     api_version="v22.0") as client:
+        client.send_message(PERSON, "hi")
+    req = standin.requests[-1]
+    assert req.auth == "bearer"
+    assert req.path == f"/v22.0/{standin.account_id}/messages"
+
+
+def test_auth_inferred_from_host() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"recipient_id": PERSON, "message_id": "m1"})
+
+    for host, auth in (("https://graph.instagram.com", "bearer"),
+                       ("https://graph.facebook.com", "page")):
+        with GraphClient(TOKEN, base_url=host, transport=httpx.MockTransport(handler)) as c:
+            assert c.auth == auth
+            c.send_message(PERSON, "hi")
+    instagram, facebook = seen
+    assert instagram.url.host == "graph.instagram.com"
+    assert instagram.headers["authorization"] == f"Bearer {TOKEN}"
+    assert "access_token" not in instagram.url.params
+    assert facebook.url.params["access_token"] == TOKEN
+    assert "authorization" not in facebook.headers
+
+
+def test_bad_auth_value_is_refused() -> None:
+    with pytest.raises(ValueError, match="auth must be"):
+        GraphClient(TOKEN, auth="cookie")  # type: ignore[arg-type]
+
+
+def test_x_app_usage_is_kept(client: GraphClient) -> None:
+    client.send_message(PERSON, "hi")
+    assert client.last_usage is not None and "call_count" in client.last_usage
