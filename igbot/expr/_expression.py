@@ -1,0 +1,118 @@
+"""Compiled expressions: parse once, evaluate many times against a scope."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from igbot._errors import ExpressionError
+from igbot.expr._ast import Call, Chain, Identifier, Literal, Member, Node, children
+from igbot.expr._compiler import build
+from igbot.expr._globals import GLOBALS
+from igbot.expr._parser import parse
+from igbot.expr._values import to_js_string
+
+__all__ = ["Expression", "compile_expr"]
+
+_NOT_PATHS = frozenset(GLOBALS)
+
+
+class Expression:
+    """A parsed JavaScript expression (a condition, a mapping value, the inside of ``$(...)``).
+
+    Build one with :func:`compile_expr`; :meth:`evaluate` runs it against a scope mapping such as
+    ``{"intent": ..., "payload": ..., "context": ...}``.
+    """
+
+    __slots__ = ("_fn", "ast", "source")
+
+    def __init__(self, source: str, ast: Node) -> None:
+        self.source = source
+        self.ast = ast
+        self._fn = build(ast, source)
+
+    def evaluate(self, scope: Mapping[str, Any]) -> Any:
+        """The expression's value in ``scope``; raises only :class:`igbot.ExpressionError`."""
+        try:
+            return self._fn(scope)
+        except ExpressionError:
+            raise
+        except RecursionError:
+            raise ExpressionError(f"{self.source!r}: value nested too deeply") from None
+        except Exception as exc:  # anything unexpected is still an expression error
+            raise ExpressionError(
+                f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def paths(self) -> frozenset[str]:
+        """The dotted variable paths the expression reads, such as ``payload.type``."""
+        found: set[str] = set()
+        _collect(self.ast, found)
+        return frozenset(found)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expression) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(("Expression", self.source))
+
+
+def _path(node: Node) -> str | None:
+    """The dotted path of an identifier or a chain of static member reads, else None."""
+    if isinstance(node, Chain):
+        return _path(node.expr)
+    if isinstance(node, Identifier):
+        return None if node.name in _NOT_PATHS else node.name
+    if isinstance(node, Member):
+        base = _path(node.obj)
+        if base is None:
+            return None
+        if isinstance(node.prop, str):
+            return f"{base}.{node.prop}"
+        if isinstance(node.prop, Literal) and isinstance(node.prop.value, (str, int, float)):
+            return f"{base}.{to_js_string(node.prop.value)}"
+    return None
+
+
+def _collect(node: Node, found: set[str]) -> None:
+    path = _path(node)
+    if path is not None:
+        found.add(path)
+        return
+    if isinstance(node, Chain):
+        _collect(node.expr, found)
+        return
+    if isinstance(node, Call) and isinstance(node.callee, Member):
+        callee = node.callee
+        _collect(callee.obj, found)
+        if not isinstance(callee.prop, str):
+            _collect(callee.prop, found)
+        for a in node.args:
+            _collect(a, found)
+        return
+    for child in children(node):
+        _collect(child, found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str) -> Expression:
+    return Expression(source, parse(source))
+
+
+def compile_expr(source: str) -> Expression:
+    """Parse ``source`` once (cached); raises :class:`igbot.ExpressionSyntaxError` with the
+    0-based position of the problem.
+
+    YAML scalars that are not strings (``condition: true``, ``value: 3``, ``x: null``) are read
+    as the JavaScript literal they spell.
+    """
+    if not isinstance(source, str):
+        if source is None or isinstance(source, (bool, int, float)):
+            source = to_js_string(source)
+        else:
+            raise TypeError(f"an expression must be a string, not {type(source).__name__}")
+    return _compile(source)
