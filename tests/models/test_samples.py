@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import TypeAdapter
 
 from igbot import Message
-from igbot.models import Event, parse_webhook
+from igbot.models import AnyEvent, Event, parse_webhook
 
 from ._data import ACCOUNT, PERSON, SAMPLE_KINDS, samples
 
@@ -243,3 +244,12 @@ def test_batch_is_in_time_order_across_entries() -> None:
     assert [getattr(e, "text", None) or e.kind for e in events] == [
         "first", "read", "second", "postback"]
     assert [e.timestamp_ms for e in events] == sorted(e.timestamp_ms for e in events)
+
+
+def test_dumped_events_read_back_as_the_same_kind() -> None:
+    adapter = TypeAdapter(list[AnyEvent])
+    events = [e for body in SAMPLES.values() for e in parse_webhook(body)]
+    again = adapter.validate_json(adapter.dump_json(events))
+    assert [type(e) for e in again] == [type(e) for e in events]
+    assert [e.dedupe_key for e in again] == [e.dedupe_key for e in events]
+    assert [e.to_message() for e in again] == [e.to_message() for e in events]
