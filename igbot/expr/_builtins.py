@@ -286,7 +286,7 @@ def _to_fixed(x: int | float, args: list[Any]) -> str:
         return to_js_string(x)
     quantum = Decimal(1).scaleb(-int(digits))
     text = str(abs(Decimal(x)).quantize(quantum, rounding=ROUND_HALF_UP))
-    return ("-" if x < 0 and float(text) != 0 else "") + text
+    return ("-" if x < 0 else "") + text
 
 
 _DIGITS: Final = "0123456789abcdefghijklmnopqrstuvwxyz"

@@ -235,7 +235,7 @@ def _unary(op: str, operand: Evaluator) -> Evaluator:
 
     def negate(scope: Any) -> Any:
         x = to_number(operand(scope))
-        return -x if x != 0 or type(x) is float else 0
+        return -x if x != 0 else -float(x)  # -0 is a float: JavaScript's negative zero
 
     return negate
 
