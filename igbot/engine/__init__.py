@@ -1,0 +1,31 @@
+"""The Kata-ML flow engine: sessions, NLUs, actions and rendering to Instagram."""
+
+from igbot.engine._actions import ACTION_TYPES, INSTAGRAM_INBOX_APP_ID, ApiCall
+from igbot.engine._engine import Engine
+from igbot.engine._js import JSRuntime, js_available
+from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
+from igbot.engine._records import ActionRecord, OutboundRequest, Turn, TurnRecord
+from igbot.engine._session import FlowFrame, Session
+from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
+
+__all__ = [
+    "ACTION_TYPES",
+    "CLOUD_NLU_TYPES",
+    "INSTAGRAM_INBOX_APP_ID",
+    "ActionRecord",
+    "ApiCall",
+    "Classifier",
+    "Engine",
+    "FlowFrame",
+    "JSRuntime",
+    "MemoryStore",
+    "OutboundRequest",
+    "Session",
+    "SessionStore",
+    "SqliteStore",
+    "Turn",
+    "TurnRecord",
+    "js_available",
+    "keyword_nlu",
+    "regex_nlu",
+]

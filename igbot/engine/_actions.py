@@ -1,0 +1,259 @@
+"""Running a state's actions: conditions, option interpolation, and each action type.
+
+Action types: ``text``, ``template``, ``command`` (re-enters the bot in the same turn), ``api``
+(HTTP through httpx, or a stand-in the caller supplies), ``method`` (JavaScript), and igbot's
+Instagram types ``handover`` (pass the thread to the agent inbox) and the like_heart sticker
+(``template`` with ``items.sticker: like_heart``). ``schedule`` and ``asyncApi`` are recorded as
+errors: Instagram's messaging window forbids messages the person did not prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from igbot._errors import ExpressionError, MethodError
+from igbot._message import Message
+from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
+from igbot.engine._render import RenderError, render_template, render_text
+from igbot.engine._scope import Scope, get_path
+from igbot.expr import compile_expr, compile_template, render_value, truthy
+from igbot.kataml import Action, ActionRef, Bot, Flow
+
+__all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", "TurnContext"]
+
+logger = logging.getLogger(__name__)
+
+ACTION_TYPES = frozenset(
+    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi"}
+)
+INSTAGRAM_INBOX_APP_ID = "1217981644879628"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """An ``api`` action's request, handed to the api handler."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    query: dict[str, Any]
+    body: Any
+
+
+@dataclass
+class TurnContext:
+    """What one incoming message's processing shares across its commands and re-entries."""
+
+    session: Any
+    recipient: dict[str, str]
+    comment_id: str | None = None
+    private_reply_sent: bool = False
+    commands: int = 0
+    requests: list[OutboundRequest] = field(default_factory=list)
+
+
+class ActionRunner:
+    """Runs actions for the engine and turns them into Instagram requests."""
+
+    def __init__(
+        self, bot: Bot, js: Any, api: Callable[[ApiCall], Any] | None, api_timeout: float,
+        finalize: Callable[[dict[str, Any], list[str]], list[dict[str, Any]]],
+        rng: random.Random, agent_app_id: str,
+    ) -> None:
+        self.bot = bot
+        self.js = js
+        self.api = api or self._http_api
+        self.api_timeout = api_timeout
+        self.finalize = finalize
+        self.rng = rng
+        self.agent_app_id = agent_app_id
+        self._http: httpx.Client | None = None
+
+    def run_state(
+        self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
+        record: TurnRecord, on_command: Callable[[Message], None],
+    ) -> None:
+        """Run a state's actions in order; failures are recorded and the rest go on."""
+        flow = self.bot.flows[flow_name]
+        for ref in refs:
+            action = self._resolve(flow, ref)
+            if action is None:
+                record.actions.append(ActionRecord(ref.name, "?", "error", "not defined"))
+                record.errors.append(
+                    f"flow {flow_name!r} state {scope.session.state!r}: action {ref.name!r} is not "
+                    "defined (neither an action of the flow nor an action type)"
+                )
+                continue
+            entry = ActionRecord(ref.name, action.type)
+            record.actions.append(entry)
+            try:
+                if not self._condition_holds(ref, action, scope):
+                    entry.status = "skipped"
+                    continue
+                self._run(turn, scope, flow_name, ref.name, action, ref.options, entry, record, on_command)
+            except (ExpressionError, MethodError, RenderError, KeyError) as exc:
+                entry.status, entry.detail = "error", str(exc)
+                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
+
+    def _resolve(self, flow: Flow, ref: ActionRef) -> Action | None:
+        action = flow.actions.get(ref.name)
+        if action is None:
+            if ref.name not in ACTION_TYPES:
+                return None
+            action = Action(type=ref.name)
+        if ref.options:
+            action = action.model_copy(update={"options": {**action.options, **ref.options}})
+        return action
+
+    def _condition_holds(self, ref: ActionRef, action: Action, scope: Scope) -> bool:
+        variables = None
+        for condition in (action.condition, ref.condition):
+            if condition:
+                variables = variables or scope.variables()
+                if not truthy(compile_expr(condition).evaluate(variables)):
+                    return False
+        return True
+
+    def _run(
+        self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
+        _override: Any, entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
+    ) -> None:
+        kind, options = action.type, action.options
+        variables = scope.variables()
+        if kind == "text":
+            self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)
+        elif kind == "template":
+            rendered = self._template_options(options, variables)
+            messages = render_template(rendered, record.warnings)
+            if rendered.get("type") in ("sticker", "location") and record.warnings:
+                entry.status = "substituted"
+            self._send(turn, flow, name, messages, entry, record)
+        elif kind == "command":
+            payload = render_value(options.get("payload"), variables)
+            command = Message(type="command", content=str(render_value(options.get("command"), variables)),
+                              payload=payload if isinstance(payload, dict) else None,
+                              metadata=scope.message.metadata)
+            on_command(command)
+        elif kind == "api":
+            scope.result = self._api(options, variables, record)
+        elif kind == "method":
+            self._method(scope, action, options, variables)
+        elif kind == "handover":
+            self._handover(turn, scope, flow, name, options, variables, entry, record)
+        else:
+            raise KeyError(f"{kind} actions are not supported on Instagram (the person must "
+                           "write first; the bot never sends by itself)")
+
+    def _text(self, options: dict[str, Any], variables: dict[str, Any]) -> str:
+        if "template" in options and "data" in options:
+            data = render_value(options["data"], variables)
+            path = render_value(options.get("path"), variables)
+            item = get_path(data, str(path)) if path not in (None, "") else data
+            return str(compile_template(str(options["template"])).render(variables, item=item) or "")
+        text = options.get("text", "")
+        if isinstance(text, list):
+            text = self.rng.choice(text) if text else ""
+        value = compile_template(str(text)).render(variables)
+        return "" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+    def _template_options(self, options: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
+        if "data" not in options or "template" not in options:
+            return render_value(options, variables)
+        rest = {k: v for k, v in options.items() if k != "template"}
+        rendered = render_value(rest, variables)
+        data = rendered.get("data")
+        items = data if isinstance(data, list) else [] if data is None else [data]
+        rendered["items"] = [render_value(options["template"], variables, item=i) for i in items]
+        return rendered
+
+    def _send(
+        self, turn: TurnContext, flow: str, name: str, messages: list[dict[str, Any]],
+        entry: ActionRecord, record: TurnRecord,
+    ) -> None:
+        for message in messages:
+            recipient: dict[str, str] = turn.recipient
+            if turn.comment_id is not None:
+                if turn.private_reply_sent:
+                    record.warnings.append(
+                        f"action {name!r}: a comment allows one private reply; this message was not sent"
+                    )
+                    entry.status = "error"
+                    continue
+                recipient = {"comment_id": turn.comment_id}
+                turn.private_reply_sent = True
+            for body in self.finalize({"recipient": recipient, "message": message}, record.warnings):
+                turn.requests.append(OutboundRequest("messages", body, name, flow))
+                entry.requests += 1
+
+    def _api(self, options: dict[str, Any], variables: dict[str, Any], record: TurnRecord) -> Any:
+        rendered = render_value(options, variables)
+        call = ApiCall(
+            method=str(rendered.get("method") or "GET").upper(),
+            url=str(rendered.get("uri") or rendered.get("url") or ""),
+            headers={str(k): str(v) for k, v in (rendered.get("headers") or {}).items()},
+            query=dict(rendered.get("query") or {}),
+            body=rendered.get("body"),
+        )
+        try:
+            result = self.api(call)
+        except Exception as exc:  # the documented behaviour: result is null, the turn goes on
+            record.errors.append(f"api {call.method} {call.url.split('?')[0]}: {type(exc).__name__}: {exc}")
+            return None
+        path = rendered.get("resultPath")
+        return get_path(result, str(path)) if path and result is not None else result
+
+    def _http_api(self, call: ApiCall) -> Any:
+        """Kata's rule: a non-200 answer or a body that is not JSON gives ``result = null``."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=self.api_timeout, follow_redirects=True)
+        response = self._http.request(
+            call.method, call.url, headers=call.headers, params=call.query or None,
+            json=call.body if call.body is not None else None,
+        )
+        if response.status_code != 200:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def _method(
+        self, scope: Scope, action: Action, options: dict[str, Any], variables: dict[str, Any]
+    ) -> None:
+        name = (action.model_extra or {}).get("method") or options.get("method")
+        method = self.bot.find_method(str(name or ""), scope.session.flow)
+        if method is None:
+            raise MethodError(f"method {name!r} is not defined")
+        ctx = scope.method_ctx()
+        ctx["options"] = render_value(options, variables)
+        ctx["result"] = scope.result
+        scope.apply_method_ctx(self.js.call(method, [ctx]))
+
+    def _handover(
+        self, turn: TurnContext, scope: Scope, flow: str, name: str, options: dict[str, Any],
+        variables: dict[str, Any], entry: ActionRecord, record: TurnRecord,
+    ) -> None:
+        rendered = render_value(options, variables)
+        if rendered.get("text"):
+            self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
+        target = str(rendered.get("target_app_id") or self.agent_app_id)
+        metadata = rendered.get("metadata")
+        body: dict[str, Any] = {"recipient": {"id": scope.session.user}, "target_app_id": target}
+        if metadata is not None:
+            body["metadata"] = metadata if isinstance(metadata, str) else json.dumps(metadata)
+        turn.requests.append(OutboundRequest("pass_thread_control", body, name, flow))
+        entry.requests += 1
+        scope.session.agent = {"app_id": target, "by": "bot", "flow": flow, "state": scope.session.state}
+        record.handover = True
+
+    def close(self) -> None:
+        """Close the HTTP client of api actions."""
+        if self._http is not None:
+            self._http.close()

@@ -1,0 +1,329 @@
+"""The flow engine: one incoming message in, Instagram requests and a record out.
+
+A turn: load the session; select the flow and intent (:mod:`igbot.engine._select`); run the
+state's ``transit``; pick the transition (highest priority, then order; else the fallback one,
+floats included); run its ``mapping``, the old state's ``exit`` and the new state's ``enter``;
+run the new state's actions. ``command`` actions re-enter the bot at once (up to
+``config.maxRecursion`` in one turn). When an end state is reached its flow closes (``context``
+dies) and the flow below on the stack resumes with ``{type: command, content: "reenter"}``.
+Then the session is saved (optimistically: a concurrent write raises :class:`igbot.ConflictError`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from igbot._errors import ExpressionError, MethodError, RecursionLimitError
+from igbot._message import Message
+from igbot.engine._actions import INSTAGRAM_INBOX_APP_ID, ActionRunner, ApiCall, TurnContext
+from igbot.engine._js import JSRuntime
+from igbot.engine._limits import finalize_message
+from igbot.engine._nlu import Classifier, NluRunner
+from igbot.engine._records import Turn, TurnRecord
+from igbot.engine._scope import Scope
+from igbot.engine._select import Selection, Selector
+from igbot.engine._session import Session
+from igbot.engine._store import SessionStore, SqliteStore
+from igbot.expr import compile_expr, truthy
+from igbot.kataml import Bot, Flow, State, Transition, load_bot
+
+__all__ = ["Engine"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_RECURSION = 3  # the platform's default
+
+
+class Engine:
+    """Runs a Kata-ML bot on Instagram messages.
+
+    Args:
+        bot: a loaded :class:`~igbot.kataml.Bot`, or a path to load.
+        store: where sessions live; default a SQLite file ``<data_dir>/sessions.sqlite``
+            (use :class:`MemoryStore` for notebooks and tests).
+        classifier: the pluggable cloud NLU (``classifier(name, nlu, message, options)``).
+        api: answers ``api`` actions (``api(ApiCall) -> result``); default: real HTTP via httpx.
+        seed: seeds the choice among text variants (for reproducible tests).
+        limits: ``"lenient"`` (split/trim like Instagram, with warnings) or ``"strict"``.
+    """
+
+    def __init__(
+        self, bot: Bot | str | Path, store: SessionStore | None = None, *,
+        data_dir: str | Path = "igbot-data", classifier: Classifier | None = None,
+        api: Callable[[ApiCall], Any] | None = None, api_timeout: float = 10.0,
+        js_time_limit: float = 1.0, js_memory_limit: int = 32 * 1024 * 1024,
+        seed: int | None = None, channel: str = "instagram", limits: str = "lenient",
+        agent_app_id: str = INSTAGRAM_INBOX_APP_ID,
+    ) -> None:
+        self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
+        self.store = store if store is not None else SqliteStore(Path(data_dir) / "sessions.sqlite")
+        self.channel = channel
+        self.js = JSRuntime(js_time_limit, js_memory_limit)
+        self.nlu = NluRunner(self.bot, self.js, classifier)
+        self.selector = Selector(self.bot, self.nlu)
+        self.limits = limits
+        self.actions = ActionRunner(
+            self.bot, self.js, api, api_timeout, self._finalize, random.Random(seed), agent_app_id
+        )
+        config = self.bot.config or {}
+        self.max_recursion = int(config.get("maxRecursion") or DEFAULT_MAX_RECURSION)
+        self.compile_errors = self._compile_all()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def handle(self, message: Message | dict[str, Any], user: str | None = None) -> Turn:
+        """Process one Kata message from ``user`` (default: ``metadata.senderId``)."""
+        msg = message if isinstance(message, Message) else Message.model_validate(message)
+        user = user or msg.user_id
+        if not user:
+            raise ValueError("handle() needs a user: pass user=... or metadata.senderId")
+        session = self.store.get(self.channel, user) or Session(channel=self.channel, user=user)
+        expected = session.version
+        turn = Turn()
+        if session.agent:
+            record = self._record(session, msg, 0)
+            record.agent_owned = True
+            turn.records.append(record)
+        else:
+            ctx = self._turn_context(session, msg)
+            self._process(ctx, turn, msg, 0)
+            turn.requests.extend(ctx.requests)
+        self.store.put(session, expected)
+        return turn
+
+    def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Turn:
+        """Parse a raw Instagram webhook and process every event that asks for an answer."""
+        from igbot.models import parse_webhook
+
+        turn = Turn()
+        for event in parse_webhook(body):
+            if event.kind == "pass_thread_control" and event.person_id:
+                turn.extend(self.resume(event.person_id))
+            elif event.kind == "take_thread_control" and event.person_id:
+                self.mark_agent(event.person_id, by="agent")
+            elif event.triggers_bot and event.person_id:
+                turn.extend(self.handle(event.to_message(), user=event.person_id))
+        return turn
+
+    def session(self, user: str) -> Session | None:
+        """The stored session of ``user``, if any."""
+        return self.store.get(self.channel, user)
+
+    def reset(self, user: str) -> None:
+        """Forget ``user``'s conversation."""
+        self.store.delete(self.channel, user)
+
+    def mark_agent(self, user: str, *, by: str = "agent", app_id: str | None = None) -> None:
+        """Record that a human agent owns ``user``'s thread (the bot stays silent)."""
+        session = self.store.get(self.channel, user) or Session(channel=self.channel, user=user)
+        expected = session.version
+        session.agent = {"app_id": app_id or self.actions.agent_app_id, "by": by}
+        self.store.put(session, expected)
+
+    def resume(self, user: str) -> Turn:
+        """The agent gave the thread back: the bot answers again.
+
+        Flows open before the handover are closed (the agent handled that conversation). If
+        ``config.instagram.resume`` names a command, it is fed to the bot now, so a flow can
+        greet the person back; otherwise the bot waits for the person's next message.
+        """
+        session = self.store.get(self.channel, user)
+        turn = Turn()
+        if session is None or not session.agent:
+            return turn
+        expected = session.version
+        session.agent = None
+        session.stack = []
+        session.close_flow()
+        resume = ((self.bot.config or {}).get("instagram") or {}).get("resume")
+        if resume:
+            msg = Message(type="command", content=str(resume), metadata={"senderId": user})
+            ctx = self._turn_context(session, msg)
+            self._process(ctx, turn, msg, 0)
+            turn.requests.extend(ctx.requests)
+        self.store.put(session, expected)
+        return turn
+
+    def close(self) -> None:
+        """Release the HTTP client and the store."""
+        self.actions.close()
+        if hasattr(self.store, "close"):
+            self.store.close()
+
+    # -- one message ------------------------------------------------------------------------
+
+    def _turn_context(self, session: Session, msg: Message) -> TurnContext:
+        payload = msg.payload or {}
+        comment_id = payload.get("comment_id") if payload.get("type") == "comment" else None
+        return TurnContext(session=session, recipient={"id": session.user},
+                           comment_id=str(comment_id) if comment_id else None)
+
+    def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
+        return TurnRecord(
+            user=session.user, message=msg.model_dump(exclude_none=True), depth=depth,
+            flow_before=session.flow, state_before=session.state,
+            flow=session.flow, state=session.state,
+        )
+
+    def _process(
+        self, ctx: TurnContext, turn: Turn, msg: Message, depth: int,
+        forced: Selection | None = None, run_actions: bool = True,
+    ) -> None:
+        session = ctx.session
+        record = self._record(session, msg, depth)
+        turn.records.append(record)
+        scope = Scope(msg, session, self.bot.config or {})
+        cache: dict[Any, Any] = {}
+        if forced is not None:
+            selection = forced
+        elif msg.type == "command" and msg.content == "reenter" and depth > 0:
+            found = session.flow and self.selector.best(
+                session.flow, msg, scope.variables(), False, cache, record.errors)
+            if not found:
+                record.warnings.append(f"flow {session.flow!r} has no intent for 'reenter'; it waits")
+                return
+            selection = Selection(session.flow, found[0], found[1], via="current")
+        else:
+            selection = self.selector.select(session.flow, msg, scope.variables(), cache, record.errors)
+        if selection.flow is None:
+            record.errors.append("no flow matched and the bot has no fallback flow")
+            return
+        self._switch(session, selection.flow)
+        record.intent, record.attributes = selection.intent, selection.attributes
+        record.is_fallback = selection.is_fallback
+        scope.intent, scope.attributes = selection.intent, selection.attributes
+        flow_name = selection.flow
+        flow = self.bot.flows[flow_name]
+        state_name = session.state or flow.initial_state()
+        if state_name is None or state_name not in flow.states:
+            record.errors.append(f"flow {flow_name!r} has no initial state")
+            return
+        state = flow.states[state_name]
+        scope.meta = {"$start": bool(state.initial), "$end": bool(state.end)}
+        self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
+        picked = self._pick(flow, state, scope, record)
+        if picked is None:
+            session.state = state_name
+            record.flow, record.state = flow_name, state_name
+            record.warnings.append(f"flow {flow_name!r} state {state_name!r}: no transition matched")
+            return
+        dest, transition = picked
+        if dest not in flow.states:
+            session.state = state_name
+            record.errors.append(
+                f"flow {flow_name!r} state {state_name!r}: transition to missing state {dest!r}"
+            )
+            return
+        self._mapping(scope, transition.mapping, record, f"transition {state_name}->{dest} mapping")
+        scope.meta["$to"] = dest
+        self._mapping(scope, state.exit, record, f"state {state_name!r} exit")
+        new_state = flow.states[dest]
+        session.last_state, session.state = state_name, dest
+        scope.meta = {"$from": state_name, "$start": bool(new_state.initial), "$end": bool(new_state.end)}
+        self._mapping(scope, new_state.enter, record, f"state {dest!r} enter")
+        record.transition = f"{state_name}->{dest}"
+        record.flow, record.state = flow_name, dest
+        if not run_actions:
+            return
+        self.actions.run_state(ctx, scope, flow_name, new_state.action, record,
+                               lambda command: self._command(ctx, turn, command, depth, record))
+        if new_state.end and session.flow == flow_name and session.state == dest:
+            resumed = session.close_flow()
+            record.flow_ended = True
+            if resumed is not None:
+                reenter = Message(type="command", content="reenter", metadata=msg.metadata)
+                self._command(ctx, turn, reenter, depth, record)
+
+    def _command(self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, parent: TurnRecord) -> None:
+        if ctx.commands >= self.max_recursion:
+            error = RecursionLimitError(
+                f"command {msg.content!r}: more than config.maxRecursion={self.max_recursion} "
+                "commands in one turn; stopped"
+            )
+            parent.errors.append(str(error))
+            logger.warning("%s (user %s)", error, ctx.session.user)
+            return
+        ctx.commands += 1
+        self._process(ctx, turn, msg, depth + 1)
+
+    def _switch(self, session: Session, flow: str) -> None:
+        """Make ``flow`` current: stack (or close, if volatile) the current one, resume ``flow``
+        from the stack if it waits there."""
+        if session.flow == flow:
+            return
+        if session.flow is not None:
+            current = self.bot.flows.get(session.flow)
+            if current is not None and current.volatile:
+                session.last_flow, session.last_state = session.flow, session.state
+            else:
+                session.push_current()
+        session.last_flow = session.flow or session.last_flow
+        frame = session.take_from_stack(flow)
+        if frame is not None:
+            session.flow, session.state, session.context = frame.flow, frame.state, frame.context
+        else:
+            session.flow, session.state, session.context = flow, None, {}
+
+    def _pick(
+        self, flow: Flow, state: State, scope: Scope, record: TurnRecord
+    ) -> tuple[str, Transition] | None:
+        candidates = list(state.transitions.items())
+        candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
+        variables = scope.variables()
+        best: tuple[float, int, str, Transition] | None = None
+        fallback: tuple[float, int, str, Transition] | None = None
+        for i, (dest, t) in enumerate(candidates):
+            key = (-(t.priority or 0), i, dest, t)
+            if t.fallback and (fallback is None or key[:2] < fallback[:2]):
+                fallback = key
+            if t.condition is None and t.fallback:
+                continue
+            try:
+                holds = t.condition is None or truthy(compile_expr(t.condition).evaluate(variables))
+            except ExpressionError as exc:
+                record.errors.append(f"transition to {dest!r}: {exc}")
+                continue
+            if holds and (best is None or key[:2] < best[:2]):
+                best = key
+        chosen = best or fallback
+        return None if chosen is None else (chosen[2], chosen[3])
+
+    def _mapping(self, scope: Scope, mapping: Any, record: TurnRecord, where: str) -> None:
+        if not mapping:
+            return
+        try:
+            if isinstance(mapping, str):
+                method = self.bot.find_method(mapping, scope.session.flow)
+                if method is None:
+                    raise MethodError(f"method {mapping!r} is not defined")
+                scope.apply_method_ctx(self.js.call(method, [scope.method_ctx()]))
+            else:
+                scope.apply_mapping(mapping)
+        except (ExpressionError, MethodError, KeyError) as exc:
+            record.errors.append(f"{where}: {exc}")
+
+    def _finalize(self, body: dict[str, Any], warnings: list[str]) -> list[dict[str, Any]]:
+        return finalize_message(body, self.limits, warnings)
+
+    def _compile_all(self) -> list[str]:
+        """Compile every condition once at load time; returns the syntax errors found."""
+        errors = []
+        for flow_name, flow in self.bot.flows.items():
+            sources = [c for i in flow.intents.values() for c in i.condition]
+            for state in flow.states.values():
+                sources += [t.condition for t in state.transitions.values() if t.condition]
+                if state.float is not None and state.float.condition:
+                    sources.append(state.float.condition)
+                sources += [a.condition for a in state.action if a.condition]
+            for source in sources:
+                try:
+                    compile_expr(source)
+                except ExpressionError as exc:
+                    errors.append(f"flow {flow_name!r}: {exc}")
+        return errors
+
+

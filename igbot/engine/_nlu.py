@@ -1,0 +1,153 @@
+"""NLUs: ``keyword`` and ``regex`` run here, ``method`` runs as JavaScript, cloud NLUs go
+through a pluggable classifier.
+
+A classifier is any callable ``classifier(name, nlu, message, options) -> result`` (the result is
+what the cloud NLU would output: a label, a list of labels or a dict). Without one, cloud NLUs
+output nothing and the intents using them never match (lint says so).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from igbot._errors import MethodError
+from igbot._message import Message
+from igbot.kataml import Bot, Nlu
+
+__all__ = ["CLOUD_NLU_TYPES", "Classifier", "NluRunner"]
+
+logger = logging.getLogger(__name__)
+
+CLOUD_NLU_TYPES = frozenset({"nl", "verstandClassifier", "verstandTagger", "witIntent", "witEntity"})
+
+Classifier = Callable[[str, Nlu, Message, dict[str, Any]], Any]
+
+_PARAM_ALIASES = {
+    "message": "message", "msg": "message", "m": "message",
+    "options": "options", "opt": "options", "opts": "options",
+    "config": "config", "cfg": "config", "conf": "config",
+    "context": "context", "ctx": "context", "data": "data",
+}
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str, case: bool) -> re.Pattern[str]:
+    flags = 0 if case else re.IGNORECASE
+    return re.compile(r"(?<!\w)" + re.escape(phrase.strip()) + r"(?!\w)", flags)
+
+
+@lru_cache(maxsize=1024)
+def _regex(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def keyword_nlu(text: str, options: dict[str, Any]) -> str | None:
+    """Kata's keyword NLU: the label whose phrase occurs in ``text`` as whole words.
+
+    Options: ``keywords: {label: [phrases]}``, ``case`` (true = case sensitive), ``exact``
+    (true = the whole message must equal a phrase), ``default`` (label when nothing matches).
+    The longest matching phrase wins (so "order pizza" beats "pizza"), then definition order.
+    """
+    keywords = options.get("keywords") or {}
+    case, exact = bool(options.get("case")), bool(options.get("exact"))
+    message = text.strip() if case else text.strip().casefold()
+    best: tuple[int, str] | None = None
+    for label, phrases in keywords.items():
+        for phrase in phrases if isinstance(phrases, list) else [phrases]:
+            phrase = str(phrase)
+            if exact:
+                hit = message == (phrase.strip() if case else phrase.strip().casefold())
+            else:
+                hit = _phrase_pattern(phrase, case).search(text) is not None
+            if hit and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), str(label))
+    if best is not None:
+        return best[1]
+    default = options.get("default")
+    return None if default is None else str(default)
+
+
+def regex_nlu(text: str, options: dict[str, Any]) -> Any:
+    """Kata's regex NLU: one regex (whole match, or group ``index``, or a dict of named
+    indexes) or a dict of regexes (a dict of whole matches)."""
+    pattern, index = options.get("regex"), options.get("index")
+    if isinstance(pattern, dict):
+        out = {}
+        for key, source in pattern.items():
+            found = _regex(str(source)).search(text)
+            if found:
+                out[str(key)] = found.group(0)
+        return out or None
+    if not pattern:
+        return None
+    found = _regex(str(pattern)).search(text)
+    if not found:
+        return None
+    if isinstance(index, dict):
+        return {str(k): found.group(int(i)) for k, i in index.items()}
+    return found.group(int(index)) if index is not None else found.group(0)
+
+
+class NluRunner:
+    """Runs a bot's NLUs on a message, once each per message (results are cached per call)."""
+
+    def __init__(self, bot: Bot, js: Any, classifier: Classifier | None = None) -> None:
+        self.bot = bot
+        self.js = js
+        self.classifier = classifier
+
+    def run(
+        self, name: str, message: Message, options: dict[str, Any] | None, hint: str | None,
+        cache: dict[Any, Any], errors: list[str],
+    ) -> Any:
+        """The output of NLU ``name`` (a defined NLU or an NLU type) for ``message``."""
+        key = (name, repr(sorted((options or {}).items())), hint)
+        if key in cache:
+            return cache[key]
+        nlu = self.bot.nlus.get(name) or Nlu(type=name)
+        merged = {**(nlu.options or {}), **(options or {})}
+        text = (hint or "") + (message.content or "")
+        try:
+            result = self._run(name, nlu, message, merged, text)
+        except (MethodError, re.error) as exc:
+            errors.append(f"nlu {name!r}: {exc}")
+            result = None
+        cache[key] = result
+        return result
+
+    def _run(self, name: str, nlu: Nlu, message: Message, options: dict[str, Any], text: str) -> Any:
+        if nlu.type == "keyword":
+            return keyword_nlu(text, options) if message.content is not None else None
+        if nlu.type == "regex":
+            return regex_nlu(text, options) if message.content is not None else None
+        if nlu.type == "method":
+            return self._method(nlu, message, options)
+        if nlu.type in CLOUD_NLU_TYPES or self.classifier is not None:
+            if self.classifier is None:
+                return None
+            return self.classifier(name, nlu, message, options)
+        logger.warning("nlu %r has unknown type %r", name, nlu.type)
+        return None
+
+    def _method(self, nlu: Nlu, message: Message, options: dict[str, Any]) -> Any:
+        method = self.bot.find_method(nlu.method or "")
+        if method is None:
+            raise MethodError(f"nlu method {nlu.method!r} is not defined")
+        values = {
+            "message": message.to_context(),
+            "options": options,
+            "config": self.bot.config,
+            "context": {},
+            "data": {},
+        }
+        params = method.params or ["message", "options", "config"]
+        positional = ["message", "options", "config"]
+        args = [
+            values[_PARAM_ALIASES.get(p, positional[i] if i < 3 else "data")]
+            for i, p in enumerate(params)
+        ]
+        return self.js.call(method, args)

@@ -1,0 +1,116 @@
+"""What a turn of the engine returns: the requests to send and the record of what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ActionRecord", "OutboundRequest", "Turn", "TurnRecord"]
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    """One request for Meta's Graph API, in the order it must be sent.
+
+    Attributes:
+        endpoint: ``messages``, ``pass_thread_control``, ``take_thread_control``,
+            ``release_thread_control`` or ``request_thread_control``.
+        body: exactly the JSON Meta expects for that endpoint.
+        action: the Kata action that produced it (``None`` for the engine's own requests).
+        flow: the flow the action belongs to.
+    """
+
+    endpoint: str
+    body: dict[str, Any]
+    action: str | None = None
+    flow: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"endpoint": ..., "body": ...}``, the line format of ``igbot run``."""
+        return {"endpoint": self.endpoint, "body": self.body}
+
+    def _repr_html_(self) -> str:
+        from igbot.engine._preview import requests_html
+
+        return requests_html([self])
+
+
+@dataclass
+class ActionRecord:
+    """One action of a state: run, skipped by its condition, or failed (with the reason)."""
+
+    name: str
+    type: str
+    status: str = "ok"  # ok | skipped | error | substituted
+    detail: str | None = None
+    requests: int = 0
+
+
+@dataclass
+class TurnRecord:
+    """What happened to one message (a person's, or a command the bot fed itself).
+
+    ``flow``/``state`` are where the conversation is after the message; ``*_before`` where it
+    was. ``is_fallback`` is true when the message was answered by a fallback intent or the
+    fallback flow. ``errors`` holds typed problems (an action that failed, a method that threw,
+    the recursion limit) as text; the turn goes on after them.
+    """
+
+    user: str
+    message: dict[str, Any]
+    depth: int = 0
+    flow_before: str | None = None
+    state_before: str | None = None
+    flow: str | None = None
+    state: str | None = None
+    intent: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    is_fallback: bool = False
+    transition: str | None = None
+    flow_ended: bool = False
+    handover: bool = False
+    agent_owned: bool = False
+    actions: list[ActionRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the record."""
+        out = dict(self.__dict__)
+        out["actions"] = [dict(a.__dict__) for a in self.actions]
+        return out
+
+
+@dataclass
+class Turn:
+    """Everything one incoming message caused: requests in order, and one record per message
+    processed (the person's first, then any commands and re-entries it caused)."""
+
+    requests: list[OutboundRequest] = field(default_factory=list)
+    records: list[TurnRecord] = field(default_factory=list)
+
+    @property
+    def record(self) -> TurnRecord | None:
+        """The record of the person's own message (the first one)."""
+        return self.records[0] if self.records else None
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error of every record of the turn."""
+        return [e for r in self.records for e in r.errors]
+
+    def extend(self, other: Turn) -> None:
+        """Append another turn's requests and records (for batches of events)."""
+        self.requests.extend(other.requests)
+        self.records.extend(other.records)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.requests)
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def _repr_html_(self) -> str:
+        from igbot.engine._preview import requests_html
+
+        return requests_html(self.requests)

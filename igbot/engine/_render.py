@@ -1,0 +1,157 @@
+"""Kata actions rendered as Instagram Send API bodies.
+
+| Kata | Instagram |
+|---|---|
+| ``text`` (and template ``text``) | text message (split past 1,000 bytes) |
+| template ``image`` / ``video`` / ``audio`` | attachment with the url |
+| template ``button`` | button template; a generic template of one card when it has a title or image |
+| template ``carousel`` (static or dynamic) | generic template (one card an item) |
+| ``items.quickreply`` on any of them | ``quick_replies`` on the (last) message |
+| template ``sticker`` with ``items.sticker: like_heart`` | the like_heart sticker |
+| LINE sticker (``stickerId``/``packageId``) | substitute: like_heart, with a warning |
+| template ``location`` | substitute: a text with the address and a map link, with a warning |
+| template ``imagemap`` | not sent: an error in the record (no Instagram counterpart) |
+
+Postback payload objects are encoded with :func:`igbot.models.encode_payload`, so they come back
+as the same object when the person taps the button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from igbot.models import encode_payload
+
+__all__ = ["RenderError", "render_template", "render_text"]
+
+WEB_SCHEMES = ("http://", "https://")
+
+
+class RenderError(Exception):
+    """An action with no Instagram rendering (the engine records it; nothing is sent)."""
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def render_text(text: str) -> list[dict[str, Any]]:
+    """A text message (the engine applies Meta's byte limit afterwards)."""
+    return [{"text": text}]
+
+
+def _payload(value: Any, label: str) -> str:
+    if value is None:
+        return label
+    return value if isinstance(value, str) else encode_payload(value)
+
+
+def _buttons(actions: Any, warnings: list[str]) -> list[dict[str, Any]]:
+    buttons: list[dict[str, Any]] = []
+    for i, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(action, dict):
+            continue
+        kind, label = action.get("type", "postback"), _text(action.get("label"))
+        if kind == "postback":
+            buttons.append({"type": "postback", "title": label,
+                            "payload": _payload(action.get("payload"), label)})
+        elif kind in ("url", "web_url"):
+            url = _text(action.get("url"))
+            if url.startswith(WEB_SCHEMES):
+                buttons.append({"type": "web_url", "url": url, "title": label})
+            else:
+                warnings.append(
+                    f"button {i + 1} ({label!r}): Instagram buttons open only http(s) links, "
+                    f"not {url.split(':', 1)[0]!r}; button left out"
+                )
+        else:
+            warnings.append(f"button {i + 1} ({label!r}): type {kind!r} has no Instagram button; left out")
+    return buttons
+
+
+def _element(item: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    element: dict[str, Any] = {"title": _text(item.get("title") or item.get("text"))}
+    if item.get("title") and item.get("text"):
+        element["subtitle"] = _text(item["text"])
+    image = item.get("thumbnailImageUrl") or item.get("imageUrl")
+    if image:
+        element["image_url"] = _text(image)
+    default_url = item.get("defaultActionUrl")
+    if default_url:
+        element["default_action"] = {"type": "web_url", "url": _text(default_url)}
+    buttons = _buttons(item.get("actions"), warnings)
+    if buttons:
+        element["buttons"] = buttons
+    return element
+
+
+def _generic(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"attachment": {"type": "template",
+                           "payload": {"template_type": "generic", "elements": elements}}}
+
+
+def _quick_replies(items: Any, warnings: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for i, qr in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(qr, dict):
+            continue
+        if qr.get("type", "text") != "text":
+            warnings.append(f"quick reply {i + 1}: type {qr.get('type')!r} is not on Instagram; left out")
+            continue
+        label = _text(qr.get("label") or qr.get("title"))
+        out.append({"content_type": "text", "title": label, "payload": _payload(qr.get("payload"), label)})
+    return out
+
+
+def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[str, Any]]:
+    """The ``message`` objects for a ``template`` action whose options are already rendered."""
+    kind = options.get("type")
+    items = options.get("items")
+    single = items if isinstance(items, dict) else {}
+    messages: list[dict[str, Any]]
+    if kind == "text":
+        messages = [{"text": _text(single.get("text"))}]
+    elif kind in ("image", "video", "audio", "file"):
+        url = single.get("originalContentUrl") or single.get("url") or single.get("previewImageUrl")
+        if not url:
+            raise RenderError(f"template {kind}: items.originalContentUrl is missing")
+        messages = [{"attachment": {"type": kind, "payload": {"url": _text(url)}}}]
+    elif kind == "button":
+        buttons = _buttons(single.get("actions"), warnings)
+        if single.get("title") or single.get("thumbnailImageUrl"):
+            messages = [_generic([_element(single, warnings)])]
+        elif buttons:
+            messages = [{"attachment": {"type": "template", "payload": {
+                "template_type": "button", "text": _text(single.get("text")), "buttons": buttons}}}]
+        else:
+            messages = [{"text": _text(single.get("text"))}]
+    elif kind == "carousel":
+        cards = items if isinstance(items, list) else []
+        if not cards:
+            raise RenderError("template carousel: no items")
+        messages = [_generic([_element(c, warnings) for c in cards if isinstance(c, dict)])]
+    elif kind == "sticker":
+        if single.get("sticker") not in (None, "like_heart"):
+            raise RenderError(f"sticker {single.get('sticker')!r}: Instagram only has like_heart")
+        if single.get("stickerId") or single.get("packageId"):
+            warnings.append(
+                f"LINE sticker {single.get('packageId')}/{single.get('stickerId')} has no Instagram "
+                "counterpart: sent the like_heart sticker instead"
+            )
+        messages = [{"attachment": {"type": "like_heart"}}]
+    elif kind == "location":
+        lat, lon = single.get("latitude"), single.get("longitude")
+        lines = [_text(single.get("title")), _text(single.get("address"))]
+        if lat is not None and lon is not None:
+            lines.append("https://www.google.com/maps/search/?api=1&query=" + quote(f"{lat},{lon}"))
+        warnings.append("location messages are not on Instagram: sent the address as text")
+        messages = [{"text": "\n".join(x for x in lines if x)}]
+    elif kind == "imagemap":
+        raise RenderError("template imagemap is LINE-only: Instagram has no image maps")
+    else:
+        raise RenderError(f"template type {kind!r} has no Instagram rendering")
+    quick = _quick_replies(single.get("quickreply"), warnings)
+    if quick:
+        messages[-1]["quick_replies"] = quick
+    return messages

@@ -1,0 +1,131 @@
+"""The variables expressions see, and mappings that write ``context.x``, ``data.x``, ``payload.x``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from igbot._message import Message
+from igbot.engine._session import Session
+from igbot.expr import UNDEFINED, compile_expr
+
+__all__ = ["Scope", "get_path", "set_path"]
+
+_WRITABLE = ("context", "data", "payload")
+
+
+def get_path(value: Any, path: str) -> Any:
+    """``value`` at a dotted path (``a.b.0``); ``None`` when any step is missing."""
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
+    """Set ``target[path[0]][path[1]]... = value``, creating dicts; UNDEFINED deletes the key."""
+    for part in path[:-1]:
+        nxt = target.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            target[part] = nxt
+        target = nxt
+    if value is UNDEFINED:
+        target.pop(path[-1], None)
+    else:
+        target[path[-1]] = value
+
+
+class Scope:
+    """The variables of one step: message, session context/data, config, intent, attributes."""
+
+    def __init__(self, message: Message, session: Session, config: dict[str, Any]) -> None:
+        self.message = message
+        self.session = session
+        self.config = config
+        self.payload: dict[str, Any] | None = (
+            dict(message.payload) if isinstance(message.payload, dict) else message.payload
+        )
+        self.intent: str | None = None
+        self.attributes: dict[str, Any] = {}
+        self.result: Any = None
+        self.meta: dict[str, Any] = {}
+
+    def variables(self) -> dict[str, Any]:
+        """The dict expressions are evaluated against."""
+        session = self.session
+        context = dict(session.context)
+        context.update(
+            {
+                "$state": session.state,
+                "$flow": session.flow,
+                "$lastFlow": session.last_flow,
+                "$lastState": session.last_state,
+                "$now": int(time.time() * 1000),
+                "$userId": session.user,
+                "$sessionId": session.id,
+            }
+        )
+        context.update(self.meta)
+        return {
+            "type": self.message.type,
+            "content": self.message.content,
+            "payload": self.payload,
+            "metadata": self.message.metadata,
+            "context": context,
+            "data": session.data,
+            "config": self.config,
+            "intent": self.intent,
+            "attributes": self.attributes,
+            "result": self.result,
+        }
+
+    def method_ctx(self) -> dict[str, Any]:
+        """The ``ctx`` a mapping method receives: intent, attributes, content, payload, data, context."""
+        return {
+            "intent": self.intent,
+            "attributes": self.attributes,
+            "content": self.message.content,
+            "payload": self.payload,
+            "data": self.session.data,
+            "context": self.session.context,
+        }
+
+    def apply_method_ctx(self, ctx: Any) -> None:
+        """Take back what a mapping method returned (its data, context and payload)."""
+        if not isinstance(ctx, dict):
+            return
+        if isinstance(ctx.get("context"), dict):
+            self.session.context = ctx["context"]
+        if isinstance(ctx.get("data"), dict):
+            self.session.data = ctx["data"]
+        if isinstance(ctx.get("payload"), dict):
+            self.payload = ctx["payload"]
+
+    def apply_mapping(self, mapping: Mapping[str, Any]) -> None:
+        """Evaluate every value first, then write them (a mapping reads the state before it)."""
+        variables = self.variables()
+        values: list[tuple[list[str], Any]] = []
+        for path, source in mapping.items():
+            value = compile_expr(source).evaluate(variables) if isinstance(source, str) else source
+            values.append((path.split("."), value))
+        for parts, value in values:
+            self._write(parts, value)
+
+    def _write(self, parts: list[str], value: Any) -> None:
+        root, rest = parts[0], parts[1:]
+        if root not in _WRITABLE or not rest:
+            raise KeyError(f"mapping can only write context.*, data.* or payload.*, not {'.'.join(parts)!r}")
+        if root == "context":
+            set_path(self.session.context, rest, value)
+        elif root == "data":
+            set_path(self.session.data, rest, value)
+        else:
+            if not isinstance(self.payload, dict):
+                self.payload = {}
+            set_path(self.payload, rest, value)

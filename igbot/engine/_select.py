@@ -1,0 +1,178 @@
+"""Flow and intent selection, with Kata's rules.
+
+1. Intents of the current flow (all of them; ``fallback: true`` intents aside).
+2. Initial intents of the other active flows (the current flow goes on the stack).
+3. The current flow's ``fallback: true`` intent (the conversation stays in its flow).
+4. The bot's fallback flow (its matching intent, else its fallback intent).
+
+Among matching intents: the highest ``priority`` wins, then the order of definition (flows in
+the bot's order, intents in the flow's). An intent matches when its ``type`` (if any) is the
+message's, all its conditions hold, and (if it has classifiers) at least one classifier matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from igbot._errors import ExpressionError
+from igbot._message import Message
+from igbot.engine._nlu import NluRunner
+from igbot.engine._scope import get_path
+from igbot.expr import compile_expr, truthy
+from igbot.kataml import Bot, Classifier, Intent
+
+__all__ = ["Selection", "Selector"]
+
+
+@dataclass
+class Selection:
+    """The chosen flow and intent for one message, and how they were found."""
+
+    flow: str | None
+    intent: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    is_fallback: bool = False
+    via: str = "none"  # current | initial | flow-fallback | fallback-flow | none
+
+
+class Selector:
+    """Picks the flow and intent for a message (see the module docstring)."""
+
+    def __init__(self, bot: Bot, nlu: NluRunner) -> None:
+        self.bot = bot
+        self.nlu = nlu
+        self.flow_order = {name: i for i, name in enumerate(bot.flows)}
+        self.fallback_flow = bot.fallback_flow()
+
+    def select(
+        self, current: str | None, message: Message, variables: dict[str, Any],
+        cache: dict[Any, Any], errors: list[str],
+    ) -> Selection:
+        """The selection for ``message`` when the conversation is in flow ``current``."""
+        if current is not None and current in self.bot.flows:
+            found = self.best(current, message, variables, False, cache, errors)
+            if found:
+                return Selection(current, found[0], found[1], via="current")
+        candidates = []
+        for name, flow in self.bot.flows.items():
+            if name == current or flow.active is False:
+                continue
+            found = self.best(name, message, variables, True, cache, errors)
+            if found:
+                intent = self.bot.flows[name].intents[found[0]]
+                candidates.append((-(intent.priority or 0), -(flow.priority or 0),
+                                   self.flow_order[name], name, found))
+        if candidates:
+            *_, name, found = min(candidates)
+            return Selection(name, found[0], found[1], via="initial")
+        if current is not None and current in self.bot.flows:
+            fallback_intent = self.fallback_intent(current)
+            if fallback_intent:
+                return Selection(current, fallback_intent, is_fallback=True, via="flow-fallback")
+        if self.fallback_flow:
+            name = self.fallback_flow
+            found = self.best(name, message, variables, False, cache, errors)
+            intent = found[0] if found else self.fallback_intent(name)
+            attributes = found[1] if found else {}
+            return Selection(name, intent, attributes, is_fallback=True, via="fallback-flow")
+        return Selection(None)
+
+    def fallback_intent(self, flow: str) -> str | None:
+        """The flow's ``fallback: true`` intent, if it has one."""
+        for name, intent in self.bot.flows[flow].intents.items():
+            if intent.fallback:
+                return name
+        return None
+
+    def best(
+        self, flow: str, message: Message, variables: dict[str, Any], initial_only: bool,
+        cache: dict[Any, Any], errors: list[str],
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The best matching non-fallback intent of ``flow`` and its attributes."""
+        best: tuple[float, int, str] | None = None
+        for i, (name, intent) in enumerate(self.bot.flows[flow].intents.items()):
+            if intent.fallback or (initial_only and not intent.initial):
+                continue
+            if best is not None and (intent.priority or 0) <= -best[0]:
+                continue  # cannot beat the current best: skip the NLU work
+            if self.matches(flow, name, intent, message, variables, cache, errors):
+                best = (-(intent.priority or 0), i, name)
+        if best is None:
+            return None
+        name = best[2]
+        return name, self.attributes(self.bot.flows[flow].intents[name], message, cache, errors)
+
+    def matches(
+        self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
+        cache: dict[Any, Any], errors: list[str],
+    ) -> bool:
+        """Whether ``intent`` matches: type, every condition, then at least one classifier."""
+        if intent.type and intent.type != message.type:
+            return False
+        for condition in intent.condition:
+            try:
+                if not truthy(compile_expr(condition).evaluate(variables)):
+                    return False
+            except ExpressionError as exc:
+                errors.append(f"flow {flow!r} intent {name!r} condition {condition!r}: {exc}")
+                return False
+        if not intent.classifier:
+            return True
+        return any(self._classifier(c, message, cache, errors) for c in intent.classifier)
+
+    def _classifier(
+        self, classifier: Classifier, message: Message, cache: dict[Any, Any], errors: list[str]
+    ) -> bool:
+        if not classifier.nlu:
+            return False
+        hint = classifier.hint if isinstance(classifier.hint, str) else None
+        out = self.nlu.run(classifier.nlu, message, classifier.options, hint, cache, errors)
+        out = _relabel(out, (classifier.model_extra or {}).get("dict"))
+        if out is None:
+            return False
+        expression = (classifier.model_extra or {}).get("expression")
+        if classifier.match is not None:
+            wanted = str(classifier.match)
+            if isinstance(out, list):
+                return wanted in [str(v) for v in out]
+            if isinstance(out, dict):
+                return wanted in out or wanted in [str(v) for v in out.values()]
+            return str(out) == wanted
+        if isinstance(expression, str):
+            scope = dict(out) if isinstance(out, dict) else {"intent": out, "value": out}
+            try:
+                return truthy(compile_expr(expression).evaluate(scope))
+            except ExpressionError as exc:
+                errors.append(f"classifier expression {expression!r}: {exc}")
+                return False
+        return truthy(out)
+
+    def attributes(
+        self, intent: Intent, message: Message, cache: dict[Any, Any], errors: list[str]
+    ) -> dict[str, Any]:
+        """Slot filling: each attribute's NLU output (at ``path``), normalised by ``dict``."""
+        out: dict[str, Any] = {}
+        for name, attribute in intent.attributes.items():
+            if not attribute.nlu:
+                continue
+            value = self.nlu.run(attribute.nlu, message, attribute.options, None, cache, errors)
+            if attribute.path and value is not None:
+                value = get_path(value, str(attribute.path)) if isinstance(value, dict) else None
+            value = _relabel(value, (attribute.model_extra or {}).get("dict"))
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def _relabel(value: Any, mapping: Any) -> Any:
+    """Kata's ``dict`` option: group labels (``food: [a, b]``) or rename them (``x: y``)."""
+    if not isinstance(mapping, dict) or value is None or isinstance(value, dict | list):
+        return value
+    text = str(value)
+    for label, sources in mapping.items():
+        if label == "default":
+            continue
+        if text == str(sources) or (isinstance(sources, list) and text in map(str, sources)):
+            return label
+    return mapping.get("default", value)

@@ -1,0 +1,139 @@
+"""Session stores: where conversations live between messages.
+
+:class:`SessionStore` is the interface a shared store (Redis, PostgreSQL) implements. Writes are
+optimistic: ``put(session, expected_version)`` fails with :class:`igbot.ConflictError` when
+another worker has written the same conversation since it was read, so two workers can never both
+advance one conversation. :class:`SqliteStore` is the default (a file in the data dir);
+:class:`MemoryStore` is for tests, notebooks and replays.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from igbot._errors import ConflictError
+from igbot.engine._session import Session
+
+__all__ = ["MemoryStore", "SessionStore", "SqliteStore"]
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Get and put sessions by (channel, user), with an optimistic version check."""
+
+    def get(self, channel: str, user: str) -> Session | None:
+        """The stored session, or ``None`` for a new conversation."""
+        ...
+
+    def put(self, session: Session, expected_version: int) -> Session:
+        """Store ``session`` if the stored version is still ``expected_version`` (0 for new).
+
+        Returns the session with its new version; raises :class:`igbot.ConflictError` otherwise.
+        """
+        ...
+
+    def delete(self, channel: str, user: str) -> None:
+        """Forget a conversation."""
+        ...
+
+
+class MemoryStore:
+    """Sessions in a dict (per process); same semantics as the SQLite store."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], tuple[int, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, channel: str, user: str) -> Session | None:
+        entry = self._data.get((channel, user))
+        return None if entry is None else Session.model_validate_json(entry[1])
+
+    def put(self, session: Session, expected_version: int) -> Session:
+        key = (session.channel, session.user)
+        with self._lock:
+            current = self._data.get(key)
+            stored = 0 if current is None else current[0]
+            if stored != expected_version:
+                raise ConflictError(
+                    f"session {session.channel}/{session.user} is at version {stored}, "
+                    f"expected {expected_version}: another worker advanced it"
+                )
+            session.version = expected_version + 1
+            session.updated_at = time.time()
+            self._data[key] = (session.version, session.model_dump_json())
+        return session
+
+    def delete(self, channel: str, user: str) -> None:
+        with self._lock:
+            self._data.pop((channel, user), None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class SqliteStore:
+    """Sessions in a SQLite file (WAL mode), safe across threads and processes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,"
+            " version INTEGER NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL,"
+            " PRIMARY KEY (channel, user))"
+        )
+
+    def get(self, channel: str, user: str) -> Session | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM sessions WHERE channel = ? AND user = ?", (channel, user)
+            ).fetchone()
+        return None if row is None else Session.model_validate_json(row[0])
+
+    def put(self, session: Session, expected_version: int) -> Session:
+        new_version = expected_version + 1
+        now = time.time()
+        old_version, old_updated = session.version, session.updated_at
+        session.version, session.updated_at = new_version, now
+        body = session.model_dump_json()
+        with self._lock:
+            if expected_version == 0:
+                cur = self._conn.execute(
+                    "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?)",
+                    (session.channel, session.user, new_version, body, now),
+                )
+            else:
+                cur = self._conn.execute(
+                    "UPDATE sessions SET version = ?, body = ?, updated_at = ?"
+                    " WHERE channel = ? AND user = ? AND version = ?",
+                    (new_version, body, now, session.channel, session.user, expected_version),
+                )
+        if cur.rowcount != 1:
+            session.version, session.updated_at = old_version, old_updated
+            raise ConflictError(
+                f"session {session.channel}/{session.user} changed since version "
+                f"{expected_version}: another worker advanced it"
+            )
+        return session
+
+    def delete(self, channel: str, user: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM sessions WHERE channel = ? AND user = ?", (channel, user)
+            )
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"

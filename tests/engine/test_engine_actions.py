@@ -1,0 +1,309 @@
+"""Action types and their Instagram rendering."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from igbot.models import parse_webhook
+from tests.engine.conftest import make_engine, say, texts
+
+RICH = """
+name: rich
+flows:
+  main:
+    intents:
+      any: {initial: true}
+      picked: {initial: true, type: data, condition: "payload.type == 'pizza'", priority: 1}
+    states:
+      s:
+        initial: true
+        end: true
+        transitions:
+          picked: "intent == 'picked'"
+          s: {fallback: true}
+        action:
+          - {name: carousel, condition: "content == 'carousel'"}
+          - {name: button, condition: "content == 'button'"}
+          - {name: card, condition: "content == 'card'"}
+          - {name: image, condition: "content == 'image'"}
+          - {name: menu, condition: "content == 'menu'"}
+          - {name: heart, condition: "content == 'heart'"}
+          - {name: lineSticker, condition: "content == 'line'"}
+          - {name: imagemap, condition: "content == 'imagemap'"}
+          - {name: long, condition: "content == 'long'"}
+          - {name: dynamic, condition: "content == 'dynamic'"}
+      picked:
+        end: true
+        action: {name: text, options: {text: "You picked $(payload.pizza)"}}
+    actions:
+      carousel:
+        type: template
+        options:
+          type: carousel
+          items:
+            - title: Pepperoni
+              text: For pepperoni lovers
+              thumbnailImageUrl: https://example.com/p.png
+              actions:
+                - {type: postback, label: Pepperoni, payload: {type: pizza, pizza: pepperoni}}
+                - {type: url, label: More, url: https://example.com/p}
+            - title: Veggie
+              text: Lovely veggies
+              actions:
+                - {type: postback, label: Veggie, payload: {type: pizza, pizza: veggie}}
+      button:
+        type: template
+        options:
+          type: button
+          items:
+            text: Is that right?
+            actions:
+              - {type: postback, label: "Yes", payload: {type: confirm, confirm: "yes"}}
+              - {type: url, label: Call us, url: "tel:0800"}
+      card:
+        type: template
+        options:
+          type: button
+          items: {title: Contact, text: Reach us, actions: [{type: url, label: Web, url: https://example.com}]}
+      image:
+        type: template
+        options: {type: image, items: {originalContentUrl: "https://example.com/$(content).png", previewImageUrl: x}}
+      menu:
+        type: template
+        options:
+          type: text
+          items:
+            text: Pick one
+            quickreply:
+              - {type: text, label: Promo, payload: {type: menu, item: promo}}
+              - {type: text, label: Location}
+      heart:
+        type: template
+        options: {type: sticker, items: {sticker: like_heart}}
+      lineSticker:
+        type: template
+        options: {type: sticker, items: {stickerId: '13', packageId: '1'}}
+      imagemap:
+        type: template
+        options: {type: imagemap, items: {baseUrl: https://example.com/m}}
+      long:
+        type: text
+        options: {text: "$('😀'.repeat(300))"}
+      dynamic:
+        type: template
+        options:
+          type: carousel
+          data: $(data.products)
+          template:
+            title: $[name]
+            text: $[price] IDR
+            actions: [{type: postback, label: Buy, payload: {type: buy, sku: "$[sku]"}}]
+"""
+
+
+def bodies(turn):
+    return [r.body for r in turn.requests]
+
+
+def test_carousel_becomes_a_generic_template_and_its_payload_round_trips() -> None:
+    engine = make_engine(RICH)
+    [body] = bodies(say(engine, "carousel"))
+    assert body["recipient"] == {"id": "u1"}
+    payload = body["message"]["attachment"]["payload"]
+    assert payload["template_type"] == "generic"
+    first = payload["elements"][0]
+    assert (first["title"], first["subtitle"], first["image_url"]) == (
+        "Pepperoni", "For pepperoni lovers", "https://example.com/p.png")
+    postback = first["buttons"][0]
+    assert postback["type"] == "postback" and postback["title"] == "Pepperoni"
+    assert first["buttons"][1] == {"type": "web_url", "url": "https://example.com/p", "title": "More"}
+    # the person taps it: Instagram sends the payload string back in a postback webhook
+    webhook = {"object": "instagram", "entry": [{"id": "17841400000000001", "time": 1, "messaging": [{
+        "sender": {"id": "u1"}, "recipient": {"id": "17841400000000001"}, "timestamp": 1732500000000,
+        "postback": {"mid": "m1", "title": "Pepperoni", "payload": postback["payload"]}}]}]}
+    [event] = parse_webhook(webhook)
+    assert event.to_message().payload["pizza"] == "pepperoni"
+    turn = engine.handle_webhook(webhook)
+    assert texts(turn) == ["You picked pepperoni"]
+
+
+def test_button_without_title_is_a_button_template_and_non_web_links_are_reported() -> None:
+    turn = say(make_engine(RICH), "button")
+    payload = bodies(turn)[0]["message"]["attachment"]["payload"]
+    assert payload["template_type"] == "button" and payload["text"] == "Is that right?"
+    assert [b["title"] for b in payload["buttons"]] == ["Yes"]
+    assert any("'tel'" in w for w in turn.record.warnings)
+
+
+def test_button_with_title_is_a_one_card_generic_template() -> None:
+    payload = bodies(say(make_engine(RICH), "card"))[0]["message"]["attachment"]["payload"]
+    assert payload["template_type"] == "generic"
+    assert payload["elements"][0]["title"] == "Contact"
+
+
+def test_image_interpolates_its_url() -> None:
+    [body] = bodies(say(make_engine(RICH), "image"))
+    assert body["message"] == {"attachment": {"type": "image", "payload": {"url": "https://example.com/image.png"}}}
+
+
+def test_quick_replies() -> None:
+    [body] = bodies(say(make_engine(RICH), "menu"))
+    assert body["message"]["text"] == "Pick one"
+    chips = body["message"]["quick_replies"]
+    assert [c["title"] for c in chips] == ["Promo", "Location"]
+    assert chips[1]["payload"] == "Location"
+    assert json.loads(chips[0]["payload"]) == {"type": "menu", "item": "promo"}
+
+
+def test_like_heart_and_the_line_sticker_substitute() -> None:
+    assert bodies(say(make_engine(RICH), "heart"))[0]["message"] == {"attachment": {"type": "like_heart"}}
+    turn = say(make_engine(RICH), "line")
+    assert bodies(turn)[0]["message"] == {"attachment": {"type": "like_heart"}}
+    assert turn.record.actions[6].status == "substituted"
+    assert any("LINE sticker 1/13" in w for w in turn.record.warnings)
+
+
+def test_imagemap_is_a_clear_error_not_a_silent_drop() -> None:
+    turn = say(make_engine(RICH), "imagemap")
+    assert bodies(turn) == []
+    assert any("imagemap is LINE-only" in e for e in turn.errors)
+
+
+def test_long_text_is_split_at_emoji_boundaries() -> None:
+    turn = say(make_engine(RICH), "long")
+    parts = texts(turn)
+    assert len(parts) == 2 and "".join(parts) == "😀" * 300
+    assert all(len(p.encode()) <= 1000 for p in parts)
+
+
+def test_dynamic_carousel_fills_items_from_data() -> None:
+    engine = make_engine(RICH)
+    session_data = {"products": [{"name": "Tote", "price": 100, "sku": "T1"}, {"name": "Cap", "price": 50, "sku": "C2"}]}
+    from igbot.engine import Session
+
+    engine.store.put(Session(user="u1", data=session_data), 0)
+    payload = bodies(say(engine, "dynamic"))[0]["message"]["attachment"]["payload"]
+    assert [(e["title"], e["subtitle"]) for e in payload["elements"]] == [("Tote", "100 IDR"), ("Cap", "50 IDR")]
+    assert json.loads(payload["elements"][1]["buttons"][0]["payload"]) == {"type": "buy", "sku": "C2"}
+
+
+class _Api(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/weather"):
+            body, status = json.dumps({"main": {"temp": 301.5}, "q": self.path}).encode(), 200
+        elif self.path.startswith("/text"):
+            body, status = b"not json", 200
+        else:
+            body, status = b'{"error": "nope"}', 404
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def api_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+API_BOT = """
+name: api
+flows:
+  main:
+    intents: {any: {initial: true}}
+    states:
+      s:
+        initial: true
+        end: true
+        transitions: {s: {fallback: true}}
+        action:
+          - {name: call}
+          - {name: text, options: {text: "temp=$(result.main.temp) null=$(result === null)"}}
+    actions:
+      call: {type: api, options: {method: GET, uri: "URL/$(content)?city=$(content)"}}
+"""
+
+
+def test_api_action_result_and_non_200_or_non_json_gives_null(api_url: str) -> None:
+    engine = make_engine(API_BOT.replace("URL", api_url))
+    assert texts(say(engine, "weather")) == ["temp=301.5 null=false"]
+    assert texts(say(engine, "text")) == ["temp= null=true"]
+    assert texts(say(engine, "missing")) == ["temp= null=true"]
+
+
+def test_api_action_network_error_is_recorded_and_result_is_null() -> None:
+    engine = make_engine(API_BOT.replace("URL", "http://127.0.0.1:9"), api_timeout=2)
+    turn = say(engine, "weather")
+    assert texts(turn) == ["temp= null=true"]
+    assert any(e.startswith("api GET http://127.0.0.1:9/weather") for e in turn.errors)
+
+
+def test_api_handler_can_be_plugged_in() -> None:
+    calls = []
+
+    def fake(call):
+        calls.append(call)
+        return {"main": {"temp": 1}}
+
+    engine = make_engine(API_BOT.replace("URL", "https://api.example.com"), api=fake)
+    assert texts(say(engine, "x")) == ["temp=1 null=false"]
+    assert calls[0].url == "https://api.example.com/x?city=x" and calls[0].method == "GET"
+
+
+HANDOVER = """
+name: handover
+flows:
+  main:
+    intents:
+      agent: {initial: true, condition: "content == 'agent'"}
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        end: true
+        transitions:
+          human: "intent == 'agent'"
+          s: {fallback: true}
+        action: {name: text, options: {text: "Thanks for your comment!"}}
+      human:
+        end: true
+        action: {name: toAgent}
+    actions:
+      toAgent: {type: handover, options: {text: "Connecting you to our team", metadata: {reason: asked}}}
+"""
+
+
+def test_handover_passes_the_thread_and_the_bot_stays_silent_until_resumed() -> None:
+    engine = make_engine(HANDOVER)
+    turn = say(engine, "agent")
+    assert [r.endpoint for r in turn.requests] == ["messages", "pass_thread_control"]
+    assert turn.requests[1].body == {"recipient": {"id": "u1"}, "target_app_id": "1217981644879628",
+                                     "metadata": '{"reason": "asked"}'}
+    assert turn.record.handover
+    silent = say(engine, "hello?")
+    assert silent.requests == [] and silent.record.agent_owned
+    engine.resume("u1")
+    assert texts(say(engine, "hello again")) == ["Thanks for your comment!"]
+
+
+def test_comment_gets_one_private_reply() -> None:
+    engine = make_engine(HANDOVER.replace(
+        'action: {name: text, options: {text: "Thanks for your comment!"}}',
+        'action: [{name: text, options: {text: "Thanks for your comment!"}}, {name: text, options: {text: "second"}}]'))
+    comment = {"type": "data", "content": "how much?",
+               "payload": {"type": "comment", "comment_id": "c-1", "media_id": "m-1"}}
+    turn = engine.handle(comment, user="u5")
+    assert [r.body["recipient"] for r in turn.requests] == [{"comment_id": "c-1"}]
+    assert any("one private reply" in w for w in turn.record.warnings)

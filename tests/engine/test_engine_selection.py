@@ -1,0 +1,193 @@
+"""Kata's flow and intent selection, each rule on a small bot."""
+
+from __future__ import annotations
+
+from tests.engine.conftest import make_engine, say, tap, texts
+
+TWO_FLOWS = """
+schema: kata.ai/schema/kata-ml/1.0
+name: two
+flows:
+  order:
+    intents:
+      start: {initial: true, type: text, condition: "content == 'order'"}
+      size: {type: text, condition: "content == 'big' || content == 'small'"}
+      reenter: {type: command, condition: "content == 'reenter'"}
+      other: {fallback: true}
+    states:
+      init:
+        initial: true
+        transitions:
+          ask: "intent == 'start'"
+          init: {fallback: true}
+      ask:
+        action: askSize
+        transitions:
+          done: {condition: "intent == 'size'", mapping: {context.size: content}}
+          ask: {fallback: true}
+      done:
+        end: true
+        action: {name: text, options: {text: "A $(context.size) one, noted."}}
+    actions:
+      askSize: {type: text, options: {text: "Big or small?"}}
+  faq:
+    intents:
+      hours: {initial: true, type: text, condition: "content == 'hours'"}
+    states:
+      init:
+        initial: true
+        transitions:
+          answer: {fallback: true}
+      answer:
+        end: true
+        action: {name: text, options: {text: "We open at 9."}}
+  fallback:
+    fallback: true
+    intents:
+      any: {fallback: true}
+    states:
+      init:
+        initial: true
+        end: true
+        transitions:
+          init: {fallback: true}
+        action: {name: text, options: {text: "Sorry?"}}
+"""
+
+
+def test_initial_intent_opens_its_flow() -> None:
+    engine = make_engine(TWO_FLOWS)
+    turn = say(engine, "order")
+    assert texts(turn) == ["Big or small?"]
+    rec = turn.record
+    assert rec and (rec.flow, rec.state, rec.intent, rec.is_fallback) == ("order", "ask", "start", False)
+
+
+def test_unknown_message_goes_to_the_fallback_flow() -> None:
+    engine = make_engine(TWO_FLOWS)
+    turn = say(engine, "blah")
+    assert texts(turn) == ["Sorry?"]
+    assert turn.record and turn.record.is_fallback and turn.record.flow == "fallback"
+
+
+def test_fallback_intent_keeps_the_conversation_in_its_flow() -> None:
+    engine = make_engine(TWO_FLOWS)
+    say(engine, "order")
+    turn = say(engine, "purple")
+    assert texts(turn) == ["Big or small?"]
+    rec = turn.record
+    assert rec and (rec.flow, rec.intent, rec.is_fallback) == ("order", "other", True)
+
+
+def test_other_flow_initial_intent_stacks_the_current_flow_and_reenter_resumes_it() -> None:
+    engine = make_engine(TWO_FLOWS)
+    say(engine, "order")
+    turn = say(engine, "hours")
+    assert texts(turn) == ["We open at 9.", "Big or small?"]
+    first, second = turn.records
+    assert (first.flow, first.state, first.flow_ended) == ("faq", "answer", True)
+    assert (second.message["content"], second.intent, second.depth) == ("reenter", "reenter", 1)
+    session = engine.session("u1")
+    assert session and (session.flow, session.state, session.stack) == ("order", "ask", [])
+    assert texts(say(engine, "big")) == ["A big one, noted."]
+
+
+def test_end_state_clears_context_but_keeps_data() -> None:
+    bot = TWO_FLOWS.replace("mapping: {context.size: content}", "mapping: {context.size: content, data.last: content}")
+    engine = make_engine(bot)
+    say(engine, "order")
+    say(engine, "small")
+    session = engine.session("u1")
+    assert session and session.flow is None and session.context == {} and session.data == {"last": "small"}
+
+
+def test_intent_priority_then_order() -> None:
+    engine = make_engine("""
+    name: prio
+    flows:
+      main:
+        intents:
+          first: {initial: true, condition: "content.includes('a')"}
+          second: {initial: true, condition: "content.includes('a')", priority: 5}
+          third: {initial: true, condition: "content.includes('a')", priority: 5}
+        states:
+          s: {initial: true, end: true, transitions: {s: {fallback: true}},
+              action: {name: text, options: {text: "$(intent)"}}}
+    """)
+    assert texts(say(engine, "abc")) == ["second"]
+
+
+def test_type_filter_conditions_and_classifier_all_required() -> None:
+    engine = make_engine("""
+    name: filters
+    nlus:
+      kw: {type: keyword, options: {keywords: {greet: [hello]}}}
+    flows:
+      main:
+        intents:
+          greetText:
+            initial: true
+            type: text
+            condition: ["content.length < 20", "!data.blocked"]
+            classifier: {nlu: kw, match: greet}
+        states:
+          s: {initial: true, end: true, transitions: {s: {fallback: true}},
+              action: {name: text, options: {text: "hi!"}}}
+    """)
+    assert texts(say(engine, "hello you")) == ["hi!"]
+    assert texts(say(engine, "hello this message is far too long")) == []
+    assert texts(tap(engine, {"type": "hello"})) == []
+    assert say(engine, "nope").record.errors == ["no flow matched and the bot has no fallback flow"]
+
+
+def test_volatile_flow_is_closed_not_stacked() -> None:
+    bot = TWO_FLOWS.replace("  order:\n    intents:", "  order:\n    volatile: true\n    intents:")
+    engine = make_engine(bot)
+    say(engine, "order")
+    turn = say(engine, "hours")
+    assert texts(turn) == ["We open at 9."]
+    session = engine.session("u1")
+    assert session and session.flow is None and session.stack == []
+
+
+def test_flow_already_on_the_stack_is_taken_out_and_resumed() -> None:
+    engine = make_engine(TWO_FLOWS.replace(
+        "hours: {initial: true, type: text, condition: \"content == 'hours'\"}",
+        "hours: {initial: true, type: text, condition: \"content == 'hours'\"}\n"
+        "      more: {type: text, condition: \"content == 'more'\"}").replace(
+        "      answer:\n        end: true", "      answer:\n        transitions: {answer: {fallback: true}}"))
+    say(engine, "order")          # order: ask
+    say(engine, "hours")          # faq: answer (not end), order stacked
+    session = engine.session("u1")
+    assert session and session.flow == "faq" and [f.flow for f in session.stack] == ["order"]
+    say(engine, "order")          # order's initial intent: order comes off the stack
+    session = engine.session("u1")
+    assert session and session.flow == "order" and [f.flow for f in session.stack] == ["faq"]
+
+
+def test_inactive_flow_is_never_selected() -> None:
+    engine = make_engine(TWO_FLOWS.replace("  faq:\n", "  faq:\n    active: false\n"))
+    assert texts(say(engine, "hours")) == ["Sorry?"]
+
+
+def test_attributes_fill_from_nlus() -> None:
+    engine = make_engine(r"""
+    name: slots
+    nlus:
+      qty: {type: regex, options: {regex: "[1-9]"}}
+      name: {type: regex, options: {regex: "i am (\\w+) and (\\d+)", index: {who: 1, age: 2}}}
+    flows:
+      main:
+        intents:
+          tell:
+            initial: true
+            attributes:
+              quantity: {nlu: qty}
+              who: {nlu: name, path: who}
+        states:
+          s: {initial: true, end: true, transitions: {s: {fallback: true}},
+              action: {name: text, options: {text: "$(attributes.who) wants $(attributes.quantity)"}}}
+    """)
+    turn = say(engine, "i am Budi and 42")
+    assert turn.record and turn.record.attributes == {"quantity": "4", "who": "Budi"}
+    assert texts(turn) == ["Budi wants 4"]
