@@ -44,7 +44,7 @@ from igbot.channel._policy import (
 )
 from igbot.channel._ratelimit import TokenBucket
 from igbot.channel._retry import RetryPolicy
-from igbot.channel._standin import GraphStandIn, RecordedRequest
+from igbot.channel.standin import GraphStandIn, RecordedRequest
 
 __all__ = [
     "INSTAGRAM_INBOX_APP_ID",

@@ -9,10 +9,10 @@ import sys
 import igbot.channel
 
 MODULES = ["_async_client", "_base", "_client", "_errors", "_policy", "_ratelimit", "_retry",
-           "_standin"]
+           "standin._meta", "standin._server"]
 INTERNAL = {"DEFAULT_API_VERSION", "ENDPOINTS", "dump_body", "redact", "parse_retry_after",
             "AsyncConversationLocks", "ConversationLocks", "HUMAN_AGENT_WINDOW",
-            "PRIVATE_REPLY_WINDOW", "STANDARD_WINDOW", "Role", "DEFAULT_STANDIN_APP_ID"}
+            "PRIVATE_REPLY_WINDOW", "STANDARD_WINDOW", "Role", "DEFAULT_STANDIN_APP_ID", "MetaBehaviour"}
 
 
 def test_all_is_sorted_and_importable() -> None:
