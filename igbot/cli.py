@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "igbot.engine._cli",
     "igbot.graph._cli",
     "igbot.channel._cli",
+    "igbot.server._cli",
     "igbot.analytics._cli",
     "igbot.replay._cli",
 )
