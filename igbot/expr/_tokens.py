@@ -172,17 +172,17 @@ class _Lexer:
             elif e == "0" and not text[i : i + 1].isdigit():
                 out.append("\0")
             elif e == "x":
-                out.append(self._hex(i, 2))
+                out.append(self._hex(i, 2, 0xFF, i - 2))
                 i += 2
             elif e == "u":
                 if text[i : i + 1] == "{":
                     close = text.find("}", i)
                     if close < 0:
                         raise self.error("malformed \\u{...} escape", i - 2)
-                    out.append(self._hex(i + 1, close - i - 1, max_value=0x10FFFF))
+                    out.append(self._hex(i + 1, close - i - 1, 0x10FFFF, i - 2))
                     i = close + 1
                 else:
-                    out.append(self._hex(i, 4))
+                    out.append(self._hex(i, 4, 0xFFFF, i - 2))
                     i += 4
             elif e in _LINE_BREAKS:
                 if e == "\r" and text[i : i + 1] == "\n":
@@ -194,7 +194,7 @@ class _Lexer:
         self.pos = i
         return Token("str", _join_surrogates("".join(out)), start, i)
 
-    def _hex(self, pos: int, length: int, max_value: int = 0xFFFF) -> str:
+    def _hex(self, pos: int, length: int, max_value: int, escape_at: int) -> str:
         digits = self.text[pos : pos + length]
         if (
             length == 0
@@ -202,7 +202,7 @@ class _Lexer:
             or not all(c in "0123456789abcdefABCDEF" for c in digits)
             or int(digits, 16) > max_value
         ):
-            raise self.error("malformed escape sequence", pos - 2)
+            raise self.error("malformed escape sequence", escape_at)
         return chr(int(digits, 16))
 
     def regex(self) -> Token:
