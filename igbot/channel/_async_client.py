@@ -51,6 +51,10 @@ class AsyncGraphClient(GraphCore):
         """Close the HTTP connections."""
         await self._http.aclose()
 
+    def pending(self, recipient_id: str) -> int:
+        """How many sends to ``recipient_id`` are in flight or queued behind one another."""
+        return self._locks.pending(str(recipient_id))
+
     async def request(self, method: str, endpoint: str, *, json: Any = None,
                       params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One Graph API call with pacing and retries; Meta's JSON answer."""

@@ -69,6 +69,10 @@ class GraphClient(GraphCore):
         """Close the HTTP connections."""
         self._http.close()
 
+    def pending(self, recipient_id: str) -> int:
+        """How many sends to ``recipient_id`` are in flight or queued behind one another."""
+        return self._locks.pending(str(recipient_id))
+
     def request(self, method: str, endpoint: str, *, json: Any = None,
                 params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One Graph API call with pacing and retries; Meta's JSON answer.

@@ -135,6 +135,7 @@ class SQLitePolicyStore(PolicyStore):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False,
                                    isolation_level=None)

@@ -94,6 +94,11 @@ class ConversationLocks:
                 else:
                     del self._queues[key]
 
+    def pending(self, key: str) -> int:
+        """How many callers hold or wait for the lock of ``key``."""
+        with self._mutex:
+            return len(self._queues.get(key, ()))
+
     def __len__(self) -> int:
         """The number of keys with a holder or waiters."""
         with self._mutex:
@@ -135,6 +140,10 @@ class AsyncConversationLocks:
             queue[0].set_result(None)
         if not queue:
             del self._queues[key]
+
+    def pending(self, key: str) -> int:
+        """How many tasks hold or wait for the lock of ``key``."""
+        return len(self._queues.get(key, ()))
 
     def __len__(self) -> int:
         """The number of keys with a holder or waiters."""

@@ -173,8 +173,7 @@ def test_record_event_duck_typed(store: PolicyStore) -> None:
 
 
 def test_sqlite_store_persists_across_instances(tmp_path: Path) -> None:
-    path = tmp_path / "data" / "policy.sqlite"
-    path.parent.mkdir()
+    path = tmp_path / "data" / "policy.sqlite"  # the data dir is created on first use
     first = SendPolicy(SQLitePolicyStore(path))
     first.record_inbound(PERSON, "message", T0)
     first.record_inbound("555", "comment", T0, comment_id=COMMENT)

@@ -6,11 +6,11 @@ import asyncio
 import itertools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
-from igbot.channel import GraphStandIn, RateLimitedError, RecordedRequest, TokenBucket
+from igbot.channel import GraphClient, GraphStandIn, RateLimitedError, RecordedRequest, TokenBucket
 
 from ._support import PERSON, fast_retry
 
@@ -79,17 +79,36 @@ def test_async_sends_are_paced(standin: GraphStandIn) -> None:
     assert _max_in_window(arrivals, 0.25) <= burst + rate * 0.25 + 1
 
 
+def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def _start_in_call_order(client: GraphClient, texts: list[str]) -> list[threading.Thread]:
+    """One thread per text, each queued for PERSON before the next starts."""
+    done: list[str] = []
+
+    def send(text: str) -> None:
+        client.send_message(PERSON, text)
+        done.append(text)  # after the lock is released: pending + done never over-counts
+
+    threads = [threading.Thread(target=send, args=(text,)) for text in texts]
+    for i, t in enumerate(threads):
+        t.start()
+        _wait_until(lambda i=i: client.pending(PERSON) + len(done) > i)
+    return threads
+
+
 def test_order_per_conversation_with_threads(standin: GraphStandIn) -> None:
-    standin.latency = 0.04
+    standin.latency = 0.02
     n = 8
     with standin.client(rate_limit=None) as client:
-        threads = [threading.Thread(target=client.send_message, args=(PERSON, f"m{i}"))
-                   for i in range(n)]
-        for t in threads:
-            t.start()
-            time.sleep(0.01)  # call order: each thread calls send well before the next
+        threads = _start_in_call_order(client, [f"m{i}" for i in range(n)])
         for t in threads:
             t.join()
+        assert client.pending(PERSON) == 0
     assert [b["message"]["text"] for b in standin.sent(PERSON)] == [f"m{i}" for i in range(n)]
     spans = _intervals(standin.requests, PERSON)
     assert all(not _overlaps(a, b) for a, b in itertools.pairwise(spans))
@@ -134,11 +153,7 @@ def test_order_kept_through_retries(standin: GraphStandIn) -> None:
     standin.latency = 0.01
     with standin.client(rate_limit=None, retry=fast_retry()) as client:
         standin.fail_next(2, code=2)  # the first message needs three tries
-        threads = [threading.Thread(target=client.send_message, args=(PERSON, f"m{i}"))
-                   for i in range(4)]
-        for t in threads:
-            t.start()
-            time.sleep(0.005)
+        threads = _start_in_call_order(client, [f"m{i}" for i in range(4)])
         for t in threads:
             t.join()
     assert [b["message"]["text"] for b in standin.sent(PERSON)] == ["m0", "m1", "m2", "m3"]
@@ -153,3 +168,31 @@ def test_stand_in_rate_limit_mode(standin: GraphStandIn) -> None:
             client.send_message(PERSON, "one too many")
         assert (info.value.code, info.value.subcode) == (613, 2534040)
         assert client.last_usage is not None and client.last_usage["call_count"] == 100
+
+
+def test_cancelled_async_waiter_does_not_block_the_queue() -> None:
+    from igbot.channel._ratelimit import AsyncConversationLocks
+
+    async def main() -> list[str]:
+        locks, order = AsyncConversationLocks(), []
+        release = asyncio.Event()
+
+        async def hold(name: str, wait: bool = False) -> None:
+            async with locks.hold("p"):
+                order.append(name)
+                if wait:
+                    await release.wait()
+
+        first = asyncio.create_task(hold("first", wait=True))
+        second = asyncio.create_task(hold("second"))
+        third = asyncio.create_task(hold("third"))
+        await asyncio.sleep(0)
+        assert locks.pending("p") == 3
+        second.cancel()
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(first, third)
+        assert locks.pending("p") == 0 and len(locks) == 0
+        return order
+
+    assert asyncio.run(main()) == ["first", "third"]
