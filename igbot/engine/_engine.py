@@ -231,6 +231,8 @@ class Engine:
             return
         self.actions.run_state(ctx, scope, flow_name, new_state.action, record,
                                lambda command: self._command(ctx, turn, command, depth, record))
+        if session.agent:
+            session.stack = []  # handed over: nothing resumes behind the agent's back
         if new_state.end and session.flow == flow_name and session.state == dest:
             resumed = session.close_flow()
             record.flow_ended = True

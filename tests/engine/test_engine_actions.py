@@ -307,3 +307,18 @@ def test_comment_gets_one_private_reply() -> None:
     turn = engine.handle(comment, user="u5")
     assert [r.body["recipient"] for r in turn.requests] == [{"comment_id": "c-1"}]
     assert any("one private reply" in w for w in turn.record.warnings)
+
+
+def test_handover_clears_the_stack_so_nothing_resumes_behind_the_agent() -> None:
+    engine = make_engine(HANDOVER.replace(
+        "      agent: {initial: true, condition: \"content == 'agent'\"}",
+        "      agent: {initial: true, condition: \"content == 'agent'\"}\n"
+        "      reenter: {type: command, condition: \"content == 'reenter'\"}").replace(
+        "      s:\n        initial: true\n        end: true", "      s:\n        initial: true"))
+    say(engine, "hello")  # main stays open at s
+    session = engine.session("u1")
+    assert session and session.flow == "main"
+    turn = say(engine, "agent")
+    assert [r.endpoint for r in turn.requests] == ["messages", "pass_thread_control"]
+    session = engine.session("u1")
+    assert session and session.stack == [] and session.agent
