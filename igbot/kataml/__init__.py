@@ -1,5 +1,6 @@
-"""Kata-ML: typed models of a bot, the loader (with ``$include``) and the YAML writer."""
+"""Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer and lint."""
 
+from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
 from igbot.kataml._loader import load_bot, load_bot_text
 from igbot.kataml._models import (
     Action,
@@ -17,17 +18,21 @@ from igbot.kataml._models import (
 from igbot.kataml._writer import write_bot
 
 __all__ = [
+    "LINT_CODES",
     "Action",
     "ActionRef",
     "Attribute",
     "Bot",
     "Classifier",
+    "Finding",
     "Flow",
     "Intent",
     "Method",
     "Nlu",
     "State",
     "Transition",
+    "lint",
+    "lint_path",
     "load_bot",
     "load_bot_text",
     "write_bot",
