@@ -4,6 +4,7 @@ from igbot.engine._actions import ACTION_TYPES, INSTAGRAM_INBOX_APP_ID, ApiCall
 from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
+from igbot.engine._preview import preview_action, requests_html
 from igbot.engine._records import ActionRecord, OutboundRequest, Turn, TurnRecord
 from igbot.engine._session import FlowFrame, Session
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
@@ -27,5 +28,7 @@ __all__ = [
     "TurnRecord",
     "js_available",
     "keyword_nlu",
+    "preview_action",
     "regex_nlu",
+    "requests_html",
 ]

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["requests_html"]
+__all__ = ["preview_action", "requests_html"]
 
 
 def requests_html(requests: Sequence[Any]) -> str:
@@ -31,3 +31,28 @@ def requests_html(requests: Sequence[Any]) -> str:
     if batch:
         parts.append(render_bubbles(batch))
     return "".join(parts)
+
+
+def preview_action(
+    engine: Any, flow: str, action: str, *, context: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, message: dict[str, Any] | None = None,
+) -> tuple[list[Any], list[str]]:
+    """Render one action of ``flow`` as the requests Instagram would get, without a conversation.
+
+    Interpolations read the given ``context``/``data``/``message`` (missing values render
+    empty). Returns ``(requests, problems)``: problems are the warnings and errors the engine
+    would record (limits applied, substitutes, actions with no Instagram rendering).
+    """
+    from igbot._message import Message
+    from igbot.engine._actions import TurnContext
+    from igbot.engine._scope import Scope
+    from igbot.engine._session import Session
+    from igbot.kataml import ActionRef
+
+    msg = Message.model_validate(message or {"type": "text", "content": ""})
+    session = Session(user="preview", flow=flow, context=dict(context or {}), data=dict(data or {}))
+    scope = Scope(msg, session, engine.bot.config or {})
+    turn = TurnContext(session=session, recipient={"id": "preview"})
+    record = engine._record(session, msg, 0)
+    engine.actions.run_state(turn, scope, flow, [ActionRef(name=action)], record, lambda _m: None)
+    return turn.requests, [*record.warnings, *record.errors]

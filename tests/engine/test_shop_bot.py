@@ -72,3 +72,13 @@ def test_handover_from_inside_another_flow_then_resume(shop: Engine) -> None:
     back = shop.resume("u1")
     assert texts(back) == ["Thanks for chatting with our team! I'm here if you need anything else ☕️"]
     assert say(shop, "where are you").record.flow == "location"
+
+
+def test_preview_action_renders_without_a_conversation(shop: Engine) -> None:
+    from igbot.engine import preview_action, requests_html
+
+    requests, problems = preview_action(shop, "faq", "hours")
+    assert requests[0].body["message"]["text"].startswith("We're open Mon-Sat")
+    assert problems == []
+    html = requests_html(preview_action(shop, "promo", "carousel")[0])
+    assert "Buy 1 Get 1 Kopi Susu" in html and "<div" in html
