@@ -1,0 +1,83 @@
+"""Conversation analytics: every input into one canonical event frame, metrics, report, plots.
+
+- :func:`load` reads igbot's log (JSON lines or Parquet), webhook archives, Graph API
+  Conversations exports, Instagram's "Download your information" export and agent-inbox CSV into
+  the frame described by :data:`SCHEMA`; :func:`save` writes Parquet; :func:`load_dask` reads
+  logs bigger than memory.
+- :func:`sessionize`, :func:`summary`, :func:`session_table`, :func:`funnel` and friends compute
+  the figures defined in :data:`DEFINITIONS`; :func:`report` gathers them for a notebook or an
+  HTML page.
+- :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
+  runtime writes.
+
+Importing this package is light: pandas loads on first use of a function, matplotlib only when
+a plot is drawn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "DEFINITIONS",
+    "LOG_FIELDS",
+    "SCHEMA",
+    "AccountUnknownError",
+    "BotTurn",
+    "MetricParams",
+    "Reply",
+    "Report",
+    "ShopBot",
+    "detect_format",
+    "fix_mojibake",
+    "funnel",
+    "generate_events",
+    "hour_of_week",
+    "intent_frequencies",
+    "load",
+    "load_dask",
+    "new_vs_returning",
+    "rates_over_time",
+    "report",
+    "response_times",
+    "save",
+    "session_table",
+    "sessionize",
+    "state_frequencies",
+    "summary",
+    "to_log_record",
+    "trigger_mix",
+    "volume",
+    "window_health",
+    "write_all",
+    "write_log",
+]
+
+_WHERE = {
+    "DEFINITIONS": "_metrics", "LOG_FIELDS": "_log", "SCHEMA": "_schema",
+    "AccountUnknownError": "_load_graph", "BotTurn": "_generate", "MetricParams": "_sessions",
+    "Reply": "_generate", "Report": "_report", "ShopBot": "_generate",
+    "detect_format": "_load", "fix_mojibake": "_load_dyi", "funnel": "_funnel",
+    "generate_events": "_generate", "hour_of_week": "_volume",
+    "intent_frequencies": "_funnel", "load": "_load", "load_dask": "_dask",
+    "new_vs_returning": "_volume", "rates_over_time": "_volume", "report": "_report",
+    "response_times": "_metrics", "save": "_log", "session_table": "_metrics",
+    "sessionize": "_sessions", "state_frequencies": "_funnel", "summary": "_metrics",
+    "to_log_record": "_log", "trigger_mix": "_metrics", "volume": "_volume",
+    "window_health": "_volume", "write_all": "_generate_formats", "write_log": "_log",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the implementing module on first use (keeps ``import igbot.analytics`` light)."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'igbot.analytics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"igbot.analytics.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

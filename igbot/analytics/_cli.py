@@ -1,0 +1,80 @@
+"""``igbot analyze LOGS...``: load conversation data in any supported format and summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register"]
+
+_JSON_KEYS = ("events", "conversations", "sessions", "messages_in", "messages_out",
+              "handover_rate", "containment_rate", "fallback_rate", "median_bot_response_s",
+              "median_agent_first_response_s", "triggers", "skipped")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``analyze`` subcommand."""
+    parser = subparsers.add_parser(
+        "analyze", help="summarise conversation logs (igbot log, Parquet, webhooks, Graph API "
+        "export, DYI export, agent-inbox CSV)", description=__doc__)
+    parser.add_argument("logs", nargs="+", metavar="LOGS", help="files, folders, zips or globs")
+    parser.add_argument("--format", choices=("text", "json", "html"), default="text",
+                        help="output format (default text)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("--gap", default="30min", help="session gap (default 30min)")
+    parser.add_argument("--input-format", default="auto",
+                        help="auto, igbot_log, parquet, webhooks, graph, dyi or csv")
+    parser.add_argument("--account", help="Graph API export: the account's id or username")
+    parser.add_argument("--owner", help="DYI export: the owner's name")
+    parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                        help="CSV: map a canonical field to a CSV column (repeatable)")
+    parser.add_argument("--funnel", help="comma-separated states for a funnel")
+    parser.add_argument("--flow", help="the flow of the funnel's states")
+    parser.add_argument("--tz", default="UTC", help="time zone for per-day figures")
+    parser.add_argument("--end-states", default="end",
+                        help="comma-separated states where ending is not abandonment")
+    parser.set_defaults(func=_analyze)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from igbot._errors import IgbotError
+    from igbot.analytics._load import load
+    from igbot.analytics._report import _plain, report
+
+    columns = {}
+    for item in args.map:
+        key, sep, value = item.partition("=")
+        if not sep:
+            sys.stderr.write(f"igbot analyze: --map wants FIELD=COLUMN, got {item!r}\n")
+            return 2
+        columns[key.strip()] = value.strip()
+    try:
+        df = load(args.logs, format=args.input_format, account=args.account, owner=args.owner,
+                  columns=columns or None, tz=args.tz, progress=False)
+        rep = report(df, gap=args.gap, tz=args.tz, end_states=tuple(args.end_states.split(",")),
+                     funnel_states=args.funnel.split(",") if args.funnel else None,
+                     funnel_flow=args.flow)
+    except (OSError, ValueError, IgbotError) as exc:
+        sys.stderr.write(f"igbot analyze: {exc}\n")
+        return 1
+    if args.format == "json":
+        data = {k: rep.summary.get(k) for k in _JSON_KEYS}
+        data.update({k: v for k, v in rep.summary.items() if k not in data})
+        data["problems"] = df.attrs.get("problems", [])[:100]
+        text = json.dumps(_plain(data), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "html":
+        text = rep.to_html()
+    else:
+        text = rep.to_text()
+        for problem in df.attrs.get("problems", [])[:20]:
+            where = f"{problem['file']}:{problem['line']}" if problem["line"] else problem["file"]
+            text += f"skipped {where}: {problem['reason']}\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,103 @@
+"""Funnels through a flow's states, and how often intents and states come up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
+
+__all__ = ["funnel", "intent_frequencies", "state_frequencies"]
+
+_NEVER = np.iinfo(np.int64).max
+
+
+def _funnel(p: Prepared, states: Sequence[str], flow: str | None = None) -> pd.DataFrame:
+    df = p.df
+    n_s = p.n_sessions
+    in_flow = cat_mask(df["flow"], (flow,)) if flow else np.ones(len(df), dtype=bool)
+    position = np.repeat(np.arange(n_s), p.ends - p.starts)
+    reached_at = np.full(n_s, np.iinfo(np.int64).min)
+    counts: list[int] = []
+    for state in states:
+        idx = np.flatnonzero(cat_mask(df["state"], (state,)) & in_flow)
+        ok = idx[p.ts[idx] >= reached_at[position[idx]]]
+        sessions, first = np.unique(position[ok], return_index=True)
+        nxt = np.full(n_s, _NEVER)
+        nxt[sessions] = p.ts[ok[first]]
+        reached_at = nxt
+        counts.append(len(sessions))
+    arr = np.asarray(counts, dtype=np.int64)
+    prev = np.r_[arr[:1], arr[:-1]] if len(arr) else arr
+    top = arr[0] if len(arr) else 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.DataFrame({
+            "step": np.arange(1, len(arr) + 1),
+            "state": list(states),
+            "sessions": arr,
+            "share_of_start": arr / top if top else np.zeros(len(arr)),
+            "drop_off": prev - arr,
+            "drop_off_rate": np.where(prev > 0, (prev - arr) / np.maximum(prev, 1), 0.0),
+        })
+
+
+def funnel(df: pd.DataFrame, states: Sequence[str], flow: str | None = None,
+           **params: Any) -> pd.DataFrame:
+    """Sessions reaching each state in order (each step at or after the previous one).
+
+    Args:
+        df: a canonical frame.
+        states: the states, in the order a person should go through them.
+        flow: only count rows of this flow (None: any flow).
+        **params: metric parameters (``gap``, ...).
+    Returns:
+        One row per step: ``step``, ``state``, ``sessions``, ``share_of_start``, ``drop_off``
+        (sessions lost since the previous step) and ``drop_off_rate``.
+    """
+    return _funnel(prepare(df, MetricParams.make(params)), list(states), flow)
+
+
+def _intent_frequencies(p: Prepared) -> pd.DataFrame:
+    from igbot.analytics._metrics import _user_fallbacks
+
+    df = p.df
+    mask = p.user_msg
+    frame = pd.DataFrame({"intent": df["intent"].to_numpy()[mask],
+                          "session": p.sess[mask],
+                          "fallback": _user_fallbacks(p)[mask]})
+    frame["intent"] = frame["intent"].astype(object).where(frame["intent"].notna(), "(none)")
+    g = frame.groupby("intent", sort=False)
+    out = pd.DataFrame({"messages": g.size(), "sessions": g["session"].nunique(),
+                        "fallback_share": g["fallback"].mean()})
+    total = int(out["messages"].sum())
+    out["share"] = out["messages"] / total if total else 0.0
+    out = out.sort_values(["messages"], ascending=False, kind="stable")
+    out.index.name = "intent"
+    return out.reset_index()
+
+
+def intent_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """Incoming messages per intent (``(none)`` when unclassified): messages, sessions, share of
+    messages, and the share of them answered by a fallback."""
+    return _intent_frequencies(prepare(df, MetricParams.make(params)))
+
+
+def _state_frequencies(p: Prepared) -> pd.DataFrame:
+    df = p.df
+    mask = df["state"].cat.codes.to_numpy() >= 0
+    frame = pd.DataFrame({"flow": df["flow"].astype(object).to_numpy()[mask],
+                          "state": df["state"].astype(object).to_numpy()[mask],
+                          "session": p.sess[mask]})
+    frame["flow"] = frame["flow"].where(frame["flow"].notna(), "(none)")
+    g = frame.groupby(["flow", "state"], sort=False)
+    out = pd.DataFrame({"events": g.size(), "sessions": g["session"].nunique()})
+    out["session_share"] = out["sessions"] / p.n_sessions if p.n_sessions else 0.0
+    return out.sort_values("events", ascending=False, kind="stable").reset_index()
+
+
+def state_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """Events per (flow, state), the sessions that visited it and their share of all sessions."""
+    return _state_frequencies(prepare(df, MetricParams.make(params)))

@@ -1,0 +1,259 @@
+"""igbot's own conversation log: the on-disk line format, its writer and its fast reader.
+
+One JSON object per line with exactly the fields in :data:`LOG_FIELDS` (the canonical columns)::
+
+    {"conversation_id": "6251234567890123", "session_id": null,
+     "timestamp": "2024-05-01T10:00:00.123Z", "direction": "in", "role": "user",
+     "kind": "story_reply", "text": "love this!", "payload": "{\\"story_id\\":\\"3456\\"}",
+     "flow": "promo", "state": "offer", "intent": "ask_price", "is_fallback": false,
+     "mid": "aWdfZAG1...", "source": "igbot_log"}
+
+``timestamp`` is ISO-8601 (``Z`` or an offset; naive means UTC) or milliseconds since the epoch;
+``payload`` is JSON text (an object is accepted and serialised). Which row carries what:
+
+- an incoming message (``direction: in``, ``role: user``): ``intent`` matched, the ``flow`` and
+  ``state`` the message moved the conversation to, ``is_fallback`` if a fallback answered it;
+- a bot reply (``out``/``bot``): the ``flow`` and ``state`` that produced it;
+- a human agent's message (``out``/``agent``): ``payload`` ``{"tag": "HUMAN_AGENT"}`` when sent
+  with that message tag;
+- a handover to agents (``kind: handover``, ``role: system``) and back (``kind: resolve``);
+- a reply the Send API refused (``kind: refused``, ``role`` bot or agent, ``text`` the reply,
+  ``payload`` ``{"reason": "outside_window", "code": 10, "subcode": 2534022}``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from igbot.analytics._schema import (
+    COLUMNS,
+    DIRECTIONS,
+    ROLES,
+    SCHEMA,
+    STRING_DTYPE,
+    Problems,
+    build_frame,
+    parse_timestamp_ns,
+    record_values,
+    str_categories,
+)
+
+__all__ = ["LOG_FIELDS", "read_jsonl_log", "read_parquet", "save", "to_log_record", "write_log"]
+
+logger = logging.getLogger(__name__)
+
+LOG_FIELDS: tuple[str, ...] = COLUMNS
+_BLOCK = 1 << 24
+
+
+def _iso(ns: int) -> str:
+    moment = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ns // 1_000_000) % 1000:03d}Z"
+
+
+def to_log_record(conversation_id: str, timestamp: datetime | int | float | str,
+                  direction: str, role: str, kind: str, *, text: str | None = None,
+                  payload: Mapping[str, Any] | str | None = None, flow: str | None = None,
+                  state: str | None = None, intent: str | None = None,
+                  is_fallback: bool | None = None, mid: str | None = None,
+                  session_id: str | None = None, source: str = "igbot_log") -> dict[str, Any]:
+    """One log line as a dict with exactly :data:`LOG_FIELDS`, checked.
+
+    ``timestamp`` may be a datetime (naive means UTC), ms since the epoch or ISO-8601 text; it is
+    written as ISO-8601 UTC with milliseconds. Raises ValueError naming a wrong field.
+    """
+    if isinstance(timestamp, datetime):
+        ts = pd.Timestamp(timestamp)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        ns = ts.value
+    else:
+        ns = parse_timestamp_ns(timestamp)
+    record = {
+        "conversation_id": conversation_id, "session_id": session_id, "timestamp": _iso(ns),
+        "direction": direction, "role": role, "kind": kind, "text": text, "payload": payload,
+        "flow": flow, "state": state, "intent": intent, "is_fallback": is_fallback, "mid": mid,
+        "source": source,
+    }
+    values = record_values(record)
+    record["payload"] = values[COLUMNS.index("payload")]
+    return record
+
+
+def write_log(records: Iterable[Mapping[str, Any]], path: str | Path, *,
+              append: bool = False) -> int:
+    """Write records (dicts with the canonical keys) as igbot log lines; returns how many.
+
+    Each record goes through :func:`to_log_record`, so a wrong value fails before writing it.
+    """
+    count = 0
+    with open(path, "a" if append else "w", encoding="utf-8") as out:
+        for rec in records:
+            fields = {k: rec.get(k) for k in LOG_FIELDS if k not in ("timestamp",)}
+            line = to_log_record(timestamp=rec["timestamp"], **{  # type: ignore[arg-type]
+                k: v for k, v in fields.items() if v is not None or k in (
+                    "conversation_id", "direction", "role", "kind")})
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    return count
+
+
+class _NotClean(Exception):
+    """The fast columnar reader met something it cannot vouch for: read line by line instead."""
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    fields = [(c, pa.string()) for c in COLUMNS if c not in ("timestamp", "is_fallback")]
+    return pa.schema([*fields, ("is_fallback", pa.bool_())])
+
+
+def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
+    """A canonical frame from an Arrow table with canonical columns; raises _NotClean."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    cols: dict[str, Any] = {}
+    for name in COLUMNS:
+        if name not in table.column_names:
+            cols[name] = pa.nulls(n, pa.bool_() if name == "is_fallback" else pa.string())
+        else:
+            cols[name] = table.column(name)
+    ts = cols["timestamp"]
+    if pa.types.is_timestamp(ts.type):
+        ts = ts.cast(pa.timestamp("ns", tz="UTC")) if ts.type.tz else pc.assume_timezone(
+            ts.cast(pa.timestamp("ns")), "UTC")
+    elif pa.types.is_integer(ts.type) or pa.types.is_floating(ts.type):
+        ts = pc.multiply(ts.cast(pa.float64()) if pa.types.is_floating(ts.type) else ts,
+                         1_000_000).cast(pa.int64()).cast(pa.timestamp("ns", tz="UTC"))
+    elif pa.types.is_string(ts.type) or pa.types.is_large_string(ts.type):
+        try:
+            ts = ts.cast(pa.timestamp("ns", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _NotClean(str(exc)) from exc
+    else:
+        raise _NotClean(f"timestamp of type {ts.type}")
+    if ts.null_count:
+        raise _NotClean("missing timestamp")
+    conv = cols["conversation_id"]
+    kind = cols["kind"]
+    for name, arr in (("conversation_id", conv), ("kind", kind)):
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = cols[name] = arr.cast(pa.string())
+        if arr.null_count or pc.any(pc.equal(pc.utf8_length(arr), 0)).as_py():
+            raise _NotClean(f"empty {name}")
+    for name, allowed in (("direction", DIRECTIONS), ("role", ROLES)):
+        if not pc.all(pc.is_in(cols[name], pa.array(allowed))).as_py() or cols[name].null_count:
+            raise _NotClean(f"bad {name}")
+    data: dict[str, Any] = {}
+    for name in COLUMNS:
+        arr = cols[name]
+        dtype = SCHEMA[name][0]
+        if name == "timestamp":
+            data[name] = ts.to_pandas().astype("datetime64[ns, UTC]")
+        elif dtype == "category":
+            enc = pc.dictionary_encode(arr.cast(pa.string()))
+            ser = str_categories(enc.to_pandas())
+            if name in ("direction", "role"):
+                ser = ser.cat.set_categories(list(DIRECTIONS if name == "direction" else ROLES))
+            if name == "source" and ser.isna().any():
+                if source not in ser.cat.categories:
+                    ser = ser.cat.add_categories([source])
+                ser = ser.fillna(source)
+            data[name] = ser
+        elif dtype == "boolean":
+            data[name] = pd.Series(pd.array(arr.to_pandas(types_mapper={
+                pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean"))
+        else:
+            data[name] = pd.Series(pd.array(arr.cast(pa.string()), dtype=STRING_DTYPE))
+    return pd.DataFrame(data)
+
+
+def _read_lines(path: Path, problems: Problems, source: str, progress: bool | None) -> pd.DataFrame:
+    """The careful reader: one line at a time, every bad line reported and skipped."""
+    from tqdm.auto import tqdm
+
+    rows: list[tuple[Any, ...]] = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(tqdm(fh, desc=path.name, unit=" lines",
+                                           disable=_disable(progress)), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(record_values(json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problems.add(str(path), lineno, f"not JSON: {exc.msg}")
+            except (ValueError, TypeError) as exc:
+                problems.add(str(path), lineno, str(exc))
+    columns = {name: [r[i] for r in rows] for i, name in enumerate(COLUMNS)}
+    columns["source"] = [s if s is not None else source for s in columns["source"]]
+    return build_frame(columns)
+
+
+def _disable(progress: bool | None) -> bool | None:
+    return None if progress is None else not progress
+
+
+def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | None = None,
+                   source: str = "igbot_log") -> pd.DataFrame:
+    """Read an igbot log (JSON lines) with pyarrow in blocks; falls back to line by line.
+
+    The fast reader handles a clean file; any malformed line, wrong type or bad value sends the
+    file to the careful reader, which reports each bad line (file, line, reason) and skips it.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pj
+    from tqdm.auto import tqdm
+
+    path = Path(path)
+    try:
+        reader = pj.open_json(
+            path, read_options=pj.ReadOptions(block_size=_BLOCK, use_threads=True),
+            parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
+                                          unexpected_field_behavior="ignore"))
+        batches = []
+        with tqdm(total=path.stat().st_size, desc=path.name, unit="B", unit_scale=True,
+                  disable=_disable(progress)) as bar:
+            for batch in reader:
+                batches.append(batch)
+                bar.update(min(_BLOCK, bar.total - bar.n))
+        if not batches:
+            return build_frame({c: [] for c in COLUMNS})
+        return _table_to_frame(pa.Table.from_batches(batches), source)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, _NotClean) as exc:
+        logger.debug("%s: reading line by line (%s)", path, exc)
+        return _read_lines(path, problems, source, progress)
+
+
+def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
+    """Read a Parquet file written by :func:`save` (or any with the canonical columns)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        problems.add(str(path), None, f"not a readable Parquet file: {exc}")
+        return build_frame({c: [] for c in COLUMNS})
+    try:
+        return _table_to_frame(table, "parquet")
+    except _NotClean as exc:
+        problems.add(str(path), None, f"not a canonical event table: {exc}")
+        return build_frame({c: [] for c in COLUMNS})
+
+
+def save(df: pd.DataFrame, path: str | Path) -> Path:
+    """Save a canonical frame as Parquet (categoricals as dictionaries); returns the path."""
+    path = Path(path)
+    out = df[list(COLUMNS)].copy()
+    out.attrs = {}
+    out.to_parquet(path, index=False)
+    return path

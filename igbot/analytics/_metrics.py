@@ -1,0 +1,315 @@
+"""Conversation metrics on the canonical frame, vectorised (numpy reductions over sessions).
+
+Every public function takes a canonical frame and the keyword parameters of
+:class:`~igbot.analytics._sessions.MetricParams` (``gap``, ``fallback_flows``, ``agent_roles``,
+...). The definitions are in :data:`DEFINITIONS`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
+
+__all__ = [
+    "DEFINITIONS",
+    "TRIGGERS",
+    "response_times",
+    "session_table",
+    "summary",
+    "trigger_mix",
+]
+
+DEFINITIONS: dict[str, str] = {
+    "conversation": "All events of one person with the account (conversation_id).",
+    "session": "A conversation is cut into sessions when the person writes more than `gap` "
+               "(default 30 min) after the previous event; bot and agent replies never open one.",
+    "message": "An event that is not read, reaction, deleted, edit, handover, resolve, refused "
+               "or error. Incoming messages are the person's; outgoing the bot's or an agent's.",
+    "turns_per_session": "Incoming messages from the person per session (Dialogflow "
+                         "AVERAGE_TURN_COUNT); messages_per_session counts both directions.",
+    "handover_rate": "Sessions with a handover event (kinds `handover_kinds`) or an outgoing "
+                     "message from an agent (roles `agent_roles`), over all sessions.",
+    "containment_rate": "Sessions where the bot replied and no agent was involved (no handover, "
+                        "no agent message), over all sessions.",
+    "fallback_rate": "Incoming messages whose turn (the message and the replies before the next "
+                     "incoming message) was marked is_fallback, or ran in a flow of "
+                     "`fallback_flows` or matched an intent of `fallback_intents`, over incoming "
+                     "messages. fallback_session_rate: sessions with at least one.",
+    "abandonment_rate": "Sessions whose last message is the bot's, at a state not in "
+                        "`end_states`, with no reply within `gap`; sessions ending less than "
+                        "`gap` before the data ends are still open and not counted.",
+    "bot_response_time": "From an incoming message to the bot's first reply before the person's "
+                         "next message (median and p90, seconds); messages with no reply are "
+                         "counted as unanswered.",
+    "agent_first_response_time": "From a handover to the first agent message in the "
+                                 "conversation after it (bot replies do not stop the clock); "
+                                 "handovers waiting for the same agent message count once.",
+    "trigger": "What opened the session: the kind of its first incoming message: story_reply, "
+               "story_mention, comment (private reply), ice_breaker (a postback whose payload "
+               "object has type 'ice_breaker' or whose payload/title is in `ice_breakers`), "
+               "ad_referral (a referral event or a message whose payload holds a referral), "
+               "otherwise dm; none when the person did not write.",
+    "new_vs_returning": "A person is new on the day of their first session in the data and "
+                        "returning on later days; returning_people have more than one session.",
+    "window_health": "Replies the Send API refused because the 24 h window had closed (kind "
+                     "refused/error with reason outside_window or subcode 2534022), and outgoing "
+                     "messages sent with the HUMAN_AGENT tag.",
+    "funnel": "Sessions reaching each state of a flow in the given order (a step counts when "
+              "the state is reached at or after the previous step), with drop-off.",
+}
+
+TRIGGERS = ("story_reply", "story_mention", "comment", "ice_breaker", "ad_referral", "dm", "none")
+_TRIGGER_OF_KIND = {"story_reply": "story_reply", "story_mention": "story_mention",
+                    "comment": "comment", "live_comment": "comment", "referral": "ad_referral"}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else float(num) / float(den)
+
+
+def _quantile(values: np.ndarray, q: float) -> float | None:
+    values = values[~np.isnan(values)] if len(values) else values
+    return None if len(values) == 0 else float(np.quantile(values, q))
+
+
+def _is_ice_breaker(payload: str | None, text: str | None, names: tuple[str, ...]) -> bool:
+    if text is not None and text in names:
+        return True
+    if not payload:
+        return False
+    try:
+        obj = json.loads(payload)
+    except ValueError:
+        return payload in names
+    if not isinstance(obj, dict):
+        return False
+    return (obj.get("type") == "ice_breaker" or obj.get("ice_breaker") is True
+            or obj.get("payload") in names or obj.get("title") in names)
+
+
+def _triggers(p: Prepared) -> np.ndarray:
+    first = p.first_in_session(p.user_msg)
+    out = np.full(p.n_sessions, "none", dtype=object)
+    has = first >= 0
+    rows = first[has]
+    kinds = np.asarray(p.df["kind"].astype(object).to_numpy()[rows], dtype=object)
+    payloads = p.df["payload"].to_numpy(dtype=object, na_value=None)[rows]
+    texts = p.df["text"].to_numpy(dtype=object, na_value=None)[rows]
+    trig = np.full(len(rows), "dm", dtype=object)
+    for kind, name in _TRIGGER_OF_KIND.items():
+        trig[kinds == kind] = name
+    with_referral = np.array([bool(x) and '"referral"' in x for x in payloads], dtype=bool)
+    trig[(trig == "dm") & with_referral] = "ad_referral"
+    for i in np.flatnonzero(kinds == "postback"):
+        if _is_ice_breaker(payloads[i], texts[i], p.params.ice_breakers):
+            trig[i] = "ice_breaker"
+    out[has] = trig
+    return out
+
+
+def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: index of the latest incoming message in the same session (or -1), turn number."""
+    n = len(p.df)
+    last_user = np.maximum.accumulate(np.where(p.user_msg, np.arange(n), -1)) if n else np.zeros(
+        0, dtype=np.int64)
+    valid = last_user >= 0
+    valid[valid] = p.sess[last_user[valid]] == p.sess[valid]
+    turn = np.cumsum(p.user_msg)
+    return last_user, valid, turn
+
+
+def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
+    last_user, valid, turn = _turns(p)
+    idx = np.flatnonzero(p.bot_msg & valid)
+    if len(idx) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    t = turn[idx]
+    first = idx[np.r_[True, t[1:] != t[:-1]]]
+    asked = last_user[first]
+    return asked, (p.ts[first] - p.ts[asked]) / 1e9
+
+
+def _user_fallbacks(p: Prepared) -> np.ndarray:
+    """Per row: an incoming message whose turn was answered by a fallback."""
+    _, valid, turn = _turns(p)
+    hit = np.bincount(turn[valid & p.fallback], minlength=int(turn[-1]) + 1 if len(turn) else 1)
+    return p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
+
+
+def _agent_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """(row of each handover episode, seconds to the first agent message or NaN)."""
+    hand = np.flatnonzero(p.handover)
+    agents = np.flatnonzero(p.agent_msg)
+    if len(hand) == 0:
+        return hand, np.zeros(0)
+    j = np.searchsorted(agents, hand, side="right")
+    answered = j < len(agents)
+    nxt = np.where(answered, agents[np.minimum(j, max(len(agents) - 1, 0))] if len(agents)
+                   else -1, -1)
+    answered &= (nxt >= 0) & (p.conv[np.maximum(nxt, 0)] == p.conv[hand])
+    key = np.where(answered, nxt, -2 - p.conv[hand])  # waits for the same agent message: once
+    _, keep = np.unique(key, return_index=True)
+    keep.sort()
+    hand, answered, nxt = hand[keep], answered[keep], nxt[keep]
+    wait = np.where(answered, (p.ts[np.maximum(nxt, 0)] - p.ts[hand]) / 1e9, np.nan)
+    return hand, wait
+
+
+def _session_table(p: Prepared) -> pd.DataFrame:
+    df, n_s = p.df, p.n_sessions
+    if n_s == 0:
+        return pd.DataFrame(columns=["session_id", "conversation_id", "start", "end"])
+    starts, ends = p.starts, p.ends
+    handover = p.per_session(p.handover | p.agent_msg) > 0
+    bot_messages = p.per_session(p.bot_msg)
+    agent_messages = p.per_session(p.agent_msg)
+    messages_in = p.per_session(p.user_msg)
+    fb_msgs = p.per_session(_user_fallbacks(p))
+    last_msg = p.last_in_session(p.message)
+    last_state_idx = p.last_in_session(df["state"].cat.codes.to_numpy() >= 0)
+    state_names = np.append(np.asarray(df["state"].cat.categories, dtype=object), None)
+    last_state = state_names[np.where(last_state_idx >= 0, df["state"].cat.codes.to_numpy()[
+        np.maximum(last_state_idx, 0)], -1)]
+    gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")
+    end_ts = p.ts[ends - 1]
+    closed = end_ts + gap_ns <= p.ts.max()
+    at_end = np.isin(last_state.astype(object), list(p.params.end_states))
+    last_is_bot = (last_msg >= 0) & p.bot_msg[np.maximum(last_msg, 0)]
+    abandoned = last_is_bot & closed & ~at_end & (messages_in > 0)
+    asked, secs = _bot_responses(p)
+    resp = pd.Series(secs).groupby(p.sess[asked]).median() if len(asked) else pd.Series(
+        dtype=float)
+    hand, wait = _agent_responses(p)
+    agent_wait = pd.Series(wait).groupby(p.sess[hand]).min() if len(hand) else pd.Series(
+        dtype=float)
+    sess_codes = p.sess[starts]
+    table = pd.DataFrame({
+        "session_id": df["session_id"].iloc[starts].to_numpy(),
+        "conversation_id": df["conversation_id"].iloc[starts].to_numpy(),
+        "start": df["timestamp"].iloc[starts].to_numpy(),
+        "end": df["timestamp"].iloc[ends - 1].to_numpy(),
+        "events": ends - starts,
+        "messages_in": messages_in,
+        "messages_out": bot_messages + agent_messages,
+        "bot_messages": bot_messages,
+        "agent_messages": agent_messages,
+        "trigger": pd.Categorical(_triggers(p), categories=list(TRIGGERS)),
+        "handover": handover,
+        "contained": (bot_messages > 0) & ~handover,
+        "fallback_messages": fb_msgs,
+        "has_fallback": fb_msgs > 0,
+        "abandoned": abandoned,
+        "last_state": pd.array(last_state, dtype="string"),
+        "median_bot_response_s": resp.reindex(sess_codes).to_numpy(),
+        "agent_first_response_s": agent_wait.reindex(sess_codes).to_numpy(),
+    })
+    table["duration_s"] = (p.ts[ends - 1] - p.ts[starts]) / 1e9
+    first_conv = np.r_[True, p.conv[starts][1:] != p.conv[starts][:-1]]
+    table["returning"] = ~first_conv
+    return table
+
+
+def session_table(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """One row per session: times, counts, trigger, handover, containment, fallback, abandoned."""
+    return _session_table(prepare(df, MetricParams.make(params)))
+
+
+def _response_times(p: Prepared) -> pd.DataFrame:
+    asked, secs = _bot_responses(p)
+    hand, wait = _agent_responses(p)
+    rows = np.concatenate([asked, hand])
+    out = pd.DataFrame({
+        "measure": pd.Categorical(["bot"] * len(asked) + ["agent_first"] * len(hand),
+                                  categories=["bot", "agent_first"]),
+        "conversation_id": p.df["conversation_id"].to_numpy()[rows],
+        "session_id": p.df["session_id"].to_numpy()[rows],
+        "timestamp": p.df["timestamp"].iloc[rows].to_numpy(),
+        "seconds": np.concatenate([secs, wait]),
+    })
+    return out
+
+
+def response_times(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """Each bot response (``measure`` bot) and agent first response (``agent_first``, NaN when
+    no agent answered), with the conversation, session and time it started."""
+    return _response_times(prepare(df, MetricParams.make(params)))
+
+
+def _trigger_mix(table: pd.DataFrame) -> pd.DataFrame:
+    counts = table["trigger"].value_counts().reindex(list(TRIGGERS), fill_value=0)
+    total = int(counts.sum())
+    return pd.DataFrame({"trigger": counts.index.astype(str), "sessions": counts.to_numpy(),
+                         "share": counts.to_numpy() / total if total else 0.0})
+
+
+def trigger_mix(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """Sessions by what opened them (see ``DEFINITIONS["trigger"]``), with shares."""
+    return _trigger_mix(session_table(df, **params))
+
+
+def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[str, Any]:
+    df = p.df
+    n_s = len(table)
+    user_fb = int(_user_fallbacks(p).sum())
+    messages_in = int(p.user_msg.sum())
+    asked, secs = _bot_responses(p)
+    _, wait = _agent_responses(p)
+    turns = table["messages_in"].to_numpy() if n_s else np.zeros(0)
+    msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
+    per_conv = table.groupby("conversation_id", observed=True).size() if n_s else pd.Series()
+
+    def mean(a: np.ndarray) -> float | None:
+        return float(a.mean()) if len(a) else None
+
+    out: dict[str, Any] = {
+        "events": len(df),
+        "conversations": int(df["conversation_id"].nunique()),
+        "sessions": n_s,
+        "messages_in": messages_in,
+        "messages_out": int(p.bot_msg.sum() + p.agent_msg.sum()),
+        "bot_messages": int(p.bot_msg.sum()),
+        "agent_messages": int(p.agent_msg.sum()),
+        "handover_sessions": int(table["handover"].sum()) if n_s else 0,
+        "handover_rate": _ratio(table["handover"].sum(), n_s) if n_s else None,
+        "containment_rate": _ratio(table["contained"].sum(), n_s) if n_s else None,
+        "fallback_messages": user_fb,
+        "fallback_rate": _ratio(user_fb, messages_in),
+        "fallback_session_rate": _ratio(table["has_fallback"].sum(), n_s) if n_s else None,
+        "abandoned_sessions": int(table["abandoned"].sum()) if n_s else 0,
+        "abandonment_rate": _ratio(table["abandoned"].sum(), n_s) if n_s else None,
+        "median_bot_response_s": _quantile(secs, 0.5),
+        "p90_bot_response_s": _quantile(secs, 0.9),
+        "unanswered_messages": messages_in - len(asked),
+        "handovers": len(wait),
+        "unanswered_handovers": int(np.isnan(wait).sum()),
+        "median_agent_first_response_s": _quantile(wait, 0.5),
+        "p90_agent_first_response_s": _quantile(wait, 0.9),
+        "turns_per_session": mean(turns),
+        "median_turns_per_session": float(np.median(turns)) if len(turns) else None,
+        "messages_per_session": mean(msgs),
+        "triggers": {k: int(v) for k, v in zip(*_trigger_mix(table)[["trigger", "sessions"]]
+                                               .to_numpy().T, strict=True)} if n_s else {},
+        "people": len(per_conv),
+        "returning_people": int((per_conv > 1).sum()),
+        **window,
+        "first_event": df["timestamp"].min().isoformat() if len(df) else None,
+        "last_event": df["timestamp"].max().isoformat() if len(df) else None,
+        "skipped": int(df.attrs.get("skipped", 0)),
+    }
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+
+
+def summary(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
+    """The headline figures as a JSON-serialisable dict (rates are None when undefined)."""
+    from igbot.analytics._volume import _window_health
+
+    p = prepare(df, MetricParams.make(params))
+    p.df.attrs = dict(df.attrs)
+    return _summary(p, _session_table(p), _window_health(p))

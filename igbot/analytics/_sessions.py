@@ -1,0 +1,195 @@
+"""Sessions: cutting conversations after a gap, and the per-row arrays every metric shares.
+
+A session starts at a conversation's first event and at every message from the person that comes
+more than ``gap`` (default 30 minutes, strictly more) after the conversation's previous event.
+Replies from the bot or an agent never open a session: an agent answering two hours after a
+handover still belongs to the session that asked for the agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
+
+__all__ = ["MetricParams", "Prepared", "cat_mask", "parse_gap", "prepare", "sessionize"]
+
+
+def parse_gap(gap: str | pd.Timedelta | float | int) -> int:
+    """A gap (``"30min"``, a Timedelta, or seconds) in nanoseconds."""
+    if isinstance(gap, int | float) and not isinstance(gap, bool):
+        return int(gap * 1_000_000_000)
+    value = pd.Timedelta(gap).value
+    if value <= 0:
+        raise ValueError(f"gap must be positive, got {gap!r}")
+    return int(value)
+
+
+def cat_mask(series: pd.Series, values: Iterable[str]) -> np.ndarray:
+    """A boolean array: which rows of a categorical column hold one of ``values`` (NA is False)."""
+    cats = series.cat.categories
+    lut = np.append(np.isin(np.asarray(cats, dtype=object), list(values)), False)
+    return lut[series.cat.codes.to_numpy()]
+
+
+def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> pd.DataFrame:
+    """The frame ordered by conversation and time with ``session_id`` filled (``<conv>#<n>``).
+
+    Args:
+        df: a canonical event frame.
+        gap: inactivity after which the person's next message opens a new session.
+    Returns:
+        A new frame; ``session_id`` is categorical, numbered from 0 in each conversation.
+    """
+    gap_ns = parse_gap(gap)
+    out = sort_events(df)
+    n = len(out)
+    if n == 0:
+        out["session_id"] = pd.Categorical([], categories=pd.Index([], dtype="str"))
+        return out
+    conv = out["conversation_id"].cat.codes.to_numpy()
+    ts = ts_ns(out)
+    incoming = (out["direction"].cat.codes.to_numpy() == 0) & ~cat_mask(
+        out["kind"], NON_MESSAGE_KINDS)
+    new_conv = np.empty(n, dtype=bool)
+    new_conv[0] = True
+    new_conv[1:] = conv[1:] != conv[:-1]
+    gaps = np.zeros(n, dtype=bool)
+    gaps[1:] = (ts[1:] - ts[:-1]) > gap_ns
+    new = new_conv | (incoming & gaps)
+    number = np.cumsum(new) - 1
+    first_in_conv = np.maximum.accumulate(np.where(new_conv, number, 0))
+    within = number - first_in_conv
+    starts = np.flatnonzero(new)
+    conv_names = np.asarray(out["conversation_id"].cat.categories, dtype=object)
+    names = [f"{c}#{k}" for c, k in zip(conv_names[conv[starts]], within[starts], strict=True)]
+    out["session_id"] = pd.Categorical.from_codes(number, categories=pd.Index(names, dtype="str"))
+    return out
+
+
+@dataclass(frozen=True)
+class MetricParams:
+    """Where businesses differ: the knobs of every metric (see ``DEFINITIONS``).
+
+    Attributes:
+        gap: inactivity that ends a session; None keeps the frame's own ``session_id``.
+        fallback_flows: flows whose answers count as fallback (besides ``is_fallback``).
+        fallback_intents: intents that count as fallback (e.g. ``("fallback", "none")``).
+        agent_roles: roles whose outgoing messages are a human agent's.
+        handover_kinds: event kinds that hand the person to an agent.
+        end_states: states where a conversation may end without counting as abandoned.
+        ice_breakers: postback payloads or titles that are ice-breaker questions (besides a
+            payload object with ``"type": "ice_breaker"``).
+        tz: time zone for per-day and per-hour figures.
+    """
+
+    gap: str | pd.Timedelta | float | None = "30min"
+    fallback_flows: tuple[str, ...] = ("fallback",)
+    fallback_intents: tuple[str, ...] = ()
+    agent_roles: tuple[str, ...] = ("agent",)
+    handover_kinds: tuple[str, ...] = ("handover", "take_thread_control")
+    end_states: tuple[str, ...] = ("end",)
+    ice_breakers: tuple[str, ...] = ()
+    tz: str = "UTC"
+
+    @classmethod
+    def make(cls, params: dict[str, Any]) -> MetricParams:
+        """Params from keyword arguments; unknown names raise TypeError naming them."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise TypeError(f"unknown metric parameter(s): {', '.join(unknown)}; "
+                            f"known: {', '.join(sorted(known))}")
+        clean = {k: (tuple(v) if isinstance(v, list | set | frozenset) else v)
+                 for k, v in params.items()}
+        for key in ("fallback_flows", "fallback_intents", "agent_roles", "handover_kinds",
+                    "end_states", "ice_breakers"):
+            if isinstance(clean.get(key), str):
+                clean[key] = (clean[key],)
+        return cls(**clean)
+
+
+@dataclass
+class Prepared:
+    """A sessionized frame and the row arrays the metrics share (computed once per report)."""
+
+    df: pd.DataFrame
+    params: MetricParams
+    ts: np.ndarray = field(init=False)
+    conv: np.ndarray = field(init=False)
+    sess: np.ndarray = field(init=False)
+    starts: np.ndarray = field(init=False)
+    ends: np.ndarray = field(init=False)
+    message: np.ndarray = field(init=False)
+    user_msg: np.ndarray = field(init=False)
+    bot_msg: np.ndarray = field(init=False)
+    agent_msg: np.ndarray = field(init=False)
+    handover: np.ndarray = field(init=False)
+    fallback: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        df = self.df
+        p = self.params
+        self.ts = ts_ns(df)
+        self.conv = df["conversation_id"].cat.codes.to_numpy()
+        self.sess = df["session_id"].cat.codes.to_numpy()
+        n = len(df)
+        change = np.ones(n, dtype=bool)
+        change[1:] = self.sess[1:] != self.sess[:-1]
+        self.starts = np.flatnonzero(change)
+        self.ends = np.append(self.starts[1:], n)
+        direction_out = df["direction"].cat.codes.to_numpy() == 1
+        role = df["role"]
+        self.message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
+        self.user_msg = self.message & ~direction_out & cat_mask(role, ("user",))
+        self.agent_msg = self.message & direction_out & cat_mask(role, p.agent_roles)
+        self.bot_msg = self.message & direction_out & cat_mask(role, ("bot",)) & ~self.agent_msg
+        self.handover = cat_mask(df["kind"], p.handover_kinds)
+        fb = df["is_fallback"].fillna(False).to_numpy(dtype=bool)
+        self.fallback = fb | cat_mask(df["flow"], p.fallback_flows) | cat_mask(
+            df["intent"], p.fallback_intents)
+
+    @property
+    def n_sessions(self) -> int:
+        """How many sessions."""
+        return len(self.starts)
+
+    def per_session(self, values: np.ndarray) -> np.ndarray:
+        """Sum of a row array over each session."""
+        if len(values) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(values.astype(np.int64), self.starts)
+
+    def first_in_session(self, mask: np.ndarray) -> np.ndarray:
+        """Index of each session's first row where ``mask`` holds, or -1."""
+        if len(mask) == 0:
+            return np.zeros(0, dtype=np.int64)
+        n = len(mask)
+        idx = np.minimum.reduceat(np.where(mask, np.arange(n), n), self.starts)
+        return np.where(idx < self.ends, idx, -1)
+
+    def last_in_session(self, mask: np.ndarray) -> np.ndarray:
+        """Index of each session's last row where ``mask`` holds, or -1."""
+        if len(mask) == 0:
+            return np.zeros(0, dtype=np.int64)
+        idx = np.maximum.reduceat(np.where(mask, np.arange(len(mask)), -1), self.starts)
+        return np.where(idx >= self.starts, idx, -1)
+
+
+def prepare(df: pd.DataFrame, params: MetricParams) -> Prepared:
+    """Sessionize (unless ``gap`` is None and sessions are filled) and share the row arrays."""
+    if params.gap is not None or df["session_id"].isna().all():
+        df = sessionize(df, params.gap if params.gap is not None else "30min")
+    else:
+        df = df.copy()
+        df["session_id"] = str_categories(df["session_id"].astype("category"))
+        sess = df["session_id"].cat.codes.to_numpy()
+        order = np.lexsort((ts_ns(df), sess))
+        if not (order == np.arange(len(order))).all():
+            df = df.take(order).reset_index(drop=True)
+    return Prepared(df, params)

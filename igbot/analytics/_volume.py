@@ -1,0 +1,141 @@
+"""Figures over time: volume per day and hour, hour-of-week, new vs returning people, rates per
+day, and the health of the 24 h messaging window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
+
+__all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume", "window_health"]
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _local(times: pd.Series | pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(times)
+    return index if tz == "UTC" else index.tz_convert(tz)
+
+
+def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
+    tz = p.params.tz
+    cols = ["messages_in", "messages_out", "sessions", "people"]
+    if len(p.df) == 0:
+        return pd.DataFrame(columns=cols)
+    when = _local(p.df["timestamp"], tz).floor(freq)
+    out_msg = p.bot_msg | p.agent_msg
+    rows = pd.DataFrame({"when": when, "in": p.user_msg, "out": out_msg})
+    counts = rows.groupby("when").sum()
+    starts = _local(table["start"], tz).floor(freq)
+    per = pd.DataFrame({"when": starts, "conv": table["conversation_id"].to_numpy()})
+    sessions = per.groupby("when").size()
+    people = per.groupby("when")["conv"].nunique()
+    full = pd.date_range(when.min(), when.max(), freq=freq, name="period")
+    out = pd.DataFrame({
+        "messages_in": counts["in"].reindex(full, fill_value=0).astype(int).to_numpy(),
+        "messages_out": counts["out"].reindex(full, fill_value=0).astype(int).to_numpy(),
+        "sessions": sessions.reindex(full, fill_value=0).astype(int).to_numpy(),
+        "people": people.reindex(full, fill_value=0).astype(int).to_numpy(),
+    }, index=full)
+    return out
+
+
+def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
+    """Messages in and out, sessions started and people active per period (``freq``: ``"D"``
+    per day, ``"h"`` per hour), in the time zone ``tz``, with empty periods as zeros."""
+    p = prepare(df, MetricParams.make(params))
+    from igbot.analytics._metrics import _session_table
+
+    return _volume(p, _session_table(p), freq)
+
+
+def _hour_of_week(p: Prepared) -> pd.DataFrame:
+    when = _local(p.df["timestamp"], p.params.tz)
+    mask = p.user_msg
+    cells = when.dayofweek.to_numpy()[mask] * 24 + when.hour.to_numpy()[mask]
+    grid = np.bincount(cells, minlength=7 * 24).reshape(7, 24)
+    return pd.DataFrame(grid, index=pd.Index(_WEEKDAYS, name="weekday"),
+                        columns=pd.Index(range(24), name="hour"))
+
+
+def hour_of_week(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """Incoming messages by weekday (rows, Mon first) and hour (columns 0-23), in ``tz``."""
+    return _hour_of_week(prepare(df, MetricParams.make(params)))
+
+
+def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
+    if len(table) == 0:
+        return pd.DataFrame(columns=["new", "returning"])
+    day = _local(table["start"], tz).floor(freq)
+    conv = table["conversation_id"].astype(object).to_numpy()
+    frame = pd.DataFrame({"day": day, "conv": conv})
+    first_day = frame.groupby("conv")["day"].transform("min")
+    is_new = frame["day"] == first_day
+    new = frame[is_new].groupby("day")["conv"].nunique()
+    ret = frame[~is_new].groupby("day")["conv"].nunique()
+    full = pd.date_range(day.min(), day.max(), freq=freq, name="period")
+    return pd.DataFrame({"new": new.reindex(full, fill_value=0).astype(int).to_numpy(),
+                         "returning": ret.reindex(full, fill_value=0).astype(int).to_numpy()},
+                        index=full)
+
+
+def new_vs_returning(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
+    """People per period: ``new`` (their first session in the data) and ``returning``."""
+    from igbot.analytics._metrics import session_table
+
+    mp = MetricParams.make(params)
+    return _new_vs_returning(session_table(df, **params), mp.tz, freq)
+
+
+def _rates_over_time(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
+    if len(table) == 0:
+        return pd.DataFrame(columns=["sessions", "handover_rate", "containment_rate",
+                                     "fallback_session_rate"])
+    day = _local(table["start"], tz).floor(freq)
+    grouped = pd.DataFrame({"day": day, "handover": table["handover"].to_numpy(),
+                            "contained": table["contained"].to_numpy(),
+                            "fallback": table["has_fallback"].to_numpy()}).groupby("day")
+    out = pd.DataFrame({"sessions": grouped.size(),
+                        "handover_rate": grouped["handover"].mean(),
+                        "containment_rate": grouped["contained"].mean(),
+                        "fallback_session_rate": grouped["fallback"].mean()})
+    out.index.name = "period"
+    return out
+
+
+def rates_over_time(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
+    """Per period of session start: sessions, handover, containment and fallback-session rates."""
+    from igbot.analytics._metrics import session_table
+
+    mp = MetricParams.make(params)
+    return _rates_over_time(session_table(df, **params), mp.tz, freq)
+
+
+def _window_health(p: Prepared) -> dict[str, Any]:
+    df = p.df
+    refused = cat_mask(df["kind"], ("refused", "error"))
+    payload = df["payload"]
+    outside = 0
+    if refused.any():
+        text = payload[refused].fillna("")
+        outside = int((text.str.contains("outside_window", regex=False)
+                       | text.str.contains("2534022", regex=False)).sum())
+    out_rows = df["direction"].cat.codes.to_numpy() == 1
+    tagged_mask = out_rows & p.message & payload.notna().to_numpy()
+    tagged = int(payload[tagged_mask].str.contains("HUMAN_AGENT", regex=False).sum()) \
+        if tagged_mask.any() else 0
+    agents = int(p.agent_msg.sum())
+    return {
+        "refused_replies": int(refused.sum()),
+        "refused_outside_window": outside,
+        "human_agent_tag_messages": tagged,
+        "human_agent_tag_share": None if agents == 0 else tagged / agents,
+    }
+
+
+def window_health(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
+    """Replies refused for the closed 24 h window, and HUMAN_AGENT tag use (see DEFINITIONS)."""
+    return _window_health(prepare(df, MetricParams.make(params)))

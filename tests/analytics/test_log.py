@@ -1,0 +1,98 @@
+"""The igbot log line format: writing, the fast reader, the careful reader, Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from igbot.analytics import LOG_FIELDS, SCHEMA, load, save, to_log_record, write_log
+
+
+def _records() -> list[dict]:
+    return [
+        to_log_record("p1", 1714989600000, "in", "user", "story_reply", text="café 😍",
+                      payload={"story_id": "9"}, flow="promo", state="offer", intent="ask",
+                      is_fallback=False, mid="m1"),
+        to_log_record("p1", "2024-05-06T10:00:01.500Z", "out", "bot", "text", text="hi",
+                      flow="promo", state="offer"),
+        to_log_record("p2", "2024-05-06T12:00:00+07:00", "in", "user", "text", text="x"),
+    ]
+
+
+def test_record_has_exactly_the_log_fields() -> None:
+    rec = _records()[0]
+    assert tuple(rec) == LOG_FIELDS == tuple(SCHEMA)
+    assert rec["timestamp"] == "2024-05-06T10:00:00.000Z"
+    assert rec["payload"] == '{"story_id":"9"}'
+
+
+def test_to_log_record_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="direction"):
+        to_log_record("p", 0, "sideways", "user", "text")
+    with pytest.raises(ValueError, match="role"):
+        to_log_record("p", 0, "in", "robot", "text")
+
+
+def test_write_then_load_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    assert write_log(_records(), path) == 3
+    df = load(path)
+    assert list(df.columns) == list(LOG_FIELDS)
+    assert str(df["timestamp"].dtype) == "datetime64[ns, UTC]"
+    assert isinstance(df["kind"].dtype, pd.CategoricalDtype)
+    assert list(df["direction"].cat.categories) == ["in", "out"]
+    assert df.loc[0, "text"] == "café 😍"
+    assert df.loc[1, "timestamp"] == pd.Timestamp("2024-05-06T10:00:01.500Z")
+    assert df.loc[2, "timestamp"] == pd.Timestamp("2024-05-06T05:00:00Z")  # +07:00 -> UTC
+    assert df["is_fallback"].tolist()[0] is False
+    assert pd.isna(df["is_fallback"].iloc[1])
+    assert df.attrs["skipped"] == 0
+
+
+def test_ms_timestamps_and_parquet_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "ms.jsonl"
+    lines = [dict(r, timestamp=1714989600000 + i) for i, r in enumerate(_records())]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    df = load(path)
+    assert df["timestamp"].iloc[0] == pd.Timestamp("2024-05-06T10:00:00Z")
+    save(df, tmp_path / "log.parquet")
+    back = load(tmp_path / "log.parquet")
+    pd.testing.assert_frame_equal(back, df, check_categorical=False)
+    assert back.dtypes.to_dict() == df.dtypes.to_dict()
+
+
+def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    good = [json.dumps(r) for r in _records()]
+    bad_type = json.dumps(dict(_records()[0], is_fallback="yes"))
+    bad_time = json.dumps(dict(_records()[0], timestamp="yesterday"))
+    no_conv = json.dumps(dict(_records()[0], conversation_id=None))
+    path.write_text("\n".join([good[0], "{not json", bad_type, good[1], bad_time, "[1, 2]",
+                               no_conv, "", good[2]]) + "\n")
+    df = load(path)
+    assert len(df) == 3
+    assert df.attrs["skipped"] == 5
+    lines = [(p["line"], p["reason"].split(":")[0]) for p in df.attrs["problems"]]
+    assert lines == [(2, "not JSON"), (3, "is_fallback"), (5, "timestamp"),
+                     (6, "expected a JSON object, got list"), (7, "conversation_id")]
+    assert all(p["file"] == str(path) for p in df.attrs["problems"])
+
+
+def test_wrong_role_value_falls_back_to_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "role.jsonl"
+    rows = [json.dumps(r) for r in _records()] + [json.dumps(dict(_records()[0], role="robot"))]
+    path.write_text("\n".join(rows) + "\n")
+    df = load(path)
+    assert len(df) == 3 and df.attrs["skipped"] == 1
+    assert df.attrs["problems"][0]["line"] == 4
+
+
+def test_unreadable_parquet_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really")
+    df = load(path)
+    assert df.empty and df.attrs["skipped"] == 1
+    assert df.attrs["problems"][0]["line"] is None
