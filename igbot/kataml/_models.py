@@ -8,6 +8,7 @@ between intents and transitions of equal priority.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -241,6 +242,11 @@ class Flow(KataModel):
     )
     _methods = field_validator("methods", mode="before")(_methods_validator)
 
+    def __repr__(self) -> str:
+        flags = "".join(f", {k}=True" for k in ("fallback", "volatile") if getattr(self, k))
+        return (f"Flow(states={list(self.states)}, intents={list(self.intents)}, "
+                f"actions={len(self.actions)}{flags})")
+
     def initial_state(self) -> str | None:
         """The name of the first state marked ``initial: true``, or ``None``."""
         return next((name for name, state in self.states.items() if state.initial), None)
@@ -288,6 +294,27 @@ class Bot(KataModel):
 
     _names = field_validator("flows", "nlus", "config", mode="before")(lambda v: str_keys(v))
     _methods = field_validator("methods", mode="before")(_methods_validator)
+
+    def __repr__(self) -> str:
+        return (f"Bot(name={self.name!r}, flows={list(self.flows)}, nlus={list(self.nlus)}, "
+                f"methods={len(self.methods)})")
+
+    def _repr_html_(self) -> str:
+        """A table of the bot's flows, for notebooks."""
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in (
+                name + (" (fallback)" if flow.fallback else ""),
+                flow.initial_state() or "-", len(flow.states), len(flow.intents),
+                len(flow.actions), flow.source_file.name if flow.source_file else "-",
+            )) + "</tr>"
+            for name, flow in self.flows.items()
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("flow", "initial state", "states", "intents",
+                                                  "actions", "file"))
+        title = html.escape(f"{self.name or 'bot'}: {len(self.flows)} flows, "
+                            f"{len(self.nlus)} NLUs, {len(self.methods)} bot methods")
+        return (f"<div><strong>{title}</strong><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{rows}</tbody></table></div>")
 
     def fallback_flow(self) -> str | None:
         """The name of the first flow marked ``fallback: true``, or ``None``."""

@@ -144,3 +144,15 @@ def test_equality_ignores_source_file_but_not_extras() -> None:
     assert Flow.model_validate({"x": 1}) == Flow.model_validate({"x": 1})
     assert State(end=True) != Transition()
     assert "source_file" not in Flow(source_file=Path("a")).model_dump()
+
+
+def test_short_repr_and_html() -> None:
+    bot = Bot.model_validate({"name": "b<1>", "flows": {
+        "main": {"states": {"s": {"initial": True}}, "intents": {"i": {}}},
+        "fb": {"fallback": True}}})
+    assert repr(bot) == "Bot(name='b<1>', flows=['main', 'fb'], nlus=[], methods=0)"
+    assert repr(bot.flows["fb"]) == "Flow(states=[], intents=[], actions=0, fallback=True)"
+    page = bot._repr_html_()
+    assert "b&lt;1&gt;: 2 flows" in page
+    assert "<td>main</td><td>s</td><td>1</td><td>1</td><td>0</td><td>-</td>" in page
+    assert "<td>fb (fallback)</td><td>-</td>" in page
