@@ -11,6 +11,7 @@ import igbot.kataml
 def test_kataml_does_not_import_heavy_packages() -> None:
     code = (
         "import sys, igbot.kataml\n"
+        "igbot.kataml.lint(igbot.kataml.load_bot_text('flows: {f: {states: {s: {initial: true}}}}'))\n"
         "heavy = ('pandas', 'matplotlib', 'networkx', 'ipywidgets')\n"
         "bad = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(bad))\n"
