@@ -75,6 +75,8 @@ class ActionRunner:
         self.rng = rng
         self.agent_app_id = agent_app_id
         self._http: httpx.Client | None = None
+        self._resolved: dict[int, tuple[ActionRef, Action | None]] = {}
+        self._static: dict[int, tuple[Any, bool]] = {}
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
@@ -103,6 +105,15 @@ class ActionRunner:
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
 
     def _resolve(self, flow: Flow, ref: ActionRef) -> Action | None:
+        key = id(ref)
+        cached = self._resolved.get(key)
+        if cached is not None and cached[0] is ref:
+            return cached[1]
+        action = self._resolve_uncached(flow, ref)
+        self._resolved[key] = (ref, action)
+        return action
+
+    def _resolve_uncached(self, flow: Flow, ref: ActionRef) -> Action | None:
         action = flow.actions.get(ref.name)
         if action is None:
             if ref.name not in ACTION_TYPES:
@@ -163,9 +174,19 @@ class ActionRunner:
         value = compile_template(str(text)).render(variables)
         return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
+    def _is_static(self, options: dict[str, Any]) -> bool:
+        """Whether the options hold no ``$(...)``/``$[...]`` (cached per options object)."""
+        cached = self._static.get(id(options))
+        if cached is not None and cached[0] is options:
+            return cached[1]
+        text = json.dumps(options, default=str)
+        static = "$(" not in text and "$[" not in text
+        self._static[id(options)] = (options, static)
+        return static
+
     def _template_options(self, options: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
         if "data" not in options or "template" not in options:
-            return render_value(options, variables)
+            return options if self._is_static(options) else render_value(options, variables)
         rest = {k: v for k, v in options.items() if k != "template"}
         rendered = render_value(rest, variables)
         data = rendered.get("data")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from igbot.models import SendMessageRequest, apply_limits
@@ -10,6 +12,11 @@ from igbot.models import SendMessageRequest, apply_limits
 __all__ = ["finalize_message"]
 
 logger = logging.getLogger(__name__)
+
+_CACHE_SIZE = 4096
+# Most replies are static (the same message for everyone), so the checked result is cached by
+# the message's content; the recipient is put back on each time.
+_cache: OrderedDict[tuple[str, str], tuple[str, list[str]]] = OrderedDict()
 
 
 def finalize_message(body: dict[str, Any], mode: str, warnings: list[str]) -> list[dict[str, Any]]:
@@ -19,7 +26,20 @@ def finalize_message(body: dict[str, Any], mode: str, warnings: list[str]) -> li
     so on), each change added to ``warnings``. ``strict``: raise :class:`igbot.LimitError`.
     Returns the bodies to send, exactly as Meta's JSON.
     """
-    request = SendMessageRequest.model_validate(body)
-    result = apply_limits(request, mode=mode)  # type: ignore[arg-type]
-    warnings.extend(str(w) for w in result.warnings)
-    return [r.model_dump(mode="json", exclude_none=True, by_alias=True) for r in result.requests]
+    recipient = body["recipient"]
+    message = {k: v for k, v in body.items() if k != "recipient"}
+    key = (mode, repr(message))
+    hit = _cache.get(key)
+    if hit is None:
+        request = SendMessageRequest.model_validate({**message, "recipient": {"id": "_"}})
+        result = apply_limits(request, mode=mode)  # type: ignore[arg-type]
+        bodies = [r.model_dump(mode="json", exclude_none=True, by_alias=True) for r in result.requests]
+        hit = (json.dumps([{k: v for k, v in b.items() if k != "recipient"} for b in bodies]),
+               [str(w) for w in result.warnings])
+        _cache[key] = hit
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    warnings.extend(hit[1])
+    return [{"recipient": dict(recipient), **b} for b in json.loads(hit[0])]
