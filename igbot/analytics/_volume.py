@@ -55,7 +55,7 @@ def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
 def _hour_of_week(p: Prepared) -> pd.DataFrame:
     when = _local(p.df["timestamp"], p.params.tz)
     mask = p.user_msg
-    cells = when.dayofweek.to_numpy()[mask] * 24 + when.hour.to_numpy()[mask]
+    cells = when.day_of_week.to_numpy()[mask] * 24 + when.hour.to_numpy()[mask]
     grid = np.bincount(cells, minlength=7 * 24).reshape(7, 24)
     return pd.DataFrame(grid, index=pd.Index(_WEEKDAYS, name="weekday"),
                         columns=pd.Index(range(24), name="hour"))

@@ -1,0 +1,94 @@
+"""Metrics on the hand-built log, each expected value worked out by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from igbot.analytics import response_times, session_table, summary, trigger_mix
+
+from ._cases import small_log
+
+
+def test_summary_of_the_small_log() -> None:
+    s = summary(small_log())
+    json.dumps(s)  # JSON-serialisable
+    assert s["events"] == 17 and s["conversations"] == 3 and s["sessions"] == 5
+    # a#0 has a handover and an agent; only it.
+    assert s["handover_rate"] == pytest.approx(1 / 5)
+    # the bot replied and no human: a#1, b#0, c#0 (c#1 got no reply at all).
+    assert s["containment_rate"] == pytest.approx(3 / 5)
+    # incoming messages: a 4, b 1, c 3 (the referral counts) = 8; one answered by fallback.
+    assert s["messages_in"] == 8
+    assert s["fallback_rate"] == pytest.approx(1 / 8)
+    assert s["fallback_session_rate"] == pytest.approx(1 / 5)
+    # c#0 ends on the bot at 'menu' and nobody wrote within 30 min; a#1 is still open.
+    assert s["abandonment_rate"] == pytest.approx(1 / 5)
+    # responses 2, 1, 2 (a#0), 3 (a#1), 4 (b), 2 (c: 1 -> 3); the referral and c#1 unanswered.
+    assert s["median_bot_response_s"] == 2.0
+    assert s["p90_bot_response_s"] == pytest.approx(3.5)
+    assert s["unanswered_messages"] == 2
+    assert s["median_agent_first_response_s"] == 599.0  # handover 21 s -> agent 620 s
+    assert s["turns_per_session"] == pytest.approx(8 / 5)
+    assert s["messages_out"] == 7 and s["agent_messages"] == 1
+    assert s["triggers"] == {"story_reply": 1, "story_mention": 0, "comment": 0,
+                             "ice_breaker": 1, "ad_referral": 1, "dm": 2, "none": 0}
+    assert s["people"] == 3 and s["returning_people"] == 2
+    assert s["refused_outside_window"] == 1 and s["human_agent_tag_messages"] == 1
+    assert s["human_agent_tag_share"] == 1.0
+
+
+def test_session_table_rows() -> None:
+    t = session_table(small_log()).set_index("session_id")
+    assert t["messages_in"].to_dict() == {"a#0": 3, "a#1": 1, "b#0": 1, "c#0": 2, "c#1": 1}
+    assert t.loc["a#0", "agent_first_response_s"] == 599.0
+    assert t.loc["a#0", "median_bot_response_s"] == 2.0
+    assert t["abandoned"].tolist() == [False, False, False, True, False]
+    assert t["last_state"].tolist()[:4] == ["misunderstood", "menu", "end", "menu"]
+    assert t["returning"].tolist() == [False, True, False, False, True]
+    assert t.loc["b#0", "duration_s"] == 100.0
+
+
+def test_parameters_change_the_definitions() -> None:
+    log = small_log()
+    assert summary(log, end_states=("end", "menu"))["abandonment_rate"] == 0.0
+    assert summary(log, agent_roles=(), handover_kinds=())["handover_rate"] == 0.0
+    assert summary(log, fallback_flows=(), fallback_intents=("human",))["fallback_messages"] == 2
+    assert summary(log, ice_breakers=())["triggers"]["ice_breaker"] == 1
+    assert summary(log, gap="3h")["sessions"] == 3
+
+
+def test_ice_breaker_by_payload_list() -> None:
+    from ._data import ev, frame
+
+    log = frame([ev("q", 0, "in", "user", "postback", text="Where are you?",
+                    payload={"payload": "LOCATION"}), ev("q", 1, "out", "bot", "text")])
+    assert trigger_mix(log)["sessions"].tolist() == [0, 0, 0, 0, 0, 1, 0]
+    mix = trigger_mix(log, ice_breakers=("LOCATION",)).set_index("trigger")
+    assert mix.loc["ice_breaker", "sessions"] == 1 and mix.loc["ice_breaker", "share"] == 1.0
+
+
+def test_response_times_table() -> None:
+    rt = response_times(small_log())
+    bot = rt[rt["measure"] == "bot"]["seconds"].to_numpy()
+    assert sorted(bot.tolist()) == [1.0, 2.0, 2.0, 2.0, 3.0, 4.0]
+    agent = rt[rt["measure"] == "agent_first"]
+    assert agent["seconds"].tolist() == [599.0] and agent["session_id"].tolist() == ["a#0"]
+
+
+def test_unanswered_handovers_and_repeats() -> None:
+    from ._data import ev, frame
+
+    log = frame([ev("h", 0, "in", "user", "text"), ev("h", 1, "out", "system", "handover"),
+                 ev("h", 5, "out", "system", "handover"), ev("h", 100, "out", "agent", "text"),
+                 ev("k", 0, "in", "user", "text"), ev("k", 1, "out", "system", "handover")])
+    s = summary(log)
+    assert s["handovers"] == 2 and s["unanswered_handovers"] == 1
+    assert s["median_agent_first_response_s"] == 99.0  # the first handover of the wait
+
+
+def test_empty_frame() -> None:
+    s = summary(small_log().iloc[0:0])
+    assert s["sessions"] == 0 and s["handover_rate"] is None and s["triggers"] == {}
+    assert s["median_bot_response_s"] is None and s["events"] == 0
