@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from igbot._errors import ExpressionError
 from igbot._message import Message
 from igbot.engine._session import Session
 from igbot.expr import UNDEFINED, compile_expr
@@ -39,6 +40,17 @@ def set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
         target.pop(path[-1], None)
     else:
         target[path[-1]] = value
+
+
+def _is_data(value: Any) -> bool:
+    """JSON-like data (what a session can store), or UNDEFINED (which deletes the key)."""
+    if value is UNDEFINED or value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_is_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_data(v) for k, v in value.items())
+    return False
 
 
 class Scope:
@@ -115,6 +127,10 @@ class Scope:
             value = compile_expr(source).evaluate(variables) if isinstance(source, str) else source
             values.append((path.split("."), value))
         for parts, value in values:
+            if not _is_data(value):
+                raise ExpressionError(
+                    f"mapping {'.'.join(parts)!r}: the value is a {type(value).__name__}, not data"
+                )
             self._write(parts, value)
 
     def _write(self, parts: list[str], value: Any) -> None:

@@ -30,6 +30,23 @@ logger = logging.getLogger(__name__)
 BOT_FILE_NAMES = ("bot.yml", "bot.yaml")
 """The names a bot's main file may have inside its folder."""
 
+class KataYamlLoader(yaml.SafeLoader):
+    """YAML as Kata Platform read it (js-yaml, YAML 1.2 booleans).
+
+    Only ``true``/``false`` (any of their three spellings) are booleans: an unquoted ``Yes``
+    label stays the text "Yes", as it did on the platform, instead of YAML 1.1's ``True``.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+KataYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+KataYamlLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
 _INCLUDE = re.compile(r"^\s*\$include\(\s*(.*?)\s*\)\s*$", re.DOTALL)
 _ALIASES = {"schema_": "schema"}
 
@@ -90,7 +107,7 @@ class _Reader:
         return self._resolve(data, path, file, stack)
 
     def _parse_yaml(self, text: str, file: Path | None, path: str) -> Any:
-        loader = yaml.SafeLoader(text)
+        loader = KataYamlLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:

@@ -48,6 +48,7 @@ def test_pizzabot_order_choose_quantity_confirm() -> None:
     assert turn.record.attributes == {"quantity": "3"}
     confirm = turn.requests[0].body["message"]["attachment"]["payload"]
     assert confirm["text"] == "Is it correct your order is 3 items of veggielover?"
+    assert [b["title"] for b in confirm["buttons"]] == ["Yes", "No"]  # YAML 1.2, like Kata
     yes, no = postback_payloads(turn)
     assert (yes, no) == ({"type": "confirm", "confirm": "yes"}, {"type": "confirm", "confirm": "no"})
     turn = tap(bot, yes)

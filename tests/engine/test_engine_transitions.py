@@ -163,3 +163,17 @@ def test_meta_context_user_and_last_flow() -> None:
     """)
     assert texts(say(engine, "a", user="p7")) == ["p7 a"]
     assert texts(say(engine, "b", user="p7")) == ["last=a now>0:true"]
+
+
+def test_mapping_to_a_non_data_value_is_an_error_and_the_session_still_saves() -> None:
+    engine = make_engine("""
+    name: fn
+    flows:
+      main:
+        intents: {any: {initial: true}}
+        states:
+          s: {initial: true, transitions: {s: {fallback: true, mapping: {context.f: content.trim, context.ok: "1"}}}}
+    """)
+    turn = say(engine, "hi")
+    assert any("not data" in e for e in turn.errors)
+    assert engine.session("u1") is not None

@@ -62,9 +62,9 @@ def test_pizzabot(bots_dir: Path) -> None:
     sticker = order.actions["sayThanksSticker"]
     assert sticker.type == "template"
     assert sticker.options["items"] == {"stickerId": "13", "packageId": "1"}
-    # unquoted Yes/No are YAML 1.1 booleans: kept as YAML gives them
+    # unquoted Yes/No are text, as Kata's js-yaml (YAML 1.2) read them, not YAML 1.1 booleans
     labels = [a["label"] for a in order.actions["yesNoButton"].options["items"]["actions"]]
-    assert labels == [True, False]
+    assert labels == ["Yes", "No"]
 
     welcome = bot.flows["welcome"]
     assert welcome.intents["greeting"].priority == 10

@@ -60,7 +60,7 @@ def test_state_transitions_forms_keep_order() -> None:
 
 
 def test_yaml_boolean_keys_become_strings() -> None:
-    bot = load_bot_text("flows:\n  f:\n    states:\n      yes: {}\n      no: {}\n")
+    bot = load_bot_text("flows:\n  f:\n    states:\n      true: {}\n      False: {}\n")
     assert list(bot.flows["f"].states) == ["true", "false"]
 
 

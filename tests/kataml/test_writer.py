@@ -74,13 +74,13 @@ def test_strings_yaml_would_misread_are_quoted() -> None:
     assert again == bot
 
 
-def test_yaml_booleans_round_trip_as_booleans(bots_dir: Path) -> None:
+def test_yes_no_labels_stay_text_and_are_quoted_when_written(bots_dir: Path) -> None:
     bot = load_bot(bots_dir / "pizzabot")
     text = bot.to_yaml()
-    assert "label: true" in text and "confirm: 'yes'" in text
+    assert "label: 'Yes'" in text and "confirm: 'yes'" in text
     again = load_bot_text(text)
     items = again.flows["order"].actions["yesNoButton"].options["items"]
-    assert [a["label"] for a in items["actions"]] == [True, False]
+    assert [a["label"] for a in items["actions"]] == ["Yes", "No"]
     assert [a["payload"]["confirm"] for a in items["actions"]] == ["yes", "no"]
 
 
