@@ -1,0 +1,37 @@
+"""The flow as a graph: a networkx model of a bot, drawings, Mermaid and DOT, traffic.
+
+>>> fg = show(load_bot("pizzabot"))      # doctest: +SKIP
+>>> fg.nx.edges["state:order/showPizza", "state:order/pizzaQuantity", "transition"]
+... # doctest: +SKIP
+>>> fg.save("pizzabot.svg"); fg.to_mermaid()   # doctest: +SKIP
+
+The engine never imports this package; graphs are built from a loaded bot only.
+"""
+
+from igbot.graph._backends import Backend, available_backends, get_backend, register_backend
+from igbot.graph._dot import to_dot
+from igbot.graph._flowgraph import FlowGraph, show, traffic_graph
+from igbot.graph._layout import Layout, layered_layout
+from igbot.graph._matplotlib import draw_figure
+from igbot.graph._mermaid import to_mermaid
+from igbot.graph._model import flow_graph
+from igbot.graph._traffic import TrafficCounts, add_traffic, count_traffic
+
+__all__ = [
+    "Backend",
+    "FlowGraph",
+    "Layout",
+    "TrafficCounts",
+    "add_traffic",
+    "available_backends",
+    "count_traffic",
+    "draw_figure",
+    "flow_graph",
+    "get_backend",
+    "layered_layout",
+    "register_backend",
+    "show",
+    "to_dot",
+    "to_mermaid",
+    "traffic_graph",
+]

@@ -1,0 +1,428 @@
+"""A Kata-ML bot as a :class:`networkx.MultiDiGraph`: flows, states, intents and what links them.
+
+Built from the loaded :class:`~igbot.kataml.Bot` only; drawing is a separate step.
+
+Node ids are stable strings: ``flow:<flow>``, ``state:<flow>/<state>``,
+``intent:<flow>/<intent>``, ``any:<flow>`` (the "any state" source of collapsed floats) and
+``agent`` (the human agent inbox a ``handover`` action passes the person to).
+
+Node attributes (every node has ``kind``, ``label``, ``flow``, ``name``, ``external``):
+
+==============  ========================  =====================================================
+attribute       nodes                     meaning
+==============  ========================  =====================================================
+kind            all                       ``flow``, ``state``, ``intent``, ``any``, ``agent``
+label           all                       text to draw (the name)
+flow            all but agent             the flow it belongs to (``None`` for the agent)
+name            all                       the flow, state or intent name
+external        all                       ``True`` for a flow drawn only because an edge of
+                                          the selected flow reaches it (``flow=...``)
+fallback        flow, state, intent       flow/intent ``fallback: true``; a state of the
+                                          bot's fallback flow
+volatile        flow                      ``volatile: true``
+priority        flow, intent              the ``priority`` key or ``None``
+initial_state   flow                      name of its initial state or ``None``
+initial         state, intent             ``initial: true``
+end             state                     ``end: true``
+role            state                     drawing category: ``handover`` > ``fallback`` >
+                                          ``initial`` > ``end`` > ``state``
+actions         state                     list of ``{"name", "type", "condition", "command"}``
+                                          (``type`` ``None`` when the name resolves to nothing)
+handover        state                     it has a ``handover`` action
+type            intent                    ``text``, ``data``, ``command`` or ``None`` (any)
+conditions      intent                    list of condition expressions
+classifiers     intent                    list of ``"nlu:match"`` strings
+reenter         intent                    it accepts the ``reenter`` command
+==============  ========================  =====================================================
+
+Edges are keyed by their kind (a second edge of the same kind between the same nodes gets
+``<kind>#2``). Edge attributes (every edge has ``kind``, ``label``, ``title``):
+
+==============  ========================  =====================================================
+attribute       edges                     meaning
+==============  ========================  =====================================================
+kind            all                       ``transition`` (state -> state), ``float`` (state or
+                                          ``any:<flow>`` -> state), ``start`` (flow -> its
+                                          initial state), ``entry`` (initial intent -> flow),
+                                          ``intent`` (other intent -> its flow), ``command``
+                                          (state -> flow whose intent takes the command),
+                                          ``schedule`` (state -> flow its scheduled command
+                                          opens), ``reenter`` (flow -> stacked flow resuming
+                                          with ``reenter``), ``handover`` (state -> agent)
+label           all                       short text: condition, ``fallback``, priority,
+                                          mapping targets, command
+title           all                       the full text (tooltips)
+condition       transition, float         the condition expression or ``None``
+priority        transition, float         the ``priority`` key or ``None``
+fallback        transition, float         ``fallback: true``
+mapping         transition, float         dict path -> expression, a method name, or ``None``
+order           transition                position among the state's transitions
+intents         transition, float         intent names the condition compares ``intent`` to
+command         command, schedule         the command content
+action          command, schedule,        name of the action in the source state
+                handover
+intent          command, reenter          the intent of the target flow that takes it
+==============  ========================  =====================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from igbot.graph._style import one_line, shorten
+from igbot.kataml import Action, Bot, Flow, Intent, State, Transition
+
+__all__ = [
+    "ACTION_TYPES",
+    "AGENT",
+    "any_id",
+    "flow_graph",
+    "flow_id",
+    "intent_id",
+    "resolve_action",
+    "state_id",
+]
+
+logger = logging.getLogger(__name__)
+
+AGENT = "agent"
+ACTION_TYPES = frozenset(
+    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi"}
+)
+_INTENT_NAME = re.compile(r"""\bintent\s*===?\s*(['"])([^'"]*)\1|(['"])([^'"]*)\3\s*===?\s*intent\b""")
+_CONTENT_EQ = re.compile(r"""\bcontent\s*===?\s*(['"])((?:\\.|(?!\1).)*)\1""")
+
+
+def flow_id(flow: str) -> str:
+    """The node id of a flow."""
+    return f"flow:{flow}"
+
+
+def state_id(flow: str, state: str) -> str:
+    """The node id of a state."""
+    return f"state:{flow}/{state}"
+
+
+def intent_id(flow: str, intent: str) -> str:
+    """The node id of an intent."""
+    return f"intent:{flow}/{intent}"
+
+
+def any_id(flow: str) -> str:
+    """The node id of a flow's synthetic "any state" node (collapsed floats)."""
+    return f"any:{flow}"
+
+
+def resolve_action(flow: Flow, name: str, options: dict[str, Any] | None) -> Action | None:
+    """The action a state's reference names: the flow's own, else an action type, else None."""
+    action = flow.actions.get(name)
+    if action is None:
+        if name not in ACTION_TYPES:
+            return None
+        action = Action(type=name)
+    if options:
+        action = action.model_copy(update={"options": {**action.options, **options}})
+    return action
+
+
+def _command_matcher() -> Any:
+    """A function ``(conditions, command) -> bool`` using igbot.expr, or a regex fallback."""
+    try:
+        from igbot.expr import compile_expr, truthy
+    except ImportError:  # pragma: no cover - igbot.expr is part of the package
+        compile_expr = None
+
+    def by_regex(conditions: list[str], command: str) -> bool:
+        for cond in conditions:
+            found = {m.group(2) for m in _CONTENT_EQ.finditer(cond)}
+            if command not in found:
+                return False
+        return True
+
+    if compile_expr is None:  # pragma: no cover
+        return by_regex
+
+    def matches(conditions: list[str], command: str) -> bool:
+        message = {"type": "command", "content": command, "payload": None}
+        for cond in conditions:
+            try:
+                if not truthy(compile_expr(cond).evaluate(message)):
+                    return False
+            except Exception:  # a syntax error in the bot: fall back to reading the text
+                logger.debug("condition %r not evaluated; reading it as text", cond)
+                if not by_regex([cond], command):
+                    return False
+        return True
+
+    return matches
+
+
+def _takes_command(intent: Intent) -> bool:
+    return intent.type == "command" or (intent.type is None and bool(intent.condition))
+
+
+def _transition_text(tr: Transition) -> tuple[str, str]:
+    """(label, title) of a transition."""
+    parts = []
+    if tr.condition:
+        parts.append(shorten(tr.condition, 36))
+    if tr.fallback:
+        parts.append("fallback")
+    if tr.priority is not None:
+        parts.append(f"p={tr.priority:g}")
+    if isinstance(tr.mapping, dict) and tr.mapping:
+        parts.append("⇒ " + ", ".join(tr.mapping))
+    elif isinstance(tr.mapping, str):
+        parts.append(f"⇒ {tr.mapping}()")
+    lines = [f"condition: {tr.condition}" if tr.condition else "condition: (none)"]
+    if tr.fallback:
+        lines.append("fallback: true")
+    if tr.priority is not None:
+        lines.append(f"priority: {tr.priority:g}")
+    if isinstance(tr.mapping, dict):
+        lines.extend(f"mapping: {k} = {v}" for k, v in tr.mapping.items())
+    elif isinstance(tr.mapping, str):
+        lines.append(f"mapping: method {tr.mapping}")
+    return " ".join(parts), "\n".join(lines)
+
+
+def _intents_in(condition: str | None) -> list[str]:
+    if not condition:
+        return []
+    found = []
+    for m in _INTENT_NAME.finditer(condition):
+        name = m.group(2) if m.group(2) is not None else m.group(4)
+        if name not in found:
+            found.append(name)
+    return found
+
+
+class _Builder:
+    """One build of the graph of a bot."""
+
+    def __init__(self, bot: Bot, intents: bool, collapse_floats: bool) -> None:
+        self.bot = bot
+        self.with_intents = intents
+        self.collapse = collapse_floats
+        self.g = nx.MultiDiGraph(name=bot.name or "bot", bot=bot.name)
+        self.matches = _command_matcher()
+
+    def add_edge(self, u: str, v: str, kind: str, **attrs: Any) -> None:
+        key, n = kind, 1
+        while self.g.has_edge(u, v, key):
+            n += 1
+            key = f"{kind}#{n}"
+        attrs.setdefault("label", "")
+        attrs.setdefault("title", attrs["label"])
+        self.g.add_edge(u, v, key=key, kind=kind, **attrs)
+
+    def build(self) -> nx.MultiDiGraph:
+        fallback_flow = self.bot.fallback_flow()
+        for name, flow in self.bot.flows.items():
+            self.add_flow(name, flow, name == fallback_flow or bool(flow.fallback))
+        for name, flow in self.bot.flows.items():
+            self.add_actions(name, flow)
+        self.add_reenter()
+        return self.g
+
+    def add_flow(self, name: str, flow: Flow, is_fallback: bool) -> None:
+        fid = flow_id(name)
+        initial = flow.initial_state()
+        self.g.add_node(
+            fid, kind="flow", label=name, flow=name, name=name, external=False,
+            fallback=bool(flow.fallback), volatile=bool(flow.volatile), priority=flow.priority,
+            initial_state=initial, n_states=len(flow.states),
+        )
+        for sname, state in flow.states.items():
+            self.add_state(name, flow, sname, state, is_fallback)
+        if initial is not None:
+            self.add_edge(fid, state_id(name, initial), "start", label="", title="start")
+        for iname, intent in flow.intents.items():
+            self.add_intent(name, iname, intent)
+        self.add_transitions(name, flow)
+
+    def add_state(self, fname: str, flow: Flow, sname: str, state: State, fb: bool) -> None:
+        actions = []
+        handover = False
+        for ref in state.action:
+            action = resolve_action(flow, ref.name, ref.options)
+            kind = action.type if action is not None else None
+            handover = handover or kind == "handover"
+            command = action.options.get("command") if action is not None else None
+            actions.append({"name": ref.name, "type": kind,
+                            "condition": ref.condition or (action.condition if action else None),
+                            "command": command if kind in ("command", "asyncApi") else None})
+        role = ("handover" if handover else "fallback" if fb else "initial" if state.initial
+                else "end" if state.end else "state")
+        self.g.add_node(
+            state_id(fname, sname), kind="state", label=sname, flow=fname, name=sname,
+            external=False, initial=bool(state.initial), end=bool(state.end), fallback=fb,
+            role=role, actions=actions, handover=handover,
+        )
+
+    def add_intent(self, fname: str, iname: str, intent: Intent) -> None:
+        if not self.with_intents:
+            return
+        iid = intent_id(fname, iname)
+        reenter = intent.type in ("command", None) and bool(intent.condition) and self.matches(
+            intent.condition, "reenter")
+        self.g.add_node(
+            iid, kind="intent", label=iname, flow=fname, name=iname, external=False,
+            type=intent.type, initial=bool(intent.initial), fallback=bool(intent.fallback),
+            priority=intent.priority, conditions=list(intent.condition),
+            classifiers=[f"{c.nlu}:{c.match}" if c.match is not None else str(c.nlu)
+                         for c in intent.classifier],
+            reenter=reenter,
+        )
+        cond = " && ".join(intent.condition) or ", ".join(
+            f"{c.nlu}:{c.match}" if c.match is not None else str(c.nlu) for c in intent.classifier)
+        if intent.initial:
+            self.add_edge(iid, flow_id(fname), "entry", label=shorten(cond, 28),
+                          title=cond or "initial intent")
+        else:
+            self.add_edge(iid, flow_id(fname), "intent", label="", title=cond or "intent")
+
+    def add_transitions(self, fname: str, flow: Flow) -> None:
+        states = list(flow.states)
+        for sname, state in flow.states.items():
+            for order, (dest, tr) in enumerate(state.transitions.items()):
+                label, title = _transition_text(tr)
+                self.add_edge(state_id(fname, sname), state_id(fname, dest), "transition",
+                              **self._tr_attrs(tr, label, title), order=order)
+            if state.float is not None:
+                label, title = _transition_text(state.float)
+                title = "float (from any state)\n" + title
+                sources = [any_id(fname)] if self.collapse else [state_id(fname, s) for s in states]
+                if self.collapse and not self.g.has_node(any_id(fname)):
+                    self.g.add_node(any_id(fname), kind="any", label="any state", flow=fname,
+                                    name="*", external=False)
+                for src in sources:
+                    self.add_edge(src, state_id(fname, sname), "float",
+                                  **self._tr_attrs(state.float, label, title))
+        for sname in {d for s in flow.states.values() for d in s.transitions} - set(states):
+            logger.debug("flow %r: transition to missing state %r", fname, sname)
+            self.g.add_node(state_id(fname, sname), kind="state", label=sname, flow=fname,
+                            name=sname, external=False, initial=False, end=False,
+                            fallback=False, role="state", actions=[], handover=False,
+                            missing=True)
+
+    @staticmethod
+    def _tr_attrs(tr: Transition, label: str, title: str) -> dict[str, Any]:
+        mapping = dict(tr.mapping) if isinstance(tr.mapping, dict) else tr.mapping
+        return {"label": label, "title": title, "condition": tr.condition,
+                "priority": tr.priority, "fallback": bool(tr.fallback), "mapping": mapping,
+                "intents": _intents_in(tr.condition)}
+
+    def target_of(self, fname: str, command: str) -> tuple[str, str] | None:
+        """(flow, intent) that takes ``command`` sent from ``fname``: its own intents first."""
+        flow = self.bot.flows[fname]
+        for iname, intent in flow.intents.items():
+            if _takes_command(intent) and self.matches(intent.condition, command):
+                return fname, iname
+        for other, oflow in self.bot.flows.items():
+            if other == fname:
+                continue
+            for iname, intent in oflow.intents.items():
+                if intent.initial and _takes_command(intent) and self.matches(
+                        intent.condition, command):
+                    return other, iname
+        return None
+
+    def add_actions(self, fname: str, flow: Flow) -> None:
+        for sname, state in flow.states.items():
+            sid = state_id(fname, sname)
+            for ref in state.action:
+                action = resolve_action(flow, ref.name, ref.options)
+                if action is None:
+                    continue
+                if action.type == "handover":
+                    if not self.g.has_node(AGENT):
+                        self.g.add_node(AGENT, kind="agent", label="human agent", flow=None,
+                                        name=AGENT, external=False)
+                    text = one_line(str(action.options.get("text") or ""))
+                    self.add_edge(sid, AGENT, "handover", label=ref.name,
+                                  title=f"handover ({ref.name}) {text}".strip(), action=ref.name)
+                elif action.type in ("command", "schedule"):
+                    self.add_command(fname, sid, ref.name, action)
+
+    def add_command(self, fname: str, sid: str, name: str, action: Action) -> None:
+        options = action.options
+        if action.type == "schedule":
+            message = options.get("message")
+            if not isinstance(message, dict) or message.get("type") != "command":
+                return
+            command = message.get("content")
+        else:
+            command = options.get("command")
+        if not isinstance(command, str) or "$(" in command:
+            return  # computed at run time: nothing to draw
+        target = self.target_of(fname, command)
+        if target is None:
+            logger.debug("flow %r action %r: no intent takes command %r", fname, name, command)
+            return
+        tflow, tintent = target
+        self.add_edge(sid, flow_id(tflow), action.type, label=f"⌘ {shorten(command, 24)}",
+                      title=f"{action.type} {name}: {command} (intent {tflow}/{tintent})",
+                      command=command, action=name, intent=tintent)
+
+    def add_reenter(self) -> None:
+        """A flow below on the stack resumes with ``reenter`` when another flow ends."""
+        for fname, flow in self.bot.flows.items():
+            if flow.volatile:
+                continue
+            takers = [i for i, intent in flow.intents.items()
+                      if _takes_command(intent) and self.matches(intent.condition, "reenter")]
+            if not takers:
+                continue
+            for other in self.bot.flows:
+                if other != fname:
+                    self.add_edge(flow_id(other), flow_id(fname), "reenter", label="",
+                                  title=f"when {other} ends, {fname} resumes (intent {takers[0]})",
+                                  intent=takers[0])
+
+
+def _select(graph: nx.MultiDiGraph, flows: Iterable[str]) -> nx.MultiDiGraph:
+    wanted = set(flows)
+    keep = {n for n, d in graph.nodes(data=True) if d.get("flow") in wanted}
+    extra = set()
+    for u, v in graph.edges():
+        if (u in keep) != (v in keep):
+            extra.add(v if u in keep else u)
+    sub = graph.subgraph(keep | extra).copy()
+    for node in extra:
+        sub.nodes[node]["external"] = True
+    sub.graph["flows"] = sorted(wanted)
+    return sub
+
+
+def flow_graph(
+    bot: Bot, flow: str | Iterable[str] | None = None, *, intents: bool = True,
+    collapse_floats: bool = False,
+) -> nx.MultiDiGraph:
+    """The bot (or one flow of it) as a MultiDiGraph; see the module docs for the attributes.
+
+    Args:
+        bot: a loaded bot.
+        flow: one flow name (or several) to keep, with the flows its edges reach marked
+            ``external``; ``None`` for the whole bot.
+        intents: add intent nodes and their edges to their flows.
+        collapse_floats: one float edge from ``any:<flow>`` instead of one per state.
+
+    Raises:
+        KeyError: ``flow`` names a flow the bot does not have.
+    """
+    graph = _Builder(bot, intents, collapse_floats).build()
+    graph.graph["flows"] = list(bot.flows)
+    if flow is None:
+        return graph
+    names = [flow] if isinstance(flow, str) else list(flow)
+    missing = [n for n in names if n not in bot.flows]
+    if missing:
+        raise KeyError(f"bot {bot.name!r} has no flow {missing[0]!r} "
+                       f"(flows: {', '.join(bot.flows)})")
+    return _select(graph, names)
