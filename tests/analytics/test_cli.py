@@ -1,0 +1,54 @@
+"""``igbot analyze`` on every format, through the lead's CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from igbot.cli import main
+
+KEYS = {"events", "conversations", "sessions", "messages_in", "messages_out", "handover_rate",
+        "containment_rate", "fallback_rate", "median_bot_response_s",
+        "median_agent_first_response_s", "triggers", "skipped"}
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("igbot_log.jsonl", []), ("webhooks.jsonl", []), ("graph", []), ("dyi_export", []),
+    ("dyi_export.zip", []),
+    ("agent_inbox.csv", ["--map", "conversation_id=Contact ID", "--map", "timestamp=Created At",
+                         "--map", "role=Sender Type", "--map", "text=Message"]),
+])
+def test_json_on_every_format(samples: Path, capsys: pytest.CaptureFixture[str], name: str,
+                              extra: list[str]) -> None:
+    assert main(["analyze", str(samples / name), "--format", "json", *extra]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= KEYS
+    assert data["events"] > 0 and data["sessions"] > 0 and data["skipped"] == 0
+
+
+def test_text_html_output_file_and_gap(samples: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    log = str(samples / "igbot_log.jsonl")
+    assert main(["analyze", log]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("events") and "handover rate" in out
+    assert main(["analyze", log, "--format", "html", "-o", str(tmp_path / "r.html")]) == 0
+    assert "data:image/png;base64" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    main(["analyze", log, "--format", "json", "--gap", "30min"])
+    short = json.loads(capsys.readouterr().out)["sessions"]
+    main(["analyze", log, "--format", "json", "--gap", "72h"])
+    assert json.loads(capsys.readouterr().out)["sessions"] < short
+
+
+def test_problems_are_printed_and_errors_exit_nonzero(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"conversation_id":"a","timestamp":0,"direction":"in","role":"user",'
+                    '"kind":"text"}\n{broken\n')
+    assert main(["analyze", str(path)]) == 0
+    assert f"skipped {path}:2: not JSON" in capsys.readouterr().out
+    assert main(["analyze", str(tmp_path / "missing.jsonl")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["analyze", str(path), "--map", "oops"]) == 2
