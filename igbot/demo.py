@@ -1,0 +1,179 @@
+"""``make demo``: the sample bot on sample events, the graph, the analytics report, the notebooks.
+
+Writes under ``out/`` (or ``--out``):
+
+- ``replies.jsonl``: every request the shop bot sends for ``data/webhooks/shop_demo.jsonl``;
+- ``records.jsonl``: what happened to each message (flow, state, intent, fallback);
+- ``conversation.html``: the simulated conversations as Instagram bubbles;
+- ``lint.txt``: the bot's lint findings;
+- ``graph.png``, ``graph.svg``, ``graph.mmd``, ``graph.dot``: the bot's flow graph;
+- ``traffic.png``: the graph with the sample log's traffic on its edges;
+- ``report.html`` and ``plots/*.png``: the analytics report of the sample log;
+- ``notebooks/*.html``: every notebook, executed.
+
+Run: ``python -m igbot.demo [--out out] [--skip-notebooks]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP = ROOT / "data" / "bots" / "shop"
+EVENTS = ROOT / "data" / "webhooks" / "shop_demo.jsonl"
+LOG = ROOT / "data" / "logs" / "igbot_log.jsonl"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shop bot on the sample webhooks: requests, records and the bubbles page."""
+    from igbot import Engine, MemoryStore, parse_webhook
+    from igbot.models import person_bubble_html
+
+    engine = Engine(SHOP, MemoryStore(), seed=1)
+    requests, records, pages = [], [], {}
+    for line in EVENTS.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        body = json.loads(line)
+        for event in parse_webhook(body):
+            person = event.person_id or "?"
+            page = pages.setdefault(person, [])
+            message = event.to_message()
+            if event.triggers_bot or event.standby:
+                label = message.content or f"[{event.kind}]"
+                page.append(person_bubble_html(("(to the agent) " if event.standby else "") + label))
+        turn = engine.handle_webhook(body)
+        for request in turn.requests:
+            requests.append(request.to_dict())
+            person = request.body.get("recipient", {}).get("id") or _comment_owner(body)
+            pages.setdefault(person, []).append(request._repr_html_())
+        records += [r.to_dict() for r in turn.records]
+    _write_jsonl(out / "replies.jsonl", requests)
+    _write_jsonl(out / "records.jsonl", records)
+    sections = "".join(
+        f"<section><h2>Conversation with {html.escape(p)}</h2>{''.join(parts)}</section>"
+        for p, parts in pages.items()
+    )
+    (out / "conversation.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>igbot demo conversations</title>"
+        "<body style='font-family:sans-serif;max-width:420px;margin:auto'>"
+        f"<h1>Kopi Senja bot: sample conversations</h1>{sections}</body>", encoding="utf-8")
+    return requests, records
+
+
+def _comment_owner(body: dict[str, Any]) -> str:
+    for entry in body.get("entry", []):
+        for change in entry.get("changes", []):
+            return str(change.get("value", {}).get("from", {}).get("id", "?"))
+    return "?"
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows),
+                    encoding="utf-8")
+
+
+def lint_bot(out: Path) -> int:
+    """Lint findings of the shop bot, one per line; returns the number of errors."""
+    from igbot.kataml import lint, load_bot
+
+    findings = lint(load_bot(SHOP))
+    lines = [f"{f.level} {f.code} {f.path}: {f.message}" for f in findings]
+    (out / "lint.txt").write_text("\n".join(lines) + ("\n" if lines else "no findings\n"), encoding="utf-8")
+    return sum(f.level == "error" for f in findings)
+
+
+def draw_graph(out: Path) -> None:
+    """The shop bot's graph in every format."""
+    from igbot.graph import show
+    from igbot.kataml import load_bot
+
+    graph = show(load_bot(SHOP))
+    for suffix in ("png", "svg", "mmd", "dot"):
+        graph.save(out / f"graph.{suffix}")
+
+
+def analyse(out: Path) -> dict[str, Any]:
+    """The analytics report and plots of the sample log, and its traffic on the graph."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from igbot.analytics import load, report
+    from igbot.graph import traffic_graph
+    from igbot.kataml import load_bot
+
+    frame = load(LOG, progress=False)
+    rep = report(frame)
+    rep.to_html(out / "report.html")
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    for name, figure in rep.figures().items():
+        figure.savefig(plots / f"{name}.png", dpi=110, bbox_inches="tight")
+    traffic_graph(load_bot(SHOP), frame).save(out / "traffic.png")
+    return rep.to_dict()["summary"]
+
+
+def run_notebooks(out: Path) -> list[Path]:
+    """Execute every notebook and write it as HTML."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import ExecutePreprocessor
+    from tqdm import tqdm
+
+    target = out / "notebooks"
+    target.mkdir(exist_ok=True)
+    written = []
+    for path in tqdm(sorted(NOTEBOOKS.glob("*.ipynb")), desc="notebooks", unit="nb"):
+        notebook = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(timeout=300, kernel_name="python3").preprocess(
+            notebook, {"metadata": {"path": str(NOTEBOOKS)}})
+        body, _ = HTMLExporter().from_notebook_node(notebook)
+        destination = target / f"{path.stem}.html"
+        destination.write_text(body, encoding="utf-8")
+        written.append(destination)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m igbot.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="out", help="where to write (default: out/)")
+    parser.add_argument("--skip-notebooks", action="store_true", help="do not execute the notebooks")
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    _say(f"igbot demo: writing to {out}")
+    requests, records = run_bot(out)
+    fallbacks = sum(bool(r["is_fallback"]) for r in records)
+    _say(f"  shop bot: {len(records)} messages handled, {len(requests)} requests, {fallbacks} fallbacks")
+    errors = lint_bot(out)
+    _say(f"  lint: {errors} errors (out/lint.txt)")
+    draw_graph(out)
+    _say("  graph: graph.png, graph.svg, graph.mmd, graph.dot")
+    summary = analyse(out)
+    keys = ("events", "sessions", "handover_rate", "containment_rate", "fallback_rate")
+    _say("  analytics: " + ", ".join(f"{k}={summary.get(k)}" for k in keys if k in summary))
+    if not args.skip_notebooks:
+        written = run_notebooks(out)
+        _say(f"  notebooks: {len(written)} executed (out/notebooks/)")
+    _say("Open:")
+    for name in ("conversation.html", "report.html", "graph.png", "traffic.png", "replies.jsonl"):
+        _say(f"  {out / name}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
