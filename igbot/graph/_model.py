@@ -395,7 +395,7 @@ def _select(graph: nx.MultiDiGraph, flows: Iterable[str]) -> nx.MultiDiGraph:
             extra.add(v if u in keep else u)
     sub = graph.subgraph(keep | extra).copy()
     for node in extra:
-        sub.nodes[node]["external"] = True
+        sub.nodes[node]["external"] = sub.nodes[node]["kind"] != "agent"
     sub.graph["flows"] = sorted(wanted)
     return sub
 
