@@ -37,7 +37,6 @@ from igbot.analytics._schema import (
     DIRECTIONS,
     ROLES,
     SCHEMA,
-    STRING_DTYPE,
     Problems,
     build_frame,
     parse_timestamp_ns,
@@ -115,19 +114,11 @@ def _arrow_schema() -> Any:
     return pa.schema([*fields, ("is_fallback", pa.bool_())])
 
 
-def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
-    """A canonical frame from an Arrow table with canonical columns; raises _NotClean."""
+def _timestamps(ts: Any) -> Any:
+    """The timestamp column as Arrow timestamp[ns, UTC]; raises _NotClean."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    n = table.num_rows
-    cols: dict[str, Any] = {}
-    for name in COLUMNS:
-        if name not in table.column_names:
-            cols[name] = pa.nulls(n, pa.bool_() if name == "is_fallback" else pa.string())
-        else:
-            cols[name] = table.column(name)
-    ts = cols["timestamp"]
     if pa.types.is_timestamp(ts.type):
         ts = ts.cast(pa.timestamp("ns", tz="UTC")) if ts.type.tz else pc.assume_timezone(
             ts.cast(pa.timestamp("ns")), "UTC")
@@ -143,37 +134,75 @@ def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
         raise _NotClean(f"timestamp of type {ts.type}")
     if ts.null_count:
         raise _NotClean("missing timestamp")
-    conv = cols["conversation_id"]
-    kind = cols["kind"]
-    for name, arr in (("conversation_id", conv), ("kind", kind)):
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            arr = cols[name] = arr.cast(pa.string())
-        if arr.null_count or pc.any(pc.equal(pc.utf8_length(arr), 0)).as_py():
-            raise _NotClean(f"empty {name}")
-    for name, allowed in (("direction", DIRECTIONS), ("role", ROLES)):
-        if not pc.all(pc.is_in(cols[name], pa.array(allowed))).as_py() or cols[name].null_count:
-            raise _NotClean(f"bad {name}")
+    return ts
+
+
+def _categorical(arr: Any) -> pd.Series:
+    """An Arrow string (or dictionary) column as a categorical Series with str categories."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(arr.type):
+        if not pa.types.is_string(arr.type.value_type):
+            arr = arr.cast(pa.dictionary(arr.type.index_type, pa.string()))
+    else:
+        if not pa.types.is_string(arr.type):
+            arr = arr.cast(pa.string())
+        arr = pc.dictionary_encode(arr)
+    return str_categories(arr.to_pandas())
+
+
+def _strings(arr: Any) -> pd.Series:
+    """An Arrow column as a pyarrow-backed string Series, without copying when it can."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    return pd.Series(pd.arrays.ArrowStringArray(arr))
+
+
+def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
+    """A canonical frame from an Arrow table with canonical columns; raises _NotClean."""
+    import pyarrow as pa
+
+    n = table.num_rows
     data: dict[str, Any] = {}
     for name in COLUMNS:
-        arr = cols[name]
+        if name in table.column_names:
+            arr = table.column(name)
+        else:
+            arr = pa.nulls(n, pa.bool_() if name == "is_fallback" else pa.string())
         dtype = SCHEMA[name][0]
         if name == "timestamp":
-            data[name] = ts.to_pandas().astype("datetime64[ns, UTC]")
+            data[name] = _timestamps(arr).to_pandas().astype("datetime64[ns, UTC]")
         elif dtype == "category":
-            enc = pc.dictionary_encode(arr.cast(pa.string()))
-            ser = str_categories(enc.to_pandas())
-            if name in ("direction", "role"):
-                ser = ser.cat.set_categories(list(DIRECTIONS if name == "direction" else ROLES))
-            if name == "source" and ser.isna().any():
-                if source not in ser.cat.categories:
-                    ser = ser.cat.add_categories([source])
-                ser = ser.fillna(source)
-            data[name] = ser
+            data[name] = _categorical(arr)
         elif dtype == "boolean":
-            data[name] = pd.Series(pd.array(arr.to_pandas(types_mapper={
-                pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean"))
+            if not pa.types.is_boolean(arr.type) and arr.null_count < n:
+                raise _NotClean(f"is_fallback of type {arr.type}")
+            data[name] = pd.Series(arr.cast(pa.bool_()).to_pandas(
+                types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
         else:
-            data[name] = pd.Series(pd.array(arr.cast(pa.string()), dtype=STRING_DTYPE))
+            data[name] = _strings(arr)
+    for name in ("conversation_id", "kind"):
+        col = data[name]
+        if (col.cat.codes.to_numpy() < 0).any() or (col.cat.categories == "").any():
+            raise _NotClean(f"empty {name}")
+    for name, allowed in (("direction", DIRECTIONS), ("role", ROLES)):
+        col = data[name]
+        if (col.cat.codes.to_numpy() < 0).any() or not set(col.cat.categories) <= set(allowed):
+            raise _NotClean(f"bad {name}")
+        data[name] = col.cat.set_categories(list(allowed))
+    src = data["source"]
+    if (src.cat.codes.to_numpy() < 0).any():
+        if source not in src.cat.categories:
+            src = src.cat.add_categories([source])
+        data["source"] = src.fillna(source)
+    pa.default_memory_pool().release_unused()
     return pd.DataFrame(data)
 
 
@@ -218,7 +247,7 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
         reader = pj.open_json(
             path, read_options=pj.ReadOptions(block_size=_BLOCK, use_threads=True),
             parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
-                                          unexpected_field_behavior="ignore"))
+                                          unexpected_field_behavior="infer"))
         batches = []
         with tqdm(total=path.stat().st_size, desc=path.name, unit="B", unit_scale=True,
                   disable=_disable(progress)) as bar:

@@ -98,9 +98,10 @@ def _triggers(p: Prepared) -> np.ndarray:
     out = np.full(p.n_sessions, "none", dtype=object)
     has = first >= 0
     rows = first[has]
-    kinds = np.asarray(p.df["kind"].astype(object).to_numpy()[rows], dtype=object)
-    payloads = p.df["payload"].to_numpy(dtype=object, na_value=None)[rows]
-    texts = p.df["text"].to_numpy(dtype=object, na_value=None)[rows]
+    kind_names = np.append(np.asarray(p.df["kind"].cat.categories, dtype=object), None)
+    kinds = kind_names[p.df["kind"].cat.codes.to_numpy()[rows]]
+    payloads = p.df["payload"].iloc[rows].to_numpy(dtype=object, na_value=None)
+    texts = p.df["text"].iloc[rows].to_numpy(dtype=object, na_value=None)
     trig = np.full(len(rows), "dm", dtype=object)
     for kind, name in _TRIGGER_OF_KIND.items():
         trig[kinds == kind] = name
@@ -113,6 +114,19 @@ def _triggers(p: Prepared) -> np.ndarray:
     return out
 
 
+def _memo(name: str) -> Any:
+    """Compute a Prepared-wide result once per report."""
+    def wrap(func: Any) -> Any:
+        def inner(p: Prepared) -> Any:
+            if name not in p.cache:
+                p.cache[name] = func(p)
+            return p.cache[name]
+        inner.__doc__ = func.__doc__
+        return inner
+    return wrap
+
+
+@_memo("turns")
 def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: index of the latest incoming message in the same session (or -1), turn number."""
     n = len(p.df)
@@ -124,6 +138,7 @@ def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return last_user, valid, turn
 
 
+@_memo("bot_responses")
 def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
     last_user, valid, turn = _turns(p)
@@ -136,6 +151,7 @@ def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     return asked, (p.ts[first] - p.ts[asked]) / 1e9
 
 
+@_memo("user_fallbacks")
 def _user_fallbacks(p: Prepared) -> np.ndarray:
     """Per row: an incoming message whose turn was answered by a fallback."""
     _, valid, turn = _turns(p)
@@ -143,6 +159,7 @@ def _user_fallbacks(p: Prepared) -> np.ndarray:
     return p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
 
 
+@_memo("agent_responses")
 def _agent_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """(row of each handover episode, seconds to the first agent message or NaN)."""
     hand = np.flatnonzero(p.handover)
@@ -160,6 +177,10 @@ def _agent_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     hand, answered, nxt = hand[keep], answered[keep], nxt[keep]
     wait = np.where(answered, (p.ts[np.maximum(nxt, 0)] - p.ts[hand]) / 1e9, np.nan)
     return hand, wait
+
+
+def _utc(ns: np.ndarray) -> pd.Series:
+    return pd.Series(ns.view("M8[ns]")).dt.tz_localize("UTC")
 
 
 def _session_table(p: Prepared) -> pd.DataFrame:
@@ -191,10 +212,10 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         dtype=float)
     sess_codes = p.sess[starts]
     table = pd.DataFrame({
-        "session_id": df["session_id"].iloc[starts].to_numpy(),
-        "conversation_id": df["conversation_id"].iloc[starts].to_numpy(),
-        "start": df["timestamp"].iloc[starts].to_numpy(),
-        "end": df["timestamp"].iloc[ends - 1].to_numpy(),
+        "session_id": df["session_id"].iloc[starts].reset_index(drop=True),
+        "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
+        "start": _utc(p.ts[starts]),
+        "end": _utc(p.ts[ends - 1]),
         "events": ends - starts,
         "messages_in": messages_in,
         "messages_out": bot_messages + agent_messages,

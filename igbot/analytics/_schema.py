@@ -256,9 +256,10 @@ def sort_events(df: pd.DataFrame) -> pd.DataFrame:
         return df.reset_index(drop=True)
     conv = df["conversation_id"].cat.codes.to_numpy()
     ts = ts_ns(df)
+    step = np.diff(conv)
+    if (step >= 0).all() and (np.diff(ts)[step == 0] >= 0).all():
+        return df.reset_index(drop=True)  # already in order: no copy
     order = np.lexsort((ts, conv))
-    if (order == np.arange(len(order))).all():
-        return df.reset_index(drop=True)
     return df.take(order).reset_index(drop=True)
 
 
@@ -282,8 +283,4 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
                 if name in _FIXED:
                     data[name] = data[name].astype(pd.CategoricalDtype(list(_FIXED[name])))
         out = pd.DataFrame(data)
-    # sort categories so codes follow names (stable output whatever the input order)
-    for name in ("conversation_id", "kind", "flow", "state", "intent", "source"):
-        if not out[name].cat.categories.is_monotonic_increasing:
-            out[name] = out[name].cat.reorder_categories(sorted(out[name].cat.categories))
     return sort_events(out)

@@ -131,6 +131,7 @@ class Prepared:
     agent_msg: np.ndarray = field(init=False)
     handover: np.ndarray = field(init=False)
     fallback: np.ndarray = field(init=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         df = self.df

@@ -123,8 +123,7 @@ def _window_health(p: Prepared) -> dict[str, Any]:
         text = payload[refused].fillna("")
         outside = int((text.str.contains("outside_window", regex=False)
                        | text.str.contains("2534022", regex=False)).sum())
-    out_rows = df["direction"].cat.codes.to_numpy() == 1
-    tagged_mask = out_rows & p.message & payload.notna().to_numpy()
+    tagged_mask = p.agent_msg & payload.notna().to_numpy()
     tagged = int(payload[tagged_mask].str.contains("HUMAN_AGENT", regex=False).sum()) \
         if tagged_mask.any() else 0
     agents = int(p.agent_msg.sum())

@@ -1,0 +1,228 @@
+"""Analytics speed and memory against DuckDB on the same Parquet, in the same run.
+
+    python bench/analytics.py            # 1M and 10M events
+    python bench/analytics.py --quick    # 200k events only (CI-ish)
+    python bench/analytics.py --sizes 1000000
+
+Each size: simulated conversations (igbot.analytics.generate_events) tiled to N events with
+distinct people, written as Parquet and JSON lines. Every measurement runs in a fresh process
+(peak RSS reset after imports, read from /proc/self/status VmHWM):
+- igbot load+summary: ``load(parquet)`` then ``summary`` (sessions, handover/containment,
+  fallback, bot and agent response medians, triggers, ...)
+- igbot load+report: ``load(parquet)`` then ``report`` (every table, no plots drawn)
+- DuckDB: the same core aggregates in SQL (sessions, handover rate, response-time medians)
+- JSONL ingest: ``load(jsonl)`` events/s
+Targets: igbot load+summary <= 1.5x DuckDB, peak memory <= 2x the Arrow size of the table,
+JSONL ingest >= 1M events/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+_NON_MESSAGE = ("read", "reaction", "deleted", "message_edit", "echo", "handover", "resolve",
+                "request_thread_control", "pass_thread_control", "take_thread_control",
+                "refused", "error", "typing", "seen")
+
+SQL = """
+WITH e AS (
+  SELECT conversation_id, epoch_ns(timestamp) AS ts, direction, role, kind,
+         kind NOT IN ({nm}) AS msg, row_number() OVER () AS rn
+  FROM read_parquet('{path}')),
+f AS (
+  SELECT *, CASE WHEN lag(ts) OVER w IS NULL OR (direction = 'in' AND msg AND
+         ts - lag(ts) OVER w > 1800000000000) THEN 1 ELSE 0 END AS new_s
+  FROM e WINDOW w AS (PARTITION BY conversation_id ORDER BY ts, rn)),
+s AS (
+  SELECT *, sum(new_s) OVER (PARTITION BY conversation_id ORDER BY ts, rn
+                             ROWS UNBOUNDED PRECEDING) AS sn,
+         (direction = 'in' AND role = 'user' AND msg) AS um,
+         (direction = 'out' AND role = 'bot' AND msg) AS bm,
+         (direction = 'out' AND role = 'agent' AND msg) AS am
+  FROM f),
+t AS (
+  SELECT *, sum(um::INT) OVER (PARTITION BY conversation_id, sn ORDER BY ts, rn
+                               ROWS UNBOUNDED PRECEDING) AS turn,
+         max(CASE WHEN um THEN ts END) OVER (PARTITION BY conversation_id, sn
+             ORDER BY ts, rn ROWS UNBOUNDED PRECEDING) AS asked,
+         min(CASE WHEN am THEN ts END) OVER (PARTITION BY conversation_id
+             ORDER BY ts, rn ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS nxt
+  FROM s),
+sess AS (
+  SELECT max(kind IN ('handover', 'take_thread_control') OR am)::INT AS ho, max(bm)::INT AS b
+  FROM t GROUP BY conversation_id, sn),
+resp AS (
+  SELECT (min(ts) - min(asked)) / 1e9 AS secs FROM t
+  WHERE bm AND turn > 0 GROUP BY conversation_id, sn, turn),
+waits AS (
+  SELECT (min(nxt) - min(ts)) / 1e9 AS secs FROM t
+  WHERE kind IN ('handover', 'take_thread_control')
+  GROUP BY conversation_id, coalesce(nxt, ts))
+SELECT (SELECT count(*) FROM sess) AS sessions,
+       (SELECT avg(ho) FROM sess) AS handover_rate,
+       (SELECT avg(CASE WHEN b = 1 AND ho = 0 THEN 1 ELSE 0 END) FROM sess) AS containment_rate,
+       (SELECT median(secs) FROM resp) AS median_bot_response_s,
+       (SELECT median(secs) FROM waits) AS median_agent_first_response_s
+"""
+
+
+def _reset_peak() -> None:
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def child(task: str, path: str) -> dict[str, Any]:
+    """One measurement in this (fresh) process."""
+    import duckdb  # imported by every task so the baselines match
+    import pandas  # noqa: F401
+
+    from igbot.analytics import load, report, summary
+
+    base = _rss_bytes()
+    _reset_peak()
+    t0 = time.perf_counter()
+    if task == "summary":
+        df = load(path, progress=False)
+        t1 = time.perf_counter()
+        out = summary(df)
+    elif task == "report":
+        df = load(path, progress=False)
+        t1 = time.perf_counter()
+        out = report(df).summary
+    elif task == "jsonl":
+        df = load(path, progress=False)
+        t1 = time.perf_counter()
+        out = {"events": len(df), "skipped": df.attrs["skipped"]}
+    else:
+        con = duckdb.connect()
+        con.execute("SET threads TO 2")
+        t1 = t0
+        row = con.execute(SQL.format(path=path, nm=", ".join(f"'{k}'" for k in _NON_MESSAGE)))
+        names = [d[0] for d in row.description]
+        out = dict(zip(names, row.fetchone(), strict=True))
+    t2 = time.perf_counter()
+    core = {k: out.get(k) for k in ("sessions", "handover_rate", "containment_rate",
+                                    "median_bot_response_s", "median_agent_first_response_s",
+                                    "events", "skipped")}
+    return {"load_s": t1 - t0, "total_s": t2 - t0, "peak_bytes": _peak_bytes() - base,
+            "figures": core}
+
+
+def _run_child(task: str, path: Path) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, "--child", task, str(path)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def build(n: int, folder: Path, jsonl: bool) -> tuple[Path, Path | None, int]:
+    """Tile simulated conversations to ``n`` events; write Parquet (and JSONL)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from igbot.analytics import generate_events, save
+    from igbot.analytics._schema import COLUMNS, build_frame, record_values
+
+    events = generate_events(people=3000, seed=7)
+    recs = []
+    for e in events:
+        rec = {k: e.get(k) for k in COLUMNS}
+        rec["timestamp"] = e["timestamp"].isoformat()
+        recs.append(record_values(rec))
+    base = build_frame({c: [r[i] for r in recs] for i, c in enumerate(COLUMNS)})
+    copies = -(-n // len(base))
+    idx = np.tile(np.arange(len(base)), copies)[:n]
+    copy_no = np.repeat(np.arange(copies), len(base))[:n]
+    df = base.take(idx).reset_index(drop=True)
+    conv = df["conversation_id"]
+    ncat = len(conv.cat.categories)
+    names = [f"{c}_{k}" for k in range(copies) for c in conv.cat.categories]
+    codes = conv.cat.codes.to_numpy().astype(np.int64) + copy_no * ncat
+    df["conversation_id"] = pd.Categorical.from_codes(codes, categories=pd.Index(names,
+                                                                                 dtype="str"))
+    df["mid"] = df["mid"] + pd.Series(copy_no.astype(str), dtype=df["mid"].dtype).radd("_")
+    order = np.lexsort((df["timestamp"].array.asi8, codes))
+    df = df.take(order).reset_index(drop=True)
+    parquet = folder / f"events_{n}.parquet"
+    save(df, parquet)
+    arrow_bytes = pq.read_table(parquet).nbytes
+    path_jsonl = None
+    if jsonl:
+        path_jsonl = folder / f"events_{n}.jsonl"
+        out = df.copy()
+        out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out.to_json(path_jsonl, orient="records", lines=True, force_ascii=False)
+    return parquet, path_jsonl, arrow_bytes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200k events only")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--child", nargs=2, metavar=("TASK", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--jsonl-max", type=int, default=2_000_000,
+                        help="write/ingest JSON lines only up to this size (disk, time)")
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    sizes = args.sizes or ([200_000] if args.quick else [1_000_000, 10_000_000])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="igbot-bench-") as tmp:
+        for n in sizes:
+            parquet, jsonl, arrow_bytes = build(n, Path(tmp), n <= args.jsonl_max)
+            duck = _run_child("duckdb", parquet)
+            summ = _run_child("summary", parquet)
+            rep = _run_child("report", parquet)
+            ingest = _run_child("jsonl", jsonl) if jsonl else None
+            rows.append((n, arrow_bytes, duck, summ, rep, ingest))
+            for name, r in (("duckdb", duck), ("igbot summary", summ), ("igbot report", rep)):
+                print(f"  {n:>10,} {name:<14} {json.dumps(r['figures'], default=str)}",
+                      file=sys.stderr)
+            for f in (parquet, jsonl):
+                if f:
+                    os.unlink(f)
+    print(f"{'events':>11} {'duckdb s':>9} {'load s':>7} {'summary s':>9} {'ratio':>6} "
+          f"{'report s':>9} {'ratio':>6} {'arrow MB':>9} {'peak MB':>8} {'mem x':>6} "
+          f"{'jsonl ev/s':>11}")
+    for n, arrow_bytes, duck, summ, rep, ingest in rows:
+        rate = f"{n / ingest['total_s']:,.0f}" if ingest else "-"
+        print(f"{n:>11,} {duck['total_s']:>9.2f} {summ['load_s']:>7.2f} {summ['total_s']:>9.2f} "
+              f"{summ['total_s'] / duck['total_s']:>6.2f} {rep['total_s']:>9.2f} "
+              f"{rep['total_s'] / duck['total_s']:>6.2f} {arrow_bytes / 2**20:>9.0f} "
+              f"{max(summ['peak_bytes'], rep['peak_bytes']) / 2**20:>8.0f} "
+              f"{max(summ['peak_bytes'], rep['peak_bytes']) / arrow_bytes:>6.2f} {rate:>11}")
+    print("targets: ratio <= 1.5 (summary vs DuckDB), mem x <= 2.0, jsonl >= 1,000,000 ev/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
