@@ -247,6 +247,10 @@ class Flow(KataModel):
         return (f"Flow(states={list(self.states)}, intents={list(self.intents)}, "
                 f"actions={len(self.actions)}{flags})")
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """In a notebook: the drawing of the graph (and for a bot, the table of its flows)."""
+        return _drawing_bundle(self)
+
     def initial_state(self) -> str | None:
         """The name of the first state marked ``initial: true``, or ``None``."""
         return next((name for name, state in self.states.items() if state.initial), None)
@@ -316,6 +320,10 @@ class Bot(KataModel):
         return (f"<div><strong>{title}</strong><table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{rows}</tbody></table></div>")
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """In a notebook: the drawing of the graph (and for a bot, the table of its flows)."""
+        return _drawing_bundle(self)
+
     def fallback_flow(self) -> str | None:
         """The name of the first flow marked ``fallback: true``, or ``None``."""
         return next((name for name, flow in self.flows.items() if flow.fallback), None)
@@ -367,3 +375,16 @@ def _walk_unknown(model: KataModel, path: str) -> Iterator[tuple[str, str]]:
             for index, item in enumerate(value):
                 if isinstance(item, KataModel):
                     yield from _walk_unknown(item, f"{field_path}[{index}]")
+
+
+def _drawing_bundle(model: Flow | Bot) -> dict[str, str]:
+    """``text/plain`` and an HTML with the SVG drawing from :mod:`igbot.graph` (imported here,
+    on display only, so loading bots stays light)."""
+    table = model._repr_html_() if isinstance(model, Bot) else ""
+    try:
+        from igbot.graph import show
+
+        drawing = show(model).to_svg()
+    except Exception as exc:  # a drawing problem must not hide the bot
+        drawing = f"<pre>(no drawing: {html.escape(str(exc))})</pre>"
+    return {"text/plain": repr(model), "text/html": table + drawing}

@@ -156,3 +156,15 @@ def test_short_repr_and_html() -> None:
     assert "b&lt;1&gt;: 2 flows" in page
     assert "<td>main</td><td>s</td><td>1</td><td>1</td><td>0</td><td>-</td>" in page
     assert "<td>fb (fallback)</td><td>-</td>" in page
+
+
+def test_bot_and_flow_show_themselves_as_the_drawing_in_a_notebook() -> None:
+    from pathlib import Path
+
+    from igbot.kataml import load_bot
+
+    bot = load_bot(Path(__file__).resolve().parents[2] / "data" / "bots" / "shop")
+    bundle = bot._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("Bot(name='shop'")
+    assert "<table>" in bundle["text/html"] and "<svg" in bundle["text/html"]
+    assert "<svg" in bot.flows["promo"]._repr_mimebundle_()["text/html"]
