@@ -1,0 +1,189 @@
+"""The ASGI application: Meta's webhook endpoint, a health check and the admin API.
+
+A plain ASGI callable (no framework: five routes do not need one, and the hot path stays a few
+function calls). Routes:
+
+- ``GET /webhook``: the subscription handshake (``hub.challenge`` as text/plain, else 403);
+- ``POST /webhook``: checks ``X-Hub-Signature-256`` over the raw body (403, nothing stored, when
+  missing or wrong), stores the body in the fsync'd inbox, answers 200 (``EVENT_RECEIVED``);
+  the workers process it afterwards;
+- ``GET /healthz``: ``{"status": "ok", ...counters}``;
+- ``POST /api/resolve`` ``{"user"}`` and ``POST /api/agent/send`` ``{"user", "text"}``, with
+  ``Authorization: Bearer <IGBOT_ADMIN_TOKEN>`` (403 without it; 404 when no token is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from igbot.channel import GraphError, PolicyError
+from igbot.server._handover import agent_send, resolve
+from igbot.server._server import WebhookServer
+from igbot.server._signature import verify_signature
+
+__all__ = ["WebhookApp"]
+
+logger = logging.getLogger(__name__)
+
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+_JSON = [(b"content-type", b"application/json")]
+API_TIMEOUT = 30.0
+
+
+class WebhookApp:
+    """The ASGI app around a :class:`WebhookServer` (started and stopped by ASGI lifespan)."""
+
+    def __init__(self, server: WebhookServer) -> None:
+        self.server = server
+        self.config = server.config
+
+    def __repr__(self) -> str:
+        return f"WebhookApp({self.server!r})"
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        if path == "/webhook":
+            if method == "POST":
+                await self._webhook(scope, receive, send)
+            elif method in ("GET", "HEAD"):
+                await self._handshake(scope, send)
+            else:
+                await _respond(send, 405, b"method not allowed", _TEXT)
+        elif path == "/healthz" and method in ("GET", "HEAD"):
+            body = {"status": "ok" if self.server.running else "starting", **self.server.stats()}
+            await _respond(send, 200, json.dumps(body).encode(), _JSON)
+        elif path in ("/api/resolve", "/api/agent/send") and method == "POST":
+            await self._api(scope, receive, send, path)
+        else:
+            await _respond(send, 404, b"not found", _TEXT)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await asyncio.to_thread(self.server.start)
+                except Exception as exc:
+                    logger.exception("server start failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.server.stop)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _handshake(self, scope: dict[str, Any], send: Any) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        mode = (query.get("hub.mode") or [""])[0]
+        token = (query.get("hub.verify_token") or [""])[0]
+        challenge = (query.get("hub.challenge") or [""])[0]
+        expected = self.config.verify_token.get_secret_value().encode()
+        if mode == "subscribe" and challenge and hmac.compare_digest(token.encode(), expected):
+            await _respond(send, 200, challenge.encode(), _TEXT)
+        else:
+            logger.warning("webhook handshake refused (mode %r)", mode)
+            await _respond(send, 403, b"forbidden", _TEXT)
+
+    async def _webhook(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = await _read_body(receive, self.config.max_body)
+        if body is None:
+            await _respond(send, 413, b"body too large", _TEXT)
+            return
+        signature = _header(scope, b"x-hub-signature-256")
+        if not verify_signature(self.config.app_secret, body, signature):
+            logger.warning("webhook refused: %s X-Hub-Signature-256",
+                           "wrong" if signature else "missing")
+            await _respond(send, 403, b"bad signature", _TEXT)
+            return
+        if not self.server.running:
+            await _respond(send, 503, b"starting", _TEXT)
+            return
+        try:
+            await asyncio.wrap_future(self.server.inbox.append(body))
+        except Exception:
+            logger.exception("inbox write failed: answering 500 so Meta retries")
+            await _respond(send, 500, b"not stored", _TEXT)
+            return
+        await _respond(send, 200, b"EVENT_RECEIVED", _TEXT)
+
+    async def _api(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
+        admin = self.config.admin_token
+        if admin is None or not admin.get_secret_value():
+            await _respond(send, 404, b"admin API disabled: set IGBOT_ADMIN_TOKEN", _TEXT)
+            return
+        given = _header(scope, b"authorization") or b""
+        expected = b"Bearer " + admin.get_secret_value().encode()
+        if not hmac.compare_digest(given, expected):
+            await _json(send, 403, {"error": {"type": "Forbidden",
+                                              "message": "a bearer admin token is required"}})
+            return
+        raw = await _read_body(receive, 1024 * 1024)
+        try:
+            data = json.loads(raw or b"")
+            user = str(data["user"])
+            text = str(data["text"]) if path == "/api/agent/send" else None
+            if not user or (path == "/api/agent/send" and not text):
+                raise ValueError("empty")
+        except (ValueError, KeyError, TypeError):
+            fields = "user and text" if path == "/api/agent/send" else "user"
+            await _json(send, 400, {"error": {"type": "BadRequest",
+                                              "message": f"expected JSON with {fields}"}})
+            return
+        pool = self.server.pool
+        if text is None:
+            future = pool.call(user, lambda worker: resolve(worker, user))
+        else:
+            future = pool.call(user, lambda worker: agent_send(worker, user, text))
+        try:
+            result = await asyncio.wait_for(asyncio.wrap_future(future), API_TIMEOUT)
+        except PolicyError as exc:
+            await _json(send, 409, {"error": {"type": type(exc).__name__, "rule": exc.rule,
+                                              "message": str(exc)}})
+            return
+        except GraphError as exc:
+            await _json(send, 502, {"error": {"type": type(exc).__name__, "code": exc.code,
+                                              "subcode": exc.subcode, "message": str(exc)}})
+            return
+        await _json(send, 200, result)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+async def _read_body(receive: Any, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _json(send: Any, status: int, data: Any) -> None:
+    await _respond(send, status, json.dumps(data).encode(), _JSON)
+
+
+async def _respond(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,124 @@
+"""The webhook server's settings: command-line options over environment variables.
+
+Secrets (app secret, verify token, access token, admin token) are kept as ``SecretStr``: they
+never appear in a repr, a log line or an error message. A missing secret stops the server
+before it starts, with a message naming the variable (never a value).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from igbot._errors import IgbotError
+
+__all__ = ["ENV_VARS", "ServerConfig", "ServerConfigError"]
+
+INSTAGRAM_INBOX_APP_ID = "1217981644879628"
+
+# setting name -> environment variable
+ENV_VARS: dict[str, str] = {
+    "app_secret": "IGBOT_APP_SECRET",
+    "verify_token": "IGBOT_VERIFY_TOKEN",
+    "access_token": "IGBOT_ACCESS_TOKEN",
+    "admin_token": "IGBOT_ADMIN_TOKEN",
+    "graph_url": "IGBOT_GRAPH_URL",
+    "account_id": "IGBOT_ACCOUNT_ID",
+    "app_id": "IGBOT_APP_ID",
+    "agent_app_id": "IGBOT_AGENT_APP_ID",
+}
+REQUIRED = ("app_secret", "verify_token", "access_token")
+_SECRETS = ("app_secret", "verify_token", "access_token", "admin_token")
+
+
+class ServerConfigError(IgbotError, ValueError):
+    """The server cannot start: a required setting is missing or wrong (names it, never a value).
+
+    Attributes:
+        missing: the environment variables that are missing.
+    """
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        self.missing = missing
+        super().__init__(message)
+
+
+class ServerConfig(BaseModel):
+    """Everything ``igbot serve`` needs.
+
+    Attributes:
+        data_dir: where the inbox, sessions, send policy and ``log.jsonl`` live.
+        app_secret: checks ``X-Hub-Signature-256`` (``IGBOT_APP_SECRET``).
+        verify_token: answers the subscription handshake (``IGBOT_VERIFY_TOKEN``).
+        access_token: the Page or Instagram token for the Send API (``IGBOT_ACCESS_TOKEN``).
+        admin_token: bearer token of ``/api/*`` (``IGBOT_ADMIN_TOKEN``; None: API disabled).
+        graph_url: the Graph API base url (``IGBOT_GRAPH_URL``), or a stand-in's.
+        account_id: the Page / Instagram account id (``IGBOT_ACCOUNT_ID``), default ``me``.
+        app_id: this app's id (``IGBOT_APP_ID``): tells echoes of our own sends from an agent's.
+        agent_app_id: where handovers go (``IGBOT_AGENT_APP_ID``; default the Instagram Inbox).
+        workers: worker threads (conversations are hashed onto them, order kept per person).
+        send_rate: Send API calls per second (None: unpaced); Meta allows about 100.
+        echo_grace: after a crash, seconds to wait for Meta's echo of a send whose outcome is
+            unknown before sending it again.
+        max_body: largest webhook body accepted (bytes).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    app_secret: SecretStr
+    verify_token: SecretStr
+    access_token: SecretStr
+    admin_token: SecretStr | None = None
+    data_dir: Path = Path("igbot-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graph_url: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+    account_id: str = "me"
+    app_id: str | None = None
+    agent_app_id: str = INSTAGRAM_INBOX_APP_ID
+    workers: int = Field(default=4, ge=1, le=64)
+    send_rate: float | None = 100.0
+    max_retries: int = 3
+    echo_grace: float = 10.0
+    max_body: int = 8 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ServerConfig:
+        """Settings from ``environ`` (default ``os.environ``); ``options`` that are not None win.
+
+        Raises:
+            ServerConfigError: naming every missing required variable.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, var in ENV_VARS.items():
+            value = env.get(var)
+            if value:
+                values[name] = value
+        values.update({k: v for k, v in options.items() if v is not None})
+        missing = tuple(ENV_VARS[name] for name in REQUIRED if not values.get(name))
+        if missing:
+            raise ServerConfigError(
+                f"cannot start: set {', '.join(missing)} in the environment "
+                f"({'it is' if len(missing) == 1 else 'they are'} required)", missing)
+        return cls(**values)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value (to mask them in text that leaves the server)."""
+        out = []
+        for name in _SECRETS:
+            value = getattr(self, name)
+            if value is not None and value.get_secret_value():
+                out.append(value.get_secret_value())
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k not in _SECRETS)
+        return f"ServerConfig({shown})"
+
+    __str__ = __repr__

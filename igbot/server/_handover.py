@@ -1,0 +1,91 @@
+"""Handing conversations back to the bot and agent replies, as run on a conversation's worker.
+
+- :func:`resolve`: the agent is done (``igbot resolve USER`` / ``POST /api/resolve``): take the
+  thread back from the agent inbox (``take_thread_control``), log ``resolve``, and let the
+  engine resume (it may greet the person again if ``config.instagram.resume`` says so).
+- :func:`agent_send`: a reply typed by a person (``igbot agent-send`` / ``POST
+  /api/agent/send``): within 24 h a normal reply, past 24 h tagged ``HUMAN_AGENT`` by the
+  send policy, past 7 days refused with :class:`~igbot.channel.HumanAgentWindowClosedError`
+  (and a ``refused`` log line).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from igbot._errors import ConflictError
+from igbot.channel import GraphError, HumanAgentWindowClosedError, PolicyError
+from igbot.channel._policy import HUMAN_AGENT_WINDOW, STANDARD_WINDOW
+from igbot.server._lines import outcome_line, system_line
+from igbot.server._state import OutboxRow, Unit
+
+if TYPE_CHECKING:
+    from igbot.server._worker import _Worker
+
+__all__ = ["agent_send", "resolve"]
+
+
+def resolve(worker: _Worker, user: str, by: str = "api") -> dict[str, Any]:
+    """Give ``user``'s conversation back to the bot; what happened, as JSON."""
+    session = worker.engine.session(user)
+    if session is None or not session.agent:
+        return {"user": user, "resolved": False, "reason": "the bot already owns this conversation"}
+    take_error: str | None = None
+    try:
+        worker.client.take_thread_control(user, metadata=f"resolved by {by}")
+    except GraphError as exc:  # the inbox may have released it already: resume anyway
+        take_error = f"{type(exc).__name__}: {exc}"
+    for _attempt in range(5):
+        unit = Unit()
+        with worker.pool.store.unit(unit):
+            turn = worker.engine.resume(user)
+        payload: dict[str, Any] = {"by": by}
+        if take_error:
+            payload["take_thread_control_error"] = take_error
+        unit.log.append(system_line(user, "resolve", "out", payload))
+        worker.add_requests(unit, user, turn)
+        try:
+            rows = worker.db.commit(unit)
+        except ConflictError:  # another write came first: read again
+            continue
+        outcomes = worker.send_rows(rows or [])
+        sent = sum(1 for o in outcomes if not isinstance(o, Exception))
+        return {"user": user, "resolved": True, "requests": len(outcomes), "sent": sent}
+    return {"user": user, "resolved": False, "reason": "conflicting writes"}
+
+
+def agent_send(worker: _Worker, user: str, text: str, *,
+               now: datetime | None = None) -> dict[str, Any]:
+    """Send an agent's ``text`` to ``user``; Meta's answer as JSON.
+
+    Raises:
+        PolicyError: refused (past 7 days: :class:`HumanAgentWindowClosedError`); logged.
+        GraphError: Meta refused it; logged.
+    """
+    body: dict[str, Any] = {"recipient": {"id": str(user)}, "message": {"text": text},
+                            "messaging_type": "RESPONSE"}
+    last = worker.policy.store.last_inbound(str(user))
+    age = (now or datetime.now(UTC)) - last if last is not None else None
+    if age is None or age > HUMAN_AGENT_WINDOW:
+        said = "no message on record" if age is None else f"last message {age.days} days ago"
+        error = HumanAgentWindowClosedError(
+            f"an agent may reply only within 7 days of the person's last message ({said})",
+            str(user))
+        _log(worker, body, error)
+        raise error
+    if age >= STANDARD_WINDOW:
+        body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+    row = OutboxRow(0, str(user), "messages", body, "agent", {"by": "agent"})
+    try:
+        result = worker.client.send(body, role="agent")
+    except (PolicyError, GraphError) as exc:
+        _log(worker, body, exc)
+        raise
+    worker.db.queue_log([outcome_line(row, result)])
+    return {"user": user, "message_id": result.message_id, "tag": body.get("tag")}
+
+
+def _log(worker: _Worker, body: dict[str, Any], error: Exception) -> None:
+    row = OutboxRow(0, str(body["recipient"]["id"]), "messages", body, "agent", {"by": "agent"})
+    worker.db.queue_log([outcome_line(row, error)])

@@ -1,0 +1,132 @@
+"""Which log line each incoming event and each request's outcome writes (canonical fields)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from igbot.channel import GraphError, PolicyError
+from igbot.engine import Turn
+from igbot.server._log import log_line
+from igbot.server._state import LogLine, OutboxRow
+
+__all__ = ["event_line", "outcome_line", "refusal_reason", "system_line"]
+
+_REASONS = {
+    "window_24h": "outside_window",
+    "human_agent_7d": "outside_human_agent_window",
+    "message_tag": "tag_not_allowed",
+    "private_reply_once": "private_reply_already_sent",
+    "private_reply_7d": "private_reply_expired",
+}
+_ERROR_REASONS = {
+    "OutsideWindowError": "outside_window",
+    "PersonUnavailableError": "person_unavailable",
+    "NoMatchingUserError": "no_matching_user",
+    "PrivateReplyNotAllowedError": "private_reply_not_allowed",
+    "ThreadOwnedByOtherAppError": "thread_owned_by_other_app",
+    "TokenError": "token",
+    "PermissionDeniedError": "permission",
+    "RateLimitedError": "rate_limited",
+    "GraphConnectionError": "network",
+    "TransientGraphError": "transient",
+}
+
+
+def refusal_reason(error: PolicyError) -> str:
+    """The log's ``reason`` for a send the policy refused (``outside_window``...)."""
+    return _REASONS.get(error.rule, error.rule)
+
+
+def event_line(event: Any, conversation: str, turn: Turn | None = None, *,
+               role: str = "user", direction: str = "in", kind: str | None = None,
+               extra: dict[str, Any] | None = None) -> LogLine:
+    """The line of an incoming event (with the engine's record when it was processed)."""
+    message = event.to_message()
+    payload = dict(message.payload) if message.payload else {}
+    if extra:
+        payload.update(extra)
+    record = turn.record if turn is not None else None
+    content = message.content
+    line = log_line(
+        conversation, event.timestamp, direction, role, kind or event.kind,
+        text=content, payload=payload or None, mid=event.mid,
+        flow=record.flow if record else None, state=record.state if record else None,
+        intent=record.intent if record else None,
+        is_fallback=record.is_fallback if record and not record.agent_owned else None)
+    indexed = event.mid if direction == "in" and (content or payload) else None
+    return line, indexed
+
+
+def system_line(conversation: str, kind: str, direction: str, payload: dict[str, Any],
+                *, flow: str | None = None, state: str | None = None,
+                role: str = "system") -> LogLine:
+    """A handover/resolve/error line written by the server itself (now)."""
+    return log_line(conversation, int(time.time() * 1000), direction, role, kind,
+                    payload=payload, flow=flow, state=state), None
+
+
+def _message_parts(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
+    message = body.get("message")
+    payload: dict[str, Any] = {}
+    comment_id = (body.get("recipient") or {}).get("comment_id")
+    if comment_id:
+        payload["private_reply"] = True
+        payload["comment_id"] = comment_id
+    if body.get("tag"):
+        payload["tag"] = body["tag"]
+    if not isinstance(message, dict):
+        action = body.get("sender_action")
+        payload["sender_action"] = action
+        return "sender_action", None, payload
+    text = message.get("text")
+    attachment = message.get("attachment")
+    if isinstance(attachment, dict):
+        kind = attachment.get("type") or "attachment"
+        payload["attachment"] = attachment
+    else:
+        kind = "text" if text is not None else "attachment"
+    if message.get("quick_replies"):
+        payload["quick_replies"] = message["quick_replies"]
+    return kind, text, payload
+
+
+def outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
+    """The line of a request's outcome: the sent message, the handover, or the refusal/error."""
+    meta, conv = row.meta, row.conversation
+    flow, state = meta.get("flow"), meta.get("state")
+    now = int(time.time() * 1000)
+    if row.endpoint == "messages":
+        kind, text, payload = _message_parts(row.body)
+        if isinstance(outcome, PolicyError):
+            payload = {**payload, "reason": refusal_reason(outcome), "rule": outcome.rule,
+                       "message": outcome.reason, "kind": kind}
+            return log_line(conv, now, "out", row.role, "refused", text=text, payload=payload,
+                            flow=flow, state=state), None
+        if isinstance(outcome, GraphError):
+            return _error_line(row, outcome, text, payload, kind), None
+        mid = getattr(outcome, "message_id", None)
+        return log_line(conv, now, "out", row.role, kind, text=text, payload=payload or None,
+                        flow=flow, state=state, mid=mid), None
+    kind = {"pass_thread_control": "handover", "take_thread_control": "resolve",
+            "release_thread_control": "resolve"}.get(row.endpoint, row.endpoint)
+    payload = {k: v for k, v in row.body.items() if k != "recipient"}
+    payload.update({k: meta[k] for k in ("by",) if k in meta})
+    if isinstance(outcome, GraphError | PolicyError):
+        return _error_line(row, outcome, None, payload, kind), None
+    return log_line(conv, now, "out", "system", kind, payload=payload, flow=flow,
+                    state=state), None
+
+
+def _error_line(row: OutboxRow, error: Any, text: str | None, payload: dict[str, Any],
+                kind: str) -> str:
+    name = type(error).__name__
+    details = {**payload, "reason": _ERROR_REASONS.get(name, "graph_error"), "error": name,
+               "kind": kind, "endpoint": row.endpoint}
+    for attr in ("code", "subcode", "fbtrace_id", "http_status"):
+        if getattr(error, attr, None) is not None:
+            details[attr] = getattr(error, attr)
+    details["message"] = getattr(error, "meta_message", None) or str(error)
+    role = row.role if row.endpoint == "messages" else "system"
+    return log_line(row.conversation, int(time.time() * 1000), "out", role, "error", text=text,
+                    payload=details, flow=row.meta.get("flow"), state=row.meta.get("state"))

@@ -1,0 +1,85 @@
+"""Running the webhook app under uvicorn: in the foreground (``igbot serve``) or in a thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from igbot.kataml import Bot
+from igbot.server._app import WebhookApp
+from igbot.server._config import ServerConfig
+from igbot.server._server import WebhookServer
+
+__all__ = ["ServerRunner", "serve"]
+
+logger = logging.getLogger(__name__)
+
+
+def _uvicorn_config(app: WebhookApp, host: str, port: int, **options: Any) -> uvicorn.Config:
+    options.setdefault("log_level", "warning")
+    return uvicorn.Config(app, host=host, port=port, lifespan="on", access_log=False,
+                          timeout_graceful_shutdown=10, **options)
+
+
+def serve(bot: Bot | str | Path, config: ServerConfig, **uvicorn_options: Any) -> None:
+    """Serve ``bot`` until interrupted (SIGINT/SIGTERM stop it gracefully)."""
+    app = WebhookApp(WebhookServer(bot, config))
+    uvicorn.Server(_uvicorn_config(app, config.host, config.port, **uvicorn_options)).run()
+
+
+class ServerRunner:
+    """The webhook server on a real socket, in a background thread (tests, notebooks, bench).
+
+    ``port=0`` (the default here) picks a free port; :attr:`url` tells which.
+    """
+
+    def __init__(self, bot: Bot | str | Path, config: ServerConfig) -> None:
+        self.server = WebhookServer(bot, config)
+        self.app = WebhookApp(self.server)
+        self._uvicorn = uvicorn.Server(_uvicorn_config(self.app, config.host, config.port))
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self.url if self._uvicorn.started else "stopped"
+        return f"ServerRunner({where})"
+
+    def start(self, timeout: float = 20.0) -> ServerRunner:
+        """Start and wait until it accepts connections."""
+        self._thread = threading.Thread(target=self._uvicorn.run, name="igbot-serve",
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._uvicorn.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the webhook server did not start (see the log)")
+            time.sleep(0.02)
+        return self
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        servers = getattr(self._uvicorn, "servers", [])
+        return int(servers[0].sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.server.config.host}:{self.port}"
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop gracefully (finishing queued work)."""
+        if self._thread is not None:
+            self._uvicorn.should_exit = True
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> ServerRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

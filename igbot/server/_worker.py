@@ -1,0 +1,393 @@
+"""Processing stored webhooks: one dispatcher, N worker threads, order kept per conversation.
+
+The dispatcher parses each inbox entry (a body that is not a webhook goes to the dead letters)
+and puts every event on the queue of the worker its conversation hashes to, so one person's
+events are handled in order while different people's run in parallel. A worker runs the
+engine inside a :class:`~igbot.server._state.Unit`, commits it (retrying on
+:class:`igbot.ConflictError`), then sends the unit's requests in order through the Graph client
+and its :class:`~igbot.channel.SendPolicy`.
+
+After a crash, requests whose outcome is unknown (``sending``) wait up to ``echo_grace``
+seconds for Meta's echo of that message (the dispatcher matches echoes to them) before being
+sent again; everything not yet processed is processed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from igbot._errors import ConflictError, IgbotError
+from igbot.channel import GraphClient, GraphError, PolicyError, SendPolicy
+from igbot.engine import Engine, Turn
+from igbot.models import parse_webhook
+from igbot.server._config import ServerConfig
+from igbot.server._inbox import Inbox
+from igbot.server._lines import event_line, outcome_line, system_line
+from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
+
+__all__ = ["WorkerPool"]
+
+logger = logging.getLogger(__name__)
+
+MAX_CONFLICT_RETRIES = 5
+_THREAD_KINDS = ("pass_thread_control", "take_thread_control", "request_thread_control")
+_PERSON_KINDS = frozenset({
+    "text", "image", "video", "audio", "file", "share", "story_mention", "ig_reel", "reel",
+    "ephemeral", "story_reply", "inline_reply", "quick_reply", "postback", "comment",
+    "live_comment", "referral",
+})
+
+
+@dataclass
+class _EventItem:
+    inbox_id: int
+    idx: int
+    key: str
+    event: Any
+    conversation: str
+
+
+@dataclass
+class _Doubt:
+    row: OutboxRow
+    text: str | None
+    resolved: threading.Event = field(default_factory=threading.Event)
+
+
+class WorkerPool:
+    """The dispatcher and the workers of one server (see the module docstring)."""
+
+    def __init__(self, config: ServerConfig, bot: Any, db: StateDB, inbox: Inbox,
+                 client: GraphClient, policy: SendPolicy) -> None:
+        self.config, self.bot, self.db, self.inbox = config, bot, db, inbox
+        self.client, self.policy = client, policy
+        self.store = ServerStore(db)
+        self.size = config.workers
+        self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(self.size)]
+        self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._remaining: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._doubts: dict[str, list[_Doubt]] = defaultdict(list)
+        self._recovery: list[list[OutboxRow]] = [[] for _ in range(self.size)]
+        self._deadline = 0.0
+        self.dispatched = 0
+        self.processed = 0
+        self.dead = 0
+        self._idle = threading.Condition(self._lock)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> WorkerPool:
+        """Queue unfinished work from before a restart, then start the threads."""
+        self._deadline = time.monotonic() + self.config.echo_grace
+        for row in self.db.unsent():
+            self._recovery[self.slot(row.conversation)].append(row)
+            if row.state == "sending":
+                text = (row.body.get("message") or {}).get("text")
+                self._doubts[row.conversation].append(_Doubt(row, text))
+        pending = 0
+        for entry in self.inbox.entries(skip=self.db.is_done):
+            self.submit(*entry)
+            pending += 1
+        if pending or any(self._recovery):
+            logger.warning("resuming after a restart: %d inbox entries, %d unsent requests",
+                           pending, sum(map(len, self._recovery)))
+        self._threads = [threading.Thread(target=self._dispatcher, name="igbot-dispatch",
+                                          daemon=True)]
+        self._threads += [threading.Thread(target=self._worker, args=(i,), daemon=True,
+                                           name=f"igbot-worker-{i}") for i in range(self.size)]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued (up to ``timeout`` seconds) and stop the threads."""
+        self._dispatch.put(None)
+        deadline = time.monotonic() + timeout
+        if self._threads:
+            self._threads[0].join(timeout)
+        for q in self._queues:
+            q.put(None)
+        for thread in self._threads[1:]:
+            thread.join(max(0.1, deadline - time.monotonic()))
+        self._threads = []
+
+    def slot(self, conversation: str) -> int:
+        """The worker a conversation belongs to."""
+        return zlib.crc32(conversation.encode()) % self.size
+
+    def submit(self, inbox_id: int, received_at: float, body: bytes) -> None:
+        """Hand a stored body to the dispatcher (called by the inbox after it is on disk)."""
+        self._dispatch.put((inbox_id, received_at, body))
+
+    def call(self, conversation: str, fn: Callable[[_Worker], Any]) -> Future[Any]:
+        """Run ``fn(worker)`` on the conversation's worker, in order with its events."""
+        future: Future[Any] = Future()
+        self._queues[self.slot(conversation)].put((fn, future))
+        return future
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every dispatched event is processed (tests, benchmarks, shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._remaining or not self._dispatch.empty():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 0.05))
+        return True
+
+    # -- dispatcher ------------------------------------------------------------------------
+
+    def _dispatcher(self) -> None:
+        while True:
+            item = self._dispatch.get()
+            if item is None:
+                return
+            try:
+                self._route(*item)
+            except Exception:
+                logger.exception("dispatching inbox entry %s failed", item[0])
+
+    def _route(self, inbox_id: int, received_at: float, body: bytes) -> None:
+        try:
+            events = parse_webhook(body)
+        except IgbotError as exc:
+            reason = str(exc)
+            logger.warning("inbox entry %d is not a webhook (dead letter): %s", inbox_id, reason)
+            self.db.dead_letter(inbox_id, received_at, reason, body)
+            self.dead += 1
+            return
+        except RecursionError:
+            self.db.dead_letter(inbox_id, received_at, "body nested too deeply", body)
+            self.dead += 1
+            return
+        if not events:
+            self.db.mark_done(inbox_id)
+            return
+        with self._lock:
+            self._remaining[inbox_id] = len(events)
+            self.dispatched += len(events)
+        for idx, event in enumerate(events):
+            if event.kind == "echo":
+                self._resolve_by_echo(event)
+            conversation = event.person_id or f"inbox:{inbox_id}"
+            key = event.dedupe_key or f"inbox:{inbox_id}#{idx}"
+            item = _EventItem(inbox_id, idx, key, event, conversation)
+            self._queues[self.slot(conversation)].put(item)
+
+    def _resolve_by_echo(self, event: Any) -> None:
+        """An echo of a message whose send was interrupted by a crash: it did go out."""
+        if self.config.app_id and event.app_id and event.app_id != self.config.app_id:
+            return
+        with self._lock:
+            doubts = self._doubts.get(event.person_id or "")
+            match = next((d for d in doubts or () if not d.resolved.is_set()
+                          and d.text == event.text), None)
+        if match is None:
+            return
+        answer = type("Answer", (), {"message_id": event.mid})()
+        if self.db.finish(match.row.id, "sent", event.mid, log=[outcome_line(match.row, answer)]):
+            logger.warning("request %d (sent before a crash) confirmed by Meta's echo %s",
+                           match.row.id, event.mid)
+        match.resolved.set()
+
+    def _finished(self, inbox_id: int) -> None:
+        with self._lock:
+            self.processed += 1
+            left = self._remaining.get(inbox_id, 1) - 1
+            if left > 0:
+                self._remaining[inbox_id] = left
+                return
+            self._remaining.pop(inbox_id, None)
+        self.db.mark_done(inbox_id)
+        with self._idle:
+            self._idle.notify_all()
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _worker(self, index: int) -> None:
+        worker = _Worker(self)
+        try:
+            for row in self._recovery[index]:
+                worker.recover(row)
+            self._recovery[index] = []
+            q = self._queues[index]
+            while True:
+                item = q.get()
+                if item is None:
+                    return
+                if isinstance(item, _EventItem):
+                    try:
+                        worker.process(item)
+                    except Exception:
+                        logger.exception("event %s failed", item.key)
+                    finally:
+                        self._finished(item.inbox_id)
+                else:
+                    fn, future = item
+                    try:
+                        future.set_result(fn(worker))
+                    except BaseException as exc:
+                        future.set_exception(exc)
+        finally:
+            worker.close()
+
+
+class _Worker:
+    """One worker thread's engine and the steps of one event."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self.db, self.client, self.policy = pool.db, pool.client, pool.policy
+        self.config = pool.config
+        self.engine = Engine(pool.bot, pool.store, agent_app_id=pool.config.agent_app_id)
+
+    def close(self) -> None:
+        self.engine.actions.close()
+
+    # -- one event -------------------------------------------------------------------------
+
+    def process(self, item: _EventItem) -> None:
+        """Process one event exactly once: build its unit, commit it, send its requests."""
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            if self.db.seen(item.key):
+                return
+            unit = Unit(key=item.key, inbox_id=item.inbox_id, idx=item.idx, kind=item.event.kind)
+            with self.pool.store.unit(unit):
+                try:
+                    self._build(unit, item.event, item.conversation)
+                except ConflictError:
+                    continue
+                except Exception as exc:  # a bug or a bad bot: record it, never loop on it
+                    logger.exception("event %s could not be processed", item.key)
+                    unit.sessions.clear()
+                    unit.outbox.clear()
+                    unit.log = [event_line(item.event, item.conversation),
+                                system_line(item.conversation, "error", "in", {
+                                    "reason": "processing_failed", "error": type(exc).__name__,
+                                    "message": str(exc)[:500]})]
+            try:
+                rows = self.db.commit(unit)
+            except ConflictError:
+                logger.info("conflict on %s: running the event again", item.conversation)
+                continue
+            if rows is None:
+                return
+            for mid in unit.redact:
+                inbox_id = self.db.inbox_id_of(mid)
+                if inbox_id is not None:
+                    self.pool.inbox.redact(inbox_id, mid)
+            self.send_rows(rows)
+            return
+        logger.error("event %s: gave up after %d conflicts", item.key, MAX_CONFLICT_RETRIES)
+
+    def _build(self, unit: Unit, event: Any, conv: str) -> None:
+        kind = event.kind
+        if event.standby:
+            if event.opens_window and event.person_id:
+                self.policy.record_inbound(event.person_id, kind, event.timestamp)
+        else:
+            self.policy.record_event(event)
+        if kind in _THREAD_KINDS:
+            self._thread_control(unit, event, conv)
+        elif kind == "echo":
+            ours = bool(self.config.app_id and event.app_id == self.config.app_id) or bool(
+                event.mid and self.db.is_our_message(event.mid))
+            if not ours:  # a person typing in the Instagram app or an agent inbox
+                text_kind = "text" if event.text else (
+                    event.attachments[0].type if event.attachments else "echo")
+                unit.log.append(event_line(event, conv, role="agent", direction="out",
+                                           kind=text_kind, extra={"app_id": event.app_id}))
+        elif kind == "deleted":
+            unit.log.append(event_line(event, conv))
+            if event.mid:
+                unit.redact.append(event.mid)
+        elif event.person_id and (event.triggers_bot or (event.standby and kind in _PERSON_KINDS)):
+            user = event.person_id
+            if event.standby:
+                session = self.engine.session(user)
+                if session is None or not session.agent:
+                    self.engine.mark_agent(user, by="agent")
+            turn = self.engine.handle(event.to_message(), user=user)
+            extra = {"agent_owned": True} if turn.record and turn.record.agent_owned else None
+            unit.log.append(event_line(event, conv, turn, extra=extra))
+            self.add_requests(unit, conv, turn)
+        else:
+            unit.log.append(event_line(event, conv))
+
+    def _thread_control(self, unit: Unit, event: Any, conv: str) -> None:
+        user = event.person_id
+        info = {k: getattr(event, k) for k in ("new_owner_app_id", "previous_owner_app_id",
+                                                 "requested_owner_app_id", "metadata")
+                if getattr(event, k, None) is not None}
+        if event.kind == "pass_thread_control" and user:
+            turn = self.engine.resume(user)
+            unit.log.append(system_line(conv, "resolve", "in", {**info, "by": "agent"}))
+            self.add_requests(unit, conv, turn)
+        elif event.kind == "take_thread_control" and user:
+            self.engine.mark_agent(user, by="agent", app_id=event.new_owner_app_id)
+            unit.log.append(system_line(conv, "handover", "in", {**info, "by": "agent"}))
+        else:
+            unit.log.append(system_line(conv, event.kind, "in", info))
+
+    @staticmethod
+    def add_requests(unit: Unit, conv: str, turn: Turn, role: str = "bot") -> None:
+        """Put a turn's requests in the unit's outbox (with what their log lines need)."""
+        last = turn.records[-1] if turn.records else None
+        for request in turn.requests:
+            meta = {"flow": request.flow or (last.flow if last else None),
+                    "state": last.state if last else None, "action": request.action}
+            if request.endpoint == "pass_thread_control":
+                meta["by"] = "bot"
+            unit.outbox.append((conv, request.endpoint, request.body, role, meta))
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send_rows(self, rows: list[OutboxRow]) -> list[Any]:
+        """Send outbox rows in order; each outcome (answer or error) is recorded and logged."""
+        return [self.send_row(row) for row in rows]
+
+    def send_row(self, row: OutboxRow) -> Any:
+        """Send one outbox row; returns Meta's answer or the error (not raised)."""
+        self.db.mark_sending(row.id)
+        outcome: Any
+        try:
+            outcome = self.client.send_request(row.endpoint, row.body, role=row.role)
+        except PolicyError as exc:
+            logger.info("send refused for %s: %s", row.conversation, exc.rule)
+            self.db.finish(row.id, "refused", error=exc.rule, log=[outcome_line(row, exc)])
+            return exc
+        except GraphError as exc:
+            logger.warning("send failed for %s: %s", row.conversation, exc)
+            self.db.finish(row.id, "failed", error=type(exc).__name__,
+                           log=[outcome_line(row, exc)])
+            return exc
+        mid = getattr(outcome, "message_id", None)
+        self.db.finish(row.id, "sent", mid, log=[outcome_line(row, outcome)])
+        return outcome
+
+    def recover(self, row: OutboxRow) -> None:
+        """Send a request left over from before a restart (waiting for an echo if in doubt)."""
+        doubt = None
+        with self.pool._lock:
+            for d in self.pool._doubts.get(row.conversation, ()):
+                if d.row.id == row.id:
+                    doubt = d
+        if doubt is not None:
+            left = self.pool._deadline - time.monotonic()
+            if doubt.resolved.wait(max(0.0, left)):
+                return
+            logger.warning("request %d: no echo within %.0f s of restart, sending it again",
+                           row.id, self.config.echo_grace)
+        self.send_row(row)
