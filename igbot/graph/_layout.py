@@ -9,6 +9,7 @@ edge crossings. Each sweep is O(V + E) plus a sort per layer.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -94,13 +95,15 @@ def _sweep(layers: list[list[int]], layer_of: list[int], neigh: list[list[int]],
 
 
 def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 4, x_gap: float = 3.0,
-                   y_gap: float = 1.0) -> Layout:
+                   y_gap: float = 1.0, max_rows: int | None = None) -> Layout:
     """Lay the graph out left to right in layers.
 
     Args:
         graph: a graph from :func:`igbot.graph.flow_graph` (any directed graph works).
         sweeps: barycentre passes (alternately down and up).
         x_gap: distance between layers; y_gap: distance between nodes of a layer.
+        max_rows: a layer with more nodes is folded into staggered sub-columns (default:
+            the second fullest layer's size, at least 30).
 
     Returns:
         A :class:`Layout` with the layers (ordered) and node positions.
@@ -136,8 +139,14 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 4, x_gap: float = 3.
     for s in range(sweeps):
         _sweep(layers, layer_of, neigh, rank, down=s % 2 == 0)
     out = Layout(layers=[[nodes[v] for v in layer] for layer in layers])
+    sizes = sorted(len(layer) for layer in layers)
+    limit = max_rows or max(30, sizes[-2] if len(sizes) > 1 else sizes[-1])
     for li, layer in enumerate(out.layers):
-        middle = (len(layer) - 1) / 2
+        # A layer far fuller than the others (often the intents) is folded into k staggered
+        # sub-columns, keeping its vertical order, so it does not set the figure's height.
+        k = math.ceil(len(layer) / limit)
+        middle = (len(layer) - 1) / 2 / k
         for i, node in enumerate(layer):
-            out.pos[node] = (li * x_gap, (middle - i) * y_gap)
+            x = li * x_gap - (k - 1 - i % k) * x_gap * 0.8 / k
+            out.pos[node] = (x, (middle - i / k) * y_gap)
     return out

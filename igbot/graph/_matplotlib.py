@@ -286,7 +286,10 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: float = 100.0) -> bytes | str:
     with quiet():
         if fmt == "png":
             dpi = min(dpi, MAX_PIXELS / max(width, height))
-            fig.savefig(buf, format="png", dpi=dpi)
+            pixels = width * height * dpi * dpi
+            # zlib dominates big PNGs: fast compression past ~4 Mpx (files stay small: flat colours)
+            fig.savefig(buf, format="png", dpi=dpi,
+                        pil_kwargs={"compress_level": 1 if pixels > 4e6 else 6})
             return buf.getvalue()
         if fmt == "svg":
             fig.savefig(buf, format="svg", metadata={"Date": None})
