@@ -28,7 +28,7 @@ class LintView:
         self.on_select = on_select
         self.findings: list[Any] = []
         self.summary = w.HTML()
-        self.list = w.VBox(layout=w.Layout(max_height="260px", overflow_y="auto"))
+        self.list = w.VBox(layout=w.Layout(max_height="260px", overflow="auto"))
         self.widget = w.VBox([self.summary, self.list])
 
     @property

@@ -225,7 +225,7 @@ class ChatSimulator:
     # -- widgets --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.transcript = w.HTML(layout=w.Layout(max_height="480px", overflow_y="auto",
+        self.transcript = w.HTML(layout=w.Layout(max_height="480px", overflow="auto",
                                                  border="1px solid #dbdbdb", width="420px"))
         self.status_label = w.Label()
         self.banner = w.HTML(_banner("👤 an agent owns this conversation: the bot is silent"))
