@@ -67,6 +67,7 @@ intent          command, reenter          the intent of the target flow that tak
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -147,17 +148,17 @@ def _command_matcher() -> Any:
     if compile_expr is None:  # pragma: no cover
         return by_regex
 
-    def matches(conditions: list[str], command: str) -> bool:
+    @functools.lru_cache(maxsize=4096)
+    def holds(cond: str, command: str) -> bool:
         message = {"type": "command", "content": command, "payload": None}
-        for cond in conditions:
-            try:
-                if not truthy(compile_expr(cond).evaluate(message)):
-                    return False
-            except Exception:  # a syntax error in the bot: fall back to reading the text
-                logger.debug("condition %r not evaluated; reading it as text", cond)
-                if not by_regex([cond], command):
-                    return False
-        return True
+        try:
+            return truthy(compile_expr(cond).evaluate(message))
+        except Exception:  # a syntax error in the bot: fall back to reading the text
+            logger.debug("condition %r not evaluated; reading it as text", cond)
+            return by_regex([cond], command)
+
+    def matches(conditions: list[str], command: str) -> bool:
+        return all(holds(cond, command) for cond in conditions)
 
     return matches
 
