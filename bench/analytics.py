@@ -103,8 +103,10 @@ def child(task: str, path: str) -> dict[str, Any]:
     """One measurement in this (fresh) process."""
     import duckdb  # imported by every task so the baselines match
     import pandas  # noqa: F401
+    import pyarrow.json
+    import pyarrow.parquet  # noqa: F401  (module imports are not the table's memory)
 
-    from igbot.analytics import load, report, summary
+    from igbot.analytics import _funnel, _log, _metrics, _report, _volume, load, report, summary  # noqa: F401
 
     base = _rss_bytes()
     _reset_peak()

@@ -65,17 +65,18 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
 
     df = p.df
     mask = p.user_msg
-    frame = pd.DataFrame({"intent": df["intent"].to_numpy()[mask],
-                          "session": p.sess[mask],
+    names = np.append(np.asarray(df["intent"].cat.categories, dtype=object), "(none)")
+    codes = df["intent"].cat.codes.to_numpy()[mask].astype(np.int64)
+    codes[codes < 0] = len(names) - 1
+    frame = pd.DataFrame({"code": codes, "session": p.sess[mask],
                           "fallback": _user_fallbacks(p)[mask]})
-    frame["intent"] = frame["intent"].astype(object).where(frame["intent"].notna(), "(none)")
-    g = frame.groupby("intent", sort=False)
+    g = frame.groupby("code", sort=False)
     out = pd.DataFrame({"messages": g.size(), "sessions": g["session"].nunique(),
                         "fallback_share": g["fallback"].mean()})
+    out.index = pd.Index(names[out.index.to_numpy()], name="intent")
     total = int(out["messages"].sum())
     out["share"] = out["messages"] / total if total else 0.0
     out = out.sort_values(["messages"], ascending=False, kind="stable")
-    out.index.name = "intent"
     return out.reset_index()
 
 
@@ -87,15 +88,19 @@ def intent_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 def _state_frequencies(p: Prepared) -> pd.DataFrame:
     df = p.df
-    mask = df["state"].cat.codes.to_numpy() >= 0
-    frame = pd.DataFrame({"flow": df["flow"].astype(object).to_numpy()[mask],
-                          "state": df["state"].astype(object).to_numpy()[mask],
-                          "session": p.sess[mask]})
-    frame["flow"] = frame["flow"].where(frame["flow"].notna(), "(none)")
+    state = df["state"].cat.codes.to_numpy()
+    mask = state >= 0
+    flow = df["flow"].cat.codes.to_numpy()[mask].astype(np.int64)
+    flows = np.append(np.asarray(df["flow"].cat.categories, dtype=object), "(none)")
+    flow[flow < 0] = len(flows) - 1
+    states = np.asarray(df["state"].cat.categories, dtype=object)
+    frame = pd.DataFrame({"flow": flow, "state": state[mask], "session": p.sess[mask]})
     g = frame.groupby(["flow", "state"], sort=False)
-    out = pd.DataFrame({"events": g.size(), "sessions": g["session"].nunique()})
+    out = pd.DataFrame({"events": g.size(), "sessions": g["session"].nunique()}).reset_index()
+    out["flow"] = flows[out["flow"].to_numpy()]
+    out["state"] = states[out["state"].to_numpy()]
     out["session_share"] = out["sessions"] / p.n_sessions if p.n_sessions else 0.0
-    return out.sort_values("events", ascending=False, kind="stable").reset_index()
+    return out.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def state_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:

@@ -249,9 +249,9 @@ def _response_times(p: Prepared) -> pd.DataFrame:
     out = pd.DataFrame({
         "measure": pd.Categorical(["bot"] * len(asked) + ["agent_first"] * len(hand),
                                   categories=["bot", "agent_first"]),
-        "conversation_id": p.df["conversation_id"].to_numpy()[rows],
-        "session_id": p.df["session_id"].to_numpy()[rows],
-        "timestamp": p.df["timestamp"].iloc[rows].to_numpy(),
+        "conversation_id": p.df["conversation_id"].iloc[rows].reset_index(drop=True),
+        "session_id": p.df["session_id"].iloc[rows].reset_index(drop=True),
+        "timestamp": _utc(p.ts[rows]),
         "seconds": np.concatenate([secs, wait]),
     })
     return out
@@ -284,14 +284,15 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
     _, wait = _agent_responses(p)
     turns = table["messages_in"].to_numpy() if n_s else np.zeros(0)
     msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
-    per_conv = table.groupby("conversation_id", observed=True).size() if n_s else pd.Series()
+    per_conv = np.bincount(p.conv[p.starts]) if n_s else np.zeros(0, dtype=np.int64)
+    per_conv = per_conv[per_conv > 0]
 
     def mean(a: np.ndarray) -> float | None:
         return float(a.mean()) if len(a) else None
 
     out: dict[str, Any] = {
         "events": len(df),
-        "conversations": int(df["conversation_id"].nunique()),
+        "conversations": len(per_conv),
         "sessions": n_s,
         "messages_in": messages_in,
         "messages_out": int(p.bot_msg.sum() + p.agent_msg.sum()),

@@ -20,27 +20,37 @@ def _local(times: pd.Series | pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
     return index if tz == "UTC" else index.tz_convert(tz)
 
 
+def _buckets(ns: np.ndarray, freq: str, tz: str) -> np.ndarray:
+    """Each time's period start (local wall time as ns, tz-naive) for fixed ``freq``."""
+    if tz != "UTC":
+        local = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+        return local.tz_localize(None).floor(freq).asi8
+    step = pd.tseries.frequencies.to_offset(freq).nanos
+    return ns // step * step
+
+
 def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     tz = p.params.tz
     cols = ["messages_in", "messages_out", "sessions", "people"]
     if len(p.df) == 0:
         return pd.DataFrame(columns=cols)
-    when = _local(p.df["timestamp"], tz).floor(freq)
-    out_msg = p.bot_msg | p.agent_msg
-    rows = pd.DataFrame({"when": when, "in": p.user_msg, "out": out_msg})
-    counts = rows.groupby("when").sum()
-    starts = _local(table["start"], tz).floor(freq)
-    per = pd.DataFrame({"when": starts, "conv": table["conversation_id"].to_numpy()})
-    sessions = per.groupby("when").size()
-    people = per.groupby("when")["conv"].nunique()
-    full = pd.date_range(when.min(), when.max(), freq=freq, name="period")
-    out = pd.DataFrame({
-        "messages_in": counts["in"].reindex(full, fill_value=0).astype(int).to_numpy(),
-        "messages_out": counts["out"].reindex(full, fill_value=0).astype(int).to_numpy(),
-        "sessions": sessions.reindex(full, fill_value=0).astype(int).to_numpy(),
-        "people": people.reindex(full, fill_value=0).astype(int).to_numpy(),
-    }, index=full)
-    return out
+    step = pd.tseries.frequencies.to_offset(freq).nanos
+    when = _buckets(p.ts, freq, tz)
+    first = when.min()
+    slot = (when - first) // step
+    size = int(slot.max()) + 1
+    messages_in = np.bincount(slot, weights=p.user_msg, minlength=size)
+    messages_out = np.bincount(slot, weights=p.bot_msg | p.agent_msg, minlength=size)
+    start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
+    sessions = np.bincount(start_slot, minlength=size)
+    pairs = np.unique(start_slot * (int(p.conv.max()) + 1) + p.conv[p.starts])
+    people = np.bincount(pairs // (int(p.conv.max()) + 1), minlength=size)
+    index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
+    index = index.tz_localize(tz)
+    return pd.DataFrame({"messages_in": messages_in.astype(int),
+                         "messages_out": messages_out.astype(int),
+                         "sessions": sessions.astype(int), "people": people.astype(int)},
+                        index=index)
 
 
 def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
