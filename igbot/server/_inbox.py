@@ -150,14 +150,14 @@ class Inbox:
             return
         self.commits += 1
         self.stored += len(batch)
-        for op, inbox_id in zip(batch, ids, strict=True):
-            op[2].set_result(inbox_id)
         if self.on_stored is not None:
             for op, inbox_id in zip(batch, ids, strict=True):
                 try:
                     self.on_stored(inbox_id, now, op[1])
                 except Exception:  # the body is stored; it is picked up again on restart
                     logger.exception("handing inbox entry %d on failed", inbox_id)
+        for op, inbox_id in zip(batch, ids, strict=True):
+            op[2].set_result(inbox_id)
 
     def _redact(self, inbox_id: int, mid: str) -> None:
         with self._lock:

@@ -19,6 +19,8 @@ _REASONS = {
     "private_reply_once": "private_reply_already_sent",
     "private_reply_7d": "private_reply_expired",
 }
+_NO_TEXT = frozenset({"deleted", "read", "reaction", "unknown", "pass_thread_control",
+                      "take_thread_control", "request_thread_control"})
 _ERROR_REASONS = {
     "OutsideWindowError": "outside_window",
     "PersonUnavailableError": "person_unavailable",
@@ -54,7 +56,8 @@ def event_line(event: Any, conversation: str, turn: Turn | None = None, *,
         flow=record.flow if record else None, state=record.state if record else None,
         intent=record.intent if record else None,
         is_fallback=record.is_fallback if record and not record.agent_owned else None)
-    indexed = event.mid if direction == "in" and (content or payload) else None
+    keeps_text = event.kind not in _NO_TEXT and (content or payload)
+    indexed = event.mid if direction == "in" and keeps_text else None
     return line, indexed
 
 

@@ -123,10 +123,10 @@ class ConversationLog:
                              (_BATCH,))
         if not rows:
             return 0
-        index: dict[str, tuple[int, int]] = {}
+        index: list[tuple[str, int, int]] = []
         redactions: list[str] = []
         with open(self.path, "ab") as out:
-            offset = out.tell()
+            offset = out.seek(0, os.SEEK_END)
             chunks = []
             for _seq, line, mid, redact in rows:
                 if line is None:
@@ -134,18 +134,19 @@ class ConversationLog:
                     continue
                 data = line.encode() + b"\n"
                 if mid:
-                    index[mid] = (offset, len(data) - 1)
+                    index.append((mid, offset, len(data) - 1))
                 chunks.append(data)
                 offset += len(data)
             out.write(b"".join(chunks))
             out.flush()
             os.fsync(out.fileno())
+        if index:
+            with self.db.transaction() as conn:
+                conn.executemany("INSERT OR REPLACE INTO log_index VALUES (?, ?, ?)", index)
         for mid in redactions:
-            self._redact(mid, index)
+            self._redact(mid)
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM logq WHERE seq <= ?", (rows[-1][0],))
-            conn.executemany("INSERT OR REPLACE INTO log_index VALUES (?, ?, ?)",
-                             [(m, o, n) for m, (o, n) in index.items()])
         self.written += len(rows) - len(redactions)
         return len(rows)
 
@@ -159,20 +160,17 @@ class ConversationLog:
             with self.db.log_ready:
                 self.db.log_ready.wait(0.25)
 
-    def _redact(self, mid: str, index: dict[str, tuple[int, int]]) -> None:
-        where = index.get(mid)
-        if where is None:
-            rows = self.db.query("SELECT offset, length FROM log_index WHERE mid = ?", (mid,))
-            if not rows:
-                logger.info("deleted message %s is not in the log", mid)
-                return
-            where = (int(rows[0][0]), int(rows[0][1]))
-        offset, length = where
+    def _redact(self, mid: str) -> None:
+        rows = self.db.query("SELECT offset, length FROM log_index WHERE mid = ?", (mid,))
+        if not rows:
+            logger.info("deleted message %s is not in the log", mid)
+            return
         with open(self.path, "r+b") as fh:
-            fh.seek(offset)
-            old = fh.read(length).decode()
-            fh.seek(offset)
-            fh.write(redacted(old).encode())
+            for offset, length in rows:
+                fh.seek(offset)
+                old = fh.read(length).decode()
+                fh.seek(offset)
+                fh.write(redacted(old).encode())
             fh.flush()
             os.fsync(fh.fileno())
 

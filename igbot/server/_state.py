@@ -44,8 +44,8 @@ CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, conversation TEXT NOT
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state) WHERE state IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS outbox_mid ON outbox (message_id);
 CREATE TABLE IF NOT EXISTS logq (seq INTEGER PRIMARY KEY, line TEXT, mid TEXT, redact TEXT);
-CREATE TABLE IF NOT EXISTS log_index (mid TEXT PRIMARY KEY, offset INTEGER NOT NULL,
-  length INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log_index (mid TEXT NOT NULL, offset INTEGER NOT NULL,
+  length INTEGER NOT NULL, PRIMARY KEY (mid, offset));
 """
 
 

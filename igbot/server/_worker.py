@@ -76,6 +76,7 @@ class WorkerPool:
         self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._remaining: dict[int, int] = {}
+        self._bodies = 0  # submitted, not yet routed
         self._lock = threading.Lock()
         self._doubts: dict[str, list[_Doubt]] = defaultdict(list)
         self._recovery: list[list[OutboxRow]] = [[] for _ in range(self.size)]
@@ -128,6 +129,8 @@ class WorkerPool:
 
     def submit(self, inbox_id: int, received_at: float, body: bytes) -> None:
         """Hand a stored body to the dispatcher (called by the inbox after it is on disk)."""
+        with self._lock:
+            self._bodies += 1
         self._dispatch.put((inbox_id, received_at, body))
 
     def call(self, conversation: str, fn: Callable[[_Worker], Any]) -> Future[Any]:
@@ -140,7 +143,7 @@ class WorkerPool:
         """Wait until every dispatched event is processed (tests, benchmarks, shutdown)."""
         deadline = time.monotonic() + timeout
         with self._idle:
-            while self._remaining or not self._dispatch.empty():
+            while self._remaining or self._bodies:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -158,6 +161,10 @@ class WorkerPool:
                 self._route(*item)
             except Exception:
                 logger.exception("dispatching inbox entry %s failed", item[0])
+            finally:
+                with self._idle:
+                    self._bodies -= 1
+                    self._idle.notify_all()
 
     def _route(self, inbox_id: int, received_at: float, body: bytes) -> None:
         try:

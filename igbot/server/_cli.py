@@ -1,0 +1,147 @@
+"""``igbot serve``, ``igbot resolve``, ``igbot agent-send`` and ``igbot ice-breakers``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+__all__ = ["register"]
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def register(subparsers: Any) -> None:
+    """Add the webhook server's commands to the ``igbot`` command line."""
+    serve = subparsers.add_parser(
+        "serve", help="serve a bot on Instagram's webhooks",
+        description="Serve BOT behind Meta's webhooks. Secrets come from the environment: "
+                    "IGBOT_APP_SECRET, IGBOT_VERIFY_TOKEN, IGBOT_ACCESS_TOKEN (required), "
+                    "IGBOT_ADMIN_TOKEN (enables /api/*); also IGBOT_GRAPH_URL, "
+                    "IGBOT_ACCOUNT_ID, IGBOT_APP_ID, IGBOT_AGENT_APP_ID.")
+    serve.add_argument("bot", help="bot.yml or the folder holding it")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    serve.add_argument("--data-dir", default="./igbot-data", help="inbox, state and log.jsonl")
+    serve.add_argument("--workers", type=int, default=4, help="worker threads")
+    serve.add_argument("--send-rate", type=float, default=100.0,
+                       help="Send API calls per second (0: unpaced)")
+    serve.add_argument("--echo-grace", type=float, default=10.0,
+                       help="after a crash, seconds to wait for Meta's echo of an interrupted send")
+    serve.set_defaults(func=_serve)
+
+    for name, help_text in (("resolve", "give a conversation back to the bot"),
+                            ("agent-send", "send a human agent's reply through the server")):
+        parser = subparsers.add_parser(name, help=help_text)
+        parser.add_argument("user", help="the person's Instagram-scoped id (IGSID)")
+        if name == "agent-send":
+            parser.add_argument("text", help="the message")
+        parser.add_argument("--url", default=os.environ.get("IGBOT_SERVER_URL", DEFAULT_URL),
+                            help="the running server (default $IGBOT_SERVER_URL or "
+                                 f"{DEFAULT_URL}); uses $IGBOT_ADMIN_TOKEN")
+        parser.set_defaults(func=_resolve if name == "resolve" else _agent_send)
+
+    ice = subparsers.add_parser("ice-breakers", help="set, show or delete the ice breakers",
+                                description="Uses IGBOT_ACCESS_TOKEN, IGBOT_GRAPH_URL and "
+                                            "IGBOT_ACCOUNT_ID.")
+    actions = ice.add_subparsers(dest="ice_action", metavar="ACTION", required=True)
+    put = actions.add_parser("set", help="set them from a bot (config.instagram.ice_breakers) "
+                                         "or a JSON/YAML file")
+    put.add_argument("file", help="bot.yml, a bot folder, or a JSON/YAML list")
+    put.add_argument("--dry-run", action="store_true", help="check them, send nothing")
+    actions.add_parser("get", help="print the current ones as JSON")
+    actions.add_parser("delete", help="remove them")
+    ice.set_defaults(func=_ice_breakers)
+
+
+def _fail(command: str, message: str, code: int = 2) -> int:
+    print(f"igbot {command}: {message}", file=sys.stderr)
+    return code
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from igbot._errors import IgbotError
+    from igbot.server._config import ServerConfig
+    from igbot.server._runner import serve
+
+    try:
+        config = ServerConfig.from_env(
+            host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
+            send_rate=args.send_rate or None, echo_grace=args.echo_grace)
+        from igbot.kataml import load_bot
+
+        bot = load_bot(args.bot)
+    except IgbotError as exc:
+        return _fail("serve", str(exc))
+    print(f"igbot serve: {bot.name!r} on http://{config.host}:{config.port}/webhook "
+          f"(data in {config.data_dir})", file=sys.stderr)
+    serve(bot, config)
+    return 0
+
+
+def _admin_call(command: str, url: str, path: str, data: dict[str, Any]) -> int:
+    import httpx
+
+    token = os.environ.get("IGBOT_ADMIN_TOKEN")
+    if not token:
+        return _fail(command, "set IGBOT_ADMIN_TOKEN (the server's admin token)")
+    try:
+        response = httpx.post(url.rstrip("/") + path, json=data, timeout=60,
+                              headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as exc:
+        return _fail(command, f"cannot reach the server at {url}: {type(exc).__name__}", 1)
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": {"message": response.text}}
+    if response.status_code != 200:
+        error = answer.get("error", answer) if isinstance(answer, dict) else answer
+        return _fail(command, f"{response.status_code}: {json.dumps(error)}", 1)
+    print(json.dumps(answer))
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    return _admin_call("resolve", args.url, "/api/resolve", {"user": args.user})
+
+
+def _agent_send(args: argparse.Namespace) -> int:
+    return _admin_call("agent-send", args.url, "/api/agent/send",
+                       {"user": args.user, "text": args.text})
+
+
+def _ice_breakers(args: argparse.Namespace) -> int:
+    from igbot._errors import IgbotError
+    from igbot.channel import GraphClient
+    from igbot.server._icebreakers import load_ice_breakers
+
+    items = None
+    if args.ice_action == "set":
+        try:
+            items = load_ice_breakers(args.file)
+        except (IgbotError, OSError) as exc:
+            return _fail("ice-breakers", str(exc))
+        if args.dry_run:
+            print(json.dumps(items, ensure_ascii=False))
+            return 0
+    token = os.environ.get("IGBOT_ACCESS_TOKEN")
+    if not token:
+        return _fail("ice-breakers", "set IGBOT_ACCESS_TOKEN in the environment")
+    options: dict[str, Any] = {"account_id": os.environ.get("IGBOT_ACCOUNT_ID") or "me"}
+    if os.environ.get("IGBOT_GRAPH_URL"):
+        options["base_url"] = os.environ["IGBOT_GRAPH_URL"]
+    try:
+        with GraphClient(token, **options) as client:
+            if args.ice_action == "set":
+                client.set_ice_breakers(items)
+                print(json.dumps({"set": items}, ensure_ascii=False))
+            elif args.ice_action == "get":
+                print(json.dumps(client.get_ice_breakers(), ensure_ascii=False))
+            else:
+                client.delete_ice_breakers()
+                print(json.dumps({"deleted": True}))
+    except IgbotError as exc:
+        return _fail("ice-breakers", str(exc), 1)
+    return 0

@@ -1,0 +1,166 @@
+"""The webhook endpoint on a real socket: handshake, signatures, batches, dedupe, dead letters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from igbot.server import sign_body
+
+from ._support import (
+    ACCOUNT,
+    VERIFY,
+    Live,
+    echo_item,
+    envelope,
+    now_ms,
+    text_body,
+    text_item,
+    texts_to,
+    wait_for,
+)
+
+
+def test_handshake_answers_the_challenge_as_text(live: Live) -> None:
+    ok = live.http.get(live.url + "/webhook", params={
+        "hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"})
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    assert ok.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("params", [
+    {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+    {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY, "hub.challenge": "1"},
+    {"hub.mode": "subscribe", "hub.challenge": "1"},
+    {},
+])
+def test_handshake_refuses_anything_else(live: Live, params: dict[str, str]) -> None:
+    response = live.http.get(live.url + "/webhook", params=params)
+    assert response.status_code == 403 and "1" not in response.text
+
+
+def test_good_signature_gets_200_and_one_reply(live: Live) -> None:
+    response = live.post(text_body("u1", "hello", "m-1"))
+    assert response.status_code == 200 and response.text == "EVENT_RECEIVED"
+    wait_for(lambda: texts_to(live.standin, "u1"))
+    assert texts_to(live.standin, "u1") == ["Hi! You said: hello"]
+
+
+@pytest.mark.parametrize("header", [None, "sha256=" + "0" * 64, "sha1=abc", "garbage"])
+def test_missing_or_wrong_signature_is_403_and_nothing_is_stored(live: Live, header: str | None) -> None:
+    body = text_body("u2", "hello", "m-2")
+    headers = {"X-Hub-Signature-256": header} if header else {}
+    response = live.http.post(live.url + "/webhook", content=body, headers=headers)
+    assert response.status_code == 403
+    assert len(live.runner.server.inbox) == 0
+    live.idle()
+    assert live.standin.sent() == [] and live.log() == []
+
+
+def test_a_signature_made_with_another_secret_or_over_other_bytes_is_refused(live: Live) -> None:
+    body = text_body("u2", "hello", "m-2")
+    assert live.post(body, secret="not-the-secret").status_code == 403
+    reserialised = json.dumps(json.loads(body), indent=1).encode()
+    response = live.http.post(live.url + "/webhook", content=reserialised,
+                              headers={"X-Hub-Signature-256": sign_body("test-app-secret-4f1c", body)})
+    assert response.status_code == 403
+    assert len(live.runner.server.inbox) == 0
+
+
+def test_a_batch_of_entries_and_items_is_processed_in_time_order(live: Live) -> None:
+    t = now_ms()
+    body = {"object": "instagram", "entry": [
+        {"id": ACCOUNT, "time": t, "messaging": [text_item("u3", "second", "m-3b", t + 10),
+                                                  text_item("u4", "other", "m-4", t + 5)]},
+        {"id": ACCOUNT, "time": t, "messaging": [text_item("u3", "first", "m-3a", t)]},
+    ]}
+    assert live.post(json.dumps(body).encode()).status_code == 200
+    live.idle()
+    assert texts_to(live.standin, "u3") == ["Hi! You said: first", "Hi! You said: second"]
+    assert texts_to(live.standin, "u4") == ["Hi! You said: other"]
+
+
+def test_the_same_body_posted_twice_gets_one_reply(live: Live) -> None:
+    body = text_body("u5", "hello", "m-5")
+    assert live.post(body).status_code == 200
+    assert live.post(body).status_code == 200
+    live.idle()
+    # the same event inside a different body (Meta batches retries differently) is also skipped
+    again = envelope(text_item("u5", "hello", "m-5"), text_item("u5", "new", "m-6"))
+    assert live.post(json.dumps(again).encode()).status_code == 200
+    live.idle()
+    assert texts_to(live.standin, "u5") == ["Hi! You said: hello", "Hi! You said: new"]
+    incoming = [r for r in live.log() if r["direction"] == "in"]
+    assert [r["mid"] for r in incoming] == ["m-5", "m-6"]
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"not json at all", "not JSON"),
+    (b"[1, 2, 3]", "JSON array"),
+    (b'{"object": "whatsapp_business_account", "entry": []}', "object is"),
+    (b'{"object": "instagram"}', "entry"),
+    (b"\xff\xfe\x00", "not JSON"),
+])
+def test_malformed_bodies_are_answered_200_and_kept_as_dead_letters(live: Live, body: bytes, reason: str) -> None:
+    assert live.post(body).status_code == 200
+    wait_for(lambda: live.runner.server.db.dead_letters())
+    (dead,) = live.runner.server.db.dead_letters()
+    assert reason in dead["reason"] and dead["body"] == body
+    assert live.http.get(live.url + "/healthz").json()["dead_letters"] == 1
+    # the server is still fine
+    assert live.post(text_body("u6", "still there?", "m-7")).status_code == 200
+    wait_for(lambda: texts_to(live.standin, "u6"))
+
+
+def test_echoes_reads_reactions_and_edits_are_logged_and_answered_by_nothing(live: Live) -> None:
+    t = now_ms()
+    items = [
+        echo_item("u7", "typed in the Instagram app", "m-echo", app_id="999"),
+        {"sender": {"id": "u7"}, "recipient": {"id": ACCOUNT}, "timestamp": t, "read": {"mid": "m-x"}},
+        {"sender": {"id": "u7"}, "recipient": {"id": ACCOUNT}, "timestamp": t,
+         "reaction": {"mid": "m-x", "action": "react", "reaction": "love", "emoji": "❤"}},
+        {"sender": {"id": "u7"}, "recipient": {"id": ACCOUNT}, "timestamp": t,
+         "message_edit": {"mid": "m-x", "text": "edited", "num_edit": 1}},
+    ]
+    assert live.post(json.dumps(envelope(*items)).encode()).status_code == 200
+    log = live.log()
+    assert live.standin.sent() == []
+    kinds = sorted((r["kind"], r["role"], r["direction"]) for r in log)
+    assert kinds == [("message_edit", "user", "in"), ("reaction", "user", "in"),
+                     ("read", "user", "in"), ("text", "agent", "out")]
+
+
+def test_a_deleted_message_is_redacted_in_the_log_and_the_inbox(live: Live) -> None:
+    assert live.post(text_body("u8", "my secret address", "m-del")).status_code == 200
+    live.idle()
+    deleted = {"sender": {"id": "u8"}, "recipient": {"id": ACCOUNT}, "timestamp": now_ms(),
+               "message": {"mid": "m-del", "is_deleted": True}}
+    assert live.post(json.dumps(envelope(deleted)).encode()).status_code == 200
+    log = live.log()
+    raw = (live.data_dir / "log.jsonl").read_text()
+    assert '"text":"my secret address"' not in raw
+    original = next(r for r in log if r["mid"] == "m-del" and r["kind"] == "text")
+    assert original["text"] is None and original["payload"] is None
+    assert any(r["kind"] == "deleted" and r["mid"] == "m-del" for r in log)
+    # only the bot's own reply quoted it; the person's copy is gone from the stored body
+    wait_for(lambda: b"my secret address" not in live.runner.server.inbox.get(1))
+    assert len(texts_to(live.standin, "u8")) == 1
+
+
+def test_a_story_reply_gets_its_own_answer(live: Live) -> None:
+    item = text_item("u9", "love this!", "m-story")
+    item["message"]["reply_to"] = {"story": {"url": "https://lookaside.fbsbx.com/x", "id": "3456"}}
+    assert live.post(json.dumps(envelope(item)).encode()).status_code == 200
+    live.idle()
+    assert texts_to(live.standin, "u9") == ["Thanks for replying to our story!"]
+    (line,) = [r for r in live.log() if r["direction"] == "in"]
+    assert line["kind"] == "story_reply" and line["intent"] == "story"
+    assert json.loads(line["payload"])["story_id"] == "3456"
+
+
+def test_healthz_and_unknown_paths(live: Live) -> None:
+    health = live.http.get(live.url + "/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert live.http.get(live.url + "/nope").status_code == 404
+    assert live.http.put(live.url + "/webhook").status_code == 405
