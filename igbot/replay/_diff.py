@@ -189,7 +189,7 @@ class ReplayDiff:
         shown = self.changed[["session_id", "index", "text", "old_state", "new_state",
                               "old_reply", "new_reply"]]
         out = (f"<div><b>{html.escape(repr(self))}</b>"
-               f"{frame_html(self.totals_table().fillna(''), 30)}"
+               f"{frame_html(self.totals_table().astype(object).fillna(''), 30)}"
                f"<b>Where sessions diverge</b>{frame_html(shown, max_rows)}</div>")
         if graph:
             from igbot.replay._draw import svg

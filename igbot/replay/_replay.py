@@ -143,6 +143,7 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
     handover_at: int | None = None
     end_reached = False
     last_flow = last_state = None
+    fallback_flows = {name for name, flow in engine.bot.flows.items() if flow.fallback}
     for event in events:
         if event[1] == "resolve":
             _hit(hits, engine.resume(user))
@@ -171,7 +172,8 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
         ))
         fallbacks += bool(first.is_fallback)
         errors += len(problems)
-        end_reached = end_reached or ended
+        end_reached = end_reached or any(r.flow_ended and r.flow not in fallback_flows
+                                         for r in turn.records)
         if handover and handover_at is None:
             handover_at = index
         for r in reversed(turn.records):

@@ -27,8 +27,8 @@ logged_flow ...       ``logged_flow``, ``logged_state``, ``logged_intent``, ``lo
 
 ``sessions``, one row per session: ``session_id``, ``conversation_id``, ``messages``,
 ``fallbacks`` (messages answered by a fallback), ``any_fallback``, ``handover``,
-``handover_index`` (first message that caused one, or NA), ``end_reached`` (an end state was
-reached), ``last_flow``, ``last_state``, ``errors`` (count).
+``handover_index`` (first message that caused one, or NA), ``end_reached`` (an end state of a
+flow other than the fallback flow closed its flow), ``last_flow``, ``last_state``, ``errors`` (count).
 
 ``hits``: ``kind`` (state, transition, intent, action), ``flow``, ``name`` (state, ``"a->b"``,
 intent or action name) and ``count``: what the replay exercised, for :func:`coverage`.
