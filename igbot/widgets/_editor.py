@@ -65,6 +65,7 @@ class FlowEditor(BotEditing):
         self.preview_problems = w.HTML()
         self.lint_view = LintView(self.goto)
         self.graph = GraphView(lambda: (self.bot, self.flow), delay=debounce, enabled=graph)
+        self.buttons: dict[str, dict[str, w.Button]] = {}
         self.tabs = w.Tab(children=[self._tab(tab) for tab in _TABS])
         for i, tab in enumerate(_TABS):
             self.tabs.set_title(i, tab)
@@ -174,7 +175,6 @@ class FlowEditor(BotEditing):
         add.on_click(lambda _b: self._try(lambda: self._add(tab)))
         rename.on_click(lambda _b: self._try(lambda: self._rename(tab)))
         delete.on_click(lambda _b: self._try(lambda: self._delete(tab)))
-        self.buttons = getattr(self, "buttons", {})
         self.buttons[tab] = {"add": add, "rename": rename, "delete": delete}
         side = [self.lists[tab], self.names[tab]]
         if tab == "actions":
