@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -215,7 +214,3 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},
                                     "funnel_states": list(funnel_states or []),
                                     "funnel_flow": funnel_flow, "problems": problems[:100]})
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(_plain(obj), ensure_ascii=False, indent=2)

@@ -96,3 +96,17 @@ def test_unreadable_parquet_is_reported(tmp_path: Path) -> None:
     df = load(path)
     assert df.empty and df.attrs["skipped"] == 1
     assert df.attrs["problems"][0]["line"] is None
+
+
+def test_without_duckdb_pyarrow_reads_the_same(samples: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['duckdb'] = None\n"
+            "from igbot.analytics import load\n"
+            f"df = load({str(samples / 'igbot_log.jsonl')!r})\n"
+            "print(len(df), df.attrs['skipped'], df['kind'].value_counts().to_dict())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    df = load(samples / "igbot_log.jsonl")
+    assert out == f"{len(df)} 0 {df['kind'].value_counts().to_dict()}"
