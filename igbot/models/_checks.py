@@ -169,7 +169,7 @@ def _split_message(request: SendMessageRequest, max_bytes: int) -> Iterator[Send
 
 def _warn(path: str, lim: Limit, size: int, done: str) -> LimitWarning:
     warning = LimitWarning(path, lim.value, size, lim.unit, done, lim.source)
-    logger.warning("%s", warning)
+    logger.info("%s", warning)
     return warning
 
 
