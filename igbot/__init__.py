@@ -3,7 +3,8 @@
 The core (models, expressions, Kata-ML, engine) imports no notebook libraries, so a webhook
 server starts fast. Analytics, graphs, widgets and replay live in their subpackages
 (``igbot.analytics``, ``igbot.graph``, ``igbot.widgets``, ``igbot.replay``); ``igbot.replay`` and
-``igbot.diff`` are also reachable here, imported on first use.
+``igbot.diff``, ``igbot.coverage``, ``igbot.FlowEditor`` and ``igbot.ChatSimulator`` are also
+reachable here, imported on first use.
 """
 
 from typing import Any
@@ -91,11 +92,17 @@ __all__ = [
     "render_bubbles",
 ]
 
-_LAZY = {"replay": "igbot.replay", "diff": "igbot.replay", "coverage": "igbot.replay"}
+_LAZY = {
+    "ChatSimulator": "igbot.widgets",
+    "FlowEditor": "igbot.widgets",
+    "coverage": "igbot.replay",
+    "diff": "igbot.replay",
+    "replay": "igbot.replay",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``igbot.replay`` / ``igbot.diff`` / ``igbot.coverage``, imported on first use (pandas)."""
+    """Names from the heavier subpackages (replay, widgets), imported on first use."""
     if name in _LAZY:
         import importlib
 
