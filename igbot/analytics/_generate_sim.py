@@ -108,11 +108,13 @@ def _next_move(v: _Visit, last: BotTurn) -> tuple[str, str | None, dict[str, Any
         return ("text", rng.choice(_ANSWERS[last.state]), None) if r < 0.8 else None
     if "carousel" in kinds:
         if r < 0.55:
-            payload = rng.choice(last.replies[-1].payload["elements"])["buttons"][0]["payload"]
+            cards = next(x for x in reversed(last.replies) if x.kind == "carousel").payload
+            payload = rng.choice(cards["elements"])["buttons"][0]["payload"]
             return "postback", "Buy", {"payload": payload, "title": "Buy"}
         return ("text", rng.choice(_FREE), None) if r < 0.75 else None
     if "quick_replies" in kinds:
-        options = last.replies[-1].payload["quick_replies"]
+        options = next(x for x in reversed(last.replies) if x.kind == "quick_replies").payload[
+            "quick_replies"]
         if r < 0.65:
             pick = rng.choice(options)
             return "quick_reply", pick["title"], {"payload": pick["payload"]}

@@ -1,6 +1,9 @@
 """Write sample conversation logs in every format: ``python -m igbot.analytics.generate``.
 
-    python -m igbot.analytics.generate --out data/logs --people 200 --seed 7
+    python -m igbot.analytics.generate --out data/logs --people 20 --seed 7
+
+By default the bot is the real flow engine running the sample shop bot (``data/bots/shop``);
+``--bot PATH`` runs another Kata-ML bot, ``--scripted`` the small scripted stand-in.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--bot", type=Path, default=None, help="Kata-ML bot to run (default: the shop bot)")
+    parser.add_argument("--scripted", action="store_true", help="use the scripted stand-in bot")
     args = parser.parse_args(argv)
     from igbot.analytics._generate import generate_events
+    from igbot.analytics._generate_engine import EngineResponder
     from igbot.analytics._generate_formats import write_all
 
-    events = generate_events(args.people, args.seed, args.days)
+    responder = None if args.scripted else EngineResponder(args.bot, seed=args.seed)
+    events = generate_events(args.people, args.seed, args.days, responder=responder)
     paths = write_all(events, args.out, args.seed)
     sys.stdout.write(f"{len(events)} events for {args.people} people:\n")
     for name, path in paths.items():

@@ -44,8 +44,8 @@ def test_text_summary_and_repr() -> None:
 
 
 def test_report_on_the_committed_log(samples: Path) -> None:
-    rep = report(load(samples / "igbot_log.jsonl"), funnel_states=["ask_size", "ask_address",
-                                                                   "end"], funnel_flow="order")
+    rep = report(load(samples / "igbot_log.jsonl"), funnel_states=["show", "claimed"],
+                 funnel_flow="promo")
     funnel = rep.tables["funnel"]["sessions"].tolist()
     assert funnel == sorted(funnel, reverse=True) and funnel[0] > 0
     assert isinstance(rep.tables["volume_daily"].index, pd.DatetimeIndex)
