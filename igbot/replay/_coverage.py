@@ -31,6 +31,7 @@ from igbot.kataml import Bot, load_bot
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from igbot.replay._draw import Drawing
     from igbot.replay._result import ReplayResult
 
 __all__ = ["KINDS", "Coverage", "CoverageItem", "bot_universe", "coverage"]
@@ -150,6 +151,12 @@ class Coverage:
             edges[(source, f"state:{flow}/{dest}")] = "uncovered"
         return marked_figure(self.bot, nodes, edges, intents=intents,
                              title=f"{self.bot.name}: not covered{self._by()}")
+
+    def graph(self, *, intents: bool = True) -> Drawing:
+        """:meth:`figure` as a notebook drawing (SVG) with ``save(path)``."""
+        from igbot.replay._draw import Drawing
+
+        return Drawing(self.figure(intents=intents))
 
     def _by(self) -> str:
         return f" by {self.source}" if self.source else ""

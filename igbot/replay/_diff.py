@@ -36,6 +36,8 @@ from igbot.replay._result import ReplayResult, frame_html, records
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from igbot.replay._draw import Drawing
+
 __all__ = ["COMPARED", "ReplayDiff", "diff"]
 
 COMPARED = ("flow", "state", "intent", "reply")
@@ -43,7 +45,8 @@ _OUTCOMES = {"handover": "handover", "fallback": "any_fallback", "end": "end_rea
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), None).astype(str)
+    """Values as text for comparing; every kind of missing value is ``""``."""
+    return series.astype(object).map(lambda v: "" if v is None or v is pd.NA or v != v else str(v))
 
 
 def _divergence(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -177,6 +180,12 @@ class ReplayDiff:
             edges[(source, f"state:{flow}/{dest}")] = meaning
         return marked_figure(self.new.bot, nodes, edges, intents=intents,
                              title=f"{self.new.bot.name}: what changed")
+
+    def graph(self, *, intents: bool = False) -> Drawing:
+        """:meth:`figure` as a notebook drawing (SVG) with ``save(path)``."""
+        from igbot.replay._draw import Drawing
+
+        return Drawing(self.figure(intents=intents))
 
     def __repr__(self) -> str:
         t = self.totals

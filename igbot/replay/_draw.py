@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igbot.kataml import Bot
@@ -17,7 +18,7 @@ from igbot.kataml import Bot
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["COLOURS", "marked_figure", "svg"]
+__all__ = ["COLOURS", "Drawing", "marked_figure", "svg"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +92,32 @@ def svg(fig: Any) -> str:
     from igbot.graph._matplotlib import figure_bytes
 
     return str(figure_bytes(fig, "svg"))
+
+
+class Drawing:
+    """A marked graph drawing that shows itself in a notebook (SVG) and saves itself."""
+
+    def __init__(self, figure: Figure) -> None:
+        self.figure = figure
+
+    def to_svg(self) -> str:
+        """The drawing as SVG text."""
+        return svg(self.figure)
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``.svg`` or ``.png`` (from the extension)."""
+        from igbot.graph._matplotlib import figure_bytes
+
+        path = Path(path)
+        data = figure_bytes(self.figure, path.suffix.lstrip(".").lower() or "svg")
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        return "<Drawing (marked flow graph)>"
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()

@@ -91,9 +91,11 @@ def test_floats_count_once():
     assert cov.transitions.counts["main/*->helpme"] == 1
 
 
-def test_html_and_figure(pizzabot):
+def test_html_and_figure(pizzabot, tmp_path):
     cov = coverage(pizzabot, SPECS / "pizzabot")
     html = cov._repr_html_()
     assert "welcome/init" in html and "<table" in html
     assert "<svg" in cov.to_html(graph=True)
+    saved = cov.graph().save(tmp_path / "cov.png")
+    assert saved.read_bytes()[:4] == b"\x89PNG"
     assert cov.table()["kind"].tolist() == ["states", "transitions", "intents", "actions"]

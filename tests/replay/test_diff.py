@@ -90,4 +90,12 @@ def test_fewer_fallbacks_counted_and_shown(shop):
     html = result._repr_html_()
     assert "Where sessions diverge" in html and "a#0" in html
     fig = result.figure()
+    assert "<svg" in result.graph()._repr_svg_()
     assert fig.axes and result.totals_table()["measure"].iloc[0] == "sessions"
+
+
+def test_silent_turns_after_a_handover_do_not_diverge(shop):
+    rows = [event("h", 0, "text", "agent"), event("h", 10, "text", "ok thanks"), event("h", 20, "text", "price")]
+    log = frame(rows)
+    result = diff(replay(shop, log, progress=False), replay(with_price_intent(shop), log, progress=False))
+    assert result.totals["diverged"] == 0  # the agent owns the thread in both versions
