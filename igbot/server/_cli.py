@@ -69,7 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = ServerConfig.from_env(
             host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
-            send_rate=args.send_rate or None, echo_grace=args.echo_grace)
+            send_rate=args.send_rate, echo_grace=args.echo_grace)
         from igbot.kataml import load_bot
 
         bot = load_bot(args.bot)

@@ -61,7 +61,7 @@ class ServerConfig(BaseModel):
         app_id: this app's id (``IGBOT_APP_ID``): tells echoes of our own sends from an agent's.
         agent_app_id: where handovers go (``IGBOT_AGENT_APP_ID``; default the Instagram Inbox).
         workers: worker threads (conversations are hashed onto them, order kept per person).
-        send_rate: Send API calls per second (None: unpaced); Meta allows about 100.
+        send_rate: Send API calls per second (0 or None: unpaced); Meta allows about 100.
         echo_grace: after a crash, seconds to wait for Meta's echo of a send whose outcome is
             unknown before sending it again.
         max_body: largest webhook body accepted (bytes).

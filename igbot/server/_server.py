@@ -42,7 +42,7 @@ class WebhookServer:
         self.policy = SendPolicy(SQLitePolicyStore(data / "policy.sqlite"))
         self.client = GraphClient(
             config.access_token, account_id=config.account_id, base_url=config.graph_url,
-            api_version=config.api_version, rate_limit=config.send_rate,
+            api_version=config.api_version, rate_limit=config.send_rate or None,
             max_retries=config.max_retries, policy=self.policy)
         self.inbox = Inbox(data / "inbox.sqlite")
         self.pool = WorkerPool(config, self.bot, self.db, self.inbox, self.client, self.policy)

@@ -1,0 +1,228 @@
+"""Webhook server throughput: signed posts on loopback against ``igbot serve`` (a subprocess)
+with the Graph API stand-in (another subprocess).
+
+Reports acknowledged posts per second and the time to 200 (p50/p99), then waits until every
+acknowledged event is processed and checks the log: one incoming line per acknowledged
+message, one bot reply each. The baseline, measured in the same run with the same client, is
+a bare ASGI app under uvicorn that answers 200 without checking or storing anything.
+
+    python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+ACCOUNT = "17841400000000001"
+TOKEN = "standin-token"
+BOT = textwrap.dedent("""
+    name: bench
+    flows:
+      main:
+        intents:
+          any: {initial: true}
+        states:
+          start:
+            initial: true
+            end: true
+            transitions:
+              start: {fallback: true}
+            action: {name: text, options: {text: "You said: $(content)"}}
+""")
+STANDIN = """
+import sys, time
+from igbot.channel import GraphStandIn
+s = GraphStandIn(port=int(sys.argv[1]), account_id=sys.argv[2]).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+"""
+BASELINE = """
+import sys, uvicorn
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"14")]})
+    await send({"type": "http.response.body", "body": b"EVENT_RECEIVED"})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+            lifespan="off")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+T0 = int(time.time() * 1000)
+
+
+def body(n: int) -> bytes:
+    t = T0 + n
+    item = {"sender": {"id": f"user-{n % 500}"}, "recipient": {"id": ACCOUNT}, "timestamp": t,
+            "message": {"mid": f"bench-mid-{n}", "text": f"message {n}"}}
+    return json.dumps({"object": "instagram",
+                       "entry": [{"id": ACCOUNT, "time": t, "messaging": [item]}]}).encode()
+
+
+def request(n: int) -> bytes:
+    data = body(n)
+    sig = "sha256=" + hmac.new(SECRET.encode(), data, hashlib.sha256).hexdigest()
+    head = (f"POST /webhook HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"X-Hub-Signature-256: {sig}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+    return head + data
+
+
+async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
+                      latencies: list[float], deadline: float) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            writer.write(request(n))
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if head.startswith(b"HTTP/1.1 200"):
+                acked.append(n)
+    finally:
+        writer.close()
+
+
+def blast(port: int, posts: int, seconds: float, connections: int) -> dict[str, float]:
+    """Post ``posts`` signed bodies over ``connections`` keep-alive connections."""
+
+    async def run() -> tuple[list[int], list[float], float]:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(posts):
+            queue.put_nowait(n)
+        acked: list[int] = []
+        latencies: list[float] = []
+        started = time.monotonic()
+        await asyncio.gather(*(_connection(port, queue, acked, latencies, started + seconds)
+                               for _ in range(connections)))
+        return acked, latencies, time.monotonic() - started
+
+    acked, latencies, elapsed = asyncio.run(run())
+    latencies.sort()
+    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
+        if latencies else (lambda q: float("nan"))
+    return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
+            "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        base_port = free_port()
+        base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
+                                stderr=subprocess.PIPE)
+        procs.append(base)
+        wait_http(f"http://127.0.0.1:{base_port}/", base)
+        baseline = blast(base_port, args.posts, args.seconds, args.connections)
+        base.terminate()
+
+        graph_port = free_port()
+        standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(standin)
+        assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
+        with tempfile.TemporaryDirectory() as tmp:
+            bot_file = Path(tmp) / "bot.yml"
+            bot_file.write_text(BOT)
+            data = Path(tmp) / "data"
+            port = free_port()
+            server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
+                          "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
+                          "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
+            server = subprocess.Popen(
+                [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
+                 "--data-dir", str(data), "--workers", str(args.workers), "--send-rate", "0"],
+                env=server_env, stderr=subprocess.PIPE)
+            procs.append(server)
+            wait_http(f"http://127.0.0.1:{port}/healthz", server)
+            result = blast(port, args.posts, args.seconds, args.connections)
+            started = time.monotonic()
+            health: dict[str, int] = {}
+            while time.monotonic() - started < 300:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+                if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
+                    break
+                time.sleep(0.2)
+            drain = time.monotonic() - started
+            lines = [json.loads(x) for x in (data / "log.jsonl").read_text().splitlines()]
+            incoming = {r["mid"] for r in lines if r["direction"] == "in"}
+            replies = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
+            server.terminate()
+            server.wait(30)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lost = result["acked"] - len(incoming)
+    print(f"baseline (bare ASGI app, same client): {baseline['per_second']:.0f} posts/s, "
+          f"p50 {baseline['p50_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms")
+    print(f"igbot serve: {result['acked']:.0f}/{result['sent']:.0f} acknowledged in "
+          f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
+          f"({result['per_second'] / baseline['per_second']:.2f} x baseline), "
+          f"time to 200 p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+    print(f"inbox: {health.get('stored')} bodies in {health.get('inbox_commits')} commits "
+          f"(group commit: {health.get('stored', 0) / max(1, health.get('inbox_commits', 1)):.1f} per fsync)")
+    print(f"processing: all {health.get('processed')} events and {replies} replies done "
+          f"{drain:.1f} s after the last ack; logged incoming {len(incoming)}, lost {lost}")
+    return 0 if lost == 0 and replies >= result["acked"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The state database, the session store's optimistic writes and the conversation log file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from igbot import ConflictError
+from igbot.engine import Engine, Session
+from igbot.server import LOG_FIELDS, log_line
+from igbot.server._log import ConversationLog, redacted
+from igbot.server._state import ServerStore, StateDB, Unit
+
+from ._support import bot
+
+
+def test_a_unit_commits_the_session_the_event_and_its_requests_together(tmp_path: Path) -> None:
+    db = StateDB(tmp_path / "state.sqlite")
+    store = ServerStore(db)
+    engine = Engine(bot(), store)
+    unit = Unit(key="m-1", inbox_id=1, idx=0, kind="text")
+    with store.unit(unit):
+        turn = engine.handle({"type": "text", "content": "hi"}, user="u1")
+    assert db.get_session("instagram", "u1") is None  # nothing before the commit
+    unit.outbox = [("u1", r.endpoint, r.body, "bot", {}) for r in turn.requests]
+    rows = db.commit(unit)
+    assert rows and rows[0].body["message"]["text"] == "Hi! You said: hi"
+    assert db.get_session("instagram", "u1").version == 1  # type: ignore[union-attr]
+    assert db.seen("m-1")
+    # the same event again: nothing is committed
+    again = Unit(key="m-1", inbox_id=2, idx=0)
+    again.outbox = [("u1", "messages", {"recipient": {"id": "u1"}}, "bot", {})]
+    assert db.commit(again) is None
+    assert len(db.unsent()) == 1
+
+
+def test_two_workers_cannot_both_advance_one_conversation(tmp_path: Path) -> None:
+    db = StateDB(tmp_path / "state.sqlite")
+    store = ServerStore(db)
+    first, second = Engine(bot(), store), Engine(bot(), store)
+    a, b = Unit(key="a"), Unit(key="b")
+    with store.unit(a):
+        first.handle({"type": "text", "content": "one"}, user="u2")
+    with store.unit(b):
+        second.handle({"type": "text", "content": "two"}, user="u2")
+    db.commit(a)
+    with pytest.raises(ConflictError):
+        db.commit(b)
+    assert not db.seen("b")  # rolled back: the event runs again after reloading
+    b = Unit(key="b")
+    with store.unit(b):
+        second.handle({"type": "text", "content": "two"}, user="u2")
+    db.commit(b)
+    assert db.get_session("instagram", "u2").version == 2  # type: ignore[union-attr]
+
+
+def test_store_put_checks_the_version_outside_units_too(tmp_path: Path) -> None:
+    store = ServerStore(StateDB(tmp_path / "state.sqlite"))
+    store.put(Session(user="u3"), 0)
+    with pytest.raises(ConflictError):
+        store.put(Session(user="u3"), 0)
+
+
+def test_log_lines_have_exactly_the_canonical_fields_and_analytics_reads_them(tmp_path: Path) -> None:
+    from igbot.analytics._log import read_jsonl_log, to_log_record
+    from igbot.analytics._schema import Problems
+
+    line = log_line("u1", 1732500000123, "in", "user", "story_reply", text="love it",
+                    payload={"type": "story_reply", "story_id": "3456"}, flow="main",
+                    state="start", intent="story", is_fallback=False, mid="m-1")
+    data = json.loads(line)
+    assert tuple(data) == LOG_FIELDS
+    assert data["timestamp"] == "2024-11-25T02:00:00.123Z" and data["source"] == "igbot_log"
+    assert to_log_record(**{k: v for k, v in data.items() if k != "source"}) == {**data}
+    path = tmp_path / "log.jsonl"
+    path.write_text(line + "\n" + redacted(line) + "\n")
+    problems = Problems()
+    frame = read_jsonl_log(path, problems)
+    assert len(frame) == 2 and not problems.items
+    assert frame["text"].isna().tolist() == [False, True]
+    with pytest.raises(ValueError, match="role"):
+        log_line("u1", 0, "in", "robot", "text")
+
+
+def test_a_redacted_line_keeps_its_length() -> None:
+    for text in ("x", "a longer message", "émoji 😀"):
+        line = log_line("u1", 0, "in", "user", "text", text=text, mid="m")
+        assert len(redacted(line).encode()) == len(line.encode())
+        assert json.loads(redacted(line))["text"] in (None, "")
+
+
+def test_the_log_writer_skips_lines_written_just_before_a_crash(tmp_path: Path) -> None:
+    db = StateDB(tmp_path / "state.sqlite")
+    lines = [(log_line("u1", n, "in", "user", "text", text=f"t{n}", mid=f"m{n}"), f"m{n}")
+             for n in range(4)]
+    db.queue_log(lines)
+    path = tmp_path / "log.jsonl"
+    # the crash came after the first two lines reached the file (the last one torn)
+    path.write_text(lines[0][0] + "\n" + lines[1][0] + "\n" + lines[2][0][:20])
+    log = ConversationLog(path, db).start()
+    log.stop()
+    written = [json.loads(x)["text"] for x in path.read_text().splitlines()]
+    assert written == ["t0", "t1", "t2", "t3"]
