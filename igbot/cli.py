@@ -24,7 +24,9 @@ _COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(prog="igbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="igbot", description="Automate Instagram DMs with Kata-ML bots, and study how they go."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
