@@ -88,7 +88,8 @@ def recipient_key(body: Mapping[str, Any]) -> str | None:
 
 def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:
     """Check ice breakers as Meta would (≤ 4 questions per locale, ``default`` locale, no
-    empty question or payload) and return them as plain dicts.
+    empty question or payload) and return them as plain dicts. A payload given as an object
+    (a Kata payload) is encoded as compact JSON, so its tap comes back as the same object.
 
     Accepts the ``[{"locale", "call_to_actions": [...]}]`` list, or one such dict, or a plain
     list of ``{"question", "payload"}`` (taken as the ``default`` locale).
@@ -124,6 +125,11 @@ def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:
                                   f"{MAX_ICE_BREAKERS}")
         for m, cta in enumerate(ctas):
             cta = dump_body(cta)
+            if isinstance(cta.get("payload"), Mapping):  # a Kata payload object: JSON, like buttons
+                from igbot.models import encode_payload
+
+                cta["payload"] = encode_payload(dict(cta["payload"]))
+            ctas[m] = cta
             for key in ("question", "payload"):
                 value = cta.get(key)
                 if not isinstance(value, str) or not value.strip():
