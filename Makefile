@@ -22,11 +22,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check igbot tests bench
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/engine.py
 	$(PY) bench/serve.py
 	$(PY) bench/graph.py
 	$(PY) bench/analytics.py --quick
+	$(PY) bench/replay.py --messages 20000
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[lab]'
