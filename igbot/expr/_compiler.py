@@ -27,9 +27,9 @@ from igbot.expr._ast import (
 from igbot.expr._builtins import get_member
 from igbot.expr._globals import GLOBALS
 from igbot.expr._values import (
-    MAX_SAFE_INT,
     UNDEFINED,
     JSFunction,
+    _int_result,
     check_string,
     js_typeof,
     loose_equals,
@@ -55,13 +55,7 @@ _SHORT: Final = _Short()
 
 
 # -- operators ---------------------------------------------------------------------------------
-def _int(n: int) -> int | float:
-    if -MAX_SAFE_INT <= n <= MAX_SAFE_INT:
-        return n
-    try:
-        return float(n)
-    except OverflowError:
-        return math.inf if n > 0 else -math.inf
+_int = _int_result
 
 
 def _float(x: int | float) -> float:
