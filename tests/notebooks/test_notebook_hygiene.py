@@ -51,6 +51,13 @@ def test_unchecked_cells_stored_clean(notebook: tuple[str, nbformat.NotebookNode
                        "committing, keeping only the checked cells' outputs")
 
 
+def test_no_execution_timings(notebook: tuple[str, nbformat.NotebookNode]) -> None:
+    """nbclient's per-cell timestamps (``metadata.execution``) change on every run: not stored."""
+    name, nb = notebook
+    timed = [i for i, c in enumerate(nb.cells) if "execution" in c.get("metadata", {})]
+    assert not timed, f"{name}: cells {timed} store execution timestamps in their metadata"
+
+
 def test_checked_outputs_are_text(notebook: tuple[str, nbformat.NotebookNode]) -> None:
     """Compared outputs are plain text: no images, HTML, stderr or errors."""
     name, nb = notebook
