@@ -394,7 +394,14 @@ def _select(graph: nx.MultiDiGraph, flows: Iterable[str]) -> nx.MultiDiGraph:
     for u, v in graph.edges():
         if (u in keep) != (v in keep):
             extra.add(v if u in keep else u)
-    sub = graph.subgraph(keep | extra).copy()
+    chosen = keep | extra
+    # a new graph in the original node and edge order (subgraph views follow set order, which
+    # changes with PYTHONHASHSEED and would reorder Mermaid ids and DOT output between runs)
+    sub = nx.MultiDiGraph()
+    sub.graph.update(graph.graph)
+    sub.add_nodes_from((n, dict(d)) for n, d in graph.nodes(data=True) if n in chosen)
+    sub.add_edges_from((u, v, k, dict(d)) for u, v, k, d in graph.edges(keys=True, data=True)
+                       if u in chosen and v in chosen)
     for node in extra:
         sub.nodes[node]["external"] = sub.nodes[node]["kind"] != "agent"
     sub.graph["flows"] = sorted(wanted)

@@ -68,6 +68,9 @@ def _sessions(df: pd.DataFrame, gap: pd.Timedelta) -> np.ndarray:
             codes = _codes(sid)[0]
             codes[~valid.to_numpy()] = -1
             return codes
+    canonical = _canonical_sessions(df, gap)
+    if canonical is not None:
+        return canonical
     conv = _codes(df["conversation_id"])[0]
     order = np.lexsort((ts, conv))
     c, t = conv[order], ts[order]
@@ -75,6 +78,22 @@ def _sessions(df: pd.DataFrame, gap: pd.Timedelta) -> np.ndarray:
     new[1:] = (c[1:] != c[:-1]) | (t[1:] - t[:-1] > gap.value)
     out = np.empty(len(order), dtype=np.int64)
     out[order] = np.cumsum(new) - 1
+    return out
+
+
+def _canonical_sessions(df: pd.DataFrame, gap: pd.Timedelta) -> np.ndarray | None:
+    """Sessions exactly as :func:`igbot.analytics.sessionize` cuts them (only the person's
+    messages open one), so the graph and the report count the same sessions; ``None`` when the
+    frame is not a canonical (categorical) event frame."""
+    try:
+        from igbot.analytics import sessionize
+
+        marked = df.assign(_row=np.arange(len(df)))
+        cut = sessionize(marked, gap)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    out = np.empty(len(df), dtype=np.int64)
+    out[cut["_row"].to_numpy()] = _codes(cut["session_id"])[0]
     return out
 
 

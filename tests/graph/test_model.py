@@ -153,3 +153,19 @@ def test_transition_to_missing_state_is_marked() -> None:
     g = flow_graph(bot)
     assert g.nodes["state:f/ghost"]["missing"] is True
     assert g.has_edge("state:f/a", "state:f/ghost", "transition")
+
+
+def test_one_flow_graph_is_the_same_whatever_the_hash_seed() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shop = Path(__file__).resolve().parents[2] / "data" / "bots" / "shop"
+    code = ("from igbot.graph import show; from igbot.kataml import load_bot; "
+            f"print(show(load_bot({str(shop)!r}), 'promo').to_dot())")
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

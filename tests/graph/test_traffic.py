@@ -122,3 +122,17 @@ def test_traffic_drawings_render(allkinds: Bot) -> None:
     svg = fg.to_svg()
     assert "3 sessions" in svg or "traffic" in svg
     assert fg.render("png")[:4] == b"\x89PNG"
+
+
+def test_traffic_counts_the_sessions_the_report_counts() -> None:
+    from pathlib import Path
+
+    from igbot.analytics import load, sessionize
+    from igbot.graph import count_traffic
+
+    root = Path(__file__).resolve().parents[2]
+    frame = load(root / "data" / "logs" / "igbot_log.jsonl", progress=False)
+    without_ids = frame.assign(session_id=None)
+    counts_raw = count_traffic(without_ids)
+    counts_cut = count_traffic(sessionize(frame))
+    assert counts_raw.sessions == counts_cut.sessions == sessionize(frame)["session_id"].nunique()
