@@ -5,8 +5,9 @@
   the frame described by :data:`SCHEMA`; :func:`save` writes Parquet; :func:`load_dask` reads
   logs bigger than memory.
 - :func:`sessionize`, :func:`summary`, :func:`session_table`, :func:`funnel` and friends compute
-  the figures defined in :data:`DEFINITIONS`; :func:`report` gathers them for a notebook or an
-  HTML page.
+  the figures defined in :data:`DEFINITIONS` (pass ``bot=`` to take end states, the fallback flow
+  and ice breakers from the Kata-ML bot); :func:`report` gathers them for a notebook or an HTML
+  page; the ``plot_*`` functions draw one figure each from those tables.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -38,6 +39,12 @@ __all__ = [
     "load",
     "load_dask",
     "new_vs_returning",
+    "plot_funnel",
+    "plot_hour_of_week",
+    "plot_rates",
+    "plot_response_times",
+    "plot_trigger_mix",
+    "plot_volume",
     "rates_over_time",
     "report",
     "response_times",
@@ -61,7 +68,10 @@ _WHERE = {
     "detect_format": "_load", "fix_mojibake": "_load_dyi", "funnel": "_funnel",
     "generate_events": "_generate", "hour_of_week": "_volume",
     "intent_frequencies": "_funnel", "load": "_load", "load_dask": "_dask",
-    "new_vs_returning": "_volume", "rates_over_time": "_volume", "report": "_report",
+    "new_vs_returning": "_volume", "rates_over_time": "_volume",
+    "plot_funnel": "_plots", "plot_hour_of_week": "_plots", "plot_rates": "_plots",
+    "plot_response_times": "_plots", "plot_trigger_mix": "_plots", "plot_volume": "_plots",
+    "report": "_report",
     "response_times": "_metrics", "save": "_log", "session_table": "_metrics",
     "sessionize": "_sessions", "state_frequencies": "_funnel", "summary": "_metrics",
     "to_log_record": "_log", "trigger_mix": "_metrics", "volume": "_volume",

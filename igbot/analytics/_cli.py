@@ -32,8 +32,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--funnel", help="comma-separated states for a funnel")
     parser.add_argument("--flow", help="the flow of the funnel's states")
     parser.add_argument("--tz", default="UTC", help="time zone for per-day figures")
-    parser.add_argument("--end-states", default="end",
-                        help="comma-separated states where ending is not abandonment")
+    parser.add_argument("--end-states", default=None,
+                        help="comma-separated states where ending is not abandonment "
+                             "(default: the --bot's end states, else 'end')")
+    parser.add_argument("--bot", help="the Kata-ML bot that wrote the log: its end states, "
+                                      "fallback flow and ice breakers set the definitions")
     parser.set_defaults(func=_analyze)
 
 
@@ -52,9 +55,16 @@ def _analyze(args: argparse.Namespace) -> int:
             return 2
         columns[key.strip()] = value.strip()
     try:
+        params: dict = {}
+        if args.bot:
+            from igbot.kataml import load_bot
+
+            params["bot"] = load_bot(args.bot)
+        if args.end_states or not args.bot:
+            params["end_states"] = tuple((args.end_states or "end").split(","))
         df = load(args.logs, format=args.input_format, account=args.account, owner=args.owner,
                   columns=columns or None, tz=args.tz, progress=False)
-        rep = report(df, gap=args.gap, tz=args.tz, end_states=tuple(args.end_states.split(",")),
+        rep = report(df, gap=args.gap, tz=args.tz, **params,
                      funnel_states=args.funnel.split(",") if args.funnel else None,
                      funnel_flow=args.flow)
     except (OSError, ValueError, IgbotError) as exc:

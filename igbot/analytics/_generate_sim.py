@@ -77,7 +77,7 @@ def _message(kind: str, text: str | None, payload: dict[str, Any] | None) -> Mes
                    payload=data or None)
 
 
-def _agent(v: _Visit, turn_state: dict[str, Any]) -> None:
+def _agent(v: _Visit, turn_state: dict[str, Any], flow: str, state: str) -> None:
     """A human agent picks up late, maybe chats, then resolves."""
     rng = v.rng
     last_person = v.t
@@ -92,7 +92,7 @@ def _agent(v: _Visit, turn_state: dict[str, Any]) -> None:
         if k == 0 and rng.random() < 0.6:
             v.wait(20, 300)
             v.add("in", "user", "text", rng.choice(["ok thanks!", "siap kak 🙏", "great"]),
-                  flow="handover", state="wait_agent")
+                  flow=flow, state=state)
             tagged = False
             v.wait(30, 900)
     v.wait(60, 600)
@@ -157,9 +157,11 @@ def simulate_person(rng: random.Random, bot: Responder, person: dict[str, Any],
             v.add("in", "user", "reaction", "❤", {"reaction": "love"})
         if turn.handover:
             v.wait(0.2, 1)
+            # the handover happens where the bot is: its flow and state (the shop bot: toAgent)
+            flow, state = turn.flow or "handover", turn.state or "wait_agent"
             v.add("out", "system", "handover", payload={"reason": turn.intent or "fallback"},
-                  flow="handover", state="wait_agent")
-            _agent(v, session)
+                  flow=flow, state=state)
+            _agent(v, session, flow, state)
             return v.events
         move = _next_move(v, turn)
         v.wait(8, 120)

@@ -99,7 +99,16 @@ class MetricParams:
 
     @classmethod
     def make(cls, params: dict[str, Any]) -> MetricParams:
-        """Params from keyword arguments; unknown names raise TypeError naming them."""
+        """Params from keyword arguments; unknown names raise TypeError naming them.
+
+        ``bot=`` (a loaded Kata-ML bot) fills what the bot knows unless given: ``end_states``
+        (its states with ``end: true``), ``fallback_flows`` (its fallback flow) and
+        ``ice_breakers`` (the questions of ``config.instagram.ice_breakers``).
+        """
+        params = dict(params)
+        bot = params.pop("bot", None)
+        if bot is not None:
+            params = {**_from_bot(bot), **params}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - known)
         if unknown:
@@ -112,6 +121,21 @@ class MetricParams:
             if isinstance(clean.get(key), str):
                 clean[key] = (clean[key],)
         return cls(**clean)
+
+
+def _from_bot(bot: Any) -> dict[str, Any]:
+    """The metric parameters a Kata-ML bot implies (see :meth:`MetricParams.make`)."""
+    out: dict[str, Any] = {
+        "end_states": tuple(dict.fromkeys(
+            name for flow in bot.flows.values() for name, state in flow.states.items() if state.end)),
+    }
+    if bot.fallback_flow():
+        out["fallback_flows"] = (bot.fallback_flow(),)
+    declared = ((bot.config or {}).get("instagram") or {}).get("ice_breakers") or []
+    questions = [str(q["question"]) for q in declared if isinstance(q, dict) and q.get("question")]
+    if questions:
+        out["ice_breakers"] = tuple(questions)
+    return out
 
 
 @dataclass

@@ -20,6 +20,52 @@ def _local(times: pd.Series | pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
     return index if tz == "UTC" else index.tz_convert(tz)
 
 
+_PERIOD_ALIASES = {"MS": "M", "QS": "Q", "YS": "Y", "AS": "Y"}
+
+
+def _is_fixed(freq: str) -> bool:
+    """Whether ``freq`` is a fixed length (``D``, ``h``, ``2D``), not a calendar one (``W``, ``MS``)."""
+    try:
+        return pd.tseries.frequencies.to_offset(freq).nanos > 0
+    except ValueError:
+        return False
+
+
+def _floor(index: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """Each time's period start, for fixed and calendar frequencies alike."""
+    if _is_fixed(freq):
+        return index.floor(freq)
+    tz = index.tz
+    naive = index.tz_localize(None) if tz is not None else index
+    start = pd.DatetimeIndex(naive.to_period(_PERIOD_ALIASES.get(freq, freq)).start_time)
+    return start.tz_localize(tz) if tz is not None else start
+
+
+def _full_range(lo: pd.Timestamp, hi: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Every period start from ``lo`` to ``hi`` (both period starts)."""
+    if _is_fixed(freq):
+        return pd.date_range(lo, hi, freq=freq, name="period")
+    tz = lo.tz
+    periods = pd.period_range(lo.tz_localize(None) if tz else lo, hi.tz_localize(None) if tz else hi,
+                              freq=_PERIOD_ALIASES.get(freq, freq))
+    out = pd.DatetimeIndex(periods.start_time, name="period")
+    return out.tz_localize(tz) if tz is not None else out
+
+
+def _calendar_volume(p: Prepared, freq: str, tz: str) -> pd.DataFrame:
+    """:func:`volume` for calendar periods (weeks, months), with pandas groupby."""
+    times = _local(pd.DatetimeIndex(p.ts.view("M8[ns]")).tz_localize("UTC"), tz)
+    labels = _floor(times, freq)
+    counts = pd.DataFrame({"period": labels, "messages_in": p.user_msg.astype(int),
+                           "messages_out": (p.bot_msg | p.agent_msg).astype(int)}
+                          ).groupby("period").sum()
+    starts = pd.DataFrame({"period": labels[p.starts], "conv": p.conv[p.starts]}).groupby("period")
+    full = _full_range(labels.min(), labels.max(), freq)
+    out = pd.DataFrame({"messages_in": counts["messages_in"], "messages_out": counts["messages_out"],
+                        "sessions": starts.size(), "people": starts["conv"].nunique()})
+    return out.reindex(full, fill_value=0).astype(int).rename_axis("period")
+
+
 def _buckets(ns: np.ndarray, freq: str, tz: str) -> np.ndarray:
     """Each time's period start (local wall time as ns, tz-naive) for fixed ``freq``."""
     if tz != "UTC":
@@ -34,6 +80,8 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     cols = ["messages_in", "messages_out", "sessions", "people"]
     if len(p.df) == 0:
         return pd.DataFrame(columns=cols)
+    if not _is_fixed(freq):
+        return _calendar_volume(p, freq, tz)
     step = pd.tseries.frequencies.to_offset(freq).nanos
     when = _buckets(p.ts, freq, tz)
     first = when.min()
@@ -79,14 +127,14 @@ def hour_of_week(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     if len(table) == 0:
         return pd.DataFrame(columns=["new", "returning"])
-    day = _local(table["start"], tz).floor(freq)
+    day = _floor(_local(table["start"], tz), freq)
     conv = table["conversation_id"].astype(object).to_numpy()
     frame = pd.DataFrame({"day": day, "conv": conv})
     first_day = frame.groupby("conv")["day"].transform("min")
     is_new = frame["day"] == first_day
     new = frame[is_new].groupby("day")["conv"].nunique()
     ret = frame[~is_new].groupby("day")["conv"].nunique()
-    full = pd.date_range(day.min(), day.max(), freq=freq, name="period")
+    full = _full_range(day.min(), day.max(), freq)
     return pd.DataFrame({"new": new.reindex(full, fill_value=0).astype(int).to_numpy(),
                          "returning": ret.reindex(full, fill_value=0).astype(int).to_numpy()},
                         index=full)
@@ -104,7 +152,7 @@ def _rates_over_time(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFr
     if len(table) == 0:
         return pd.DataFrame(columns=["sessions", "handover_rate", "containment_rate",
                                      "fallback_session_rate"])
-    day = _local(table["start"], tz).floor(freq)
+    day = _floor(_local(table["start"], tz), freq)
     grouped = pd.DataFrame({"day": day, "handover": table["handover"].to_numpy(),
                             "contained": table["contained"].to_numpy(),
                             "fallback": table["has_fallback"].to_numpy()}).groupby("day")

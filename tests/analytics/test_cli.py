@@ -52,3 +52,19 @@ def test_problems_are_printed_and_errors_exit_nonzero(tmp_path: Path,
     assert main(["analyze", str(tmp_path / "missing.jsonl")]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["analyze", str(path), "--map", "oops"]) == 2
+
+
+def test_analyze_with_the_bot_uses_its_end_states(capsys) -> None:
+    import json
+    from pathlib import Path
+
+    from igbot.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    log = str(root / "data" / "logs" / "igbot_log.jsonl")
+    assert main(["analyze", log, "--format", "json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["analyze", log, "--format", "json", "--bot", str(root / "data" / "bots" / "shop")]) == 0
+    with_bot = json.loads(capsys.readouterr().out)
+    assert with_bot["abandonment_rate"] < plain["abandonment_rate"]
+    assert with_bot["sessions"] == plain["sessions"]

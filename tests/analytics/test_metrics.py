@@ -92,3 +92,17 @@ def test_empty_frame() -> None:
     s = summary(small_log().iloc[0:0])
     assert s["sessions"] == 0 and s["handover_rate"] is None and s["triggers"] == {}
     assert s["median_bot_response_s"] is None and s["events"] == 0
+
+
+def test_bot_sets_end_states_fallback_flow_and_ice_breakers() -> None:
+    from pathlib import Path
+
+    from igbot.analytics import MetricParams
+    from igbot.kataml import load_bot
+
+    bot = load_bot(Path(__file__).resolve().parents[2] / "data" / "bots" / "shop")
+    params = MetricParams.make({"bot": bot})
+    assert {"claimed", "answer", "toAgent", "sorry"} <= set(params.end_states)
+    assert "show" not in params.end_states and params.fallback_flows == ("fallback",)
+    assert "What's on promo?" in params.ice_breakers
+    assert MetricParams.make({"bot": bot, "end_states": ["x"]}).end_states == ("x",)

@@ -42,3 +42,15 @@ def test_rates_and_window_health() -> None:
     assert window_health(small_log()) == {"refused_replies": 1, "refused_outside_window": 1,
                                           "human_agent_tag_messages": 1,
                                           "human_agent_tag_share": 1.0}
+
+
+def test_calendar_periods_weeks_and_months() -> None:
+    # Mon 2024-05-06 (t=0 is the log's start in _data), then 8 and 9 days later (the next week)
+    log = frame([ev("a", 0, "in", "user", "text"), ev("a", 8 * 86400, "in", "user", "text"),
+                 ev("b", 9 * 86400, "in", "user", "text")])
+    weeks = volume(log, freq="W")
+    assert weeks["messages_in"].tolist() == [1, 2] and weeks["people"].tolist() == [1, 2]
+    assert [d.day_name() for d in weeks.index] == ["Monday", "Monday"]
+    assert new_vs_returning(log, freq="W")["returning"].tolist() == [0, 1]
+    assert rates_over_time(log, freq="W")["sessions"].tolist() == [1, 2]
+    assert volume(log, freq="MS")["messages_in"].tolist() == [3]
