@@ -24,9 +24,9 @@ __all__ = [
 
 
 def _figure(width: float = 7.0, height: float = 3.2) -> tuple[Figure, Any]:
-    from matplotlib.figure import Figure
+    from igbot._figure import NotebookFigure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = NotebookFigure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()
 
 

@@ -131,8 +131,9 @@ def draw_figure(
         A :class:`matplotlib.figure.Figure`; ``fig.igbot_tooltips`` maps SVG ids to tooltips.
     """
     from matplotlib.collections import LineCollection, PolyCollection
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+
+    from igbot._figure import NotebookFigure
 
     layout = layout or layered_layout(graph, x_gap=X_GAP, y_gap=Y_GAP)
     pos = layout.pos
@@ -148,7 +149,7 @@ def draw_figure(
     legend_rows = math.ceil((len(styles_used) + len(kinds_used) + traffic) / ncol)
     top_pad = 0.55 + 0.2 * legend_rows
     height_in = max(3.0, max(ys) - min(ys) + 0.6 + top_pad)
-    fig = Figure(figsize=(width_in, height_in))
+    fig = NotebookFigure(figsize=(width_in, height_in))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     x_lo = min(xs) - X_GAP * 0.7
