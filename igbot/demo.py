@@ -116,13 +116,14 @@ def analyse(out: Path) -> dict[str, Any]:
     from igbot.kataml import load_bot
 
     frame = load(LOG, progress=False)
-    rep = report(frame)
+    bot = load_bot(SHOP)
+    rep = report(frame, bot=bot, funnel_states=["show", "claimed"], funnel_flow="promo")
     rep.to_html(out / "report.html")
     plots = out / "plots"
     plots.mkdir(exist_ok=True)
     for name, figure in rep.figures().items():
         figure.savefig(plots / f"{name}.png", dpi=110, bbox_inches="tight")
-    traffic_graph(load_bot(SHOP), frame).save(out / "traffic.png")
+    traffic_graph(bot, frame).save(out / "traffic.png")
     return rep.to_dict()["summary"]
 
 
