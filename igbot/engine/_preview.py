@@ -9,6 +9,14 @@ from typing import Any
 __all__ = ["preview_action", "requests_html"]
 
 
+_THREAD_CONTROL = {
+    "pass_thread_control": "handed over to the agent inbox",
+    "take_thread_control": "the bot took the thread back",
+    "release_thread_control": "the thread was released",
+    "request_thread_control": "the bot asked for the thread",
+}
+
+
 def requests_html(requests: Sequence[Any]) -> str:
     """HTML bubbles for engine requests (messages as bubbles, thread control as a banner)."""
     from igbot.models import SendMessageRequest, render_bubbles
@@ -23,10 +31,11 @@ def requests_html(requests: Sequence[Any]) -> str:
             parts.append(render_bubbles(batch))
             batch = []
         target = html.escape(str(request.body.get("target_app_id", "")))
+        what = _THREAD_CONTROL.get(request.endpoint, html.escape(request.endpoint))
         parts.append(
             '<div style="margin:6px 0;padding:6px 10px;border-radius:8px;background:#fff4e5;'
-            'color:#8a4b00;font:13px sans-serif">&#128100; handed over to the agent inbox'
-            f" ({html.escape(request.endpoint)} {target})</div>"
+            f'color:#8a4b00;font:13px sans-serif">&#128100; {what}'
+            f"{f' (app {target})' if target else ''}</div>"
         )
     if batch:
         parts.append(render_bubbles(batch))

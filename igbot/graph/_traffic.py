@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from igbot.graph._model import any_id, state_id
+from igbot.graph._model import any_id, flow_id, state_id
 
 __all__ = ["TrafficCounts", "add_traffic", "count_traffic"]
 
@@ -166,13 +166,26 @@ def _find_edge(graph: nx.MultiDiGraph, src: str, dst: str, flow: str) -> tuple[s
     return None
 
 
+def _entry_edge(graph: nx.MultiDiGraph, initial: dict[str, str], flow: str,
+                dst: str) -> tuple[str, str, str] | None:
+    """The edge a flow is entered by to reach ``dst``: from its initial state (or its start)."""
+    init = initial.get(flow)
+    if init is None:
+        return None
+    if init == dst:
+        return (flow_id(flow), init, "start") if graph.has_edge(flow_id(flow), init, "start") else None
+    return _find_edge(graph, init, dst, flow)
+
+
 def add_traffic(graph: nx.MultiDiGraph, counts: TrafficCounts) -> nx.MultiDiGraph:
     """A copy of ``graph`` with traffic attributes on its states and edges.
 
     States get ``sessions``, ``entries``, ``dropoff``, ``dropoff_rate``, ``handovers``; every
-    edge gets ``sessions`` and ``transitions`` (0 when unused). A transition seen in the log
-    that the bot does not have (between states of the graph) becomes an ``observed`` edge; one
-    between states the graph does not hold is counted in ``graph.graph["unmatched"]``.
+    edge gets ``sessions`` and ``transitions`` (0 when unused). A move into another flow (or into
+    the same flow again after it ended), and a session's first state, count on the transition
+    from that flow's initial state. A move the bot cannot make (between states of the graph)
+    becomes an ``observed`` edge; one between states the graph does not hold is counted in
+    ``graph.graph["unmatched"]``.
     """
     g = graph.copy()
     g.graph.update(traffic=True, sessions=counts.sessions, unmatched=0)
@@ -187,12 +200,22 @@ def add_traffic(graph: nx.MultiDiGraph, counts: TrafficCounts) -> nx.MultiDiGrap
         d.update(sessions=visits, entries=counts.entries.get(k, 0), dropoff=dropoff,
                  dropoff_rate=dropoff / visits if visits else 0.0,
                  handovers=counts.handovers.get(k, 0))
+    initial = {d["flow"]: n for n, d in g.nodes(data=True)
+               if d.get("kind") == "state" and d.get("initial") and not d.get("external")}
+    for k, n in counts.entries.items():  # a session's first state: its flow was entered
+        edge = _entry_edge(g, initial, k[0], state_id(*k))
+        if edge is not None:
+            g.edges[edge]["sessions"] += n
+            g.edges[edge]["transitions"] += n
     for (a, b), (sessions, times) in counts.transitions.items():
         src, dst = state_id(*a), state_id(*b)
         if not (g.has_node(src) and g.has_node(dst)):
             g.graph["unmatched"] += times
             continue
         found = _find_edge(g, src, dst, a[0])
+        if found is None:
+            # another flow took over, or the flow ended and began again: entered at its start
+            found = _entry_edge(g, initial, b[0], dst)
         if found is None:
             g.add_edge(src, dst, key="observed", kind="observed", label="", sessions=0,
                        transitions=0, title=f"seen in the log, not in the bot: {a} -> {b}")

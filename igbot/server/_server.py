@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,20 @@ class WebhookServer:
             self.inbox.start()
             self.running = True
         return self
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every stored body is processed and its log lines are in ``log.jsonl``.
+
+        Returns ``False`` if that did not happen within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        if not self.pool.wait_idle(timeout):
+            return False
+        while self.db.query("SELECT 1 FROM logq LIMIT 1"):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking bodies, finish queued work (up to ``timeout`` s), close everything."""

@@ -63,11 +63,13 @@ def test_on_the_graph(allkinds: Bot) -> None:
     g = add_traffic(flow_graph(allkinds), count_traffic(log(ROWS)))
     assert g.graph["traffic"] is True and g.graph["sessions"] == 3
     edge = g.edges["state:main/start", "state:main/menu", "transition"]
-    assert (edge["sessions"], edge["transitions"]) == (2, 2)
+    # s1 and s2 moved start -> menu; s3's first state is menu: it entered main through start
+    assert (edge["sessions"], edge["transitions"]) == (3, 3)
     assert g.edges["state:main/menu", "state:main/cancel", "float"]["sessions"] == 1
     assert g.edges["state:main/menu", "flow:help", "command"]["sessions"] == 0
-    observed = g.edges["state:main/cancel", "state:help/show", "observed"]
-    assert observed["kind"] == "observed" and observed["sessions"] == 1
+    # cancel -> help/show is another flow taking over: it counts on help's start
+    assert g.edges["flow:help", "state:help/show", "start"]["sessions"] == 1
+    assert not g.has_edge("state:main/cancel", "state:help/show")
     menu = g.nodes["state:main/menu"]
     assert (menu["sessions"], menu["dropoff"], menu["handovers"]) == (3, 1, 1)
     assert menu["dropoff_rate"] == pytest.approx(1 / 3)
@@ -136,3 +138,11 @@ def test_traffic_counts_the_sessions_the_report_counts() -> None:
     counts_raw = count_traffic(without_ids)
     counts_cut = count_traffic(sessionize(frame))
     assert counts_raw.sessions == counts_cut.sessions == sessionize(frame)["session_id"].nunique()
+
+
+def test_a_move_the_bot_cannot_make_is_an_observed_edge(allkinds: Bot) -> None:
+    rows = [("c1", "s1", 0, "in", "text", "main", "start"),
+            ("c1", "s1", 1, "in", "text", "main", "done")]  # no start -> done, nor from the start
+    g = add_traffic(flow_graph(allkinds), count_traffic(log(rows)))
+    observed = g.edges["state:main/start", "state:main/done", "observed"]
+    assert observed["kind"] == "observed" and observed["sessions"] == 1

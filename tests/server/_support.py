@@ -159,9 +159,7 @@ class Live:
         return post(self.http, self.url, body, secret)
 
     def idle(self) -> None:
-        server = self.runner.server
-        assert server.pool.wait_idle(10)
-        wait_for(lambda: not server.db.query("SELECT 1 FROM logq LIMIT 1"))
+        assert self.runner.server.wait_idle(10)
 
     def log(self) -> list[dict[str, Any]]:
         self.idle()
