@@ -1,0 +1,81 @@
+"""JavaScript through the engine: method NLUs, method actions, mapping methods that fail."""
+
+from __future__ import annotations
+
+from tests.engine.conftest import make_engine, say, texts
+
+METHODS = """
+name: methods
+nlus:
+  shout: {type: method, method: isShouting, options: {min: 3}}
+  scoring: {type: method, method: scoring}
+methods:
+  "isShouting(msg, opt, cfg)": "return msg.content === msg.content.toUpperCase() && msg.content.length >= opt.min ? 'loud' : null;"
+  scoring:
+    code: "function score(message, context, data, options, config) { return message.content.length > config.long ? 1 : 0; }"
+    entry: score
+flows:
+  main:
+    intents:
+      loud: {initial: true, classifier: {nlu: shout, match: loud}, priority: 2}
+      long: {initial: true, classifier: {nlu: scoring}, priority: 1}
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        end: true
+        transitions:
+          louder: "intent == 'loud'"
+          counted: "intent == 'long'"
+          broken: "content == 'break'"
+          looping: "content == 'loop'"
+          s: {fallback: true}
+        action: {name: text, options: {text: "calm"}}
+      louder:
+        end: true
+        action: [{name: count}, {name: text, options: {text: "LOUD $(data.loud)"}}]
+      counted: {end: true, action: {name: text, options: {text: "long"}}}
+      broken:
+        end: true
+        enter: explode
+        action: {name: text, options: {text: "still here"}}
+      looping:
+        end: true
+        enter: spin
+        action: {name: text, options: {text: "after the loop"}}
+    actions:
+      count: {type: method, method: countLoud}
+    methods:
+      "countLoud(ctx)": "ctx.data.loud = (ctx.data.loud || 0) + 1; return ctx;"
+      "explode(ctx)": "throw new Error('kaboom');"
+      "spin(ctx)": "while (true) {}"
+config:
+  long: 12
+"""
+
+
+def engine():
+    return make_engine(METHODS, js_time_limit=0.3)
+
+
+def test_method_nlu_classifies_with_its_options() -> None:
+    bot = engine()
+    assert texts(say(bot, "HELLO")) == ["LOUD 1"]
+    assert texts(say(bot, "HEY YOU")) == ["LOUD 2"]  # the method action updated data
+    assert texts(say(bot, "hi")) == ["calm"]
+
+
+def test_code_and_entry_method_nlu_gets_message_and_config() -> None:
+    assert texts(say(engine(), "this is a long message")) == ["long"]
+
+
+def test_a_throwing_method_is_an_error_in_the_record_and_the_turn_goes_on() -> None:
+    turn = say(engine(), "break")
+    assert texts(turn) == ["still here"]
+    assert any("explode" in e and "kaboom" in e for e in turn.errors)
+
+
+def test_a_looping_method_hits_its_time_limit_and_the_turn_goes_on() -> None:
+    turn = say(engine(), "loop")
+    assert texts(turn) == ["after the loop"]
+    assert any("time limit" in e for e in turn.errors)
