@@ -139,7 +139,8 @@ def run_notebooks(out: Path) -> list[Path]:
     written = []
     for path in tqdm(sorted(NOTEBOOKS.glob("*.ipynb")), desc="notebooks", unit="nb"):
         notebook = nbformat.read(path, as_version=4)
-        ExecutePreprocessor(timeout=300, kernel_name="python3").preprocess(
+        ExecutePreprocessor(timeout=300, kernel_name="python3",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"]).preprocess(
             notebook, {"metadata": {"path": str(NOTEBOOKS)}})
         body, _ = HTMLExporter().from_notebook_node(notebook)
         destination = target / f"{path.stem}.html"
@@ -166,7 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _say("  graph: graph.png, graph.svg, graph.mmd, graph.dot")
     summary = analyse(out)
     keys = ("events", "sessions", "handover_rate", "containment_rate", "fallback_rate")
-    _say("  analytics: " + ", ".join(f"{k}={summary.get(k)}" for k in keys if k in summary))
+    _say("  analytics: " + ", ".join(
+        f"{k}={summary[k]:.3f}" if isinstance(summary.get(k), float) else f"{k}={summary.get(k)}"
+        for k in keys if k in summary))
     if not args.skip_notebooks:
         written = run_notebooks(out)
         _say(f"  notebooks: {len(written)} executed (out/notebooks/)")
