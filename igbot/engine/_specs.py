@@ -16,7 +16,7 @@ import yaml
 from igbot._errors import BotLoadError
 from igbot._message import Message
 from igbot.engine._engine import Engine
-from igbot.engine._records import Turn
+from igbot.engine._records import Turn, TurnRecord
 from igbot.engine._scope import Scope
 from igbot.engine._select import Selection
 from igbot.engine._session import Session
@@ -29,12 +29,14 @@ _SCHEMA = "kata.ai/schema/kata-ml/1.0/test/"
 
 @dataclass
 class CaseResult:
-    """One test case: passed or not, and the differences (``field: expected ..., got ...``)."""
+    """One test case: passed or not, the differences (``field: expected ..., got ...``), and
+    the records of what the engine did (for coverage)."""
 
     spec: str
     name: str
     passed: bool
     differences: list[str] = field(default_factory=list)
+    records: list[TurnRecord] = field(default_factory=list)
 
     def __str__(self) -> str:
         head = f"{'PASS' if self.passed else 'FAIL'} {self.spec}: {self.name}"
@@ -67,11 +69,12 @@ def run_spec(engine_or_bot: Any, spec: dict[str, Any]) -> list[CaseResult]:
     results = []
     for case_name, case in (spec.get("test") or {}).items():
         engine = Engine(bot, MemoryStore(), seed=0)
+        records: list[TurnRecord] = []
         try:
-            differences = runner(engine, spec, case or {})
+            differences = runner(engine, spec, case or {}, records)
         except Exception as exc:  # a broken case is a failure with its reason, not a crash
             differences = [f"error: {type(exc).__name__}: {exc}"]
-        results.append(CaseResult(name, str(case_name), not differences, differences))
+        results.append(CaseResult(name, str(case_name), not differences, differences, records))
     return results
 
 
@@ -96,12 +99,16 @@ def _compare(label: str, expected: Any, got: Any, out: list[str]) -> None:
         out.append(f"{label}: expected {expected!r}, got {got!r}")
 
 
-def _intent_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any]) -> list[str]:
+def _intent_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
+                 records: list[TurnRecord]) -> list[str]:
     session, message, out = _session(spec, case, None), _message(case), []
     scope, errors = Scope(message, session, engine.bot.config or {}), []
     flow = spec["flow"]
     found = engine.selector.best(flow, message, scope.variables(), False, {}, errors)
     intent = found[0] if found else engine.selector.fallback_intent(flow)
+    records.append(TurnRecord(user=session.user, message=message.model_dump(exclude_none=True),
+                              flow=flow, intent=found[0] if found else None,
+                              attributes=found[1] if found else {}))
     expect = case.get("expect") or {}
     if "match" in expect:
         matched = found is not None and (expect.get("intent") in (None, found[0]))
@@ -118,11 +125,13 @@ def _forced(spec: dict[str, Any], case: dict[str, Any]) -> Selection:
     return Selection(spec["flow"], case.get("intent"), dict(case.get("attributes") or {}), via="current")
 
 
-def _state_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any]) -> list[str]:
+def _state_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
+                records: list[TurnRecord]) -> list[str]:
     session = _session(spec, case, case.get("state"))
     turn, out = Turn(), []
     ctx = engine._turn_context(session, _message(case))
     engine._process(ctx, turn, _message(case), 0, forced=_forced(spec, case), run_actions=False)
+    records.extend(turn.records)
     expect = case.get("expect") or {}
     record = turn.records[0]
     if "state" in expect:
@@ -136,7 +145,8 @@ def _state_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any]) -> l
     return out + record.errors
 
 
-def _action_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any]) -> list[str]:
+def _action_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
+                 records: list[TurnRecord]) -> list[str]:
     session = _session(spec, case, case.get("state"))
     message = _message(case)
     scope = Scope(message, session, engine.bot.config or {})
@@ -146,6 +156,7 @@ def _action_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any]) -> 
     ctx = engine._turn_context(session, message)
     record = engine._record(session, message, 0)
     engine.actions.run_state(ctx, scope, spec["flow"], state.action, record, lambda _m: None)
+    records.append(record)
     ran = [a.name for a in record.actions if a.status in ("ok", "substituted")]
     expected = [e.get("action") if isinstance(e, dict) else e for e in (case.get("expect") or [])]
     return [] if ran[: len(expected)] == expected else [f"actions: expected {expected!r}, got {ran!r}"]
@@ -174,5 +185,5 @@ def _flow_cases(bot: Any, spec: dict[str, Any], name: str) -> list[CaseResult]:
             wanted = [e.get("action") if isinstance(e, dict) else e for e in expect["responses"] or []]
             if ran[: len(wanted)] != wanted:
                 out.append(f"responses: expected {wanted!r}, got {ran!r}")
-        results.append(CaseResult(name, str(case_name), not out, out))
+        results.append(CaseResult(name, str(case_name), not out, out, turn.records))
     return results
