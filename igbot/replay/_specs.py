@@ -41,11 +41,6 @@ def is_spec_file(path: str | Path) -> bool:
     return True
 
 
-def _cases(spec: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    for case in (spec.get("test") or {}).values():
-        yield case or {}
-
-
 def spec_records(bot: Bot, spec: dict[str, Any]) -> list[TurnRecord]:
     """Every record the spec's cases produce on ``bot`` (from :func:`run_spec`).
 
