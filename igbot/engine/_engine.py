@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class Engine:
         api: answers ``api`` actions (``api(ApiCall) -> result``); default: real HTTP via httpx.
         seed: seeds the choice among text variants (for reproducible tests).
         limits: ``"lenient"`` (split/trim like Instagram, with warnings) or ``"strict"``.
+        clock: seconds since the epoch (for flows' ``expire``; tests pass a fake one).
     """
 
     def __init__(
@@ -57,11 +59,12 @@ class Engine:
         api: Callable[[ApiCall], Any] | None = None, api_timeout: float = 10.0,
         js_time_limit: float = 1.0, js_memory_limit: int = 32 * 1024 * 1024,
         seed: int | None = None, channel: str = "instagram", limits: str = "lenient",
-        agent_app_id: str = INSTAGRAM_INBOX_APP_ID,
+        agent_app_id: str = INSTAGRAM_INBOX_APP_ID, clock: Callable[[], float] = time.time,
     ) -> None:
         self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
         self.store = store if store is not None else SqliteStore(Path(data_dir) / "sessions.sqlite")
         self.channel = channel
+        self.clock = clock
         self.js = JSRuntime(js_time_limit, js_memory_limit)
         self.nlu = NluRunner(self.bot, self.js, classifier)
         self.selector = Selector(self.bot, self.nlu)
@@ -89,11 +92,34 @@ class Engine:
             record.agent_owned = True
             turn.records.append(record)
         else:
+            expired = self._expire(session)
             ctx = self._turn_context(session, msg)
             self._process(ctx, turn, msg, 0)
+            if expired and turn.records:
+                turn.records[0].warnings.insert(0, f"flow {expired!r} expired before this message")
             turn.requests.extend(ctx.requests)
+        session.updated_at = self.clock()
         self.store.put(session, expected)
         return turn
+
+    def _expire(self, session: Session) -> str | None:
+        """Close the current flow (and stacked ones) whose ``expire`` (ms) has passed since the
+        conversation's last message; returns the current flow's name if it expired."""
+        idle_ms = (self.clock() - session.updated_at) * 1000
+        if session.version == 0 or idle_ms <= 0:
+            return None
+
+        def expired(name: str | None) -> bool:
+            flow = self.bot.flows.get(name or "")
+            return flow is not None and flow.expire is not None and idle_ms > flow.expire
+
+        session.stack = [frame for frame in session.stack if not expired(frame.flow)]
+        if not expired(session.flow):
+            return None
+        name = session.flow
+        session.last_flow, session.last_state = session.flow, session.state
+        session.flow, session.state, session.context = None, None, {}
+        return name
 
     def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Turn:
         """Parse a raw Instagram webhook and process every event that asks for an answer."""

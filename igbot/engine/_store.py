@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -31,6 +30,8 @@ class SessionStore(Protocol):
 
     def put(self, session: Session, expected_version: int) -> Session:
         """Store ``session`` if the stored version is still ``expected_version`` (0 for new).
+
+        The caller sets ``session.updated_at`` (the engine stamps it with its clock).
 
         Returns the session with its new version; raises :class:`igbot.ConflictError` otherwise.
         """
@@ -63,7 +64,6 @@ class MemoryStore:
                     f"expected {expected_version}: another worker advanced it"
                 )
             session.version = expected_version + 1
-            session.updated_at = time.time()
             self._data[key] = (session.version, session.model_dump_json())
         return session
 
@@ -100,9 +100,9 @@ class SqliteStore:
 
     def put(self, session: Session, expected_version: int) -> Session:
         new_version = expected_version + 1
-        now = time.time()
-        old_version, old_updated = session.version, session.updated_at
-        session.version, session.updated_at = new_version, now
+        now = session.updated_at
+        old_version = session.version
+        session.version = new_version
         body = session.model_dump_json()
         with self._lock:
             if expected_version == 0:
@@ -117,7 +117,7 @@ class SqliteStore:
                     (new_version, body, now, session.channel, session.user, expected_version),
                 )
         if cur.rowcount != 1:
-            session.version, session.updated_at = old_version, old_updated
+            session.version = old_version
             raise ConflictError(
                 f"session {session.channel}/{session.user} changed since version "
                 f"{expected_version}: another worker advanced it"

@@ -191,3 +191,30 @@ def test_attributes_fill_from_nlus() -> None:
     turn = say(engine, "i am Budi and 42")
     assert turn.record and turn.record.attributes == {"quantity": "4", "who": "Budi"}
     assert texts(turn) == ["Budi wants 4"]
+
+
+def test_expired_flow_is_closed_before_the_next_message() -> None:
+    now = [1_000_000.0]
+    bot = TWO_FLOWS.replace("  order:\n    intents:", "  order:\n    expire: 60000\n    intents:")
+    engine = make_engine(bot, clock=lambda: now[0])
+    say(engine, "order")
+    now[0] += 30  # 30 s later: still waiting for the size
+    assert texts(say(engine, "big")) == ["A big one, noted."]
+    say(engine, "order")
+    now[0] += 61  # past the flow's expire: the answer no longer belongs to it
+    turn = say(engine, "big")
+    assert texts(turn) == ["Sorry?"]
+    assert turn.record.warnings[0] == "flow 'order' expired before this message"
+
+
+def test_expired_flow_on_the_stack_is_dropped() -> None:
+    now = [1_000_000.0]
+    bot = TWO_FLOWS.replace("  order:\n    intents:", "  order:\n    expire: 60000\n    intents:").replace(
+        "      answer:\n        end: true", "      answer:\n        transitions: {answer: {fallback: true}}")
+    engine = make_engine(bot, clock=lambda: now[0])
+    say(engine, "order")
+    say(engine, "hours")  # faq on top, order stacked
+    now[0] += 120
+    say(engine, "hours")
+    session = engine.session("u1")
+    assert session is not None and session.stack == [] and session.flow == "faq"
