@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from igbot._errors import ExpressionError
+from igbot._errors import ExpressionError, MethodError
 from igbot._message import Message
 from igbot.engine._nlu import NluRunner
 from igbot.engine._scope import get_path
@@ -128,6 +128,7 @@ class Selector:
             return False
         hint = classifier.hint if isinstance(classifier.hint, str) else None
         out = self.nlu.run(classifier.nlu, message, classifier.options, hint, cache, errors)
+        out = self._process(classifier.process, out, errors)
         out = _relabel(out, (classifier.model_extra or {}).get("dict"))
         if out is None:
             return False
@@ -159,10 +160,28 @@ class Selector:
             value = self.nlu.run(attribute.nlu, message, attribute.options, None, cache, errors)
             if attribute.path and value is not None:
                 value = get_path(value, str(attribute.path)) if isinstance(value, dict) else None
+            value = self._process(attribute.process, value, errors)
             value = _relabel(value, (attribute.model_extra or {}).get("dict"))
             if value is not None:
                 out[name] = value
         return out
+
+
+    def _process(self, process: Any, value: Any, errors: list[str]) -> Any:
+        """Kata's ``process``: JS methods (one name or a list) applied to the value in turn."""
+        if not process or value is None:
+            return value
+        for name in process if isinstance(process, list) else [process]:
+            method = self.bot.find_method(str(name))
+            if method is None:
+                errors.append(f"process method {name!r} is not defined")
+                return None
+            try:
+                value = self.nlu.js.call(method, [value])
+            except MethodError as exc:
+                errors.append(str(exc))
+                return None
+        return value
 
 
 def _relabel(value: Any, mapping: Any) -> Any:

@@ -79,3 +79,28 @@ def test_a_looping_method_hits_its_time_limit_and_the_turn_goes_on() -> None:
     turn = say(engine(), "loop")
     assert texts(turn) == ["after the loop"]
     assert any("time limit" in e for e in turn.errors)
+
+
+def test_attribute_and_classifier_process_methods() -> None:
+    bot = make_engine("""
+    name: process
+    nlus:
+      city: {type: regex, options: {regex: "in ([a-z]+)", index: 1}}
+    methods:
+      "capitalize(v)": "return v.charAt(0).toUpperCase() + v.slice(1);"
+      "exclaim(v)": "return v + '!';"
+      "known(v)": "return ['bandung', 'jakarta'].indexOf(v) >= 0 ? v : null;"
+    flows:
+      main:
+        intents:
+          where:
+            initial: true
+            classifier: {nlu: city, process: known}
+            attributes:
+              city: {nlu: city, process: [capitalize, exclaim]}
+        states:
+          s: {initial: true, end: true, transitions: {s: {fallback: true}},
+              action: {name: text, options: {text: "$(attributes.city)"}}}
+    """)
+    assert texts(say(bot, "I live in bandung")) == ["Bandung!"]
+    assert say(bot, "I live in paris").record.errors == ["no flow matched and the bot has no fallback flow"]
