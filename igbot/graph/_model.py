@@ -67,14 +67,25 @@ intent          command, reenter          the intent of the target flow that tak
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
 
+from igbot.engine import ACTION_TYPES
+from igbot.graph._names import (
+    AGENT,
+    any_id,
+    command_matcher,
+    flow_id,
+    intent_id,
+    intents_in,
+    resolve_action,
+    state_id,
+    takes_command,
+    transition_text,
+)
 from igbot.graph._style import one_line, shorten
 from igbot.kataml import Action, Bot, Flow, Intent, State, Transition
 
@@ -91,118 +102,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-AGENT = "agent"
-ACTION_TYPES = frozenset(
-    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi"}
-)
-_INTENT_NAME = re.compile(r"""\bintent\s*===?\s*(['"])([^'"]*)\1|(['"])([^'"]*)\3\s*===?\s*intent\b""")
-_CONTENT_EQ = re.compile(r"""\bcontent\s*===?\s*(['"])((?:\\.|(?!\1).)*)\1""")
-
-
-def flow_id(flow: str) -> str:
-    """The node id of a flow."""
-    return f"flow:{flow}"
-
-
-def state_id(flow: str, state: str) -> str:
-    """The node id of a state."""
-    return f"state:{flow}/{state}"
-
-
-def intent_id(flow: str, intent: str) -> str:
-    """The node id of an intent."""
-    return f"intent:{flow}/{intent}"
-
-
-def any_id(flow: str) -> str:
-    """The node id of a flow's synthetic "any state" node (collapsed floats)."""
-    return f"any:{flow}"
-
-
-def resolve_action(flow: Flow, name: str, options: dict[str, Any] | None) -> Action | None:
-    """The action a state's reference names: the flow's own, else an action type, else None."""
-    action = flow.actions.get(name)
-    if action is None:
-        if name not in ACTION_TYPES:
-            return None
-        action = Action(type=name)
-    if options:
-        action = action.model_copy(update={"options": {**action.options, **options}})
-    return action
-
-
-def _command_matcher() -> Any:
-    """A function ``(conditions, command) -> bool`` using igbot.expr, or a regex fallback."""
-    try:
-        from igbot.expr import compile_expr, truthy
-    except ImportError:  # pragma: no cover - igbot.expr is part of the package
-        compile_expr = None
-
-    def by_regex(conditions: list[str], command: str) -> bool:
-        for cond in conditions:
-            found = {m.group(2) for m in _CONTENT_EQ.finditer(cond)}
-            if command not in found:
-                return False
-        return True
-
-    if compile_expr is None:  # pragma: no cover
-        return by_regex
-
-    @functools.lru_cache(maxsize=4096)
-    def holds(cond: str, command: str) -> bool:
-        message = {"type": "command", "content": command, "payload": None}
-        try:
-            return truthy(compile_expr(cond).evaluate(message))
-        except Exception:  # a syntax error in the bot: fall back to reading the text
-            logger.debug("condition %r not evaluated; reading it as text", cond)
-            return by_regex([cond], command)
-
-    def matches(conditions: list[str], command: str) -> bool:
-        return all(holds(cond, command) for cond in conditions)
-
-    return matches
-
-
-def _takes_command(intent: Intent) -> bool:
-    return intent.type == "command" or (intent.type is None and bool(intent.condition))
-
-
-def _transition_text(tr: Transition) -> tuple[str, str]:
-    """(label, title) of a transition."""
-    parts = []
-    if tr.condition:
-        parts.append(shorten(tr.condition, 36))
-    if tr.fallback:
-        parts.append("fallback")
-    if tr.priority is not None:
-        parts.append(f"p={tr.priority:g}")
-    if isinstance(tr.mapping, dict) and tr.mapping:
-        parts.append("⇒ " + ", ".join(tr.mapping))
-    elif isinstance(tr.mapping, str):
-        parts.append(f"⇒ {tr.mapping}()")
-    lines = [f"condition: {tr.condition}" if tr.condition else "condition: (none)"]
-    if tr.fallback:
-        lines.append("fallback: true")
-    if tr.priority is not None:
-        lines.append(f"priority: {tr.priority:g}")
-    if isinstance(tr.mapping, dict):
-        lines.extend(f"mapping: {k} = {v}" for k, v in tr.mapping.items())
-    elif isinstance(tr.mapping, str):
-        lines.append(f"mapping: method {tr.mapping}")
-    return " ".join(parts), "\n".join(lines)
-
-
-def _intents_in(condition: str | None) -> list[str]:
-    if not condition:
-        return []
-    found = []
-    for m in _INTENT_NAME.finditer(condition):
-        name = m.group(2) if m.group(2) is not None else m.group(4)
-        if name not in found:
-            found.append(name)
-    return found
-
-
 class _Builder:
     """One build of the graph of a bot."""
 
@@ -211,7 +110,7 @@ class _Builder:
         self.with_intents = intents
         self.collapse = collapse_floats
         self.g = nx.MultiDiGraph(name=bot.name or "bot", bot=bot.name)
-        self.matches = _command_matcher()
+        self.matches = command_matcher()
 
     def add_edge(self, u: str, v: str, kind: str, **attrs: Any) -> None:
         key, n = kind, 1
@@ -292,11 +191,11 @@ class _Builder:
         states = list(flow.states)
         for sname, state in flow.states.items():
             for order, (dest, tr) in enumerate(state.transitions.items()):
-                label, title = _transition_text(tr)
+                label, title = transition_text(tr)
                 self.add_edge(state_id(fname, sname), state_id(fname, dest), "transition",
                               **self._tr_attrs(tr, label, title), order=order)
             if state.float is not None:
-                label, title = _transition_text(state.float)
+                label, title = transition_text(state.float)
                 title = "float (from any state)\n" + title
                 sources = [any_id(fname)] if self.collapse else [state_id(fname, s) for s in states]
                 if self.collapse and not self.g.has_node(any_id(fname)):
@@ -317,19 +216,19 @@ class _Builder:
         mapping = dict(tr.mapping) if isinstance(tr.mapping, dict) else tr.mapping
         return {"label": label, "title": title, "condition": tr.condition,
                 "priority": tr.priority, "fallback": bool(tr.fallback), "mapping": mapping,
-                "intents": _intents_in(tr.condition)}
+                "intents": intents_in(tr.condition)}
 
     def target_of(self, fname: str, command: str) -> tuple[str, str] | None:
         """(flow, intent) that takes ``command`` sent from ``fname``: its own intents first."""
         flow = self.bot.flows[fname]
         for iname, intent in flow.intents.items():
-            if _takes_command(intent) and self.matches(intent.condition, command):
+            if takes_command(intent) and self.matches(intent.condition, command):
                 return fname, iname
         for other, oflow in self.bot.flows.items():
             if other == fname:
                 continue
             for iname, intent in oflow.intents.items():
-                if intent.initial and _takes_command(intent) and self.matches(
+                if intent.initial and takes_command(intent) and self.matches(
                         intent.condition, command):
                     return other, iname
         return None
@@ -377,7 +276,7 @@ class _Builder:
             if flow.volatile:
                 continue
             takers = [i for i, intent in flow.intents.items()
-                      if _takes_command(intent) and self.matches(intent.condition, "reenter")]
+                      if takes_command(intent) and self.matches(intent.condition, "reenter")]
             if not takers:
                 continue
             for other in self.bot.flows:
