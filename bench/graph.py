@@ -2,8 +2,10 @@
 
 Reports seconds per step (build the networkx graph, layered layout, matplotlib figure, PNG
 render, Mermaid + DOT text) and how each step grows per 10x states (1.0 = constant, 10 =
-linear). Also counts traffic in a generated 1M-row conversation log. Target: 1,000 states
-built, laid out and drawn in <= 3 s.
+linear). Baseline, measured in the same run on the same graph: what a user gets from networkx
+alone (``circular_layout`` + ``draw_networkx`` + PNG, no edge labels), reported as the ratio igbot / baseline.
+Also counts traffic in a generated 1M-row conversation log. Target: 1,000 states built, laid
+out and drawn in <= 3 s.
 
 Run: ``.venv/bin/python bench/graph.py [--sizes 100 1000 5000] [--rows 1000000]``.
 """
@@ -75,6 +77,21 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - start
 
 
+def baseline(graph: Any) -> float:
+    """Seconds for networkx's own drawing of ``graph``: circular layout, draw_networkx, PNG."""
+    import io
+
+    import networkx as nx
+    from matplotlib.figure import Figure
+
+    start = time.perf_counter()
+    pos = nx.circular_layout(graph)
+    fig = Figure(figsize=(12, 9))
+    nx.draw_networkx(graph, pos, ax=fig.add_subplot(), node_size=30, font_size=5, arrows=False)
+    fig.savefig(io.BytesIO(), format="png")
+    return time.perf_counter() - start
+
+
 def bench_size(n: int) -> dict[str, float]:
     bot = make_bot(n)
     graph, t_build = timed(lambda: flow_graph(bot, collapse_floats=True))
@@ -86,9 +103,11 @@ def bench_size(n: int) -> dict[str, float]:
     print(f"{n:>6} states: {graph.number_of_nodes():>6} nodes {graph.number_of_edges():>6} edges"
           f" {layout.width:>4} layers, fig {w:.0f}x{h:.0f} in, png {len(png) / 1e6:.1f} MB",
           file=sys.stderr)
+    total = t_build + t_layout + t_figure + t_png
+    base = baseline(graph)
     return {"states": n, "build": t_build, "layout": t_layout, "figure": t_figure,
-            "png": t_png, "draw": t_figure + t_png,
-            "total": t_build + t_layout + t_figure + t_png, "mermaid+dot": t_text}
+            "png": t_png, "draw": t_figure + t_png, "total": total, "mermaid+dot": t_text,
+            "networkx": base, "ratio": total / base}
 
 
 def make_log(rows: int, seed: int = 3) -> pd.DataFrame:
@@ -118,10 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bench_size(20)  # warm up imports and font caches
     results = [bench_size(n) for n in args.sizes]
-    steps = ["build", "layout", "figure", "png", "draw", "total", "mermaid+dot"]
-    print(f"{'states':>7} " + " ".join(f"{s:>11}" for s in steps))
+    steps = ["build", "layout", "figure", "png", "draw", "total", "mermaid+dot", "networkx"]
+    print(f"{'states':>7} " + " ".join(f"{s:>11}" for s in steps) + f" {'igbot/nx':>9}")
     for r in results:
-        print(f"{r['states']:>7} " + " ".join(f"{r[s]:>10.3f}s" for s in steps))
+        print(f"{r['states']:>7} " + " ".join(f"{r[s]:>10.3f}s" for s in steps)
+              + f" {r['ratio']:>8.2f}x")
     for a, b in itertools.pairwise(results):
         decades = math.log10(b["states"] / a["states"])
         growth = " ".join(f"{(b[s] / a[s]) ** (1 / decades) if a[s] else float('nan'):>11.1f}"
