@@ -185,8 +185,9 @@ def _walk(model: BaseModel, path: str) -> Iterator[tuple[str, BaseModel, str, An
             continue
         here = f"{path}.{name}" if path else name
         extra = info.json_schema_extra
-        if isinstance(extra, dict) and isinstance(extra.get("limit"), str):
-            yield here, model, name, value, LIMITS[extra["limit"]]
+        limit_name = extra.get("limit") if isinstance(extra, dict) else None
+        if isinstance(limit_name, str):
+            yield here, model, name, value, LIMITS[limit_name]
             value = getattr(model, name)
         if isinstance(value, BaseModel):
             yield from _walk(value, here)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -43,7 +43,7 @@ __all__ = [
 AttachmentKind = Literal[
     "image", "video", "audio", "file", "share", "story_mention", "ig_reel", "reel", "ephemeral"
 ]
-ATTACHMENT_KINDS: frozenset[str] = frozenset(AttachmentKind.__args__)
+ATTACHMENT_KINDS: frozenset[str] = frozenset(get_args(AttachmentKind))
 
 
 class Event(BaseModel):
@@ -186,7 +186,9 @@ class AttachmentEvent(_PersonMessage):
         return self.attachments[0].url if self.attachments else None
 
     def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
-        payload = self.attachments[0].as_payload() if self.attachments else {"url": None}
+        payload: dict[str, Any] = (
+            self.attachments[0].as_payload() if self.attachments else {"url": None}
+        )
         payload["type"] = self.kind
         payload["urls"] = [a.url for a in self.attachments if a.url]
         payload["attachments"] = [a.as_payload() for a in self.attachments]
@@ -228,7 +230,7 @@ class InlineReplyEvent(_PersonMessage):
 
 
 def _button_payload(kind: str, payload: str | None, title: str | None) -> dict[str, Any]:
-    obj = dict(decode_payload(payload)) if payload is not None else {"payload": None}
+    obj: dict[str, Any] = dict(decode_payload(payload)) if payload is not None else {"payload": None}
     obj.setdefault("type", kind)
     obj.setdefault("title", title)
     return obj

@@ -27,7 +27,12 @@ from igbot.models._events import (
     UnsupportedEvent,
 )
 
-__all__ = ["AnyEvent", "CommentEvent", "ThreadControlEvent", "UnknownEvent"]
+__all__ = [
+    "AnyEvent", "CommentEvent", "CommentKind", "ThreadControlEvent", "ThreadControlKind", "UnknownEvent"
+]
+
+CommentKind = Literal["comment", "live_comment"]
+ThreadControlKind = Literal["pass_thread_control", "take_thread_control", "request_thread_control"]
 
 
 class CommentEvent(Event):
@@ -40,7 +45,7 @@ class CommentEvent(Event):
     _triggers: ClassVar[bool] = True
     _opens_window: ClassVar[bool] = True
 
-    kind: Literal["comment", "live_comment"] = "comment"
+    kind: CommentKind = "comment"
     comment_id: str
     text: str | None = None
     username: str | None = None
@@ -81,7 +86,7 @@ class CommentEvent(Event):
 class ThreadControlEvent(Event):
     """Conversation routing: the thread was passed to, taken by, or requested by an app."""
 
-    kind: Literal["pass_thread_control", "take_thread_control", "request_thread_control"]
+    kind: ThreadControlKind
     new_owner_app_id: str | None = None
     previous_owner_app_id: str | None = None
     requested_owner_app_id: str | None = None

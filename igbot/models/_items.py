@@ -7,12 +7,13 @@ the item sits. Well-formed items of a kind igbot does not know become :class:`Un
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from igbot.models._events import (
     ATTACHMENT_KINDS,
     Attachment,
     AttachmentEvent,
+    AttachmentKind,
     DeletedEvent,
     EchoEvent,
     Event,
@@ -27,14 +28,22 @@ from igbot.models._events import (
     TextEvent,
     UnsupportedEvent,
 )
-from igbot.models._events_changes import CommentEvent, ThreadControlEvent, UnknownEvent
+from igbot.models._events_changes import (
+    CommentEvent,
+    CommentKind,
+    ThreadControlEvent,
+    ThreadControlKind,
+    UnknownEvent,
+)
 from igbot.models._time import parse_time
 
 __all__ = ["ItemError", "parse_change", "parse_messaging"]
 
-_THREAD_CONTROL = ("pass_thread_control", "take_thread_control", "request_thread_control")
+_THREAD_CONTROL: tuple[ThreadControlKind, ...] = (
+    "pass_thread_control", "take_thread_control", "request_thread_control"
+)
 _ATTACHMENT_FIELDS = ("type", "payload", "url", "title", "reel_video_id")
-_COMMENT_FIELDS = {"comments": "comment", "live_comments": "live_comment"}
+_COMMENT_FIELDS: dict[str, CommentKind] = {"comments": "comment", "live_comments": "live_comment"}
 
 
 class ItemError(ValueError):
@@ -141,7 +150,8 @@ def _message(msg: dict[str, Any], common: dict[str, Any]) -> Event:
             return UnknownEvent(
                 **common, mid=mid, reason=f"attachment type {kind!r} is not one igbot knows"
             )
-        return AttachmentEvent(**person, kind=kind, attachments=attachments)
+        # checked against ATTACHMENT_KINDS just above
+        return AttachmentEvent(**person, kind=cast(AttachmentKind, kind), attachments=attachments)
     if text is not None:
         return TextEvent(**person)
     return UnknownEvent(**common, mid=mid, reason="message has neither text nor attachments")
@@ -160,7 +170,8 @@ def _attachments(value: object) -> list[Attachment]:
         kind = att.get("type")
         if not isinstance(kind, str):
             raise ItemError(f"missing message.attachments[{k}].type")
-        payload = att.get("payload") if isinstance(att.get("payload"), dict) else {}
+        raw_payload = att.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
         where = f"message.attachments[{k}].payload"
         extra = {k2: v for k2, v in att.items() if k2 not in _ATTACHMENT_FIELDS}
         out.append(Attachment(

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic.config import JsonDict
+
 __all__ = ["LIMITS", "Limit", "LimitUnit", "limit", "meta_limits"]
 
 LimitUnit = Literal["bytes", "characters", "items"]
@@ -59,7 +61,7 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-def limit(name: str) -> dict[str, str]:
+def limit(name: str) -> JsonDict:
     """``json_schema_extra`` naming the limit a model field carries (checked at import)."""
     if name not in LIMITS:
         raise KeyError(f"no such limit: {name}")
