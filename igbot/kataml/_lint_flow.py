@@ -238,12 +238,12 @@ class _FlowChecker:
             for dest, transition in items:
                 condition = transition.condition or ""
                 mentioned |= {m.group(2) for m in _QUOTED.finditer(condition)}
-                for intent in sorted(intents_named(condition) - set(self.flow.intents)):
+                for unknown in sorted(intents_named(condition) - set(self.flow.intents)):
                     where = (f"{self.base}.states.{sname}.float" if transition is state.float
                              else f"{self.base}.states.{sname}.transitions.{dest}")
                     self.report("unknown-intent", f"condition {condition!r} names intent "
-                                f"{intent!r}, which flow {self.name!r} does not define",
-                                f"{where}.condition", flow=self.name, state=sname, intent=intent)
+                                f"{unknown!r}, which flow {self.name!r} does not define",
+                                f"{where}.condition", flow=self.name, state=sname, intent=unknown)
                 named |= intents_named(condition)
         for iname, intent in self.flow.intents.items():
             if iname in mentioned or intent.initial or intent.fallback or _is_reenter(intent):
@@ -285,8 +285,8 @@ def _check_nlus(bot: Bot, report: Reporter, classifier: Any) -> None:
     cloud_reported: set[tuple[str, str]] = set()
     for fname, iname, path, nlu_name in _nlu_uses(bot):
         used.add(nlu_name)
-        nlu = bot.nlus.get(nlu_name)
-        kind = nlu.type if nlu is not None else nlu_name if nlu_name in known_types else None
+        used_nlu = bot.nlus.get(nlu_name)
+        kind = used_nlu.type if used_nlu is not None else nlu_name if nlu_name in known_types else None
         if kind is None:
             report("unknown-nlu", f"intent {iname!r} uses NLU {nlu_name!r}, which the bot does "
                    "not define", path, flow=fname, intent=iname)
@@ -309,7 +309,7 @@ def _method_uses(bot: Bot) -> Iterator[tuple[str | None, str, str, dict[str, str
             yield None, process, f"nlus.{name}.process[{i}]", {}
     for fname, flow in bot.flows.items():
         for sname, state in flow.states.items():
-            scope = {"flow": fname, "state": sname}
+            scope: dict[str, str | None] = {"flow": fname, "state": sname}
             spath = f"flows.{fname}.states.{sname}"
             for event in ("enter", "transit", "exit"):
                 value = getattr(state, event)
@@ -324,8 +324,8 @@ def _method_uses(bot: Bot) -> Iterator[tuple[str | None, str, str, dict[str, str
         for aname, action in flow.actions.items():
             method = (action.model_extra or {}).get("method")
             if action.type == "method" or method:
-                name = method if isinstance(method, str) else action.options.get("method")
-                yield fname, str(name or ""), f"flows.{fname}.actions.{aname}", {
+                method_name = method if isinstance(method, str) else action.options.get("method")
+                yield fname, str(method_name or ""), f"flows.{fname}.actions.{aname}", {
                     "flow": fname, "action": aname}
         for iname, intent in flow.intents.items():
             base = f"flows.{fname}.intents.{iname}"
