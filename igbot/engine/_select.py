@@ -73,9 +73,9 @@ class Selector:
         if self.fallback_flow:
             name = self.fallback_flow
             found = self.best(name, message, variables, False, cache, errors)
-            intent = found[0] if found else self.fallback_intent(name)
+            intent_name = found[0] if found else self.fallback_intent(name)
             attributes = found[1] if found else {}
-            return Selection(name, intent, attributes, is_fallback=True, via="fallback-flow")
+            return Selection(name, intent_name, attributes, is_fallback=True, via="fallback-flow")
         return Selection(None)
 
     def fallback_intent(self, flow: str) -> str | None:

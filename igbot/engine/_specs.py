@@ -101,8 +101,10 @@ def _compare(label: str, expected: Any, got: Any, out: list[str]) -> None:
 
 def _intent_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
                  records: list[TurnRecord]) -> list[str]:
-    session, message, out = _session(spec, case, None), _message(case), []
-    scope, errors = Scope(message, session, engine.bot.config or {}), []
+    session, message = _session(spec, case, None), _message(case)
+    out: list[str] = []
+    errors: list[str] = []
+    scope = Scope(message, session, engine.bot.config or {})
     flow = spec["flow"]
     found = engine.selector.best(flow, message, scope.variables(), False, {}, errors)
     intent = found[0] if found else engine.selector.fallback_intent(flow)
@@ -128,7 +130,8 @@ def _forced(spec: dict[str, Any], case: dict[str, Any]) -> Selection:
 def _state_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
                 records: list[TurnRecord]) -> list[str]:
     session = _session(spec, case, case.get("state"))
-    turn, out = Turn(), []
+    turn = Turn()
+    out: list[str] = []
     ctx = engine._turn_context(session, _message(case))
     engine._process(ctx, turn, _message(case), 0, forced=_forced(spec, case), run_actions=False)
     records.extend(turn.records)
@@ -170,7 +173,8 @@ def _flow_cases(bot: Any, spec: dict[str, Any], name: str) -> list[CaseResult]:
     for case_name, case in (spec.get("test") or {}).items():
         case = case or {}
         turn = engine.handle(_message(case), user=session.user)
-        record, out = turn.records[0], []
+        record = turn.records[0]
+        out: list[str] = []
         expect = case.get("expect") or {}
         current = engine.session(session.user) or session
         for key, got in (("state", record.state), ("intent", record.intent),
