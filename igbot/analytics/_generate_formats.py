@@ -194,9 +194,9 @@ def write_dyi(events: list[dict[str, Any]], folder: Path, per_file: int = 40) ->
             doc = {"participants": [{"name": person["name"]}, {"name": ACCOUNT["name"]}],
                    "messages": chunk, "title": person["name"], "is_still_participant": True,
                    "thread_path": f"inbox/{thread}", "magic_words": []}
-            target = inbox / thread / f"message_{k}.json"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(_mojibake(doc), ensure_ascii=True),
+            out_file = inbox / thread / f"message_{k}.json"
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(json.dumps(_mojibake(doc), ensure_ascii=True),
                               encoding="utf-8")
     archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
     return Path(archive)

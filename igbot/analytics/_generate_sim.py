@@ -109,12 +109,14 @@ def _next_move(v: _Visit, last: BotTurn) -> tuple[str, str | None, dict[str, Any
     if "carousel" in kinds:
         if r < 0.55:
             cards = next(x for x in reversed(last.replies) if x.kind == "carousel").payload
+            assert cards is not None  # the simulated bot's carousels always carry their cards
             payload = rng.choice(cards["elements"])["buttons"][0]["payload"]
             return "postback", "Buy", {"payload": payload, "title": "Buy"}
         return ("text", rng.choice(_FREE), None) if r < 0.75 else None
     if "quick_replies" in kinds:
-        options = next(x for x in reversed(last.replies) if x.kind == "quick_replies").payload[
-            "quick_replies"]
+        chips = next(x for x in reversed(last.replies) if x.kind == "quick_replies").payload
+        assert chips is not None  # the simulated bot's quick replies always carry their chips
+        options = chips["quick_replies"]
         if r < 0.65:
             pick = rng.choice(options)
             return "quick_reply", pick["title"], {"payload": pick["payload"]}

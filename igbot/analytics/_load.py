@@ -134,7 +134,7 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
             problems.add(str(path), None, "format not recognised (pass format=)")
             continue
         groups.setdefault(fmt, []).append(path)
-    frames = []
+    frames: list[pd.DataFrame] = []
     for fmt, paths in groups.items():
         if fmt == "igbot_log":
             frames.extend(read_jsonl_log(p, problems, progress=progress) for p in paths)

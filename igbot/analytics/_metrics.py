@@ -93,12 +93,17 @@ def _is_ice_breaker(payload: str | None, text: str | None, names: tuple[str, ...
             or obj.get("payload") in names or obj.get("title") in names)
 
 
+def _with_none(categories: pd.Index) -> np.ndarray:
+    """A categorical's categories as objects plus a trailing None, for code -1 (missing)."""
+    return np.append(np.asarray(categories, dtype=object), np.array([None], dtype=object))
+
+
 def _triggers(p: Prepared) -> np.ndarray:
     first = p.first_in_session(p.user_msg)
     out = np.full(p.n_sessions, "none", dtype=object)
     has = first >= 0
     rows = first[has]
-    kind_names = np.append(np.asarray(p.df["kind"].cat.categories, dtype=object), None)
+    kind_names = _with_none(p.df["kind"].cat.categories)
     kinds = kind_names[p.df["kind"].cat.codes.to_numpy()[rows]]
     payloads = p.df["payload"].iloc[rows].to_numpy(dtype=object, na_value=None)
     texts = p.df["text"].iloc[rows].to_numpy(dtype=object, na_value=None)
@@ -195,7 +200,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     fb_msgs = p.per_session(_user_fallbacks(p))
     last_msg = p.last_in_session(p.message)
     last_state_idx = p.last_in_session(df["state"].cat.codes.to_numpy() >= 0)
-    state_names = np.append(np.asarray(df["state"].cat.categories, dtype=object), None)
+    state_names = _with_none(df["state"].cat.categories)
     last_state = state_names[np.where(last_state_idx >= 0, df["state"].cat.codes.to_numpy()[
         np.maximum(last_state_idx, 0)], -1)]
     gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")

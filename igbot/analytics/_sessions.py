@@ -114,7 +114,7 @@ class MetricParams:
         if unknown:
             raise TypeError(f"unknown metric parameter(s): {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(known))}")
-        clean = {k: (tuple(v) if isinstance(v, list | set | frozenset) else v)
+        clean: dict[str, Any] = {k: (tuple(v) if isinstance(v, list | set | frozenset) else v)
                  for k, v in params.items()}
         for key in ("fallback_flows", "fallback_intents", "agent_roles", "handover_kinds",
                     "end_states", "ice_breakers"):
