@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["register"]
@@ -68,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"igbot graph: {exc}", file=sys.stderr)
         return 1
     if args.output:
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(args.output, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
+        if isinstance(data, bytes):
+            Path(args.output).write_bytes(data)
+        else:
+            Path(args.output).write_text(data, encoding="utf-8")
         return 0
     if isinstance(data, bytes):
         if sys.stdout.isatty():

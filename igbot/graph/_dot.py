@@ -58,13 +58,13 @@ def to_dot(graph: nx.MultiDiGraph, *, label_width: int = 40, rankdir: str = "LR"
         lines.append(f"    {dot_quote(node)} [{_attrs(attrs)}{extra}];")
     top = max((d.get("sessions", 0) for *_, d in graph.edges(data=True)), default=0) or 1
     for u, v, key, data in graph.edges(keys=True, data=True):
-        style = edge_style(data)
+        estyle = edge_style(data)
         label = shorten(data.get("label") or "", label_width)
         if traffic and data.get("sessions"):
             label = f"{data['sessions']}" + (f" · {label}" if label else "")
-        width = (1 + 7 * (data.get("sessions", 0) / top) ** 0.5) if traffic else style.width
+        width = (1 + 7 * (data.get("sessions", 0) / top) ** 0.5) if traffic else estyle.width
         attrs = {"key": key, "label": label or None, "tooltip": data.get("title") or None,
-                 "color": style.colour, "fontcolor": style.colour, "style": style.dot_style,
+                 "color": estyle.colour, "fontcolor": estyle.colour, "style": estyle.dot_style,
                  "penwidth": f"{width:.1f}"}
         lines.append(f"    {dot_quote(u)} -> {dot_quote(v)} [{_attrs(attrs)}];")
     lines.append("}")

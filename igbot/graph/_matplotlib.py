@@ -16,9 +16,9 @@ import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
@@ -42,7 +42,9 @@ logger = logging.getLogger(__name__)
 X_GAP, Y_GAP = 2.0, 0.42  # inches between layers, between nodes of a layer
 RADIUS = 0.09  # node radius in inches
 MAX_PIXELS = 9000  # PNG side limit: the dpi drops for huge graphs
-_LINESTYLES = {"solid": "-", "dashed": (0, (4, 2)), "dotted": (0, (1, 1.5)),
+# matplotlib's Line2D takes a named style or an (offset, on-off dash sequence) pair
+_LineStyle = Literal["-"] | tuple[float, Sequence[float]]
+_LINESTYLES: dict[str, _LineStyle] = {"solid": "-", "dashed": (0, (4, 2)), "dotted": (0, (1, 1.5)),
                "dashdot": (0, (4, 1.5, 1, 1.5))}
 
 
