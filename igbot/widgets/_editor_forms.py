@@ -60,7 +60,7 @@ def form_kind(action: Action) -> str:
 
 def new_action(kind: str) -> tuple[str, dict[str, Any]]:
     """``(type, options)`` of a fresh action of a form kind."""
-    return {
+    fresh: dict[str, tuple[str, dict[str, Any]]] = {
         "text": ("text", {"text": "Hi!"}),
         "quick replies": ("template", {"type": "text", "items": {"text": "Pick one:", "quickreply": [
             {"type": "text", "label": "Yes", "payload": {"type": "answer", "value": "yes"}}]}}),
@@ -76,7 +76,8 @@ def new_action(kind: str) -> tuple[str, dict[str, Any]]:
         "handover": ("handover", {"text": "Connecting you with our team"}),
         "command": ("command", {"command": "next"}),
         "api": ("api", {"uri": "https://example.com/api", "method": "GET"}),
-    }.get(kind, ("text", {"text": ""}))
+    }
+    return fresh.get(kind, ("text", {"text": ""}))
 
 
 # -- reading and writing one field --------------------------------------------------------------
@@ -199,16 +200,17 @@ def _get(data: Any, path: Path_) -> Any:
 
 def _set(data: dict[str, Any], path: Path_, value: Any) -> None:
     *head, last = path
+    node: Any = data  # a dict or a list as the walk goes down
     for key in head:
-        nxt = data[key] if (isinstance(data, list) or key in data) else None
+        nxt = node[key] if (isinstance(node, list) or key in node) else None
         if not isinstance(nxt, dict | list):
             nxt = {}
-            data[key] = nxt
-        data = nxt
-    if value is None and isinstance(data, dict):
-        data.pop(last, None)
+            node[key] = nxt
+        node = nxt
+    if value is None and isinstance(node, dict):
+        node.pop(last, None)
     else:
-        data[last] = value
+        node[last] = value
 
 
 def _fields(kind: str, options: dict[str, Any]) -> list[Field]:

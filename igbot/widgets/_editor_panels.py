@@ -40,7 +40,7 @@ class _Panel:
     def __init__(self) -> None:
         self.loading = False
 
-    def _watch(self, *widgets: w.Widget, then: Callable[[], None]) -> None:
+    def _watch(self, *widgets: w.Widget, then: Callable[[], object]) -> None:
         for widget in widgets:
             widget.observe(lambda _c: None if self.loading else then(), names="value")
 
