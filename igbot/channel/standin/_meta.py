@@ -252,17 +252,17 @@ class MetaBehaviour:
             with self._lock:
                 self.ice_breakers = []
             return {"result": "success"}
-        items = (body or {}).get("ice_breakers")
-        if not isinstance(items, list) or not items:
+        given = (body or {}).get("ice_breakers")
+        if not isinstance(given, list) or not given:
             raise _param("(#100) param ice_breakers must be a non-empty array")
-        locales = {i.get("locale") for i in items if isinstance(i, dict)}
+        locales = {i.get("locale") for i in given if isinstance(i, dict)}
         if "default" not in locales:
             raise _param("(#100) Ice breakers need a default locale")
-        for item in items:
+        for item in given:
             if len(item.get("call_to_actions") or []) > 4:
                 raise _param("(#100) Ice breakers can have at most 4 questions")
         with self._lock:
-            self.ice_breakers = items
+            self.ice_breakers = given
         return {"result": "success"}
 
     def _thread_control(self, endpoint: str, body: Any) -> dict[str, Any]:

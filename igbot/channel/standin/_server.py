@@ -9,7 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from igbot.channel.standin._meta import MetaBehaviour, _Dropped, _Failure
@@ -165,7 +165,8 @@ class GraphStandIn(MetaBehaviour):
         if self._server is None:
             raise RuntimeError("the stand-in is not running: call start() or use `with`")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        # an AF_INET server's host is a str; the stubs also allow bytes (other families)
+        return f"http://{cast(str, host)}:{port}"
 
     @property
     def access_token(self) -> str:
