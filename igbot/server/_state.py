@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import ConflictError
+from igbot.channel._policy import Role
 from igbot.engine import Session
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]
@@ -61,7 +62,7 @@ class OutboxRow:
     conversation: str
     endpoint: str
     body: dict[str, Any]
-    role: str
+    role: Role
     meta: dict[str, Any]
     state: str = "pending"
     message_id: str | None = None
@@ -76,7 +77,7 @@ class Unit:
     idx: int | None = None
     kind: str | None = None
     sessions: dict[tuple[str, str], tuple[Session, int]] = field(default_factory=dict)
-    outbox: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[tuple[str, str, dict[str, Any], Role, dict[str, Any]]] = field(default_factory=list)
     log: list[LogLine] = field(default_factory=list)
     redact: list[str] = field(default_factory=list)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from igbot._errors import ConflictError, IgbotError
 from igbot.channel import GraphClient, GraphError, PolicyError, SendPolicy
+from igbot.channel._policy import Role
 from igbot.engine import Engine, Turn
 from igbot.models import parse_webhook
 from igbot.server._config import ServerConfig
@@ -349,7 +350,7 @@ class _Worker:
             unit.log.append(system_line(conv, event.kind, "in", info))
 
     @staticmethod
-    def add_requests(unit: Unit, conv: str, turn: Turn, role: str = "bot") -> None:
+    def add_requests(unit: Unit, conv: str, turn: Turn, role: Role = "bot") -> None:
         """Put a turn's requests in the unit's outbox (with what their log lines need)."""
         last = turn.records[-1] if turn.records else None
         for request in turn.requests:
