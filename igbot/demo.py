@@ -43,7 +43,9 @@ def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from igbot.models import person_bubble_html
 
     engine = Engine(SHOP, MemoryStore(), seed=1)
-    requests, records, pages = [], [], {}
+    requests: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    pages: dict[str, list[str]] = {}
     for line in EVENTS.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
