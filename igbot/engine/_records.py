@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +105,7 @@ class Turn:
         self.requests.extend(other.requests)
         self.records.extend(other.records)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[OutboundRequest]:
         return iter(self.requests)
 
     def __len__(self) -> int:
