@@ -34,6 +34,12 @@ class EngineResponder:
             bot = Path(__file__).resolve().parents[2] / "data" / "bots" / "shop"
         self.engine = Engine(bot, MemoryStore(), seed=seed, api=lambda call: None)
         self._users: dict[int, str] = {}
+        declared = ((self.engine.bot.config or {}).get("instagram") or {}).get("ice_breakers") or []
+        self.ice_breakers: list[tuple[str, Any]] = [
+            (str(q["question"]), q.get("payload")) for q in declared
+            if isinstance(q, dict) and q.get("question")
+        ]
+        """The bot's ice breakers (question, payload): the simulated people tap these."""
 
     def _user(self, session: dict[str, Any]) -> str:
         key = id(session)
@@ -47,6 +53,8 @@ class EngineResponder:
         from igbot.models import decode_payload
 
         payload = dict(message.payload or {})
+        if payload.get("type") == "ice_breaker" and "payload" not in payload:
+            return Message(type="data", content=message.content, payload=payload)  # the bot's own
         if payload.get("type") == "ice_breaker":
             topic = _ICE_BREAKER_TOPICS.get(str(payload.get("payload")), "promo")
             return Message(type="data", content=payload.get("title"),

@@ -47,8 +47,10 @@ class _Visit:
         self.t += timedelta(seconds=self.rng.uniform(low, high))
 
 
-def _opening(v: _Visit) -> tuple[str, str | None, dict[str, Any] | None, dict[str, Any]]:
-    """(kind, text, payload, extra) of the visit's first message."""
+def _opening(v: _Visit, ice_breakers: list[tuple[str, Any]] | None = None,
+             ) -> tuple[str, str | None, dict[str, Any] | None, dict[str, Any]]:
+    """(kind, text, payload, extra) of the visit's first message. ``ice_breakers``: the bot's
+    own (question, payload) pairs, when the bot declares them."""
     rng, entry = v.rng, v.entry
     if entry == "story_reply":
         story = str(17_900_000 + rng.randrange(40))
@@ -61,6 +63,10 @@ def _opening(v: _Visit) -> tuple[str, str | None, dict[str, Any] | None, dict[st
         return "comment", rng.choice(_COMMENTS), {"comment_id": cid, "media_id": "1790001"}, {
             "_comment_id": cid}
     if entry == "ice_breaker":
+        if ice_breakers:
+            title, given = rng.choice(ice_breakers)
+            body = dict(given) if isinstance(given, dict) else {"payload": given}
+            return "postback", title, {"type": "ice_breaker", **body, "title": title}, {}
         title, code = rng.choice(ICE_BREAKERS)
         return "postback", title, {"type": "ice_breaker", "payload": code, "title": title}, {}
     if entry == "ad_referral":
@@ -110,8 +116,9 @@ def _next_move(v: _Visit, last: BotTurn) -> tuple[str, str | None, dict[str, Any
         if r < 0.55:
             cards = next(x for x in reversed(last.replies) if x.kind == "carousel").payload
             assert cards is not None  # the simulated bot's carousels always carry their cards
-            payload = rng.choice(cards["elements"])["buttons"][0]["payload"]
-            return "postback", "Buy", {"payload": payload, "title": "Buy"}
+            button = rng.choice(cards["elements"])["buttons"][0]
+            title = str(button.get("title") or "Buy")
+            return "postback", title, {"payload": button["payload"], "title": title}
         return ("text", rng.choice(_FREE), None) if r < 0.75 else None
     if "quick_replies" in kinds:
         chips = next(x for x in reversed(last.replies) if x.kind == "quick_replies").payload
@@ -133,7 +140,7 @@ def simulate_person(rng: random.Random, bot: Responder, person: dict[str, Any],
     """The events of one visit (a session, plus late agent replies) as canonical records."""
     v = _Visit(rng, person, when, entry, visit_id)
     session.update(flow=None, state=None, misses=0)
-    kind, text, payload, extra = _opening(v)
+    kind, text, payload, extra = _opening(v, getattr(bot, "ice_breakers", None))
     move: tuple[str, str | None, dict[str, Any] | None] | None = (kind, text, payload)
     extra["_entry"] = entry
     for _ in range(8):

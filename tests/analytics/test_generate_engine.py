@@ -30,3 +30,16 @@ def test_quick_reply_taps_reach_the_bot_as_decoded_payloads() -> None:
     turn = responder(message, {})
     assert turn.flow == "promo" and turn.state == "show"
     assert [r.kind for r in turn.replies] == ["carousel", "text"]
+
+
+def test_simulated_people_tap_the_bots_own_ice_breakers_and_button_titles() -> None:
+    responder = EngineResponder(seed=5)
+    questions = {q for q, _ in responder.ice_breakers}
+    assert "Talk to a person" in questions
+    events = generate_events(40, seed=5, days=5, responder=responder)
+    taps = [e for e in events if e["direction"] == "in" and e["kind"] == "postback"]
+    ice = [e for e in taps if (e["payload"] or {}).get("type") == "ice_breaker"]
+    assert ice and all(e["text"] in questions and "topic" in e["payload"] for e in ice)
+    # an ice-breaker tap reaches the flow its payload names, not the fallback
+    assert all(not e["is_fallback"] for e in ice)
+    assert all(e["text"] != "Buy" for e in taps)
