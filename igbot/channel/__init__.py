@@ -39,6 +39,7 @@ from igbot.channel._policy import (
     Decision,
     MemoryPolicyStore,
     PolicyStore,
+    Role,
     SendPolicy,
     SQLitePolicyStore,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "RateLimitedError",
     "RecordedRequest",
     "RetryPolicy",
+    "Role",
     "SQLitePolicyStore",
     "SendPolicy",
     "SendResult",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import ConflictError
-from igbot.channel._policy import Role
+from igbot.channel import Role
 from igbot.engine import Session
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igbot._errors import ConflictError, IgbotError
-from igbot.channel import GraphClient, GraphError, PolicyError, SendPolicy
-from igbot.channel._policy import Role
+from igbot.channel import GraphClient, GraphError, PolicyError, Role, SendPolicy
 from igbot.engine import Engine, Turn
 from igbot.models import parse_webhook
 from igbot.server._config import ServerConfig
