@@ -134,7 +134,15 @@ class _Parser:
             self.advance()
             operand = self.expression(_UNARY_BP)
             return Unary(tok.value, operand, start=tok.start, end=operand.end)
-        return self.postfix(self.primary())
+        node = self.postfix(self.primary())
+        if self.tok.kind == "punct" and self.tok.value in ("++", "--"):
+            # Kata's docs write mappings such as `context.count: (context.count || 0)++`: read
+            # as "the value plus one" (nothing is assigned; the mapping writes the result).
+            op_tok = self.advance()
+            number = Unary("+", node, start=node.start, end=node.end)
+            one = Literal(1, start=op_tok.start, end=op_tok.end)
+            return Binary(op_tok.value[0], number, one, start=node.start, end=op_tok.end)
+        return node
 
     def primary(self) -> Node:
         tok = self.advance()

@@ -177,3 +177,21 @@ def test_mapping_to_a_non_data_value_is_an_error_and_the_session_still_saves() -
     turn = say(engine, "hi")
     assert any("not data" in e for e in turn.errors)
     assert engine.session("u1") is not None
+
+
+def test_kata_docs_enter_counter_mapping() -> None:
+    # the `enter` example of kata-platform-docs' flow.md, as written there
+    engine = make_engine("""
+    name: counter
+    flows:
+      main:
+        intents: {any: {initial: true}}
+        states:
+          stateA:
+            initial: true
+            enter:
+              context.stateACount: (context.stateACount || 0)++
+            transitions: {stateA: {fallback: true}}
+            action: {name: text, options: {text: "visit $(context.stateACount)"}}
+    """)
+    assert [texts(say(engine, "x"))[0] for _ in range(3)] == ["visit 1", "visit 2", "visit 3"]

@@ -123,3 +123,13 @@ def test_limits() -> None:
     ok = parse("(" * 150 + "1" + ")" * 150)
     assert depth(ok)[0] <= MAX_DEPTH
     assert depth(parse("a[b[c[d]]]"))[0] == 4
+
+
+def test_kata_docs_postfix_increment_reads_as_value_plus_one() -> None:
+    # kata-platform-docs, flow.md: `context.count: (context.count || 0)++` in a mapping
+    from igbot.expr import compile_expr
+
+    assert compile_expr("(context.count || 0)++").evaluate({"context": {}}) == 1
+    assert compile_expr("(context.count || 0)++").evaluate({"context": {"count": 2}}) == 3
+    assert compile_expr("context.n--").evaluate({"context": {"n": "5"}}) == 4
+    assert compile_expr("(a++) * 2").evaluate({"a": 1}) == 4
