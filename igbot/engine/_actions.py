@@ -99,7 +99,7 @@ class ActionRunner:
                 if not self._condition_holds(ref, action, scope):
                     entry.status = "skipped"
                     continue
-                self._run(turn, scope, flow_name, ref.name, action, ref.options, entry, record, on_command)
+                self._run(turn, scope, flow_name, ref.name, action, entry, record, on_command)
             except (ExpressionError, MethodError, RenderError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
@@ -134,7 +134,7 @@ class ActionRunner:
 
     def _run(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
-        _override: Any, entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
+        entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
         kind, options = action.type, action.options
         variables = scope.variables()
