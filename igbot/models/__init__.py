@@ -21,21 +21,23 @@ from igbot.models._checks import (
 from igbot.models._events import (
     Attachment,
     AttachmentEvent,
-    DeletedEvent,
-    EchoEvent,
     Event,
     InlineReplyEvent,
-    MessageEditEvent,
     PostbackEvent,
     QuickReplyEvent,
+    StoryReplyEvent,
+    TextEvent,
+)
+from igbot.models._events_changes import AnyEvent, CommentEvent, ThreadControlEvent, UnknownEvent
+from igbot.models._events_signals import (
+    DeletedEvent,
+    EchoEvent,
+    MessageEditEvent,
     ReactionEvent,
     ReadEvent,
     ReferralEvent,
-    StoryReplyEvent,
-    TextEvent,
     UnsupportedEvent,
 )
-from igbot.models._events_changes import AnyEvent, CommentEvent, ThreadControlEvent, UnknownEvent
 from igbot.models._limits import Limit, meta_limits
 from igbot.models._payload import decode_payload, encode_payload
 from igbot.models._send import (

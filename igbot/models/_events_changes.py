@@ -12,18 +12,20 @@ from pydantic import Field, computed_field
 from igbot._message import MessageType
 from igbot.models._events import (
     AttachmentEvent,
-    DeletedEvent,
-    EchoEvent,
     Event,
     InlineReplyEvent,
-    MessageEditEvent,
     PostbackEvent,
     QuickReplyEvent,
+    StoryReplyEvent,
+    TextEvent,
+)
+from igbot.models._events_signals import (
+    DeletedEvent,
+    EchoEvent,
+    MessageEditEvent,
     ReactionEvent,
     ReadEvent,
     ReferralEvent,
-    StoryReplyEvent,
-    TextEvent,
     UnsupportedEvent,
 )
 

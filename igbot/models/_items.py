@@ -14,19 +14,12 @@ from igbot.models._events import (
     Attachment,
     AttachmentEvent,
     AttachmentKind,
-    DeletedEvent,
-    EchoEvent,
     Event,
     InlineReplyEvent,
-    MessageEditEvent,
     PostbackEvent,
     QuickReplyEvent,
-    ReactionEvent,
-    ReadEvent,
-    ReferralEvent,
     StoryReplyEvent,
     TextEvent,
-    UnsupportedEvent,
 )
 from igbot.models._events_changes import (
     CommentEvent,
@@ -34,6 +27,15 @@ from igbot.models._events_changes import (
     ThreadControlEvent,
     ThreadControlKind,
     UnknownEvent,
+)
+from igbot.models._events_signals import (
+    DeletedEvent,
+    EchoEvent,
+    MessageEditEvent,
+    ReactionEvent,
+    ReadEvent,
+    ReferralEvent,
+    UnsupportedEvent,
 )
 from igbot.models._time import parse_time
 
