@@ -64,15 +64,15 @@ states:
         options: {text: "Hi $(content"}
 """)
     syntax = [f for f in findings if f.code == "expression-syntax"]
+    # the transit `(context.x || 0)++` is Kata docs' own counter idiom: accepted, not an error
     assert [(f.path, f.level) for f in syntax] == [
         ("flows.f.intents.hi.condition[0]", "error"),
-        ("flows.f.states.a.transit.context.x", "error"),
         ("flows.f.states.a.action[0].condition", "error"),
         ("flows.f.states.a.action[0].options.text", "error"),
     ]
     assert "at position 11" in syntax[0].message and "'content == '" in syntax[0].message
-    assert "'='" in syntax[2].message  # assignment is not a comparison
-    assert "unterminated" in syntax[3].message
+    assert "'='" in syntax[1].message  # assignment is not a comparison
+    assert "unterminated" in syntax[2].message
     assert syntax[0].intent == "hi" and syntax[1].state == "a" and syntax[2].action == "text"
     assert syntax[0].line is not None
 
