@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from igbot._errors import ExpressionError, MethodError
+from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
 from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
 from igbot.engine._render import RenderError, render_template, render_text
@@ -65,6 +65,7 @@ class ActionRunner:
     def __init__(
         self, bot: Bot, js: Any, api: Callable[[ApiCall], Any] | None, api_timeout: float,
         finalize: Callable[[dict[str, Any], list[str]], list[dict[str, Any]]],
+        # finalize(message, warnings) -> the Send API bodies for it, without their recipient
         rng: random.Random, agent_app_id: str,
     ) -> None:
         self.bot = bot
@@ -77,6 +78,7 @@ class ActionRunner:
         self._http: httpx.Client | None = None
         self._resolved: dict[int, tuple[ActionRef, Action | None]] = {}
         self._static: dict[int, tuple[Any, bool]] = {}
+        self._prepared: dict[int, tuple[Any, str, list[str], bool]] = {}
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
@@ -100,7 +102,7 @@ class ActionRunner:
                     entry.status = "skipped"
                     continue
                 self._run(turn, scope, flow_name, ref.name, action, entry, record, on_command)
-            except (ExpressionError, MethodError, RenderError, KeyError) as exc:
+            except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
 
@@ -137,13 +139,18 @@ class ActionRunner:
         entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
         kind, options = action.type, action.options
+        if kind in ("text", "template") and self._cacheable(kind, options):
+            self._send_parts(turn, flow, name, self._prepared_parts(kind, options, entry, record),
+                             entry, record)
+            return
         variables = scope.variables()
         if kind == "text":
             self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)
         elif kind == "template":
             rendered = self._template_options(options, variables)
+            warnings_before = len(record.warnings)
             messages = render_template(rendered, record.warnings)
-            if rendered.get("type") in ("sticker", "location") and record.warnings:
+            if rendered.get("type") in ("sticker", "location") and len(record.warnings) > warnings_before:
                 entry.status = "substituted"
             self._send(turn, flow, name, messages, entry, record)
         elif kind == "command":
@@ -161,6 +168,35 @@ class ActionRunner:
         else:
             raise KeyError(f"{kind} actions are not supported on Instagram (the person must "
                            "write first; the bot never sends by itself)")
+
+    def _cacheable(self, kind: str, options: dict[str, Any]) -> bool:
+        """A reply that is the same for everyone: no interpolation, no variants to pick from."""
+        if kind == "text" and isinstance(options.get("text"), list) and len(options["text"]) > 1:
+            return False
+        return self._is_static(options)
+
+    def _prepared_parts(
+        self, kind: str, options: dict[str, Any], entry: ActionRecord, record: TurnRecord,
+    ) -> list[list[dict[str, Any]]]:
+        """The Send API bodies of a static action, rendered and checked once and then reused
+        (fresh copies each time); its warnings are added to the record every time."""
+        cached = self._prepared.get(id(options))
+        if cached is None or cached[0] is not options:
+            warnings: list[str] = []
+            if kind == "text":
+                text = options.get("text", "")
+                messages = render_text(str(text[0] if isinstance(text, list) and text else text or ""))
+            else:
+                messages = render_template(options, warnings)
+            substituted = options.get("type") in ("sticker", "location") and bool(warnings)
+            groups = [self.finalize(message, warnings) for message in messages]
+            cached = (options, json.dumps(groups), warnings, substituted)
+            self._prepared[id(options)] = cached
+        record.warnings.extend(cached[2])
+        if cached[3]:
+            entry.status = "substituted"
+        groups_out: list[list[dict[str, Any]]] = json.loads(cached[1])
+        return groups_out
 
     def _text(self, options: dict[str, Any], variables: dict[str, Any]) -> str:
         if "template" in options and "data" in options:
@@ -198,19 +234,32 @@ class ActionRunner:
         self, turn: TurnContext, flow: str, name: str, messages: list[dict[str, Any]],
         entry: ActionRecord, record: TurnRecord,
     ) -> None:
-        for message in messages:
-            recipient: dict[str, str] = turn.recipient
-            if turn.comment_id is not None:
-                if turn.private_reply_sent:
-                    record.warnings.append(
-                        f"action {name!r}: a comment allows one private reply; this message was not sent"
-                    )
-                    entry.status = "error"
-                    continue
-                recipient = {"comment_id": turn.comment_id}
-                turn.private_reply_sent = True
-            for body in self.finalize({"recipient": recipient, "message": message}, record.warnings):
-                turn.requests.append(OutboundRequest("messages", body, name, flow))
+        groups = [self.finalize(message, record.warnings) for message in messages]
+        self._send_parts(turn, flow, name, groups, entry, record)
+
+    def _send_parts(
+        self, turn: TurnContext, flow: str, name: str, groups: list[list[dict[str, Any]]],
+        entry: ActionRecord, record: TurnRecord,
+    ) -> None:
+        """Address each body (one group a message, split by Meta's limits) and queue it.
+
+        On a comment, the first body goes out as the private reply (``recipient.comment_id``);
+        Instagram allows one, so any later body of the turn is not sent, with a warning.
+        """
+        for parts in groups:
+            for part in parts:
+                recipient: dict[str, str] = turn.recipient
+                if turn.comment_id is not None:
+                    if turn.private_reply_sent:
+                        record.warnings.append(
+                            f"action {name!r}: a comment allows one private reply; this message was not sent"
+                        )
+                        entry.status = "error"
+                        continue
+                    recipient = {"comment_id": turn.comment_id}
+                    turn.private_reply_sent = True
+                turn.requests.append(OutboundRequest("messages", {"recipient": dict(recipient), **part},
+                                                     name, flow))
                 entry.requests += 1
 
     def _api(self, options: dict[str, Any], variables: dict[str, Any], record: TurnRecord) -> Any:

@@ -15,23 +15,21 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 4096
 # Most replies are static (the same message for everyone), so the checked result is cached by
-# the message's content; the recipient is put back on each time.
+# the message's content (the caller adds the recipient).
 _cache: OrderedDict[tuple[str, str], tuple[str, list[str]]] = OrderedDict()
 
 
-def finalize_message(body: dict[str, Any], mode: str, warnings: list[str]) -> list[dict[str, Any]]:
-    """Validate a Send API body against Meta's limits.
+def finalize_message(message: dict[str, Any], mode: str, warnings: list[str]) -> list[dict[str, Any]]:
+    """Validate a Send API message (the body without its recipient) against Meta's limits.
 
     ``lenient``: split text over 1,000 bytes, trim titles, keep the first 13 quick replies (and
     so on), each change added to ``warnings``. ``strict``: raise :class:`igbot.LimitError`.
-    Returns the bodies to send, exactly as Meta's JSON.
+    Returns the bodies to send without their recipient, exactly as Meta's JSON otherwise.
     """
-    recipient = body["recipient"]
-    message = {k: v for k, v in body.items() if k != "recipient"}
     key = (mode, repr(message))
     hit = _cache.get(key)
     if hit is None:
-        request = SendMessageRequest.model_validate({**message, "recipient": {"id": "_"}})
+        request = SendMessageRequest.model_validate({"message": message, "recipient": {"id": "_"}})
         result = apply_limits(request, mode=mode)  # type: ignore[arg-type]
         bodies = [r.model_dump(mode="json", exclude_none=True, by_alias=True) for r in result.requests]
         hit = (json.dumps([{k: v for k, v in b.items() if k != "recipient"} for b in bodies]),
@@ -42,4 +40,5 @@ def finalize_message(body: dict[str, Any], mode: str, warnings: list[str]) -> li
     else:
         _cache.move_to_end(key)
     warnings.extend(hit[1])
-    return [{"recipient": dict(recipient), **b} for b in json.loads(hit[0])]
+    parts: list[dict[str, Any]] = json.loads(hit[0])
+    return parts

@@ -34,15 +34,36 @@ _PARAM_ALIASES = {
 }
 
 
-@lru_cache(maxsize=4096)
-def _phrase_pattern(phrase: str, case: bool) -> re.Pattern[str]:
-    flags = 0 if case else re.IGNORECASE
-    return re.compile(r"(?<!\w)" + re.escape(phrase.strip()) + r"(?!\w)", flags)
-
-
 @lru_cache(maxsize=1024)
 def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
+
+
+_KeywordIndex = tuple[re.Pattern[str], dict[str, tuple[int, int, str]]]
+_keyword_indexes: dict[tuple[int, bool], tuple[Any, _KeywordIndex]] = {}
+
+
+def _keyword_index(keywords: dict[str, Any], case: bool) -> _KeywordIndex:
+    """One regex for all phrases of a keyword NLU (longest first), and phrase -> (length,
+    definition order, label); built once per keywords table."""
+    key = (id(keywords), case)
+    hit = _keyword_indexes.get(key)
+    if hit is not None and hit[0] is keywords:
+        return hit[1]
+    phrases: dict[str, tuple[int, int, str]] = {}
+    for label, items in keywords.items():
+        for phrase in items if isinstance(items, list) else [items]:
+            text = str(phrase).strip()
+            norm = text if case else text.casefold()
+            if norm and norm not in phrases:
+                phrases[norm] = (len(text), len(phrases), str(label))
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    # a lookahead finds a phrase at every position, also where matches overlap
+    pattern = re.compile(r"(?=(?<!\w)(" + (alternation or "(?!)") + r")(?!\w))",
+                         0 if case else re.IGNORECASE)
+    index = (pattern, phrases)
+    _keyword_indexes[key] = (keywords, index)
+    return index
 
 
 def keyword_nlu(text: str, options: dict[str, Any]) -> str | None:
@@ -54,19 +75,21 @@ def keyword_nlu(text: str, options: dict[str, Any]) -> str | None:
     """
     keywords = options.get("keywords") or {}
     case, exact = bool(options.get("case")), bool(options.get("exact"))
-    message = text.strip() if case else text.strip().casefold()
-    best: tuple[int, str] | None = None
-    for label, phrases in keywords.items():
-        for phrase in phrases if isinstance(phrases, list) else [phrases]:
-            phrase = str(phrase)
-            if exact:
-                hit = message == (phrase.strip() if case else phrase.strip().casefold())
-            else:
-                hit = _phrase_pattern(phrase, case).search(text) is not None
-            if hit and (best is None or len(phrase) > best[0]):
-                best = (len(phrase), str(label))
+    pattern, phrases = _keyword_index(keywords, case)
+    if exact:
+        message = text.strip() if case else text.strip().casefold()
+        best = phrases.get(message)
+    else:
+        best = None
+        for match in pattern.finditer(text):
+            phrase = match.group(1) if case else match.group(1).casefold()
+            candidate = phrases.get(phrase)
+            if candidate is None:
+                continue
+            if best is None or (-candidate[0], candidate[1]) < (-best[0], best[1]):
+                best = candidate
     if best is not None:
-        return best[1]
+        return best[2]
     default = options.get("default")
     return None if default is None else str(default)
 

@@ -322,3 +322,20 @@ def test_handover_clears_the_stack_so_nothing_resumes_behind_the_agent() -> None
     assert [r.endpoint for r in turn.requests] == ["messages", "pass_thread_control"]
     session = engine.session("u1")
     assert session and session.stack == [] and session.agent
+
+
+def test_strict_limits_record_a_typed_error_and_the_turn_goes_on() -> None:
+    engine = make_engine(RICH, limits="strict")
+    turn = say(engine, "long")
+    assert bodies(turn) == []
+    assert any("1000 bytes" in e or "1,000" in e for e in turn.errors), turn.errors
+
+
+def test_static_replies_are_fresh_copies_each_time() -> None:
+    engine = make_engine(RICH)
+    first = bodies(say(engine, "menu"))[0]
+    first["message"]["text"] = "changed by the caller"
+    again = bodies(say(engine, "menu"))[0]
+    assert again["message"]["text"] == "Pick one"
+    line = say(engine, "line")
+    assert line.record.actions[6].status == "substituted" and line.record.warnings

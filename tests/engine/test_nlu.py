@@ -33,3 +33,13 @@ def test_regex_forms() -> None:
     assert named == {"who": "kamu", "name": "Ana"}
     multi = regex_nlu("mail me at a@b.co", {"regex": {"email": r"\w+@\w+\.\w+", "phone": r"\d{9,}"}})
     assert multi == {"email": "a@b.co"}
+
+
+def test_keyword_overlapping_phrases_and_ties() -> None:
+    options = {"keywords": {"a": ["order pizza"], "b": ["pizza please"], "c": ["pizza"]}}
+    # both long phrases overlap; the longer one ("pizza please", 12) wins over "order pizza" (11)
+    assert keyword_nlu("order pizza please", options) == "b"
+    tie = {"keywords": {"first": ["menu"], "second": ["help"]}}
+    assert keyword_nlu("help or menu", tie) == "first"  # same length: definition order
+    assert keyword_nlu("two pizzas", {"keywords": {"k": ["pizza"]}}) is None  # not a whole word
+    assert keyword_nlu("nothing", {"keywords": {}}) is None
