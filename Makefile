@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) bench/replay.py --messages 20000
 
 lab: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[lab]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab]'
 	$(VENV)/bin/jupyter lab notebooks
 
 clean:
