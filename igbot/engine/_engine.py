@@ -31,6 +31,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import compile_expr, truthy
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
+from igbot.models import parse_webhook
 
 __all__ = ["Engine"]
 
@@ -123,8 +124,6 @@ class Engine:
 
     def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Turn:
         """Parse a raw Instagram webhook and process every event that asks for an answer."""
-        from igbot.models import parse_webhook
-
         turn = Turn()
         for event in parse_webhook(body):
             if event.kind == "pass_thread_control" and event.person_id:
@@ -202,7 +201,7 @@ class Engine:
         session = ctx.session
         record = self._record(session, msg, depth)
         turn.records.append(record)
-        scope = Scope(msg, session, self.bot.config or {})
+        scope = Scope(msg, session, self.bot.config or {}, self.clock)
         cache: dict[Any, Any] = {}
         if forced is not None:
             selection = forced

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from igbot._errors import ExpressionError
@@ -56,8 +56,10 @@ def _is_data(value: Any) -> bool:
 class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
 
-    def __init__(self, message: Message, session: Session, config: dict[str, Any]) -> None:
+    def __init__(self, message: Message, session: Session, config: dict[str, Any],
+                 clock: Callable[[], float] = time.time) -> None:
         self.message = message
+        self.clock = clock
         self.session = session
         self.config = config
         self.payload: dict[str, Any] | None = (
@@ -78,7 +80,7 @@ class Scope:
                 "$flow": session.flow,
                 "$lastFlow": session.last_flow,
                 "$lastState": session.last_state,
-                "$now": int(time.time() * 1000),
+                "$now": int(self.clock() * 1000),
                 "$userId": session.user,
                 "$sessionId": session.id,
             }

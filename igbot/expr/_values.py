@@ -273,17 +273,11 @@ def to_int_arg(v: Any, default: int = 0) -> int | float:
 
 
 def _kind(v: Any) -> str:
+    """``typeof``, with ``null`` its own kind and functions compared as objects (by identity)."""
     if v is None:
         return "null"
-    if v is UNDEFINED:
-        return "undefined"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "object"
+    kind = js_typeof(v)
+    return "object" if kind == "function" else kind
 
 
 def strict_equals(a: Any, b: Any) -> bool:
