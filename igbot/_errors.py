@@ -58,11 +58,12 @@ class LimitError(IgbotError, ValueError):
 
 
 class BotLoadError(IgbotError, ValueError):
-    """A bot file that cannot be loaded. Names the file and the YAML path."""
+    """A bot file that cannot be loaded. Names the file, the line (when known) and the YAML path."""
 
-    def __init__(self, message: str, file: str | None = None, path: str | None = None) -> None:
-        self.file, self.path, self.reason = file, path, message
-        where = ", ".join(p for p in (file, path) if p)
+    def __init__(self, message: str, file: str | None = None, path: str | None = None,
+                 line: int | None = None) -> None:
+        self.file, self.path, self.reason, self.line = file, path, message, line
+        where = ", ".join(p for p in (f"{file}:{line}" if file and line else file, path) if p)
         super().__init__(f"{where}: {message}" if where else message)
 
 

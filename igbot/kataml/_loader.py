@@ -92,15 +92,18 @@ class _Reader:
 
     # --- files -------------------------------------------------------------------------------
     def read_text(self, file: Path, asked_by: Path | None, path: str) -> str:
+        asked_at = self.positions.get(path) if path else None
+        line = asked_at[1] if asked_at and asked_at[0] == asked_by else None
         try:
             return file.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise BotLoadError(
-                f"included file not found: {file}", file=_label(asked_by), path=path or None
+                f"included file not found: {file}", file=_label(asked_by), path=path or None,
+                line=line,
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise BotLoadError(f"cannot read {file}: {exc}", file=_label(asked_by),
-                               path=path or None) from exc
+                               path=path or None, line=line) from exc
 
     def load_yaml(self, text: str, file: Path | None, path: str, stack: tuple[Path, ...]) -> Any:
         data = self._parse_yaml(text, file, path)
@@ -119,7 +122,7 @@ class _Reader:
             problem = exc.problem or exc.context or "syntax error"
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             raise BotLoadError(f"invalid YAML{where}: {problem}", file=_label(file),
-                               path=path or None) from None
+                               path=path or None, line=mark.line + 1 if mark else None) from None
         except yaml.YAMLError as exc:
             raise BotLoadError(f"invalid YAML: {exc}", file=_label(file),
                                path=path or None) from None
@@ -166,7 +169,9 @@ class _Reader:
         included = (base / target).resolve()
         if included in stack:
             chain = " -> ".join(str(p) for p in (*stack[stack.index(included):], included))
-            raise BotLoadError(f"include cycle: {chain}", file=_label(file), path=path or None)
+            found = self.positions.get(path)
+            raise BotLoadError(f"include cycle: {chain}", file=_label(file), path=path or None,
+                               line=found[1] if found and found[0] == file else None)
         text = self.read_text(included, asked_by=file, path=path)
         logger.debug("%s: including %s", path, included)
         self.origins[path] = included
@@ -180,7 +185,7 @@ class _Reader:
             except json.JSONDecodeError as exc:
                 raise BotLoadError(
                     f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                    file=str(included), path=path or None,
+                    file=str(included), path=path or None, line=exc.lineno,
                 ) from None
         return text
 
@@ -203,6 +208,7 @@ class _Reader:
 
     def _validation_error(self, exc: ValidationError, data: Any, file: Path | None) -> BotLoadError:
         problems: list[tuple[str | None, str, str]] = []
+        lines: list[int | None] = []
         for error in exc.errors(include_url=False):
             path = loc_to_path(data, error["loc"], missing=error["type"] == "missing")
             found = locate(self.positions, path) if path else None
@@ -210,10 +216,11 @@ class _Reader:
             line = f" (line {found[1]})" if found and found[1] else ""
             got = "" if error["type"] == "missing" else f", got {_short(error.get('input'))}"
             problems.append((_label(where_file), path, f"{error['msg']}{got}{line}"))
+            lines.append(found[1] if found and found[1] else None)
         first_file, first_path, message = problems[0]
         if len(problems) > 1:
             message += f" (and {len(problems) - 1} more problem(s))"
-        err = BotLoadError(message, file=first_file, path=first_path or None)
+        err = BotLoadError(message, file=first_file, path=first_path or None, line=lines[0])
         err.problems = problems  # type: ignore[attr-defined]
         return err
 
