@@ -214,7 +214,7 @@ def _item(
     if repaired:
         mine = [p.removeprefix(where + ".") for p in repaired if p.startswith(where + ".")]
         if mine:
-            event.repaired = mine
+            event.repaired = sorted(mine)
     return event
 
 

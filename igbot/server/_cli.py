@@ -82,19 +82,17 @@ def _serve(args: argparse.Namespace) -> int:
             reorder_window=args.reorder_window, max_sends=args.max_sends,
             body_timeout=args.body_timeout)
         from igbot.kataml import load_bot
+        from igbot.server._server import WebhookServer
 
-        bot = load_bot(args.bot)
+        server = WebhookServer(load_bot(args.bot), config)  # takes the data directory's lock
     except IgbotError as exc:
         return _fail("serve", str(exc))
     except ValidationError as exc:  # a bad option value (named, never echoed)
         return _fail("serve", "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: "
                                         f"{e['msg']}" for e in exc.errors()))
-    print(f"igbot serve: {bot.name!r} on http://{config.host}:{config.port}/webhook "
+    print(f"igbot serve: {server.bot.name!r} on http://{config.host}:{config.port}/webhook "
           f"(data in {config.data_dir})", file=sys.stderr)
-    try:
-        serve(bot, config)
-    except IgbotError as exc:  # the data directory is in use
-        return _fail("serve", str(exc))
+    serve(server)
     return 0
 
 

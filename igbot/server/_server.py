@@ -98,6 +98,8 @@ class WebhookServer:
             self.pool.stop(timeout)
             self.log.stop()
             self.running = False
+        if not self.lock.held:  # closed already
+            return
         self.inbox.close()
         self.client.close()
         self.policy.store.close()
@@ -110,4 +112,5 @@ class WebhookServer:
         return {"stored": self.inbox.stored, "inbox_commits": self.inbox.commits,
                 "events": pool.dispatched, "processed": pool.processed,
                 "dead_letters": pool.dead, "log_lines": self.log.written,
+                "held": pool.held, "reorder_overflowed": pool.reorder_overflowed,
                 "workers": pool.size}

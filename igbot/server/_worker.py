@@ -133,6 +133,16 @@ class WorkerPool:
             thread.join(max(0.1, deadline - time.monotonic()))
         self._threads = []
 
+    @property
+    def held(self) -> int:
+        """Events waiting in the reorder buffer."""
+        return len(self._reorder)
+
+    @property
+    def reorder_overflowed(self) -> int:
+        """Events let go before their window ended because a conversation held too many."""
+        return self._reorder.overflowed
+
     def slot(self, conversation: str) -> int:
         """The worker a conversation belongs to."""
         return zlib.crc32(conversation.encode()) % self.size
