@@ -11,6 +11,7 @@ from igbot.channel import GraphClient, SendPolicy, SQLitePolicyStore
 from igbot.kataml import Bot, load_bot
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
+from igbot.server._lock import DataDirLock
 from igbot.server._log import ConversationLog
 from igbot.server._state import StateDB
 from igbot.server._worker import WorkerPool
@@ -25,11 +26,15 @@ class WebhookServer:
 
     Files in ``config.data_dir``: ``inbox.sqlite`` (raw bodies, fsync'd), ``state.sqlite``
     (sessions, processed events, dead letters, outbox), ``policy.sqlite`` (the send policy's
-    windows and comments), ``log.jsonl`` (the conversation log).
+    windows and comments), ``log.jsonl`` (the conversation log), ``igbot.lock`` (held while
+    the server exists, so a second server on the same directory refuses to start).
 
     Args:
         bot: a loaded :class:`~igbot.kataml.Bot` or the path of its ``bot.yml``.
         config: the settings.
+
+    Raises:
+        DataDirLockedError: another server holds ``config.data_dir``.
     """
 
     def __init__(self, bot: Bot | str | Path, config: ServerConfig) -> None:
@@ -38,6 +43,16 @@ class WebhookServer:
         data = Path(config.data_dir)
         data.mkdir(parents=True, exist_ok=True)
         self.data_dir = data
+        self.lock = DataDirLock(data).acquire()
+        try:
+            self._open(data)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.running = False
+
+    def _open(self, data: Path) -> None:
+        config = self.config
         self.db = StateDB(data / "state.sqlite")
         self.log = ConversationLog(data / "log.jsonl", self.db)
         self.policy = SendPolicy(SQLitePolicyStore(data / "policy.sqlite"))
@@ -48,7 +63,6 @@ class WebhookServer:
         self.inbox = Inbox(data / "inbox.sqlite")
         self.pool = WorkerPool(config, self.bot, self.db, self.inbox, self.client, self.policy)
         self.inbox.on_stored = self.pool.submit
-        self.running = False
 
     def __repr__(self) -> str:
         return f"WebhookServer(bot={self.bot.name!r}, data_dir={str(self.data_dir)!r})"
@@ -84,10 +98,13 @@ class WebhookServer:
             self.pool.stop(timeout)
             self.log.stop()
             self.running = False
+        if not self.lock.held:  # closed already
+            return
         self.inbox.close()
         self.client.close()
         self.policy.store.close()
         self.db.close()
+        self.lock.release()
 
     def stats(self) -> dict[str, Any]:
         """Counters for ``/healthz``."""
@@ -95,4 +112,5 @@ class WebhookServer:
         return {"stored": self.inbox.stored, "inbox_commits": self.inbox.commits,
                 "events": pool.dispatched, "processed": pool.processed,
                 "dead_letters": pool.dead, "log_lines": self.log.written,
+                "held": pool.held, "reorder_overflowed": pool.reorder_overflowed,
                 "workers": pool.size}
