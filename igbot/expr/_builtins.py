@@ -7,11 +7,12 @@ looks names up in plain dicts of data or in the method tables below, never with 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from igbot._errors import ExpressionError
+from igbot.expr._deadline import Deadline
 from igbot.expr._regex import (
     compile_js_regex,
     regex_match,
@@ -26,7 +27,9 @@ from igbot.expr._values import (
     UNDEFINED,
     JSFunction,
     JSRegExp,
+    check_array,
     check_string,
+    join_bounded,
     strict_equals,
     to_int_arg,
     to_js_string,
@@ -102,8 +105,14 @@ def _split(s: str, args: list[Any]) -> list[Any]:
         out = [s]
     else:
         text = to_js_string(sep)
-        out = list(s) if text == "" else s.split(text)
-    return out if limit < 0 else out[:limit]
+        if text == "":
+            check_array(len(s) if limit < 0 else min(len(s), limit), "split()")
+            out = list(s) if limit < 0 else list(s[:limit])
+        else:
+            out = s.split(text) if limit < 0 else s.split(text, limit)
+    out = out if limit < 0 else out[:limit]
+    check_array(len(out), "split()")
+    return out
 
 
 def _pad(s: str, args: list[Any], at_start: bool) -> str:
@@ -225,12 +234,21 @@ def same_value_zero(a: Any, b: Any) -> bool:
     return strict_equals(a, b)
 
 
-def _array_index_of(seq: Any, args: list[Any]) -> int:
-    target = arg(args, 0)
-    for i in range(_rel(arg(args, 1), len(seq), 0), len(seq)):
-        if strict_equals(seq[i], target):
+def _scan(seq: Any, indexes: range, found: Callable[[Any], bool], what: str) -> int:
+    """The first index in ``indexes`` whose item is ``found``, or -1; within one deadline."""
+    deadline = Deadline(what)
+    for count, i in enumerate(indexes):
+        if count & 1023 == 1023:
+            deadline.check()
+        if found(seq[i]):
             return i
     return -1
+
+
+def _array_index_of(seq: Any, args: list[Any]) -> int:
+    target = arg(args, 0)
+    return _scan(seq, range(_rel(arg(args, 1), len(seq), 0), len(seq)),
+                 lambda x: strict_equals(x, target), "indexOf()")
 
 
 def _array_last_index_of(seq: Any, args: list[Any]) -> int:
@@ -238,20 +256,32 @@ def _array_last_index_of(seq: Any, args: list[Any]) -> int:
     start = len(seq) - 1 if arg(args, 1) is UNDEFINED else to_int_arg(args[1])
     if start < 0:
         start += len(seq)
-    for i in range(int(min(start, len(seq) - 1)), -1, -1):
-        if strict_equals(seq[i], target):
-            return i
-    return -1
+    return _scan(seq, range(int(min(start, len(seq) - 1)), -1, -1),
+                 lambda x: strict_equals(x, target), "lastIndexOf()")
+
+
+def _array_includes(seq: Any, args: list[Any]) -> bool:
+    target = arg(args, 0)
+    return _scan(seq, range(_rel(arg(args, 1), len(seq), 0), len(seq)),
+                 lambda x: same_value_zero(x, target), "includes()") >= 0
 
 
 def _join(seq: Any, args: list[Any]) -> str:
     sep = "," if arg(args, 0) is UNDEFINED else to_js_string(args[0])
-    return check_string(
-        sep.join("" if x is None or x is UNDEFINED else to_js_string(x) for x in seq)
-    )
+    deadline = Deadline("join()")
+
+    def parts() -> Iterator[str]:
+        for i, x in enumerate(seq):
+            if i & 255 == 255:
+                deadline.check()
+            yield "" if x is None or x is UNDEFINED else to_js_string(x)
+
+    return join_bounded(parts(), sep)
 
 
 def _concat(seq: Any, args: list[Any]) -> list[Any]:
+    size = len(seq) + sum(len(x) if isinstance(x, (list, tuple)) else 1 for x in args)
+    check_array(size, "concat()")
     out = list(seq)
     for x in args:
         if isinstance(x, (list, tuple)):
@@ -262,9 +292,7 @@ def _concat(seq: Any, args: list[Any]) -> list[Any]:
 
 
 ARRAY_METHODS: Final[dict[str, Method]] = {
-    "includes": lambda seq, a: any(
-        same_value_zero(x, arg(a, 0)) for x in seq[_rel(arg(a, 1), len(seq), 0) :]
-    ),
+    "includes": _array_includes,
     "indexOf": _array_index_of,
     "lastIndexOf": _array_last_index_of,
     "join": _join,

@@ -10,11 +10,14 @@ from urllib.parse import quote, unquote
 
 from igbot._errors import ExpressionError
 from igbot.expr._builtins import Namespace, arg
+from igbot.expr._deadline import Deadline
 from igbot.expr._values import (
     JS_WHITESPACE,
     MAX_SAFE_INT,
+    MAX_STRING,
     UNDEFINED,
     JSFunction,
+    check_array,
     check_string,
     norm_number,
     to_int_arg,
@@ -86,32 +89,43 @@ def _quote_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def js_stringify(value: Any, indent: str = "", _prefix: str = "", _depth: int = 0) -> str | None:
-    """``JSON.stringify``: JavaScript's formatting; None where JavaScript gives undefined."""
+def js_stringify(value: Any, indent: str = "", _prefix: str = "", _depth: int = 0,
+                 _budget: _Budget | None = None) -> str | None:
+    """``JSON.stringify``: JavaScript's formatting; None where JavaScript gives undefined.
+
+    The output is counted as it is built: past :data:`MAX_STRING` characters, or past its
+    deadline, it stops with an :class:`igbot.ExpressionError` instead of building on.
+    """
     if _depth > 100:
         raise ExpressionError("JSON.stringify: value nested too deeply")
+    budget = _budget or _Budget()
     if value is None:
-        return "null"
+        return budget.spend("null")
     if value is True or value is False:
-        return "true" if value else "false"
+        return budget.spend("true" if value else "false")
     if isinstance(value, (int, float)):
-        return to_js_string(value) if math.isfinite(value) else "null"
+        return budget.spend(to_js_string(value) if math.isfinite(value) else "null")
     if isinstance(value, str):
-        return _quote_str(value)
+        if len(value) > MAX_STRING:
+            raise budget.error()
+        return budget.spend(_quote_str(value))
     if value is UNDEFINED or isinstance(value, JSFunction):
         return None
     inner = _prefix + indent
     sep, colon = (",\n" + inner, ": ") if indent else (",", ":")
-    parts: list[str]
+    budget.spend(_prefix + "[]\n\n")
+    parts: list[str] = []
     if isinstance(value, (list, tuple)):
-        parts = [js_stringify(x, indent, inner, _depth + 1) or "null" for x in value]
+        for x in value:
+            budget.spend(sep)
+            parts.append(js_stringify(x, indent, inner, _depth + 1, budget) or budget.spend("null"))
         open_, close = "[", "]"
     elif isinstance(value, dict):
-        parts = []
         for k, v in value.items():
-            text = js_stringify(v, indent, inner, _depth + 1)
+            text = js_stringify(v, indent, inner, _depth + 1, budget)
             if text is not None:
-                parts.append(_quote_str(to_js_string(k)) + colon + text)
+                budget.spend(sep + colon)
+                parts.append(budget.spend(_quote_str(to_js_string(k))) + colon + text)
         open_, close = "{", "}"
     else:  # regular expressions and anything opaque serialise as an empty object
         return "{}"
@@ -120,6 +134,29 @@ def js_stringify(value: Any, indent: str = "", _prefix: str = "", _depth: int = 
     if indent:
         return check_string(f"{open_}\n{inner}{sep.join(parts)}\n{_prefix}{close}")
     return check_string(open_ + sep.join(parts) + close)
+
+
+class _Budget:
+    """What one ``JSON.stringify`` call may still build, and by when."""
+
+    __slots__ = ("deadline", "items", "size")
+
+    def __init__(self) -> None:
+        self.size, self.items = 0, 0
+        self.deadline = Deadline("JSON.stringify()")
+
+    def spend(self, text: str) -> str:
+        self.size += len(text)
+        self.items += 1
+        if self.size > MAX_STRING:
+            raise self.error()
+        if self.items & 255 == 0:
+            self.deadline.check()
+        return text
+
+    def error(self) -> ExpressionError:
+        return ExpressionError(f"JSON.stringify: the text would be over the limit of "
+                               f"{MAX_STRING} characters")
 
 
 def _stringify(args: list[Any]) -> Any:
@@ -212,6 +249,8 @@ def _object_arg(args: list[Any]) -> Any:
 
 def _keys(args: list[Any]) -> list[str]:
     value = _object_arg(args)
+    if isinstance(value, (dict, list, tuple, str)):
+        check_array(len(value), "Object.keys()")
     if isinstance(value, dict):
         return [to_js_string(k) for k in value]
     if isinstance(value, (list, tuple, str)):
@@ -221,6 +260,8 @@ def _keys(args: list[Any]) -> list[str]:
 
 def _values(args: list[Any]) -> list[Any]:
     value = _object_arg(args)
+    if isinstance(value, (dict, list, tuple, str)):
+        check_array(len(value), "Object.values()")
     if isinstance(value, dict):
         return list(value.values())
     if isinstance(value, (list, tuple, str)):

@@ -1,24 +1,26 @@
 """JavaScript regular expressions on Python's ``regex`` module, with size and time limits.
 
 JavaScript syntax is translated (named groups, ASCII ``\\d``/``\\w``, ``$`` at the very end
-without ``m``, ``[^]``, identity escapes); flags ``g i m s u`` are accepted. Every match runs
-with a timeout, and both the pattern and the subject are capped, so a hostile pattern cannot
-hang a turn.
+without ``m``, ``[^]``, identity escapes); flags ``g i m s u`` are accepted. Each call (``test``,
+``split``, ``replace``...) has one :class:`~igbot.expr._deadline.Deadline` that all its searches
+share, and both the pattern and the subject are capped, so a hostile pattern cannot hang a turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import regex
 
 from igbot._errors import ExpressionError
+from igbot.expr._deadline import CALL_SECONDS, Deadline
 from igbot.expr._values import (
     MAX_STRING,
     UNDEFINED,
     JSFunction,
     JSRegExp,
+    check_array,
     check_string,
     to_js_string,
 )
@@ -39,8 +41,8 @@ MAX_PATTERN: Final = 1_000
 """Longest regular expression source (characters)."""
 MAX_SUBJECT: Final = 100_000
 """Longest string a regular expression may run on (characters)."""
-TIMEOUT: Final = 0.25
-"""Seconds one regular expression operation may take."""
+TIMEOUT: Final = CALL_SECONDS
+"""Seconds one regular expression call may take, all its searches together."""
 
 _FLAG_BITS: Final = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL}
 _CLASS_ESCAPES: Final = {"d": "0-9", "w": "A-Za-z0-9_"}
@@ -165,11 +167,22 @@ def _guard(s: str) -> str:
     return s
 
 
-def _run(fn: Callable[..., Any], *args: Any) -> Any:
+def _run(deadline: Deadline, fn: Callable[..., Any], *args: Any) -> Any:
     try:
-        return fn(*args, timeout=TIMEOUT)
+        return fn(*args, timeout=deadline.remaining())
     except TimeoutError:
-        raise ExpressionError(f"regular expression took longer than {TIMEOUT} s") from None
+        raise deadline.error() from None
+
+
+def _matches(rx: JSRegExp, s: str, deadline: Deadline) -> Iterator[Any]:
+    """Every match of ``rx`` in ``s``, like ``finditer``, each search within ``deadline``."""
+    pos, end = 0, len(s)
+    while pos <= end:
+        m = _run(deadline, rx.pattern.search, s, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.end() if m.end() > m.start() else m.end() + 1
 
 
 def _groups(m: Any) -> list[Any]:
@@ -178,22 +191,26 @@ def _groups(m: Any) -> list[Any]:
 
 def regex_test(rx: JSRegExp, s: str) -> bool:
     """``re.test(s)`` (stateless: ``lastIndex`` is not kept between calls)."""
-    return _run(rx.pattern.search, _guard(s)) is not None
+    return _run(Deadline("test()"), rx.pattern.search, _guard(s)) is not None
 
 
 def regex_search(rx: JSRegExp, s: str) -> int:
     """``s.search(re)``: the index of the first match or -1."""
-    m = _run(rx.pattern.search, _guard(s))
+    m = _run(Deadline("search()"), rx.pattern.search, _guard(s))
     return -1 if m is None else m.start()
 
 
 def regex_match(rx: JSRegExp, s: str) -> list[Any] | None:
     """``s.match(re)``: groups of the first match, or every match with ``g``; null if none."""
     _guard(s)
+    deadline = Deadline("match()")
     if rx.is_global:
-        found = [m.group(0) for m in _run(rx.pattern.finditer, s)]
+        found = []
+        for m in _matches(rx, s, deadline):
+            found.append(m.group(0))
+            check_array(len(found), "match()")
         return found or None
-    m = _run(rx.pattern.search, s)
+    m = _run(deadline, rx.pattern.search, s)
     return None if m is None else _groups(m)
 
 
@@ -268,16 +285,19 @@ class _Literal:
 def regex_replace(s: str, pattern: str | JSRegExp, replacement: Any, replace_all: bool) -> str:
     """``s.replace(pattern, replacement)`` and ``replaceAll`` (replacement a string or function)."""
     matches: Any
+    deadline = Deadline("replaceAll()" if replace_all else "replace()")
     if isinstance(pattern, JSRegExp):
         if replace_all and not pattern.is_global:
             raise ExpressionError("replaceAll needs a regular expression with the g flag")
-        found = _run(pattern.pattern.finditer, _guard(s))
+        found = _matches(pattern, _guard(s), deadline)
         matches = found if pattern.is_global else [m for m, _ in zip(found, range(1), strict=False)]
     else:
         matches = (_Literal(start, pattern) for start in _find_all(s, pattern, replace_all))
     out: list[str] = []
     size = last = 0
-    for m in matches:
+    for count, m in enumerate(matches):
+        if count & 255 == 255:
+            deadline.check()
         piece = _replacement(replacement, m, s)
         out.append(s[last : m.start()])
         out.append(piece)
@@ -320,14 +340,15 @@ def regex_split(s: str, rx: JSRegExp, limit: int) -> list[Any]:
     _guard(s)
     if limit == 0:
         return []
+    deadline = Deadline("split()")
     match = rx.pattern.match
     if not s:
-        return [] if _run(match, s) is not None else [s]
+        return [] if _run(deadline, match, s) is not None else [s]
     out: list[Any] = []
     p = q = 0
     size = len(s)
     while q < size:
-        m = _run(match, s, q)
+        m = _run(deadline, match, s, q)
         if m is None or m.end() == p:
             q += 1
             continue
@@ -338,6 +359,7 @@ def regex_split(s: str, rx: JSRegExp, limit: int) -> list[Any]:
             out.append(UNDEFINED if g is None else g)
             if len(out) == limit:
                 return out
+        check_array(len(out), "split()")
         p = q = m.end()
     out.append(s[p:])
     return out

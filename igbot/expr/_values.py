@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final
 
@@ -17,12 +18,15 @@ from igbot._errors import ExpressionError
 
 __all__ = [
     "JS_WHITESPACE",
+    "MAX_ARRAY",
     "MAX_SAFE_INT",
     "MAX_STRING",
     "UNDEFINED",
     "JSFunction",
     "JSRegExp",
+    "check_array",
     "check_string",
+    "join_bounded",
     "js_typeof",
     "loose_equals",
     "norm_number",
@@ -37,6 +41,8 @@ __all__ = [
 MAX_SAFE_INT: Final = 2**53
 MAX_STRING: Final = 1_000_000
 """The longest string an expression may build (characters)."""
+MAX_ARRAY: Final = 100_000
+"""The longest array an expression may build (elements)."""
 
 JS_WHITESPACE: Final = (
     " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -107,6 +113,27 @@ def check_string(s: str) -> str:
     if len(s) > MAX_STRING:
         raise ExpressionError(f"string of {len(s)} characters is over the limit of {MAX_STRING}")
     return s
+
+
+def join_bounded(parts: Iterable[str], sep: str) -> str:
+    """``sep.join(parts)``, refused as soon as the result would pass :data:`MAX_STRING` (before
+    it is built)."""
+    out: list[str] = []
+    size = -len(sep)
+    for part in parts:
+        size += len(sep) + len(part)
+        if size > MAX_STRING:
+            raise ExpressionError(f"joining builds a string over the limit of {MAX_STRING} "
+                                  "characters")
+        out.append(part)
+    return sep.join(out)
+
+
+def check_array(size: int, what: str) -> None:
+    """Refuse to build an array of ``size`` elements when that is over :data:`MAX_ARRAY`."""
+    if size > MAX_ARRAY:
+        raise ExpressionError(f"{what} would build an array of {size} elements, over the limit "
+                              f"of {MAX_ARRAY}")
 
 
 def norm_number(x: float) -> int | float:
@@ -200,8 +227,8 @@ def to_js_string(v: Any, _depth: int = 0) -> str:
     if isinstance(v, (list, tuple)):
         if _depth > 100:
             raise ExpressionError("array nested too deeply to convert to a string")
-        return check_string(
-            ",".join("" if x is None or x is UNDEFINED else to_js_string(x, _depth + 1) for x in v)
+        return join_bounded(
+            ("" if x is None or x is UNDEFINED else to_js_string(x, _depth + 1) for x in v), ","
         )
     if isinstance(v, (JSFunction, JSRegExp)):
         return repr(v)

@@ -1,5 +1,6 @@
 """Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer and lint."""
 
+from igbot.kataml._limits import LoadLimits
 from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
 from igbot.kataml._loader import load_bot, load_bot_text
 from igbot.kataml._models import (
@@ -27,6 +28,7 @@ __all__ = [
     "Finding",
     "Flow",
     "Intent",
+    "LoadLimits",
     "Method",
     "Nlu",
     "State",

@@ -104,3 +104,53 @@ def test_attribute_and_classifier_process_methods() -> None:
     """)
     assert texts(say(bot, "I live in bandung")) == ["Bandung!"]
     assert say(bot, "I live in paris").record.errors == ["no flow matched and the bot has no fallback flow"]
+
+
+HOSTILE_BOT = """
+name: hostile
+flows:
+  main:
+    intents:
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        end: true
+        transitions:
+          frozen: "content == 'regex'"
+          deep: "content == 'deep'"
+          lone: "content == 'lone'"
+          s: {fallback: true}
+        action: {name: text, options: {text: "calm"}}
+      frozen:
+        end: true
+        enter: backtrack
+        action: {name: text, options: {text: "after the regex"}}
+      deep:
+        end: true
+        enter: deepen
+        action: {name: text, options: {text: "after the deep value"}}
+      lone:
+        end: true
+        enter: surrogate
+        action: {name: text, options: {text: "after the surrogate $(context.t)"}}
+    methods:
+      "backtrack(ctx)": "ctx.context.hit = /^(a+)+$/.test('a'.repeat(40) + 'b'); return ctx;"
+      "deepen(ctx)": "var o = {}; for (var i = 0; i < 100000; i++) o = {a: o}; ctx.context.o = o; return ctx;"
+      "surrogate(ctx)": "ctx.context.t = '\\\\ud800'; return ctx;"
+"""
+
+
+def test_hostile_methods_are_method_errors_in_the_record_and_the_turn_goes_on() -> None:
+    bot = make_engine(HOSTILE_BOT, js_time_limit=0.3)
+    for text, reply, reason in [
+        ("regex", "after the regex", "time limit of 0.3 s"),
+        ("deep", "after the deep value", "nested deeper than 100 levels"),
+        ("lone", "after the surrogate ", "lone surrogate"),
+    ]:
+        turn = say(bot, text, user=text)
+        assert texts(turn) == [reply]
+        assert any("method 'backtrack'" in e or "method 'deepen'" in e or "method 'surrogate'" in e
+                   for e in turn.errors), turn.errors
+        assert any(reason in e for e in turn.errors), turn.errors
+        turn.record.to_dict()  # the record itself is plain, valid data

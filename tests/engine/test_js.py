@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from igbot import MethodError
@@ -62,3 +65,96 @@ def test_calls_do_not_share_state() -> None:
 def test_bad_signature_is_refused() -> None:
     with pytest.raises(MethodError, match="not a valid function signature"):
         JSRuntime().call(method("return 1;", key="f(a); alert(1)//()"), [{}])
+
+
+# --- hostile methods (issue 12, rows 1-4): each ends within its time limit + 0.5 s ----------
+LIMIT = 0.3
+HOSTILE = {
+    "throws an object whose toString loops":
+        ("throw {toString: function () { while (true) {} }};", "time limit of 0.3 s"),
+    "backtracks in a regular expression":
+        ("return /^(a+)+$/.test('a'.repeat(40) + 'b');", "time limit of 0.3 s"),
+    "returns an object nested 100k deep":
+        ("var o = {}; for (var i = 0; i < 100000; i++) o = {a: o}; return o;",
+         "nested deeper than 100 levels"),
+    "returns an object nested 2k deep":
+        ("var o = {}; for (var i = 0; i < 2000; i++) o = {a: o}; return o;",
+         "nested deeper than 100 levels"),
+    "returns a lone surrogate": ("return {text: 'x\\ud800'};", "lone surrogate"),
+    "returns a lone surrogate as a key": ("var o = {}; o['\\udc00'] = 1; return o;",
+                                          "lone surrogate"),
+    "loops forever": ("while (true) {}", "time limit of 0.3 s"),
+    "allocates without end": (
+        "var a = []; while (true) { a.push('xxxxxxxxxxxxxxxxxxxxxxxx' + a.length); }",
+        "memory limit of 32 MiB"),
+    "returns a huge string": ("return 'x'.repeat(3000000);", "characters of JSON, over"),
+    "returns a huge array": ("var a = []; for (var i = 0; i < 300000; i++) a.push(i); return a;",
+                             "more than 1000 values"),
+    "recurses without end": ("function g() { return g() + 1; } return g();", "stack overflow"),
+}
+
+
+@pytest.fixture(scope="module")
+def warm() -> JSRuntime:
+    """A runtime whose pool has a worker started already (starting one is not the method's time)."""
+    rt = JSRuntime(time_limit=LIMIT, max_result_values=1000)
+    assert rt.call(method("return 1;"), [{}]) == 1
+    return rt
+
+
+@pytest.mark.parametrize("code, reason", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_method_ends_in_time_with_a_method_error(warm: JSRuntime, code: str,
+                                                         reason: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(MethodError) as caught:
+        warm.call(method(code), [{}])
+    assert time.monotonic() - start < LIMIT + 0.5
+    # On a loaded machine a memory bomb may meet its time limit first: either is contained.
+    assert reason in str(caught.value) or ("memory" in reason and "time limit" in str(caught.value))
+    assert warm.call(method("return ctx.n + 1;"), [{"n": 1}]) == 2  # and the runtime goes on
+
+
+def test_throw_null_is_a_throw_not_a_memory_error(warm: JSRuntime) -> None:
+    with pytest.raises(MethodError, match=r"threw null$"):
+        warm.call(method("throw null;"), [{}])
+    with pytest.raises(MethodError, match=r"threw undefined$"):
+        warm.call(method("throw undefined;"), [{}])
+
+
+def test_a_thrown_lone_surrogate_is_shown_readably(warm: JSRuntime) -> None:
+    with pytest.raises(MethodError, match="threw x") as caught:
+        warm.call(method("throw 'x\\ud800';"), [{}])
+    str(caught.value).encode("utf-8")  # the message itself is valid text
+
+
+def test_a_method_that_replaces_the_engines_globals_still_returns_plain_json(warm: JSRuntime) -> None:
+    code = ("JSON.stringify = function () { return '[[[['; }; Map.prototype.get = null;"
+            " RegExp.prototype.test = function () { return false; }; return {a: [1, 'b']};")
+    assert warm.call(method(code), [{}]) == {"a": [1, "b"]}
+
+
+def test_a_freezing_method_does_not_stop_calls_in_other_threads(warm: JSRuntime) -> None:
+    errors: list[Exception] = []
+
+    def freeze() -> None:
+        try:
+            warm.call(method("return /^(a+)+$/.test('a'.repeat(40) + 'b');"), [{}])
+        except MethodError as exc:
+            errors.append(exc)
+
+    slow = threading.Thread(target=freeze)
+    slow.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    for n in range(5):
+        assert warm.call(method("return ctx.n * 2;"), [{"n": n}]) == n * 2
+    quick = time.monotonic() - start
+    slow.join()
+    assert [str(e) for e in errors] == ["method 'f': ran past its time limit of 0.3 s"]
+    assert quick < LIMIT  # the other calls did not wait for the frozen one
+
+
+def test_results_keep_unicode_and_dates(warm: JSRuntime) -> None:
+    code = "return {emoji: '\\ud83d\\ude00', when: new Date(0), gone: undefined, n: NaN};"
+    assert warm.call(method(code), [{}]) == {"emoji": "\U0001f600",
+                                             "when": "1970-01-01T00:00:00.000Z", "n": None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from igbot import ExpressionError
@@ -151,3 +153,37 @@ def test_match_returns_list_with_undefined_groups() -> None:
 
 def test_replace_with_function_value_is_not_callable_data() -> None:
     assert ev("'aXb'.replace('X', String)") == "aXb"
+
+
+# --- sizes and deadlines of calls that build big values (issue 12, "Expressions") ------------
+@pytest.mark.parametrize("source, message", [
+    ("'x'.repeat(200000).split('')", r"split\(\) would build an array of 200000 elements"),
+    ("'x,'.repeat(200000).split(',')", r"split\(\) would build an array of 200001 elements"),
+    ("'x'.repeat(60000).split('').concat('y'.repeat(60000).split(''))",
+     r"concat\(\) would build an array of 120000 elements"),
+    ("'x'.repeat(100000).split('').join('y'.repeat(1000000))",
+     "joining builds a string over the limit of 1000000"),
+    ("[s, s, s, s, s, s, s, s, s, s, s, s].join('')", "over the limit of 1000000"),
+    ("[s, s, s, s, s, s, s, s, s, s, s, s] + ''", "over the limit of 1000000"),
+    ("'ab'.repeat(600000)", "repeat would build over 1000000"),
+])
+def test_values_are_capped_before_they_are_built(source: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        compile_expr(source).evaluate({"s": "z" * 900_000})
+
+
+def test_split_with_a_limit_is_not_refused_for_the_whole_string() -> None:
+    assert compile_expr("'x'.repeat(500000).split('', 3)").evaluate({}) == ["x", "x", "x"]
+    assert compile_expr("'a,b,c,d'.split(',', 2)").evaluate({}) == ["a", "b"]
+
+
+@pytest.mark.parametrize("source, call", [
+    ("a.join('')", "join"), ("a.includes(-1)", "includes"), ("a.indexOf(-1)", "indexOf"),
+    ("a.lastIndexOf(-1)", "lastIndexOf"),
+])
+def test_long_loops_over_big_scope_arrays_have_one_deadline(source: str, call: str) -> None:
+    big = [""] * 3_000_000  # as an api answer could hold; not buildable by an expression
+    start = time.monotonic()
+    with pytest.raises(ExpressionError, match=rf"{call}\(\) took longer than 0\.25 s"):
+        compile_expr(source).evaluate({"a": big})
+    assert time.monotonic() - start < 1.0

@@ -78,3 +78,25 @@ def test_scope_variables_shadow_globals() -> None:
 def test_uri_encoding() -> None:
     assert ev("encodeURIComponent('Jakarta Selatan')") == "Jakarta%20Selatan"
     assert ev("decodeURIComponent('%F0%9F%98%80')") == "😀"
+
+
+def test_json_stringify_stops_at_the_size_limit_before_building() -> None:
+    with pytest.raises(ExpressionError, match="over the limit of 1000000 characters"):
+        ev("JSON.stringify([s, s])", s="x" * 600_000)
+    with pytest.raises(ExpressionError, match="over the limit of 1000000 characters"):
+        ev("JSON.stringify(a, null, 10)", a=[[[[1] * 5000] * 5]] * 5)
+
+
+def test_json_stringify_of_a_huge_scope_value_has_one_deadline() -> None:
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(ExpressionError, match=r"JSON.stringify\(\) took longer than 0\.25 s"):
+        ev("JSON.stringify(a)", a=[{"k": i} for i in range(600_000)])
+    assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.parametrize("name", ["keys", "values", "entries"])
+def test_object_keys_values_entries_are_capped(name: str) -> None:
+    with pytest.raises(ExpressionError, match="over the limit of 100000"):
+        ev(f"Object.{name}(s)", s="x" * 200_000)

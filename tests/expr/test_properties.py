@@ -4,6 +4,7 @@ and integer arithmetic agrees with Python's integers."""
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -116,3 +117,40 @@ def test_integer_arithmetic_agrees_with_python(case: tuple[str, int, int]) -> No
     value = compile_expr(source).evaluate({})
     assert value == expected
     assert type(value) is int
+
+
+# --- hostile regular expressions and big values: typed errors, one deadline per call ----------
+HOSTILE_PATTERNS = [
+    "/(a+)+$/", "/(a|a)*b/", "/(a|aa)+c/g", "/(.*a){12}/", "/x*/g", "/(?:)/g", "/\\d*/g",
+    "/(a+)+b|c/g", "/[^]*?$/", "/(a*)*$/u", "/^(\\w+\\s?)*$/", "/(?<n>a)\\k<n>/g",
+]  # fmt: skip
+SUBJECTS = ["'a'.repeat({n})", "('a'.repeat({n}) + 'b')", "('ab '.repeat({n}) + '!')",
+            "('a'.repeat(300) + 'c').repeat({k})", "content"]
+CALLS = ["split({p})", "split({p}, 3)", "replace({p}, 'x')", "replace({p}, '$&$&')",
+         "replaceAll({p}, '$1')", "match({p})", "search({p})", "repeat({n})", "padStart({n})",
+         "split('').join({p})"]
+hostile_calls = st.lists(
+    st.tuples(st.sampled_from(CALLS), st.sampled_from(HOSTILE_PATTERNS),
+              st.integers(0, 5_000)),
+    min_size=1, max_size=3,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(subject=st.sampled_from(SUBJECTS), n=st.integers(0, 5_000), k=st.integers(0, 12),
+       calls=hostile_calls, test_first=st.booleans())
+def test_hostile_regex_calls_end_in_a_typed_error_within_their_deadlines(
+    subject: str, n: int, k: int, calls: list[tuple[str, str, int]], test_first: bool,
+) -> None:
+    source = subject.format(n=n, k=k)
+    for call, pattern, size in calls:
+        source = f"({source}).{call.format(p=pattern, n=size)}"
+    if test_first:
+        source = f"{HOSTILE_PATTERNS[0]}.test(String({source}))"
+    scope = {"content": "a" * 2_000 + "!"}
+    start = time.monotonic()
+    with contextlib.suppress(ExpressionError):
+        value = compile_expr(source).evaluate(scope)
+        to_js_string(value)
+    # one deadline (0.25 s) per call, plus the regex module's granularity and a loaded machine
+    assert time.monotonic() - start < 0.25 * (len(calls) + 1) + 1.5, source

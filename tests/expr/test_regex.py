@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from igbot import ExpressionError, ExpressionSyntaxError
@@ -92,3 +94,28 @@ def test_split_with_captures_and_limit() -> None:
     assert regex_split("a1b", compile_js_regex(r"(\d)|(x)", ""), -1) == ["a", "1", UNDEFINED, "b"]
     assert regex_split("a1b2c", compile_js_regex(r"\d", ""), 2) == ["a", "b"]
     assert regex_split("", compile_js_regex("", ""), -1) == []
+
+
+# --- one deadline per call (issue 12, row 6) ------------------------------------------------
+SLOW_PER_POSITION = "('a'.repeat(800) + 'b').split(/(a+)+$/)"  # ~0.2 s per search, ~5 s in all
+SLOW_PER_MATCH = "('a'.repeat(300) + 'c').repeat(10)"  # each search ~0.1 s before its 'c' matches
+
+
+@pytest.mark.parametrize("source, call", [
+    (SLOW_PER_POSITION, "split"),
+    (f"{SLOW_PER_MATCH}.split(/(a+)+b|c/)", "split"),
+    (f"{SLOW_PER_MATCH}.replace(/(a+)+b|c/g, 'x')", "replace"),
+    (f"{SLOW_PER_MATCH}.replaceAll(/(a+)+b|c/g, 'x')", "replaceAll"),
+    (f"{SLOW_PER_MATCH}.match(/(a+)+b|c/g)", "match"),
+])
+def test_one_deadline_covers_every_search_of_a_call(source: str, call: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(ExpressionError, match=rf"{call}\(\) took longer than 0\.25 s"):
+        compile_expr(source).evaluate({})
+    assert time.monotonic() - start < 1.0  # 0.25 s, and the regex module's own granularity
+
+
+def test_global_matches_follow_javascript_for_empty_matches() -> None:
+    assert compile_expr("'aaa'.replace(/a*/g, '-')").evaluate({}) == "--"
+    assert compile_expr("'ab'.replace(/x*/g, '-')").evaluate({}) == "-a-b-"
+    assert compile_expr("'a1b22'.match(/\\d*/g)").evaluate({}) == ["", "1", "", "22", ""]

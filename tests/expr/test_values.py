@@ -108,3 +108,20 @@ def test_equality_tables_match_a_javascript_engine() -> None:
         for j, b in enumerate(TABLE_PY):
             got = [loose_equals(a, b), strict_equals(a, b)]
             assert got == expected[i][j], (TABLE_JS[i], TABLE_JS[j])
+
+
+def test_join_bounded_refuses_before_building() -> None:
+    from igbot.expr._values import MAX_ARRAY, check_array, join_bounded
+
+    assert join_bounded(iter(["a", "b"]), "-") == "a-b"
+    assert join_bounded(iter([]), "-") == ""
+
+    def endless():
+        while True:
+            yield "x" * 1000
+
+    with pytest.raises(ExpressionError, match="over the limit of 1000000 characters"):
+        join_bounded(endless(), ",")
+    check_array(MAX_ARRAY, "f()")
+    with pytest.raises(ExpressionError, match=r"f\(\) would build an array of 100001 elements"):
+        check_array(MAX_ARRAY + 1, "f()")

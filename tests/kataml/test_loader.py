@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,189 @@ def test_duplicate_keys_are_noted(tmp_path: Path) -> None:
     bot = load_bot_text("flows:\n  f:\n    states: {}\n  f:\n    states: {s: {}}\n")
     assert bot._duplicate_keys == ["flows.f"]
     assert list(bot.flows["f"].states) == ["s"]  # the last one wins, as in PyYAML
+
+
+# --- hostile bot files (issue 12, rows 7-9): every refusal a BotLoadError naming file and line --
+ALL_BOTS = ("azizmf-chat-bot", "bot-geku", "bot-issue-reporting", "buttonbot", "cardbot",
+            "chatbot-kata-ai", "hotel-chat", "kataai-bot-example", "kataai-chatbot-simple",
+            "mainan-bot-kata-ai", "newsbot", "pizzabot", "rayachatbot", "samsung-bot",
+            "schedulerbot", "setokaiba", "simple-kataai-bot", "skripsee", "stickerbot",
+            "weatherbot")
+BROKEN_ON_PURPOSE = {
+    "samsung-bot": "Input should be a valid dictionary or instance of Flow",
+    "simple-kataai-bot": "included file not found",
+    "skripsee": "Input should be a valid dictionary or instance of State",
+}
+
+
+@pytest.mark.parametrize("name", ALL_BOTS)
+def test_all_twenty_conformance_bots_load_as_before(bots_dir: Path, name: str) -> None:
+    if name in BROKEN_ON_PURPOSE:
+        with pytest.raises(BotLoadError, match=BROKEN_ON_PURPOSE[name]):
+            load_bot(bots_dir / name)
+    else:
+        assert load_bot(bots_dir / name).flows
+
+
+def bot_with(tmp_path: Path, value: str, extra: dict[str, str | bytes] | None = None) -> Path:
+    folder = tmp_path / "bot"
+    folder.mkdir(exist_ok=True)
+    (folder / "bot.yml").write_text(f"name: hostile\nflows: {{}}\nconfig:\n  x: {value}\n")
+    for name, content in (extra or {}).items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    return folder
+
+
+@pytest.mark.parametrize("target", [
+    "../../../../../../../../etc/passwd", "./../secret.txt", "flows/../../secret.txt",
+])
+def test_an_include_may_not_leave_the_bots_folder(tmp_path: Path, target: str) -> None:
+    (tmp_path / "secret.txt").write_text("IGBOT_ACCESS_TOKEN=t0ps3cret")
+    folder = bot_with(tmp_path, f"$include({target})")
+    with pytest.raises(BotLoadError, match=r"\(line 4\) resolves to .*outside") as caught:
+        load_bot(folder)
+    assert caught.value.file == str(folder.resolve() / "bot.yml")
+    assert "t0ps3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/passwd", "/dev/zero"])
+def test_an_absolute_include_is_refused(tmp_path: Path, target: str) -> None:
+    with pytest.raises(BotLoadError, match=r"\(line 4\): an absolute path"):
+        load_bot(bot_with(tmp_path, f"$include({target})"))
+
+
+def test_a_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    folder = bot_with(tmp_path, "$include(./link.txt)")
+    (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(BotLoadError, match="outside"):
+        load_bot(folder)
+
+
+def test_a_symlink_inside_the_folder_is_fine(tmp_path: Path) -> None:
+    folder = bot_with(tmp_path, "$include(./link.txt)", {"real.txt": "hello"})
+    (folder / "link.txt").symlink_to(folder / "real.txt")
+    assert load_bot(folder).config == {"x": "hello"}
+
+
+def test_devices_and_fifos_are_refused_without_blocking(tmp_path: Path) -> None:
+    folder = bot_with(tmp_path, "$include(./pipe.txt)")
+    os.mkfifo(folder / "pipe.txt")
+    with pytest.raises(BotLoadError, match=r"\(line 4\) is not a regular file"):
+        load_bot(folder)
+    (folder / "zero").symlink_to("/dev/zero")
+    with pytest.raises(BotLoadError):  # outside the folder and not a regular file either way
+        load_bot(bot_with(tmp_path, "$include(./zero)"))
+    with pytest.raises(BotLoadError, match="not a regular file"):
+        load_bot(bot_with(tmp_path, "$include(/dev/zero)"), include_dirs=["/dev"])
+
+
+def test_include_dirs_allow_other_folders_explicitly(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "common.yml").write_text("greeting: hi\n")
+    folder = bot_with(tmp_path, f"$include({shared / 'common.yml'})")
+    assert load_bot(folder, include_dirs=[shared]).config == {"x": {"greeting": "hi"}}
+    with pytest.raises(BotLoadError, match="absolute path"):
+        load_bot(folder)
+    relative = bot_with(tmp_path, "$include(../shared/common.yml)")
+    assert load_bot(relative, include_dirs=[shared]).config == {"x": {"greeting": "hi"}}
+
+
+def test_load_bot_text_includes_stay_inside_base_dir(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    with pytest.raises(BotLoadError, match="outside"):
+        load_bot_text("name: t\nflows: {}\nconfig: $include(../secret.txt)\n", base_dir=inner)
+
+
+def test_size_limit_per_file_and_per_bot(tmp_path: Path) -> None:
+    folder = bot_with(tmp_path, "$include(./big.txt)", {"big.txt": b"x" * 3_000_000})
+    with pytest.raises(BotLoadError, match=r"big.txt \(line 4\) is over the limit of 2097152 bytes"):
+        load_bot(folder)
+    many = "\n".join(f"  k{i}: $include(./part.txt)" for i in range(20))
+    folder = bot_with(tmp_path, "1", {"part.txt": b"y" * 1_000_000})
+    (folder / "bot.yml").write_text(f"name: hostile\nflows: {{}}\nconfig:\n{many}\n")
+    with pytest.raises(BotLoadError, match=r"add up to over 16777216 bytes"):
+        load_bot(folder)
+
+
+BILLION_LAUGHS = """name: laughs
+flows: {}
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_billion_laughs_is_refused_from_its_shape(tmp_path: Path) -> None:
+    (tmp_path / "bot.yml").write_text(BILLION_LAUGHS)
+    with pytest.raises(BotLoadError, match=r"line 8 expands to over 500000 values") as caught:
+        load_bot(tmp_path)
+    assert caught.value.file == str((tmp_path / "bot.yml").resolve())
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bot.yml").write_text("name: r\nflows: {}\nconfig: &c {self: *c}\n")
+    with pytest.raises(BotLoadError, match="recursive alias"):
+        load_bot(tmp_path)
+
+
+def test_aliases_within_the_limit_still_work() -> None:
+    bot = load_bot_text("name: a\nflows: {}\nconfig: {one: &x [1, 2], two: *x}\n")
+    assert bot.config == {"one": [1, 2], "two": [1, 2]}
+
+
+def test_a_diamond_of_includes_is_refused_by_the_include_count(tmp_path: Path) -> None:
+    for level in range(12):  # 24 levels deep would meet the include depth limit first
+        (tmp_path / f"d{level}.yml").write_text(
+            f"[$include(./d{level + 1}.yml), $include(./d{level + 1}.yml)]\n")
+    (tmp_path / "d12.yml").write_text("leaf\n")
+    (tmp_path / "bot.yml").write_text("name: d\nflows: {}\nconfig: $include(./d0.yml)\n")
+    with pytest.raises(BotLoadError, match="limit of 1000 includes per bot"):
+        load_bot(tmp_path)
+
+
+def test_include_depth_is_bounded(tmp_path: Path) -> None:
+    for level in range(30):
+        (tmp_path / f"c{level}.yml").write_text(f"next: $include(./c{level + 1}.yml)\n")
+    (tmp_path / "c30.yml").write_text("end\n")
+    (tmp_path / "bot.yml").write_text("name: d\nflows: {}\nconfig: $include(./c0.yml)\n")
+    with pytest.raises(BotLoadError, match=r"\(line 1\) nests includes deeper than 16 files"):
+        load_bot(tmp_path)
+
+
+@pytest.mark.parametrize("nesting", [
+    "[" * 100_000 + "]" * 100_000,
+    "\n" + "".join(" " * i + "- \n" for i in range(0, 600, 2)),
+])
+def test_deep_nesting_is_a_bot_load_error_not_a_recursion_error(tmp_path: Path,
+                                                                nesting: str) -> None:
+    (tmp_path / "bot.yml").write_text(f"name: deep\nflows: {{}}\nconfig: {nesting}\n")
+    with pytest.raises(BotLoadError, match=r"nested deeper than 100 levels at line \d+"):
+        load_bot(tmp_path)
+
+
+def test_nesting_is_counted_through_includes(tmp_path: Path) -> None:
+    (tmp_path / "inner.yml").write_text("[" * 60 + "]" * 60 + "\n")
+    (tmp_path / "inner.json").write_text("[" * 60 + "]" * 60)
+    (tmp_path / "bot.yml").write_text(
+        "name: d\nflows: {}\nconfig:\n" + "".join(f"{' ' * (2 * i + 2)}k{i}:\n" for i in range(50))
+        + " " * 102 + "deep: $include(./inner.yml)\n")
+    with pytest.raises(BotLoadError, match="nested deeper than 100 levels"):
+        load_bot(tmp_path)
+    (tmp_path / "bot.yml").write_text((tmp_path / "bot.yml").read_text().replace(".yml)", ".json)"))
+    with pytest.raises(BotLoadError, match=r"nested deeper than 100 levels .*included at line 54"):
+        load_bot(tmp_path)
