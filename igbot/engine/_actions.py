@@ -21,7 +21,7 @@ import httpx
 from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
 from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
-from igbot.engine._render import RenderError, render_template, render_text
+from igbot.engine._render import RenderError, render_kata_message, render_template, render_text
 from igbot.engine._scope import Scope, get_path
 from igbot.expr import compile_expr, compile_template, render_value, truthy
 from igbot.kataml import Action, ActionRef, Bot, Flow
@@ -162,7 +162,10 @@ class ActionRunner:
         elif kind == "api":
             scope.result = self._api(options, variables, record)
         elif kind == "method":
-            self._method(scope, action, options, variables)
+            replies = self._method(scope, action, options, variables)
+            messages = [m for reply in replies for m in render_kata_message(reply, record.warnings)]
+            if messages:
+                self._send(turn, flow, name, messages, entry, record)
         elif kind == "handover":
             self._handover(turn, scope, flow, name, options, variables, entry, record)
         else:
@@ -296,15 +299,27 @@ class ActionRunner:
 
     def _method(
         self, scope: Scope, action: Action, options: dict[str, Any], variables: dict[str, Any]
-    ) -> None:
+    ) -> list[Any]:
+        """Run a ``method`` action; returns the Kata messages it answers with.
+
+        A method written ``name(message, context, data, options, config)`` (Kata's action
+        method) is called with those and its return value (a message or a list) is sent; a
+        method written ``name(ctx)`` gets one ``ctx`` and what it returns updates the session.
+        """
         name = (action.model_extra or {}).get("method") or options.get("method")
         method = self.bot.find_method(str(name or ""), scope.session.flow)
         if method is None:
             raise MethodError(f"method {name!r} is not defined")
+        rendered = render_value(options, variables)
+        if len(method.params) > 1:
+            result = self.js.call(method, [scope.message_dict(), scope.context_with_meta(),
+                                           scope.session.data, rendered, scope.config])
+            return [] if result is None else result if isinstance(result, list) else [result]
         ctx = scope.method_ctx()
-        ctx["options"] = render_value(options, variables)
+        ctx["options"] = rendered
         ctx["result"] = scope.result
         scope.apply_method_ctx(self.js.call(method, [ctx]))
+        return []
 
     def _handover(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, options: dict[str, Any],

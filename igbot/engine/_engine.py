@@ -52,6 +52,8 @@ class Engine:
         seed: seeds the choice among text variants (for reproducible tests).
         limits: ``"lenient"`` (split/trim like Instagram, with warnings) or ``"strict"``.
         clock: seconds since the epoch (for flows' ``expire``; tests pass a fake one).
+        deployment_id: ``context.$deploymentId`` (default: the bot's ``id``, else its name,
+            with its ``version``).
     """
 
     def __init__(
@@ -61,8 +63,12 @@ class Engine:
         js_time_limit: float = 1.0, js_memory_limit: int = 32 * 1024 * 1024,
         seed: int | None = None, channel: str = "instagram", limits: str = "lenient",
         agent_app_id: str = INSTAGRAM_INBOX_APP_ID, clock: Callable[[], float] = time.time,
+        deployment_id: str | None = None,
     ) -> None:
         self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
+        name = self.bot.id or self.bot.name
+        self.deployment_id = deployment_id or (
+            f"{name}@{self.bot.version}" if name and self.bot.version else name)
         self.store = store if store is not None else SqliteStore(Path(data_dir) / "sessions.sqlite")
         self.channel = channel
         self.clock = clock
@@ -201,7 +207,7 @@ class Engine:
         session = ctx.session
         record = self._record(session, msg, depth)
         turn.records.append(record)
-        scope = Scope(msg, session, self.bot.config or {}, self.clock)
+        scope = Scope(msg, session, self.bot.config or {}, self.clock, self.deployment_id)
         cache: dict[Any, Any] = {}
         if forced is not None:
             selection = forced
@@ -218,6 +224,7 @@ class Engine:
             record.errors.append("no flow matched and the bot has no fallback flow")
             return
         self._switch(session, selection.flow)
+        scope.init = session.state is None  # entering the flow afresh (context.$init)
         record.intent, record.attributes = selection.intent, selection.attributes
         record.is_fallback = selection.is_fallback
         scope.intent, scope.attributes = selection.intent, selection.attributes
