@@ -10,8 +10,9 @@ import pytest
 
 from igbot.engine import Engine, MemoryStore
 from igbot.kataml import load_bot
+from igbot.models import parse_webhook
 from tests._conformance import BOTS, WEBHOOKS, loading_bot_names
-from tests.engine.conftest import say, tap, texts
+from tests.engine.conftest import make_engine, say, tap, texts
 
 pytestmark = pytest.mark.skipif(not BOTS.is_dir(), reason=f"conformance bots not found at {BOTS}")
 
@@ -277,3 +278,33 @@ def test_bot_geku_console_conversation_goes_through_the_whole_trivia() -> None:
             "flow 'trivia' state 'firstDinnerCorrect': no transition matched"]
     assert texts(turns[5])[0] == "Pertanyaan kedua" and engine.session("console").state == "firstMovie"
     assert all(turn.requests for turn in turns[5:])  # the rest re-asks question 2 (fallback)
+
+
+ECHO_BOT = """
+name: echo
+flows:
+  main:
+    fallback: true
+    intents:
+      any: {initial: true, fallback: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          r: {fallback: true}
+      r:
+        end: true
+        action: {name: text, options: {text: "got $(type)"}}
+"""
+
+
+def test_the_engine_answers_only_the_public_bodies_where_a_person_speaks() -> None:
+    index = json.loads((WEBHOOKS / "index.json").read_text()) if WEBHOOKS.is_dir() else []
+    if not index:
+        pytest.skip("no public webhook corpus")
+    engine = make_engine(ECHO_BOT)
+    for case in index:
+        speaking = any(e.triggers_bot for e in parse_webhook((WEBHOOKS / case["file"]).read_bytes()))
+        turn = engine.handle_webhook((WEBHOOKS / case["file"]).read_bytes())
+        assert bool(turn.requests) == speaking, case["file"]
+        assert turn.errors == [], case["file"]
