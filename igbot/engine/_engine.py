@@ -136,8 +136,11 @@ class Engine:
                 turn.extend(self.resume(event.person_id))
             elif event.kind == "take_thread_control" and event.person_id:
                 self.mark_agent(event.person_id, by="agent")
-            elif event.triggers_bot and event.person_id:
-                turn.extend(self.handle(event.to_message(), user=event.person_id))
+            elif event.triggers_bot and (event.person_id or getattr(event, "comment_id", None)):
+                # a comment whose author the webhook leaves out (Meta's older sample) is still
+                # answered, by a private reply to the comment; its session is the comment's
+                user = event.person_id or f"comment:{getattr(event, 'comment_id', '')}"
+                turn.extend(self.handle(event.to_message(), user=user))
         return turn
 
     def session(self, user: str) -> Session | None:
