@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
@@ -31,8 +32,10 @@ __all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", 
 logger = logging.getLogger(__name__)
 
 ACTION_TYPES = frozenset(
-    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi"}
+    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image"}
 )
+IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
+"""Where an ``image`` action (Kata's ``concepts/action.md``) gives its url, first wins."""
 INSTAGRAM_INBOX_APP_ID = "1217981644879628"
 
 
@@ -105,6 +108,12 @@ class ActionRunner:
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
+            except ValidationError as exc:  # a reply Meta would refuse: the turn goes on
+                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                     for e in exc.errors(include_url=False))
+                entry.status, entry.detail = "error", problems
+                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                                     f"Meta's rules and was not sent ({problems})")
 
     def _resolve(self, flow: Flow, ref: ActionRef) -> Action | None:
         key = id(ref)
@@ -154,11 +163,23 @@ class ActionRunner:
                 entry.status = "substituted"
             self._send(turn, flow, name, messages, entry, record)
         elif kind == "command":
-            payload = render_value(options.get("payload"), variables)
-            command = Message(type="command", content=str(render_value(options.get("command"), variables)),
+            # Kata documents both `options.command` and `command:` beside `type` (concepts/action.md)
+            extra = action.model_extra or {}
+            source = options.get("command", extra.get("command"))
+            if source is None:
+                raise RenderError(f"command action {name!r} names no command (write command: <name>)")
+            payload = render_value(options.get("payload", extra.get("payload")), variables)
+            command = Message(type="command", content=str(render_value(source, variables)),
                               payload=payload if isinstance(payload, dict) else None,
                               metadata=scope.message.metadata)
             on_command(command)
+        elif kind == "image":
+            rendered = render_value({**(action.model_extra or {}), **options}, variables)
+            url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
+            if not url:
+                raise RenderError(f"image action {name!r} has no url (options.originalContentUrl)")
+            self._send(turn, flow, name, [{"attachment": {"type": "image", "payload": {"url": str(url)}}}],
+                       entry, record)
         elif kind == "api":
             scope.result = self._api(options, variables, record)
         elif kind == "method":

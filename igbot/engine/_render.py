@@ -141,7 +141,10 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
     elif kind == "button":
         buttons = _buttons(single.get("actions"), warnings)
         if single.get("title") or single.get("thumbnailImageUrl"):
-            messages = [_generic([_element(single, warnings)])]
+            elements = _cards([single], warnings)
+            if not elements:
+                raise RenderError("template button: a card with only a title cannot be sent")
+            messages = [_generic(elements)]
         elif buttons:
             messages = [{"attachment": {"type": "template", "payload": {
                 "template_type": "button", "text": _text(single.get("text")), "buttons": buttons}}}]
