@@ -437,3 +437,32 @@ def test_kata_image_action_sends_the_image() -> None:
     turn = say(engine, "noimage", user="u3")
     assert turn.errors == ["flow 'main' action 'noPicture': image action 'noPicture' has no url "
                            "(options.originalContentUrl)"]
+
+
+def _pass(user: str, new_owner: str) -> dict:
+    return {"object": "instagram", "entry": [{"id": "acct", "time": 1, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": "acct"}, "timestamp": 1,
+        "pass_thread_control": {"previous_owner_app_id": "1", "new_owner_app_id": new_owner}}]}]}
+
+
+def test_only_a_pass_to_this_app_resumes_the_bot() -> None:
+    # defect 4: neither the engine nor the server checked new_owner_app_id
+    engine = make_engine(CONFORM, app_id="42")
+    engine.mark_agent("u1")
+    engine.handle_webhook(_pass("u1", "1217981644879628"))  # to the Instagram Inbox
+    assert engine.session("u1").agent["app_id"] == "1217981644879628"
+    engine.handle_webhook(_pass("u1", "777"))  # to yet another app: still not us
+    assert engine.session("u1").agent["app_id"] == "777"
+    assert say(engine, "image").requests == []  # the bot stays silent
+    engine.handle_webhook(_pass("u1", "42"))
+    assert engine.session("u1").agent is None
+    assert say(engine, "image").requests
+
+
+def test_without_its_app_id_the_engine_resumes_on_any_pass_but_to_the_inbox() -> None:
+    engine = make_engine(CONFORM)
+    engine.mark_agent("u1")
+    engine.handle_webhook(_pass("u1", "1217981644879628"))
+    assert engine.session("u1").agent is not None
+    engine.handle_webhook(_pass("u1", "900"))
+    assert engine.session("u1").agent is None
