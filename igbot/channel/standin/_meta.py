@@ -268,15 +268,15 @@ class MetaBehaviour:
                     rows.append({"persistent_menu": list(self.persistent_menu)})
             return {"data": rows}
         if method == "DELETE":
-            fields = (body or {}).get("fields") or []
+            dropped = (body or {}).get("fields") or []
             known = {"ice_breakers", "persistent_menu"}
-            if not fields or not set(fields) <= known:
+            if not dropped or not set(dropped) <= known:
                 raise _param("(#100) param fields must be non-empty and name profile fields "
                              f"({', '.join(sorted(known))})")
             with self._lock:
-                if "ice_breakers" in fields:
+                if "ice_breakers" in dropped:
                     self.ice_breakers = []
-                if "persistent_menu" in fields:
+                if "persistent_menu" in dropped:
                     self.persistent_menu = []
             return {"result": "success"}
         data = body or {}
