@@ -17,7 +17,7 @@ import pandas as pd
 
 from igbot.analytics._load_csv import load_csv
 from igbot.analytics._load_dyi import is_dyi_path, load_dyi
-from igbot.analytics._load_graph import load_graph
+from igbot.analytics._load_graph import graph_object_kind, load_graph
 from igbot.analytics._log import read_jsonl_log, read_parquet
 from igbot.analytics._schema import Problems, concat_frames
 
@@ -37,8 +37,8 @@ def _classify(obj: Any) -> str | None:
         return "webhooks"
     if "conversation_id" in obj and ("kind" in obj or "direction" in obj):
         return "igbot_log"
-    if isinstance(obj.get("data"), list):
-        return "graph"
+    if isinstance(obj.get("data"), list) or graph_object_kind(obj):
+        return "graph"  # a single Graph object is read by load_graph, which says why it skips it
     if "participants" in obj and "messages" in obj:
         return "dyi"
     return None

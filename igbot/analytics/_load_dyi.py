@@ -4,7 +4,10 @@ Every ``messages/inbox/<thread>/message_N.json`` is read (messages are newest fi
 file). Instagram writes every string's UTF-8 bytes as Latin-1 escapes (``\\u00f0\\u009f\\u0098
 \\u0080`` for 😀): each string that round-trips (encodes as Latin-1 and decodes as UTF-8) is
 repaired, others are left alone. The owner is the participant present in every thread (or
-``owner=``); with a single thread, the participant who is not the thread's title.
+``owner=``); with a single thread, the participant who is not the thread's title. A group chat
+(more than two participants) needs the owner named when the export cannot tell; its incoming
+rows carry the sender's name in ``payload`` (``{"sender": ...}``). Reactions are read with
+either key Instagram has used for who reacted (``actor``, ``reactor``).
 """
 
 from __future__ import annotations
@@ -100,6 +103,10 @@ def _kind(msg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any] | None]:
 
 def _infer_owner(threads: dict[str, dict[str, Any]], owner: str | None) -> str:
     if owner is not None:
+        if not any(owner in t["participants"] for t in threads.values()):
+            named = sorted({p for t in threads.values() for p in t["participants"]})
+            raise AccountUnknownError(f"owner {owner!r} is not a participant of any thread "
+                                      f"(participants: {named})")
         return owner
     sets = [set(t["participants"]) for t in threads.values()]
     common = set.intersection(*sets) if sets else set()
@@ -143,6 +150,7 @@ def load_dyi(paths: Sequence[Path], problems: Problems, owner: str | None = None
             rows[c].append(values.get(c))
 
     for thread, entry in threads.items():
+        group = len(entry["participants"]) > 2
         for name, msg in entry["messages"]:
             try:
                 ts = int(msg["timestamp_ms"]) * 1_000_000
@@ -152,6 +160,8 @@ def load_dyi(paths: Sequence[Path], problems: Problems, owner: str | None = None
                 problems.add(name, None, f"thread {thread}: bad message ({exc!r})")
                 continue
             out = sender == who
+            if group and not out:  # a group chat: say which person spoke
+                payload = {**(payload or {}), "sender": sender}
             add(conversation_id=thread, timestamp=ts, direction="out" if out else "in",
                 role=out_role if out else "user", kind=kind, text=text,
                 payload=json.dumps(payload) if payload else None, source="dyi")
@@ -161,8 +171,11 @@ def load_dyi(paths: Sequence[Path], problems: Problems, owner: str | None = None
                 when = reaction.get("timestamp")
                 rts = ts if not isinstance(when, int) else (
                     when * 1_000_000_000 if when < 100_000_000_000 else when * 1_000_000)
-                mine = reaction.get("actor") == who
+                actor = reaction.get("actor") or reaction.get("reactor")  # both seen in exports
+                mine = actor == who
                 add(conversation_id=thread, timestamp=max(rts, ts),
                     direction="out" if mine else "in", role=out_role if mine else "user",
-                    kind="reaction", text=reaction.get("reaction"), source="dyi")
+                    kind="reaction", text=reaction.get("reaction"),
+                    payload=json.dumps({"sender": actor}) if group and not mine and actor else None,
+                    source="dyi")
     return build_frame(rows)

@@ -17,7 +17,7 @@ import pandas as pd
 from igbot._errors import IgbotError
 from igbot.analytics._schema import COLUMNS, Problems, build_frame, parse_timestamp_ns
 
-__all__ = ["AccountUnknownError", "load_graph"]
+__all__ = ["AccountUnknownError", "graph_object_kind", "load_graph"]
 
 _ATTACHMENT_KIND = (("image_data", "image"), ("video_data", "video"), ("audio_data", "audio"),
                     ("file_url", "file"), ("sticker", "image"))
@@ -42,6 +42,28 @@ def _pages(path: Path, problems: Problems) -> Iterator[tuple[int | None, dict[st
         return
     for page in doc if isinstance(doc, list) else [doc]:
         yield None, page
+
+
+def graph_object_kind(obj: Any) -> str | None:
+    """What a single Graph API object is, when it is not a Conversations page: ``"conversation"``
+    (``GET /{conversation-id}``: id and participants, no ``data`` list) or ``"message"``
+    (``GET /{message-id}``: id, created_time, from); None otherwise."""
+    if not isinstance(obj, dict) or "id" not in obj or "data" in obj:
+        return None
+    if isinstance(obj.get("participants"), dict) or isinstance(obj.get("messages"), dict):
+        return "conversation"
+    if "created_time" in obj and isinstance(obj.get("from"), dict):
+        return "message"
+    return None
+
+
+def _not_a_page(page: Any) -> str:
+    single = graph_object_kind(page)
+    if single is None:
+        return "not a Conversations page (no 'data' list)"
+    return (f"a single Graph API {single} object (GET /{{{single}-id}}), not a Conversations page "
+            "(GET /{account-id}/conversations?fields=participants,messages{...}); export the "
+            "conversations list to load its messages")
 
 
 def _kind(msg: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
@@ -105,7 +127,7 @@ def load_graph(paths: Sequence[Path], problems: Problems, account: str | None = 
         for lineno, page in pages:
             data = page.get("data") if isinstance(page, dict) else None
             if not isinstance(data, list):
-                problems.add(str(path), lineno, "not a Conversations page (no 'data' list)")
+                problems.add(str(path), lineno, _not_a_page(page))
                 continue
             for conv in data:
                 if not isinstance(conv, dict) or "id" not in conv:

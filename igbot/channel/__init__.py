@@ -36,6 +36,7 @@ from igbot.channel._errors import (
     error_from_response,
 )
 from igbot.channel._policy import (
+    LIVE_BROADCAST_WINDOW,
     Decision,
     MemoryPolicyStore,
     PolicyStore,
@@ -49,6 +50,7 @@ from igbot.channel.standin import GraphStandIn, RecordedRequest
 
 __all__ = [
     "INSTAGRAM_INBOX_APP_ID",
+    "LIVE_BROADCAST_WINDOW",
     "PAGE_INBOX_APP_ID",
     "AsyncGraphClient",
     "AttachmentFetchError",

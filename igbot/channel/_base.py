@@ -326,9 +326,33 @@ class GraphCore:
 
     @staticmethod
     def ice_breakers_from(data: dict[str, Any]) -> list[dict[str, Any]]:
-        """The ice breakers in a ``messenger_profile`` answer."""
-        rows = data.get("data") or []
-        for row in rows:
-            if isinstance(row, dict) and "ice_breakers" in row:
-                return list(row["ice_breakers"])
+        """The ice breakers in a ``messenger_profile`` answer, as ``[{"call_to_actions",
+        "locale"}]``.
+
+        Meta documents ``{"data": [{"call_to_actions": [...], "locale": "default"}, ...]}``
+        (Instagram Messaging: Ice Breakers, "Getting Ice Breakers"); ice breakers set in the
+        format before locales come back as ``{"data": [{"ice_breakers": [{"question",
+        "payload"}]}]}`` and are read as the ``default`` locale.
+        """
+        out: list[dict[str, Any]] = []
+        for row in data.get("data") or []:
+            if not isinstance(row, dict):
+                continue
+            if "call_to_actions" in row:
+                out.append(row)
+            elif isinstance(row.get("ice_breakers"), list):
+                items = [i for i in row["ice_breakers"] if isinstance(i, dict)]
+                if items and all("call_to_actions" in i for i in items):
+                    out.extend(items)
+                elif items:
+                    out.append({"call_to_actions": items, "locale": "default"})
+        return out
+
+    @staticmethod
+    def persistent_menu_from(data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The persistent menu in a ``messenger_profile`` answer: ``{"data": [{"persistent_menu":
+        [{"locale", "call_to_actions"}]}]}`` (Messenger Profile API: persistent_menu)."""
+        for row in data.get("data") or []:
+            if isinstance(row, dict) and isinstance(row.get("persistent_menu"), list):
+                return list(row["persistent_menu"])
         return []

@@ -1,9 +1,11 @@
 """Instagram's sending rules, checked before a request leaves (so Meta never has to refuse it).
 
 - the standard window: a bot may message a person for 24 h after the person's last message,
-  postback, reaction or comment (``messaging_type`` RESPONSE or UPDATE);
+  postback or reaction (``messaging_type`` RESPONSE or UPDATE); a comment opens no window;
 - ``MESSAGE_TAG`` + ``HUMAN_AGENT``: only replies typed by people (role ``agent``), for 7 days;
-- a private reply (``recipient.comment_id``): once per comment, within 7 days of the comment.
+- a private reply (``recipient.comment_id``): one message per comment, within 7 days of the
+  comment; for a Live comment only during the broadcast (Meta, Instagram Messaging: Private
+  Replies). After it, the bot may write again only once the person writes back.
 
 :class:`SendPolicy` keeps what it needs in a :class:`PolicyStore`: :class:`MemoryPolicyStore`
 for tests and notebooks, :class:`SQLitePolicyStore` for a server's data directory.
@@ -32,6 +34,7 @@ from igbot.channel._errors import (
 
 __all__ = [
     "HUMAN_AGENT_WINDOW",
+    "LIVE_BROADCAST_WINDOW",
     "PRIVATE_REPLY_WINDOW",
     "STANDARD_WINDOW",
     "Decision",
@@ -47,6 +50,10 @@ logger = logging.getLogger(__name__)
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
+LIVE_BROADCAST_WINDOW = timedelta(hours=4)
+"""Instagram Live broadcasts last at most 4 hours: a Live comment older than that was made on a
+broadcast that has ended, so it can no longer get a private reply."""
+_COMMENT_KINDS = frozenset({"comment", "live_comment"})
 
 Role = Literal["bot", "agent"]
 Timestamp = datetime | int | float
@@ -79,12 +86,18 @@ class PolicyStore(ABC):
         """The latest time ``person_id`` opened the window, or None."""
 
     @abstractmethod
-    def record_comment(self, comment_id: str, person_id: str | None, at: datetime) -> None:
-        """Remember a comment (first sighting wins; redeliveries change nothing)."""
+    def record_comment(self, comment_id: str, person_id: str | None, at: datetime,
+                       live: bool = False) -> None:
+        """Remember a comment, and whether it was made on a Live broadcast (first sighting
+        wins; redeliveries change nothing)."""
 
     @abstractmethod
     def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
         """``(commented_at, private_reply_sent_at)`` for a known comment, else None."""
+
+    @abstractmethod
+    def is_live_comment(self, comment_id: str) -> bool:
+        """Whether the comment was made on a Live broadcast."""
 
     @abstractmethod
     def mark_private_reply(self, comment_id: str, at: datetime) -> bool:
@@ -101,6 +114,7 @@ class MemoryPolicyStore(PolicyStore):
         self._lock = threading.Lock()
         self._inbound: dict[str, datetime] = {}
         self._comments: dict[str, list[datetime | None]] = {}
+        self._live: set[str] = set()
 
     def record_inbound(self, person_id: str, at: datetime) -> None:
         with self._lock:
@@ -112,9 +126,16 @@ class MemoryPolicyStore(PolicyStore):
         with self._lock:
             return self._inbound.get(person_id)
 
-    def record_comment(self, comment_id: str, person_id: str | None, at: datetime) -> None:
+    def record_comment(self, comment_id: str, person_id: str | None, at: datetime,
+                       live: bool = False) -> None:
         with self._lock:
+            if comment_id not in self._comments and live:
+                self._live.add(comment_id)
             self._comments.setdefault(comment_id, [at, None])
+
+    def is_live_comment(self, comment_id: str) -> bool:
+        with self._lock:
+            return comment_id in self._live
 
     def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
         with self._lock:
@@ -144,6 +165,9 @@ class SQLitePolicyStore(PolicyStore):
                          "person_id TEXT PRIMARY KEY, last_ts REAL NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS comments (comment_id TEXT PRIMARY KEY, "
                          "person_id TEXT, ts REAL NOT NULL, replied_ts REAL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(comments)")}
+        if "live" not in columns:  # a data directory from before Live comments were told apart
+            self._db.execute("ALTER TABLE comments ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
 
     def __repr__(self) -> str:
         return f"SQLitePolicyStore({str(self.path)!r})"
@@ -160,10 +184,18 @@ class SQLitePolicyStore(PolicyStore):
                                    (person_id,)).fetchone()
         return datetime.fromtimestamp(row[0], UTC) if row else None
 
-    def record_comment(self, comment_id: str, person_id: str | None, at: datetime) -> None:
+    def record_comment(self, comment_id: str, person_id: str | None, at: datetime,
+                       live: bool = False) -> None:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO comments VALUES (?, ?, ?, NULL)",
-                             (comment_id, person_id, at.timestamp()))
+            self._db.execute("INSERT OR IGNORE INTO comments (comment_id, person_id, ts, "
+                             "replied_ts, live) VALUES (?, ?, ?, NULL, ?)",
+                             (comment_id, person_id, at.timestamp(), int(live)))
+
+    def is_live_comment(self, comment_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT live FROM comments WHERE comment_id = ?",
+                                   (comment_id,)).fetchone()
+        return bool(row and row[0])
 
     def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
         with self._lock:
@@ -176,8 +208,8 @@ class SQLitePolicyStore(PolicyStore):
 
     def mark_private_reply(self, comment_id: str, at: datetime) -> bool:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO comments VALUES (?, NULL, ?, NULL)",
-                             (comment_id, at.timestamp()))
+            self._db.execute("INSERT OR IGNORE INTO comments (comment_id, person_id, ts, "
+                             "replied_ts) VALUES (?, NULL, ?, NULL)", (comment_id, at.timestamp()))
             cur = self._db.execute("UPDATE comments SET replied_ts = ? "
                                    "WHERE comment_id = ? AND replied_ts IS NULL",
                                    (at.timestamp(), comment_id))
@@ -244,13 +276,23 @@ class SendPolicy:
                 ``comment``...); echoes, reads, deletions, edits and handovers open nothing.
             timestamp: when (datetime, epoch ms as int, or epoch seconds as float); a time
                 after the policy's "now" counts as now.
-            comment_id: for a comment, its id (allows one private reply within 7 days).
+            comment_id: for a comment, its id (allows one private reply within 7 days, or
+                during the broadcast for a ``live_comment``).
+
+        Returns:
+            True if it opens the 24 h window (a comment does not: it allows a private reply).
         """
         if kind in _NOT_OPENING:
             return False
         # A time in the future (a skewed or forged clock) counts as now: it must not keep the
         # window open longer than 24 h after igbot heard from the person.
         at = min(_utc(timestamp), self._now(None))
+        if kind in _COMMENT_KINDS:
+            # a comment allows one private reply, not the 24 h window: that opens when the
+            # person writes back
+            if comment_id:
+                self.store.record_comment(comment_id, person_id, at, live=kind == "live_comment")
+            return False
         if person_id:
             self.store.record_inbound(person_id, at)
         if comment_id:
@@ -259,11 +301,12 @@ class SendPolicy:
 
     def record_event(self, event: Any) -> bool:
         """Note a parsed webhook event (``igbot.models.Event``); True if it opens the window."""
-        if not getattr(event, "opens_window", False) or getattr(event, "standby", False):
-            return False
         kind = getattr(event, "kind", "message")
+        if getattr(event, "standby", False) or not (
+                getattr(event, "opens_window", False) or kind in _COMMENT_KINDS):
+            return False
         comment_id = None
-        if kind in ("comment", "live_comment"):
+        if kind in _COMMENT_KINDS:
             raw = getattr(event, "raw", {}) or {}
             comment_id = (raw.get("id") or raw.get("comment_id")
                           or getattr(event, "dedupe_key", None))
@@ -322,7 +365,12 @@ class SendPolicy:
         if replied_at is not None:
             return self._refuse(PrivateReplyAlreadySentError(
                 "a private reply was already sent to this comment", who))
-        if at - commented_at > PRIVATE_REPLY_WINDOW:
+        if self.store.is_live_comment(comment_id):
+            if at - commented_at > LIVE_BROADCAST_WINDOW:
+                return self._refuse(PrivateReplyExpiredError(
+                    "private replies to a Live comment only during the broadcast (a Live lasts "
+                    f"at most 4 h; comment {_age(at - commented_at)} old)", who))
+        elif at - commented_at > PRIVATE_REPLY_WINDOW:
             return self._refuse(PrivateReplyExpiredError(
                 f"private replies only within 7 days of the comment "
                 f"(comment {_age(at - commented_at)} old)", who))

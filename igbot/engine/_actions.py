@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
 from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
-from igbot.engine._render import RenderError, render_template, render_text
+from igbot.engine._render import RenderError, render_kata_message, render_template, render_text
 from igbot.engine._scope import Scope, get_path
 from igbot.expr import compile_expr, compile_template, render_value, truthy
 from igbot.kataml import Action, ActionRef, Bot, Flow
@@ -31,8 +32,10 @@ __all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", 
 logger = logging.getLogger(__name__)
 
 ACTION_TYPES = frozenset(
-    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi"}
+    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image"}
 )
+IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
+"""Where an ``image`` action (Kata's ``concepts/action.md``) gives its url, first wins."""
 INSTAGRAM_INBOX_APP_ID = "1217981644879628"
 
 
@@ -105,6 +108,12 @@ class ActionRunner:
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
+            except ValidationError as exc:  # a reply Meta would refuse: the turn goes on
+                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                     for e in exc.errors(include_url=False))
+                entry.status, entry.detail = "error", problems
+                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                                     f"Meta's rules and was not sent ({problems})")
 
     def _resolve(self, flow: Flow, ref: ActionRef) -> Action | None:
         key = id(ref)
@@ -154,15 +163,30 @@ class ActionRunner:
                 entry.status = "substituted"
             self._send(turn, flow, name, messages, entry, record)
         elif kind == "command":
-            payload = render_value(options.get("payload"), variables)
-            command = Message(type="command", content=str(render_value(options.get("command"), variables)),
+            # Kata documents both `options.command` and `command:` beside `type` (concepts/action.md)
+            extra = action.model_extra or {}
+            source = options.get("command", extra.get("command"))
+            if source is None:
+                raise RenderError(f"command action {name!r} names no command (write command: <name>)")
+            payload = render_value(options.get("payload", extra.get("payload")), variables)
+            command = Message(type="command", content=str(render_value(source, variables)),
                               payload=payload if isinstance(payload, dict) else None,
                               metadata=scope.message.metadata)
             on_command(command)
+        elif kind == "image":
+            rendered = render_value({**(action.model_extra or {}), **options}, variables)
+            url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
+            if not url:
+                raise RenderError(f"image action {name!r} has no url (options.originalContentUrl)")
+            self._send(turn, flow, name, [{"attachment": {"type": "image", "payload": {"url": str(url)}}}],
+                       entry, record)
         elif kind == "api":
             scope.result = self._api(options, variables, record)
         elif kind == "method":
-            self._method(scope, action, options, variables)
+            replies = self._method(scope, action, options, variables)
+            messages = [m for reply in replies for m in render_kata_message(reply, record.warnings)]
+            if messages:
+                self._send(turn, flow, name, messages, entry, record)
         elif kind == "handover":
             self._handover(turn, scope, flow, name, options, variables, entry, record)
         else:
@@ -296,15 +320,27 @@ class ActionRunner:
 
     def _method(
         self, scope: Scope, action: Action, options: dict[str, Any], variables: dict[str, Any]
-    ) -> None:
+    ) -> list[Any]:
+        """Run a ``method`` action; returns the Kata messages it answers with.
+
+        A method written ``name(message, context, data, options, config)`` (Kata's action
+        method) is called with those and its return value (a message or a list) is sent; a
+        method written ``name(ctx)`` gets one ``ctx`` and what it returns updates the session.
+        """
         name = (action.model_extra or {}).get("method") or options.get("method")
         method = self.bot.find_method(str(name or ""), scope.session.flow)
         if method is None:
             raise MethodError(f"method {name!r} is not defined")
+        rendered = render_value(options, variables)
+        if len(method.params) > 1:
+            result = self.js.call(method, [scope.message_dict(), scope.context_with_meta(),
+                                           scope.session.data, rendered, scope.config])
+            return [] if result is None else result if isinstance(result, list) else [result]
         ctx = scope.method_ctx()
-        ctx["options"] = render_value(options, variables)
+        ctx["options"] = rendered
         ctx["result"] = scope.result
         scope.apply_method_ctx(self.js.call(method, [ctx]))
+        return []
 
     def _handover(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, options: dict[str, Any],

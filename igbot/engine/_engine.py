@@ -52,6 +52,11 @@ class Engine:
         seed: seeds the choice among text variants (for reproducible tests).
         limits: ``"lenient"`` (split/trim like Instagram, with warnings) or ``"strict"``.
         clock: seconds since the epoch (for flows' ``expire``; tests pass a fake one).
+        deployment_id: ``context.$deploymentId`` (default: the bot's ``id``, else its name,
+            with its ``version``).
+        app_id: this app's id: a ``pass_thread_control`` resumes the bot only when it passes the
+            thread to this app. Unknown (None): any pass but one to ``agent_app_id`` or Meta's
+            Inbox resumes.
     """
 
     def __init__(
@@ -61,8 +66,13 @@ class Engine:
         js_time_limit: float = 1.0, js_memory_limit: int = 32 * 1024 * 1024,
         seed: int | None = None, channel: str = "instagram", limits: str = "lenient",
         agent_app_id: str = INSTAGRAM_INBOX_APP_ID, clock: Callable[[], float] = time.time,
+        deployment_id: str | None = None, app_id: str | None = None,
     ) -> None:
+        self.app_id = app_id
         self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
+        name = self.bot.id or self.bot.name
+        self.deployment_id = deployment_id or (
+            f"{name}@{self.bot.version}" if name and self.bot.version else name)
         self.store = store if store is not None else SqliteStore(Path(data_dir) / "sessions.sqlite")
         self.channel = channel
         self.clock = clock
@@ -127,11 +137,14 @@ class Engine:
         turn = Turn()
         for event in parse_webhook(body):
             if event.kind == "pass_thread_control" and event.person_id:
-                turn.extend(self.resume(event.person_id))
+                turn.extend(self.passed_to(event.person_id, getattr(event, "new_owner_app_id", None)))
             elif event.kind == "take_thread_control" and event.person_id:
                 self.mark_agent(event.person_id, by="agent")
-            elif event.triggers_bot and event.person_id:
-                turn.extend(self.handle(event.to_message(), user=event.person_id))
+            elif event.triggers_bot and (event.person_id or getattr(event, "comment_id", None)):
+                # a comment whose author the webhook leaves out (Meta's older sample) is still
+                # answered, by a private reply to the comment; its session is the comment's
+                user = event.person_id or f"comment:{getattr(event, 'comment_id', '')}"
+                turn.extend(self.handle(event.to_message(), user=user))
         return turn
 
     def session(self, user: str) -> Session | None:
@@ -148,6 +161,22 @@ class Engine:
         expected = session.version
         session.agent = {"app_id": app_id or self.actions.agent_app_id, "by": by}
         self.store.put(session, expected)
+
+    def owns(self, app_id: str | None) -> bool:
+        """Whether a thread passed to ``app_id`` is the bot's (see ``app_id`` above)."""
+        if app_id is None:
+            return True  # the body does not say: a pass to us is the only one we receive
+        if self.app_id is not None:
+            return str(app_id) == str(self.app_id)
+        return str(app_id) not in (self.actions.agent_app_id, INSTAGRAM_INBOX_APP_ID)
+
+    def passed_to(self, user: str, app_id: str | None) -> Turn:
+        """A ``pass_thread_control`` webhook: the bot resumes only if the thread came to this
+        app; a pass between other apps (say to the Instagram Inbox) leaves the bot silent."""
+        if self.owns(app_id):
+            return self.resume(user)
+        self.mark_agent(user, by="agent", app_id=app_id)
+        return Turn()
 
     def resume(self, user: str) -> Turn:
         """The agent gave the thread back: the bot answers again.
@@ -201,7 +230,7 @@ class Engine:
         session = ctx.session
         record = self._record(session, msg, depth)
         turn.records.append(record)
-        scope = Scope(msg, session, self.bot.config or {}, self.clock)
+        scope = Scope(msg, session, self.bot.config or {}, self.clock, self.deployment_id)
         cache: dict[Any, Any] = {}
         if forced is not None:
             selection = forced
@@ -218,6 +247,7 @@ class Engine:
             record.errors.append("no flow matched and the bot has no fallback flow")
             return
         self._switch(session, selection.flow)
+        scope.init = session.state is None  # entering the flow afresh (context.$init)
         record.intent, record.attributes = selection.intent, selection.attributes
         record.is_fallback = selection.is_fallback
         scope.intent, scope.attributes = selection.intent, selection.attributes

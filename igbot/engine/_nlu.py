@@ -134,6 +134,11 @@ class NluRunner:
         nlu = self.bot.nlus.get(name) or Nlu(type=name)
         merged = {**(nlu.options or {}), **(options or {})}
         text = (hint or "") + (message.content or "")
+        if self.classifier is None and nlu.type in CLOUD_NLU_TYPES:
+            unplugged = (f"nlu {name!r}: {nlu.type} is a cloud NLU and no classifier is plugged "
+                         "in (Engine(classifier=...)); the intents that use it cannot match")
+            if unplugged not in errors:
+                errors.append(unplugged)
         try:
             result = self._run(name, nlu, message, merged, text)
         except (MethodError, re.error) as exc:

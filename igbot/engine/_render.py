@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from igbot.models import encode_payload
 
-__all__ = ["RenderError", "render_template", "render_text"]
+__all__ = ["RenderError", "render_kata_message", "render_template", "render_text"]
 
 WEB_SCHEMES = ("http://", "https://")
 
@@ -86,6 +86,27 @@ def _element(item: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
     return element
 
 
+_CARD_FIELDS = ("subtitle", "image_url", "default_action", "buttons")
+
+
+def _cards(items: list[Any], warnings: list[str]) -> list[dict[str, Any]]:
+    """The generic template's elements; Meta requires a title and at least one other field,
+    so a card with only a title (or none) is left out with a warning."""
+    cards = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            warnings.append(f"card {i + 1}: not an object; card left out")
+            continue
+        element = _element(item, warnings)
+        if not element["title"] or not any(k in element for k in _CARD_FIELDS):
+            warnings.append(
+                f"card {i + 1} ({element['title']!r}): Instagram needs a title and at least one of "
+                "subtitle, image, default action or buttons; card left out")
+            continue
+        cards.append(element)
+    return cards
+
+
 def _generic(elements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"attachment": {"type": "template",
                            "payload": {"template_type": "generic", "elements": elements}}}
@@ -120,7 +141,10 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
     elif kind == "button":
         buttons = _buttons(single.get("actions"), warnings)
         if single.get("title") or single.get("thumbnailImageUrl"):
-            messages = [_generic([_element(single, warnings)])]
+            elements = _cards([single], warnings)
+            if not elements:
+                raise RenderError("template button: a card with only a title cannot be sent")
+            messages = [_generic(elements)]
         elif buttons:
             messages = [{"attachment": {"type": "template", "payload": {
                 "template_type": "button", "text": _text(single.get("text")), "buttons": buttons}}}]
@@ -130,7 +154,11 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
         cards = items if isinstance(items, list) else []
         if not cards:
             raise RenderError("template carousel: no items")
-        messages = [_generic([_element(c, warnings) for c in cards if isinstance(c, dict)])]
+        elements = _cards(cards, warnings)
+        if not elements:
+            raise RenderError(f"template carousel: none of its {len(cards)} card(s) can be sent "
+                              "(each needs a title and one more field)")
+        messages = [_generic(elements)]
     elif kind == "sticker":
         if single.get("sticker") not in (None, "like_heart"):
             raise RenderError(f"sticker {single.get('sticker')!r}: Instagram only has like_heart")
@@ -155,3 +183,22 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
     if quick:
         messages[-1]["quick_replies"] = quick
     return messages
+
+
+def render_kata_message(message: Any, warnings: list[str]) -> list[dict[str, Any]]:
+    """The ``message`` objects for a Kata response message an action method returned.
+
+    ``{type: text, content}`` is a text; ``{type: data, payload: {type: template,
+    template_type, items}}`` is rendered like the ``template`` action of that type.
+    """
+    if not isinstance(message, dict):
+        raise RenderError(f"a method returned {type(message).__name__}, not a message object")
+    kind = message.get("type")
+    if kind == "text":
+        return render_text(_text(message.get("content")))
+    payload = message.get("payload")
+    if kind == "data" and isinstance(payload, dict) and payload.get("type") == "template":
+        return render_template({"type": payload.get("template_type"), "items": payload.get("items")},
+                               warnings)
+    raise RenderError(f"a method returned a message of type {kind!r}: only text messages and "
+                      "data messages holding a template can be sent")

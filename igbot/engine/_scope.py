@@ -57,8 +57,10 @@ class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
 
     def __init__(self, message: Message, session: Session, config: dict[str, Any],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, deployment_id: str | None = None) -> None:
         self.message = message
+        self.deployment_id = deployment_id
+        self.init = False
         self.clock = clock
         self.session = session
         self.config = config
@@ -70,22 +72,36 @@ class Scope:
         self.result: Any = None
         self.meta: dict[str, Any] = {}
 
+    def meta_context(self) -> dict[str, Any]:
+        """Kata's read-only meta context (``context.$now`` ...), from ``kata-ml/data-structure.md``.
+
+        ``$now`` and ``$timestamp`` are milliseconds since the epoch (like JavaScript's
+        ``Date.now()``); ``$timestamp`` is when the session began. ``$channelId`` is the channel
+        the session belongs to; ``$dataKey`` names the session data (channel and user).
+        """
+        session = self.session
+        meta = {
+            "$init": self.init,
+            "$state": session.state,
+            "$flow": session.flow,
+            "$lastFlow": session.last_flow,
+            "$lastState": session.last_state,
+            "$now": int(self.clock() * 1000),
+            "$timestamp": int(session.created_at * 1000),
+            "$dataKey": f"{session.channel}:{session.user}",
+            "$sessionId": session.id,
+            "$channelId": session.channel,
+            "$deploymentId": self.deployment_id,
+            "$userId": session.user,
+        }
+        meta.update(self.meta)
+        return meta
+
     def variables(self) -> dict[str, Any]:
         """The dict expressions are evaluated against."""
         session = self.session
         context = dict(session.context)
-        context.update(
-            {
-                "$state": session.state,
-                "$flow": session.flow,
-                "$lastFlow": session.last_flow,
-                "$lastState": session.last_state,
-                "$now": int(self.clock() * 1000),
-                "$userId": session.user,
-                "$sessionId": session.id,
-            }
-        )
-        context.update(self.meta)
+        context.update(self.meta_context())
         return {
             "type": self.message.type,
             "content": self.message.content,
@@ -100,22 +116,35 @@ class Scope:
         }
 
     def method_ctx(self) -> dict[str, Any]:
-        """The ``ctx`` a mapping method receives: intent, attributes, content, payload, data, context."""
+        """The ``ctx`` a mapping method receives: intent, attributes, content, payload, data,
+        context (with the ``$`` meta context, read-only) and config."""
         return {
             "intent": self.intent,
             "attributes": self.attributes,
             "content": self.message.content,
             "payload": self.payload,
             "data": self.session.data,
-            "context": self.session.context,
+            "context": {**self.session.context, **self.meta_context()},
+            "config": self.config,
         }
 
+    def message_dict(self) -> dict[str, Any]:
+        """The message as Kata methods see it (``type``, ``content``, ``payload``, ``metadata``)."""
+        return {"type": self.message.type, "content": self.message.content,
+                "payload": self.payload, "metadata": self.message.metadata}
+
+    def context_with_meta(self) -> dict[str, Any]:
+        """The flow's context with the ``$`` meta context, as an action method's ``context``."""
+        return {**self.session.context, **self.meta_context()}
+
     def apply_method_ctx(self, ctx: Any) -> None:
-        """Take back what a mapping method returned (its data, context and payload)."""
+        """Take back what a mapping method returned (its data, context and payload); the ``$``
+        meta context is read-only and is not stored."""
         if not isinstance(ctx, dict):
             return
         if isinstance(ctx.get("context"), dict):
-            self.session.context = ctx["context"]
+            self.session.context = {k: v for k, v in ctx["context"].items()
+                                    if not (isinstance(k, str) and k.startswith("$"))}
         if isinstance(ctx.get("data"), dict):
             self.session.data = ctx["data"]
         if isinstance(ctx.get("payload"), dict):

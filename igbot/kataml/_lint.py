@@ -51,6 +51,8 @@ LINT_CODES: dict[str, tuple[Level, str]] = {
     "line-location": ("warning", "a location message: sent as a text with a map link instead"),
     "line-imagemap": ("error", "a LINE imagemap: Instagram has none; nothing is sent"),
     "unknown-template-type": ("warning", "a template type igbot cannot render on Instagram"),
+    "incomplete-card": ("error", "a card with only a title: Meta needs one more field; not sent"),
+    "image-without-url": ("error", "an image action with no url: nothing can be sent"),
     "non-web-button": ("warning", "a url button that is not http(s): Instagram cannot open it"),
     "unsupported-button": ("warning", "a button type Instagram has no counterpart for"),
     "unsupported-quick-reply": ("warning", "a quick reply type other than text"),

@@ -98,6 +98,10 @@ class _ContentChecker:
                 self._size("text", text, where, scope, "text")
         elif kind == "template":
             self.template(options, path, scope)
+        elif kind == "image":
+            if not any(options.get(k) for k in IMAGE_URL_KEYS):
+                self.report("image-without-url", "image action with no url: write "
+                            "options.originalContentUrl (or imageUrl)", path, **scope)
         elif kind == "schedule":
             self.report("schedule-action", "schedule actions send messages the person did not "
                         "prompt; Instagram only allows replies inside the 24-hour window, so "
@@ -156,6 +160,7 @@ class _ContentChecker:
         for key in ("title", "text"):
             self._boolean(item.get(key), f"{path}.{key}", scope, key)
         if card:
+            self._complete(item, path, scope)
             title = item.get("title") or item.get("text")
             key = "title" if item.get("title") else "text"
             self._size("element_title", title, f"{path}.{key}", scope, "card title")
@@ -171,6 +176,17 @@ class _ContentChecker:
             for i, button in enumerate(actions):
                 if isinstance(button, Mapping):
                     self.button(button, f"{path}.actions[{i}]", scope)
+
+    def _complete(self, item: Mapping[str, Any], path: str, scope: Scope) -> None:
+        """Meta: a generic-template element needs a title and at least one more field."""
+        more = [item.get(k) for k in ("thumbnailImageUrl", "imageUrl", "defaultActionUrl")]
+        more.append(item.get("text") if item.get("title") else None)
+        more.append(item.get("actions") or None)
+        if not any(more):
+            self.report("incomplete-card", f"card {item.get('title') or item.get('text')!r} has "
+                        "only a title; Instagram needs a subtitle (text), an image, a default "
+                        "action or a button beside it (Meta, Instagram Messaging: Generic "
+                        "Template), so the card is left out", path, **scope)
 
     def button(self, button: Mapping[str, Any], path: str, scope: Scope) -> None:
         kind = button.get("type", "postback")
@@ -207,6 +223,10 @@ class _ContentChecker:
             self._boolean(label, f"{where}.label", scope, "quick reply label")
             self._size("quick_reply_title", label, f"{where}.label", scope, "quick reply label")
             self._payload("quick_reply_payload", reply.get("payload"), f"{where}.payload", scope)
+
+
+IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
+"""Where an ``image`` action (Kata's ``concepts/action.md``) may give its url, first wins."""
 
 
 def check_content(bot: Bot, report: Reporter) -> None:

@@ -150,9 +150,30 @@ def apply_limits(
         size = len(fixed.message.text.encode("utf-8"))
         if size > lim.value:
             requests = list(_split_message(fixed, lim.value))
-            done = f"split into {len(requests)} messages at word boundaries"
+            done = f"split into {len(requests)} messages {_how_split(fixed.message.text, requests)}"
             warnings.append(_warn("message.text", lim, size, done))
     return LimitResult(requests, warnings)
+
+
+def _how_split(text: str, parts: list[BaseModel]) -> str:
+    """Where the cuts fell: at spaces, between graphemes (no space to cut at), or both."""
+    at_space = between = 0
+    position = 0
+    for request in parts[:-1]:
+        part = getattr(getattr(request, "message", None), "text", None) or ""
+        start = text.find(part, position)
+        end = (start if start >= 0 else position) + len(part)
+        if end < len(text) and text[end].isspace():
+            at_space += 1
+        else:
+            between += 1
+        position = end
+    if not between:
+        return "at word boundaries"
+    if not at_space:
+        return "between characters (no space to cut at; never inside an emoji or accented letter)"
+    return ("at word boundaries where it could, else between characters (never inside an emoji "
+            "or accented letter)")
 
 
 def _split_message(request: SendMessageRequest, max_bytes: int) -> Iterator[SendMessageRequest]:

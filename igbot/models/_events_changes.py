@@ -45,7 +45,7 @@ class CommentEvent(Event):
     """
 
     _triggers: ClassVar[bool] = True
-    _opens_window: ClassVar[bool] = True
+    _opens_window: ClassVar[bool] = False  # it allows one private reply, not the 24 h window
 
     kind: CommentKind = "comment"
     comment_id: str

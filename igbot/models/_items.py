@@ -95,6 +95,8 @@ def parse_messaging(
     if "message_edit" in item:
         e = _obj(item["message_edit"], "message_edit")
         num = e.get("num_edit")
+        if isinstance(num, str) and num.strip().isdigit():  # "37" (restfb's fixture), like times
+            num = int(num)
         if num is not None and (isinstance(num, bool) or not isinstance(num, int)):
             raise ItemError("message_edit.num_edit is not an integer")
         return MessageEditEvent(**common, mid=_id(e.get("mid")),

@@ -299,7 +299,8 @@ class _Worker:
         self.pool = pool
         self.db, self.client, self.policy = pool.db, pool.client, pool.policy
         self.config = pool.config
-        self.engine = Engine(pool.bot, pool.store, agent_app_id=pool.config.agent_app_id)
+        self.engine = Engine(pool.bot, pool.store, agent_app_id=pool.config.agent_app_id,
+                             app_id=pool.config.app_id)
 
     def close(self) -> None:
         self.engine.actions.close()
@@ -404,8 +405,10 @@ class _Worker:
                                                  "requested_owner_app_id", "metadata")
                 if getattr(event, k, None) is not None}
         if event.kind == "pass_thread_control" and user:
-            turn = self.engine.resume(user)
-            unit.log.append(system_line(conv, "resolve", "in", {**info, "by": "agent"}))
+            resumed = self.engine.owns(event.new_owner_app_id)  # the engine decides
+            turn = self.engine.passed_to(user, event.new_owner_app_id)
+            unit.log.append(system_line(conv, "resolve" if resumed else "handover", "in",
+                                        {**info, "by": "agent"}))
             self.add_requests(unit, conv, turn)
         elif event.kind == "take_thread_control" and user:
             self.engine.mark_agent(user, by="agent", app_id=event.new_owner_app_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from igbot.analytics import AccountUnknownError, fix_mojibake, load
+from tests._conformance import EXPORTS
 
 
 def _bad(text: str) -> str:
@@ -124,3 +125,52 @@ def test_committed_samples(samples: Path) -> None:
     assert folder["text"].str.contains("😍|🙏|☕|👋", regex=True).any()
     assert not folder["text"].str.contains("Ã|ð", regex=True).any()
     assert zipfile.is_zipfile(samples / "dyi_export.zip")
+
+
+# -- the public exports of the conformance corpus -----------------------------------------------
+def _corpus(name: str) -> Path:
+    path = EXPORTS / name
+    if not path.is_dir():
+        pytest.skip(f"no conformance export at {path}")
+    return path
+
+
+def _senders(df) -> set[str]:
+    inbound = df[(df.direction == "in") & (df.kind != "reaction")]
+    return {json.loads(p)["sender"] for p in inbound.payload}
+
+
+def test_chatflashback_group_chat_with_its_owner_named() -> None:
+    path = _corpus("dyi-chatflashback")
+    with pytest.raises(AccountUnknownError, match="pass owner="):  # a group: who is the owner?
+        load(path)
+    with pytest.raises(AccountUnknownError, match="'Zed' is not a participant"):
+        load(path, owner="Zed")
+    df = load(path, owner="Alice")
+    messages = df[df.kind != "reaction"]
+    assert len(messages) == 31 and set(df.conversation_id) == {"saturdaysquad"}
+    assert _senders(df) == {"Bob", "Charlie", "Dana"}
+    assert (messages.direction == "out").sum() == sum(
+        m["sender_name"] == "Alice" for m in _raw(path)["messages"])
+    reactions = df[df.kind == "reaction"]  # non-standard keys: "reactor" and "act"
+    assert len(reactions) == sum(len(m.get("reactions") or []) for m in _raw(path)["messages"])
+    assert "👍" in set(reactions.text)  # mis-encoded in the file, repaired
+    assert df.attrs["problems"] == []
+
+
+def test_instaparse_older_layout_with_its_owner_named() -> None:
+    path = _corpus("dyi-instaparse")
+    with pytest.raises(AccountUnknownError):
+        load(path)
+    df = load(path, owner="user")
+    messages = df[df.kind != "reaction"]
+    assert len(messages) == 7 and dict(messages.direction.value_counts()) == {
+        "out": sum(m["sender_name"] == "user" for m in _raw(path)["messages"]),
+        "in": sum(m["sender_name"] == "friend" for m in _raw(path)["messages"])}
+    assert (df.kind == "share").sum() == 1 and (df.kind == "reaction").sum() == 2
+    assert df.payload.isna().all()  # two people: the conversation is the person
+
+
+def _raw(path: Path) -> dict:
+    (file,) = path.rglob("message_1.json")
+    return json.loads(file.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from igbot.analytics import AccountUnknownError, load
+from tests._conformance import EXPORTS
 
 ME = {"username": "shop", "id": "100"}
 
@@ -78,3 +79,18 @@ def test_committed_sample_pages(samples: Path) -> None:
     df = load(samples / "graph")
     assert df.attrs["skipped"] == 0 and df["conversation_id"].nunique() == 20
     assert {"story_reply", "text"} <= set(df["kind"])
+
+
+def test_single_graph_objects_of_the_corpus_are_skipped_with_a_reason() -> None:
+    folder = EXPORTS / "graph-restfb"
+    if not folder.is_dir():
+        pytest.skip(f"no conformance export at {folder}")
+    df = load(folder)
+    assert len(df) == 0
+    reasons = {Path(p["file"]).name: p["reason"] for p in df.attrs["problems"]}
+    assert set(reasons) == {"instagram-conversation.json", "instagram-message.json",
+                            "instagram-message-story.json"}
+    assert reasons["instagram-conversation.json"].startswith(
+        "a single Graph API conversation object (GET /{conversation-id}), not a Conversations page")
+    assert all("a single Graph API message object" in reasons[f]
+               for f in ("instagram-message.json", "instagram-message-story.json"))

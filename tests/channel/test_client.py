@@ -102,6 +102,26 @@ def test_ice_breakers_round_trip(client: GraphClient, standin: GraphStandIn) -> 
     assert client.get_ice_breakers() == []
 
 
+def test_ice_breakers_read_metas_documented_get_answer(client: GraphClient,
+                                                       standin: GraphStandIn) -> None:
+    # defect 2: Meta documents {"data": [{"call_to_actions": [...], "locale": "default"}]}
+    # (Instagram Messaging: Ice Breakers, "Getting Ice Breakers"); get read it as []
+    documented = {"data": [{"call_to_actions": [{"question": "Q?", "payload": "P"}],
+                            "locale": "default"},
+                           {"call_to_actions": [{"question": "Q en?", "payload": "P"}],
+                            "locale": "en_GB"}]}
+    assert GraphClient.ice_breakers_from(documented) == documented["data"]
+    older = {"data": [{"ice_breakers": [{"question": "Q?", "payload": "P"}]}]}
+    assert GraphClient.ice_breakers_from(older) == [
+        {"call_to_actions": [{"question": "Q?", "payload": "P"}], "locale": "default"}]
+    # the stand-in answers in the documented shape, not the one igbot used to read
+    client.set_ice_breakers(ICE)
+    raw = httpx.get(f"{standin.url}/v21.0/me/messenger_profile",
+                    params={"fields": "ice_breakers", "platform": "instagram",
+                            "access_token": standin.access_token}).json()
+    assert raw == {"data": ICE}
+
+
 def test_ice_breakers_plain_question_list_is_default_locale(client: GraphClient) -> None:
     client.set_ice_breakers([{"question": "Hi?", "payload": "HI"}])
     assert client.get_ice_breakers() == [

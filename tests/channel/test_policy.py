@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from igbot.channel import (
+    LIVE_BROADCAST_WINDOW,
     GraphStandIn,
     HumanAgentWindowClosedError,
     MemoryPolicyStore,
@@ -78,7 +79,7 @@ def test_unknown_person_has_no_window(policy: SendPolicy) -> None:
     assert not decision.allowed and "no message on record" in str(decision.error)
 
 
-@pytest.mark.parametrize("kind", ["message", "text", "image", "postback", "reaction", "comment",
+@pytest.mark.parametrize("kind", ["message", "text", "image", "postback", "reaction",
                                   "quick_reply", "story_reply"])
 def test_window_opening_kinds(store: PolicyStore, kind: str) -> None:
     policy = SendPolicy(store)
@@ -174,9 +175,29 @@ def test_private_reply_expires_and_needs_a_known_comment(policy: SendPolicy) -> 
     assert policy.check(private_reply(), now=T0 + timedelta(days=1)).allowed  # not marked before
 
 
-def test_comment_opens_the_window_for_the_commenter(policy: SendPolicy) -> None:
-    policy.record_inbound("555", "comment", T0, comment_id=COMMENT)
-    assert policy.check(text("555"), now=T0 + timedelta(hours=5)).allowed
+def test_a_private_reply_is_one_message_until_the_person_writes_back(policy: SendPolicy) -> None:
+    # defect 5: a comment opened the 24 h window, so DMs followed the private reply for a day
+    assert policy.record_inbound("555", "comment", T0, comment_id=COMMENT) is False
+    assert policy.check(private_reply(), now=T0 + timedelta(minutes=1)).allowed
+    refused = policy.check(text("555"), now=T0 + timedelta(minutes=2))
+    assert not refused.allowed and refused.rule == "window_24h"
+    policy.record_inbound("555", "text", T0 + timedelta(hours=1))  # the person writes back
+    assert policy.check(text("555"), now=T0 + timedelta(hours=2)).allowed
+
+
+@pytest.mark.parametrize("store_kind", ["memory", "sqlite"])
+def test_a_live_comment_gets_a_private_reply_only_during_the_broadcast(
+        store_kind: str, tmp_path: Path) -> None:
+    # defect 5: Live comments got the 7-day window; Meta allows replies only during the broadcast
+    store = MemoryPolicyStore() if store_kind == "memory" else SQLitePolicyStore(tmp_path / "p.db")
+    policy = SendPolicy(store)
+    policy.record_inbound("555", "live_comment", T0, comment_id="live1")
+    policy.record_inbound("555", "comment", T0, comment_id="post1")
+    assert policy.check(private_reply("live1"), now=T0 + timedelta(hours=1), mark=False).allowed
+    late = policy.check(private_reply("live1"), now=T0 + LIVE_BROADCAST_WINDOW + timedelta(minutes=1))
+    assert not late.allowed and "only during the broadcast" in late.reason
+    assert policy.check(private_reply("post1"), now=T0 + timedelta(days=6)).allowed
+    store.close()
 
 
 def test_record_event_duck_typed(store: PolicyStore) -> None:
@@ -185,7 +206,8 @@ def test_record_event_duck_typed(store: PolicyStore) -> None:
                               timestamp=T0, raw={"id": "c1", "text": "nice"}, dedupe_key="c1")
     echo = SimpleNamespace(kind="echo", opens_window=False, standby=False, person_id="88",
                            timestamp=T0, raw={}, dedupe_key="m1")
-    assert policy.record_event(comment) and not policy.record_event(echo)
+    # a comment is recorded (for its private reply) but opens no window
+    assert not policy.record_event(comment) and not policy.record_event(echo)
     assert store.comment("c1") == (T0, None)
     assert store.last_inbound("88") is None
 

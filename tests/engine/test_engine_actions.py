@@ -339,3 +339,130 @@ def test_static_replies_are_fresh_copies_each_time() -> None:
     assert again["message"]["text"] == "Pick one"
     line = say(engine, "line")
     assert line.record.actions[6].status == "substituted" and line.record.warnings
+
+
+CONFORM = """
+name: conform
+flows:
+  main:
+    intents:
+      any: {initial: true}
+      next: {type: command, condition: content == "next", priority: 5}
+    states:
+      s:
+        initial: true
+        transitions:
+          go: {condition: "true"}
+      go:
+        end: true
+        action:
+          - {name: cards, condition: "content == 'cards'"}
+          - {name: titleOnly, condition: "content == 'titleonly'"}
+          - {name: dynamicCards, condition: "payload && payload.rows"}
+          - {name: after, condition: "content == 'cards' || content == 'titleonly' || (payload && payload.rows)"}
+          - {name: nextAction, condition: "content == 'command'"}
+          - {name: picture, condition: "content == 'image'"}
+          - {name: noPicture, condition: "content == 'noimage'"}
+        transitions:
+          next: "intent == 'next'"
+          go: {fallback: true}
+      next:
+        end: true
+        action: {name: text, options: {text: "next reached"}}
+    actions:
+      cards:
+        type: template
+        options:
+          type: carousel
+          items:
+            - {title: Only a title}
+            - {title: Full, text: with a subtitle}
+      titleOnly:
+        type: template
+        options: {type: carousel, items: [{title: A}, {title: B}]}
+      dynamicCards:
+        type: template
+        options:
+          type: carousel
+          data: $(payload.rows)
+          template: {title: "$[name]", text: "$[label]"}
+      after: {type: text, options: {text: "still answering"}}
+      nextAction:
+        type: command
+        command: next
+      picture:
+        type: image
+        options: {originalContentUrl: "https://img.example/a.jpg", previewImageUrl: "https://img.example/p.jpg"}
+      noPicture: {type: image}
+"""
+
+
+def test_a_card_with_only_a_title_is_left_out_and_the_turn_goes_on() -> None:
+    # defect 1: a pydantic ValidationError escaped Engine.handle and the session was not saved
+    engine = make_engine(CONFORM)
+    turn = say(engine, "cards")
+    (carousel, text) = (r.body["message"] for r in turn.requests)
+    assert carousel["attachment"]["payload"]["elements"] == [{"title": "Full", "subtitle": "with a subtitle"}]
+    assert text == {"text": "still answering"}
+    assert any("card 1 ('Only a title')" in w and "card left out" in w for w in turn.record.warnings)
+    turn = say(engine, "titleonly", user="u2")
+    assert texts(turn) == ["still answering"]
+    assert turn.errors == ["flow 'main' action 'titleOnly': template carousel: none of its 2 card(s) "
+                           "can be sent (each needs a title and one more field)"]
+    assert engine.session("u2") is not None  # saved
+
+
+def test_a_dynamic_carousel_whose_data_lacks_fields_does_not_crash() -> None:
+    engine = make_engine(CONFORM)
+    rows = [{"name": "A"}, {"name": "B", "label": "b"}]
+    turn = engine.handle({"type": "data", "payload": {"rows": rows}}, user="u1")
+    elements = turn.requests[0].body["message"]["attachment"]["payload"]["elements"]
+    assert elements == [{"title": "B", "subtitle": "b"}]
+    assert texts(turn) == ["still answering"]
+
+
+def test_kata_command_action_with_command_beside_type() -> None:
+    # defect 3: `type: command` + `command: next` (concepts/action.md) fed content "None"
+    turn = say(make_engine(CONFORM), "command")
+    assert [r.message.get("content") for r in turn.records] == ["command", "next"]
+    assert texts(turn) == ["next reached"]
+
+
+def test_kata_image_action_sends_the_image() -> None:
+    # defect 7: `type: image` failed with "not supported on Instagram (the person must write first)"
+    engine = make_engine(CONFORM)
+    turn = say(engine, "image")
+    assert [r.body["message"] for r in turn.requests] == [
+        {"attachment": {"type": "image", "payload": {"url": "https://img.example/a.jpg"}}}]
+    turn = say(engine, "noimage", user="u3")
+    assert turn.errors == ["flow 'main' action 'noPicture': image action 'noPicture' has no url "
+                           "(options.originalContentUrl)"]
+
+
+def _pass(user: str, new_owner: str) -> dict:
+    return {"object": "instagram", "entry": [{"id": "acct", "time": 1, "messaging": [{
+        "sender": {"id": user}, "recipient": {"id": "acct"}, "timestamp": 1,
+        "pass_thread_control": {"previous_owner_app_id": "1", "new_owner_app_id": new_owner}}]}]}
+
+
+def test_only_a_pass_to_this_app_resumes_the_bot() -> None:
+    # defect 4: neither the engine nor the server checked new_owner_app_id
+    engine = make_engine(CONFORM, app_id="42")
+    engine.mark_agent("u1")
+    engine.handle_webhook(_pass("u1", "1217981644879628"))  # to the Instagram Inbox
+    assert engine.session("u1").agent["app_id"] == "1217981644879628"
+    engine.handle_webhook(_pass("u1", "777"))  # to yet another app: still not us
+    assert engine.session("u1").agent["app_id"] == "777"
+    assert say(engine, "image").requests == []  # the bot stays silent
+    engine.handle_webhook(_pass("u1", "42"))
+    assert engine.session("u1").agent is None
+    assert say(engine, "image").requests
+
+
+def test_without_its_app_id_the_engine_resumes_on_any_pass_but_to_the_inbox() -> None:
+    engine = make_engine(CONFORM)
+    engine.mark_agent("u1")
+    engine.handle_webhook(_pass("u1", "1217981644879628"))
+    assert engine.session("u1").agent is not None
+    engine.handle_webhook(_pass("u1", "900"))
+    assert engine.session("u1").agent is None

@@ -154,3 +154,97 @@ def test_hostile_methods_are_method_errors_in_the_record_and_the_turn_goes_on() 
                    for e in turn.errors), turn.errors
         assert any(reason in e for e in turn.errors), turn.errors
         turn.record.to_dict()  # the record itself is plain, valid data
+
+
+META = """
+name: meta
+id: meta-bot
+version: 2.1.0
+config: {faqs: {jam: "09-17"}}
+flows:
+  main:
+    intents:
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          t: {condition: "true"}
+      t:
+        enter: stamp
+        transitions:
+          t: {fallback: true}
+        action:
+          - name: text
+            options: {text: "$(context.when) $(context.init) $(context.$init) $(context.hours)"}
+          - name: text
+            options: {text: "$(context.$channelId) $(context.$dataKey) $(context.$deploymentId) $(context.$timestamp)"}
+    methods:
+      "stamp(ctx)": "ctx.context.when = new Date(ctx.context.$now + 60000).toISOString(); ctx.context.init = ctx.context.$init; ctx.context.hours = ctx.config.faqs.jam; return ctx;"
+"""
+
+
+def test_meta_context_reaches_javascript_methods_and_expressions() -> None:
+    # defect 6: ctx.context.$now was missing in methods (Date value is NaN); $init, $timestamp,
+    # $dataKey, $channelId, $deploymentId were missing everywhere (Kata's data-structure.md)
+    clock = iter([1_700_000_000.0] * 10)
+    engine = make_engine(META, clock=lambda: next(clock))
+    turn = say(engine, "hi")
+    assert turn.errors == []
+    session = engine.session("u1")
+    assert session is not None
+    created = int(session.created_at * 1000)
+    assert texts(turn) == ["2023-11-14T22:14:20.000Z true true 09-17",
+                           f"instagram instagram:u1 meta-bot@2.1.0 {created}"]
+    assert not any(key.startswith("$") for key in session.context)  # read-only, never stored
+
+
+def test_meta_init_is_false_once_the_flow_is_under_way() -> None:
+    engine = make_engine(META)
+    say(engine, "hi")
+    turn = say(engine, "again")  # still in main (t has no end): not a new flow
+    assert texts(turn)[0].endswith("false false 09-17")
+
+
+ACTION_METHODS = """
+name: kata-action-methods
+methods:
+  "summary(message, context, data, options)": "return {type: 'text', content: 'You: ' + message.content + ', ' + options.who + ', ' + context.$flow};"
+  "menu(message, context, data, options, config)": >
+    return [{type: 'text', content: config.hello},
+            {type: 'data', payload: {type: 'template', template_type: 'button',
+             items: {text: 'Pick', actions: [{type: 'postback', label: 'A', payload: {v: 'a'}}]}}}];
+  "wrong(message, context)": "return {type: 'sticker'};"
+config: {hello: "Hello!"}
+flows:
+  main:
+    intents:
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          d: {condition: "true"}
+      d:
+        end: true
+        action:
+          - {name: sum, options: {who: "$(content)"}}
+          - name: menuAction
+          - name: wrongAction
+    actions:
+      sum: {type: method, method: summary}
+      menuAction: {type: method, method: menu}
+      wrongAction: {type: method, method: wrong}
+"""
+
+
+def test_kata_action_methods_answer_with_the_messages_they_return() -> None:
+    # Kata's action method form `name(message, context, data, options, config)` returns the
+    # messages to send (bot-issue-reporting, kataai-bot-example, mainan-bot-kata-ai)
+    turn = say(make_engine(ACTION_METHODS), "hey")
+    assert texts(turn) == ["You: hey, hey, main", "Hello!"]
+    button = turn.requests[2].body["message"]["attachment"]["payload"]
+    assert button["template_type"] == "button" and button["buttons"][0]["title"] == "A"
+    assert len(turn.requests) == 3
+    assert turn.errors == ["flow 'main' action 'wrongAction': a method returned a message of type "
+                           "'sticker': only text messages and data messages holding a template can be sent"]

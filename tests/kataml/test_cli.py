@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from igbot.cli import main
+from tests._conformance import BOTS, BROKEN_BOTS, bot_names
 
 
 def test_lint_text_output_and_exit_code(bots_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,3 +58,13 @@ def test_lint_in_a_subprocess(bots_dir: Path) -> None:
     assert proc.returncode == 0
     assert proc.stdout.startswith("warning no-fallback-flow bot.yml:flows ")
     assert proc.stderr.strip() == "0 errors, 1 warning, 0 info"
+
+
+@pytest.mark.parametrize("name", bot_names())
+def test_lint_finishes_on_every_corpus_bot(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["lint", str(BOTS / name)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert re.search(r"^\d+ errors?, \d+ warnings?, \d+ info$", out + err, re.M)
+    if name in BROKEN_BOTS:
+        assert code == 1 and "load-error" in out and BROKEN_BOTS[name] in out

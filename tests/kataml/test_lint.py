@@ -280,6 +280,28 @@ actions:
     assert findings[3].path == "flows.f.actions.sch"
 
 
+def test_cards_with_only_a_title_and_images_without_url() -> None:
+    # defect 1: a card with only a title crashed the engine and lint said nothing;
+    # defect 7: Kata's `image` action type
+    findings = _lint("""
+states: {a: {initial: true, end: true, action: [bare, fine, dyn, btn, pic, nopic]}}
+actions:
+  bare: {type: template, options: {type: carousel, items: [{title: A}, {title: B, text: b}]}}
+  fine: {type: template, options: {type: carousel, items: [{title: C, thumbnailImageUrl: "https://x/c.jpg"}]}}
+  dyn: {type: template, options: {type: carousel, data: $(context.rows), template: {title: "$[name]"}}}
+  btn: {type: template, options: {type: button, items: {title: Only}}}
+  pic: {type: image, options: {originalContentUrl: "https://x/a.jpg"}}
+  nopic: {type: image, options: {}}
+""")
+    assert [(f.code, f.level, f.action, f.path) for f in findings] == [
+        ("incomplete-card", "error", "bare", "flows.f.actions.bare.options.items[0]"),
+        ("incomplete-card", "error", "dyn", "flows.f.actions.dyn.options.template"),
+        ("incomplete-card", "error", "btn", "flows.f.actions.btn.options.items"),
+        ("image-without-url", "error", "nopic", "flows.f.actions.nopic.options"),
+    ]
+    assert "Generic Template" in findings[0].message
+
+
 def test_state_action_options_are_checked_too() -> None:
     findings = _lint("""
 states:

@@ -118,7 +118,18 @@ def test_lenient_splits_long_text_with_quick_replies_on_the_last_part() -> None:
     assert [p.reply_to is not None for p in parts] == [True, False, False]
     (warning,) = result.warnings
     assert warning.field == "message.text" and warning.size == 2249
-    assert "split into 3 messages" in str(warning)
+    assert "split into 3 messages at word boundaries" in str(warning)
+
+
+def test_the_split_warning_says_how_the_text_was_cut() -> None:
+    # defect 9: text with no spaces was said to be split "at word boundaries"
+    result = apply_limits(SendMessageRequest.text(TO, FAMILY * 50), mode="lenient")
+    (warning,) = result.warnings
+    assert "split into 2 messages between characters (no space to cut at" in str(warning)
+    assert "word boundaries" not in str(warning)
+    mixed = "word " * 150 + "x" * 1200  # spaces first, then a run with none
+    (warning,) = apply_limits(SendMessageRequest.text(TO, mixed), mode="lenient").warnings
+    assert "at word boundaries where it could, else between characters" in str(warning)
 
 
 def test_lenient_split_never_breaks_a_family_emoji() -> None:

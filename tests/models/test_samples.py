@@ -18,7 +18,8 @@ TRIGGERING = {
     "ephemeral", "story_reply", "inline_reply", "quick_reply", "postback", "comment",
     "live_comment", "referral",
 }
-WINDOW = TRIGGERING - {"referral"} | {"reaction", "unsupported"}
+# a comment allows one private reply, not the 24 h window (Meta, Instagram Messaging: Private Replies)
+WINDOW = TRIGGERING - {"referral", "comment", "live_comment"} | {"reaction", "unsupported"}
 
 
 def one(name: str) -> Event:

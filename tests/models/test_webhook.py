@@ -1,4 +1,4 @@
-"""parse_webhook: bad bodies, malformed items, batches, the Chatwoot conformance cases, fuzzing."""
+"""parse_webhook: bad bodies, malformed items, batches, the Chatwoot and public conformance bodies, fuzzing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from igbot import WebhookFormatError
 from igbot.models import UnknownEvent, parse_webhook
+from tests._conformance import WEBHOOKS
 
 from ._data import ACCOUNT, CHATWOOT, PERSON, chatwoot_cases
 
@@ -329,3 +330,46 @@ def test_random_bytes_never_raise_anything_else(raw: bytes | str) -> None:
 def test_deeply_nested_json_is_a_format_error() -> None:
     with pytest.raises(WebhookFormatError):
         parse_webhook("[" * 100_000 + "]" * 100_000)
+
+
+# -- the public corpus: 43 bodies from six sources, with the kinds index.json names -----------
+PERSON_SPEAKING = {"text", "quick_reply", "postback", "referral", "story_reply", "story_mention",
+                   "inline_reply", "comment", "live_comment", "image", "video", "audio", "file",
+                   "share", "ig_reel", "reel"}
+"""Kinds where a person said or did something to the account: the only ones a bot answers."""
+
+
+def _public_index() -> list[dict[str, Any]]:
+    if not (WEBHOOKS / "index.json").is_file():
+        return []
+    return json.loads((WEBHOOKS / "index.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", _public_index(), ids=lambda case: case["file"])
+def test_every_public_body_parses_with_the_kinds_its_index_names(case: dict[str, Any]) -> None:
+    events = parse_webhook((WEBHOOKS / case["file"]).read_bytes())
+    items = sum(len(e.get("messaging") or e.get("standby") or e.get("changes") or [])
+                for e in json.loads((WEBHOOKS / case["file"]).read_text())["entry"])
+    assert len(events) == len(case["expect"]) == items  # none dropped
+    for event, kinds in zip(events, case["expect"], strict=True):
+        assert event.kind in kinds, (event.kind, kinds)
+        assert event.triggers_bot == (event.kind in PERSON_SPEAKING and not event.standby)
+
+
+def test_the_public_corpus_is_all_there() -> None:
+    index = _public_index()
+    if not index:
+        pytest.skip(f"no public webhook corpus at {WEBHOOKS}")
+    assert len(index) == 43
+    on_disk = {str(p.relative_to(WEBHOOKS)) for p in WEBHOOKS.rglob("*.json")} - {"index.json"}
+    assert on_disk == {case["file"] for case in index}
+
+
+def test_a_message_edit_with_num_edit_as_a_numeric_string_is_an_edit() -> None:
+    # defect 8: restfb's fixture sends "num_edit": "37"; numeric strings are times elsewhere
+    item = {"sender": {"id": PERSON}, "recipient": {"id": ACCOUNT}, "timestamp": 1,
+            "message_edit": {"mid": "m1", "text": "fixed", "num_edit": "37"}}
+    (event,) = parse_webhook(body(item))
+    assert (event.kind, event.num_edit) == ("message_edit", 37)
+    item["message_edit"]["num_edit"] = "many"
+    assert parse_webhook(body(item))[0].kind == "unknown"

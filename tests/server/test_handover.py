@@ -52,6 +52,22 @@ def test_handover_round_trip(live: Live) -> None:
     assert kinds == [("handover", "system", "out"), ("resolve", "system", "in")]
 
 
+def test_a_pass_between_other_apps_does_not_resume_the_bot(live: Live) -> None:
+    # defect 4: a pass from another app to the Inbox made the bot talk while the agent owned it
+    other_app = "555000111"
+    _post(live, text_body("p9", "hi", "o-1"))
+    _post(live, envelope(thread_item("p9", "pass_thread_control", previous_owner_app_id=other_app,
+                                     new_owner_app_id=INBOX_APP)))
+    _post(live, text_body("p9", "hello agent", "o-2"))
+    assert texts_to(live.standin, "p9") == ["Hi! You said: hi"]
+    kinds = [(r["kind"], r["direction"]) for r in live.log() if r["role"] == "system"]
+    assert kinds == [("handover", "in")]
+    _post(live, envelope(thread_item("p9", "pass_thread_control", previous_owner_app_id=INBOX_APP,
+                                     new_owner_app_id=APP_ID)))
+    _post(live, text_body("p9", "bot again", "o-3"))
+    assert texts_to(live.standin, "p9")[-1] == "Hi! You said: bot again"
+
+
 def test_an_agent_taking_over_silences_the_bot_until_resolved_by_the_api(live: Live) -> None:
     _post(live, text_body("p2", "hi", "t-1"))
     _post(live, envelope(thread_item("p2", "take_thread_control", previous_owner_app_id=APP_ID,

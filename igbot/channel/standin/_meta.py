@@ -87,6 +87,7 @@ class MetaBehaviour:
         self.thread_owners: dict[str, str] = {}
         self.thread_requests: list[dict[str, Any]] = []
         self.ice_breakers: list[dict[str, Any]] = []
+        self.persistent_menu: list[dict[str, Any]] = []
         self.comment_authors: dict[str, str] = {}
         self._rate_limit = rate_limit
         self._calls: deque[float] = deque()
@@ -175,14 +176,22 @@ class MetaBehaviour:
 
     def _dispatch(self, method: str, account: str, endpoint: str, query: dict[str, str],
                   body: Any) -> tuple[int, Any]:
+        # Send API: https://developers.facebook.com/docs/messenger-platform/instagram/features/send-message
+        #   -> {"recipient_id", "message_id"}; a sender_action -> {"recipient_id"}
         if method == "POST" and endpoint == "messages":
             return 200, self._messages(body)
+        # Attachment Upload API:
+        # https://developers.facebook.com/docs/messenger-platform/reference/attachment-upload-api
+        #   -> {"attachment_id"}
         if method == "POST" and endpoint == "message_attachments":
             return 200, self._attachment(body)
         if endpoint == "messenger_profile":
             return 200, self._profile(method, query, body)
+        # Handover Protocol: https://developers.facebook.com/docs/messenger-platform/instagram/features/handover-protocol
+        #   pass/take/release/request_thread_control -> {"success": true}
         if method == "POST" and endpoint.endswith("_thread_control"):
             return 200, self._thread_control(endpoint, body)
+        #   GET thread_owner?recipient= -> {"data": [{"thread_owner": {"app_id"}}]}
         if method == "GET" and endpoint == "thread_owner":
             recipient = query.get("recipient")
             if not recipient:
@@ -239,30 +248,48 @@ class MetaBehaviour:
                          "and payload.url")
         return {"attachment_id": str(1857777774821000 + self._next_id())}
 
+    # Messenger Profile API with platform=instagram: ice breakers and the persistent menu.
+    # https://developers.facebook.com/docs/messenger-platform/instagram/features/ice-breakers
+    #   GET  -> {"data": [{"call_to_actions": [{"question", "payload"}], "locale": "default"}]}
+    # https://developers.facebook.com/docs/messenger-platform/instagram/features/persistent-menu
+    # https://developers.facebook.com/docs/messenger-platform/messenger-profile/persistent-menu
+    #   GET  -> {"data": [{"persistent_menu": [{"locale", "call_to_actions"}]}]}
+    #   POST -> {"result": "success"}; DELETE {"fields": [...]} -> {"result": "success"}
     def _profile(self, method: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         if method == "GET":
-            with self._lock:
-                items = list(self.ice_breakers)
-            fields = query.get("fields", "")
-            return {"data": [{"ice_breakers": items}] if items and "ice_breakers" in fields
-                    else []}
-        if method == "DELETE":
-            if "ice_breakers" not in ((body or {}).get("fields") or []):
+            fields = {f.strip() for f in query.get("fields", "").split(",") if f.strip()}
+            if not fields:
                 raise _param("(#100) param fields must be non-empty")
+            rows: list[dict[str, Any]] = []
             with self._lock:
-                self.ice_breakers = []
+                if "ice_breakers" in fields:
+                    rows.extend(self.ice_breakers)
+                if "persistent_menu" in fields and self.persistent_menu:
+                    rows.append({"persistent_menu": list(self.persistent_menu)})
+            return {"data": rows}
+        if method == "DELETE":
+            dropped = (body or {}).get("fields") or []
+            known = {"ice_breakers", "persistent_menu"}
+            if not dropped or not set(dropped) <= known:
+                raise _param("(#100) param fields must be non-empty and name profile fields "
+                             f"({', '.join(sorted(known))})")
+            with self._lock:
+                if "ice_breakers" in dropped:
+                    self.ice_breakers = []
+                if "persistent_menu" in dropped:
+                    self.persistent_menu = []
             return {"result": "success"}
-        given = (body or {}).get("ice_breakers")
-        if not isinstance(given, list) or not given:
-            raise _param("(#100) param ice_breakers must be a non-empty array")
-        locales = {i.get("locale") for i in given if isinstance(i, dict)}
-        if "default" not in locales:
-            raise _param("(#100) Ice breakers need a default locale")
-        for item in given:
-            if len(item.get("call_to_actions") or []) > 4:
-                raise _param("(#100) Ice breakers can have at most 4 questions")
-        with self._lock:
-            self.ice_breakers = given
+        data = body or {}
+        if "ice_breakers" not in data and "persistent_menu" not in data:
+            raise _param("(#100) Requires one of the params: ice_breakers, persistent_menu")
+        if "ice_breakers" in data:
+            given = _check_ice_breakers(data["ice_breakers"])
+            with self._lock:
+                self.ice_breakers = given
+        if "persistent_menu" in data:
+            menu = _check_persistent_menu(data["persistent_menu"])
+            with self._lock:
+                self.persistent_menu = menu
         return {"result": "success"}
 
     def _thread_control(self, endpoint: str, body: Any) -> dict[str, Any]:
@@ -324,3 +351,43 @@ def _check_message(message: Any) -> None:
             raise _param("(#100) Length of param message[text] must be less than or equal "
                          "to 1000")
 
+
+
+def _check_ice_breakers(given: Any) -> list[dict[str, Any]]:
+    if not isinstance(given, list) or not given:
+        raise _param("(#100) param ice_breakers must be a non-empty array")
+    if all(isinstance(i, dict) and "question" in i for i in given):  # the format before locales
+        given = [{"call_to_actions": given, "locale": "default"}]
+    locales = {i.get("locale") for i in given if isinstance(i, dict)}
+    if "default" not in locales:
+        raise _param("(#100) Ice breakers need a default locale")
+    for item in given:
+        if len(item.get("call_to_actions") or []) > 4:
+            raise _param("(#100) Ice breakers can have at most 4 questions")
+    return given
+
+
+def _check_persistent_menu(menu: Any) -> list[dict[str, Any]]:
+    if not isinstance(menu, list) or not menu:
+        raise _param("(#100) param persistent_menu must be a non-empty array")
+    if "default" not in {m.get("locale") for m in menu if isinstance(m, dict)}:
+        raise _param("(#100) persistent_menu must have a default locale")
+    for locale in menu:
+        if "composer_input_disabled" in locale:
+            raise _param("(#100) composer_input_disabled is not available on Instagram")
+        actions = locale.get("call_to_actions") or []
+        if not actions or len(actions) > 20:
+            raise _param("(#100) call_to_actions must hold 1 to 20 buttons")
+        for button in actions:
+            kind = button.get("type")
+            if kind not in ("postback", "web_url") or not button.get("title"):
+                raise _param("(#100) menu items are postback or web_url buttons with a title")
+            if len(button["title"]) > 30:
+                raise _param("(#100) menu item title must be at most 30 characters")
+            if kind == "postback" and not button.get("payload"):
+                raise _param("(#100) a postback menu item needs a payload")
+            if kind == "web_url" and not str(button.get("url", "")).startswith(("http://", "https://")):
+                raise _param("(#100) a web_url menu item needs an http(s) url")
+            if "webview_height_ratio" in button:
+                raise _param("(#100) webview_height_ratio is not available on Instagram")
+    return menu
