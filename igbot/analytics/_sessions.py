@@ -15,19 +15,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
-__all__ = ["MetricParams", "Prepared", "cat_mask", "parse_gap", "prepare", "sessionize"]
+__all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "parse_gap", "prepare",
+           "sessionize"]
 
 
 def parse_gap(gap: str | pd.Timedelta | float | int) -> int:
-    """A gap (``"30min"``, a Timedelta, or seconds) in nanoseconds."""
+    """A gap (``"30min"``, a Timedelta, or seconds) in nanoseconds; ParameterError if it is not
+    a positive duration."""
     if isinstance(gap, int | float) and not isinstance(gap, bool):
-        return int(gap * 1_000_000_000)
-    value = pd.Timedelta(gap).value
+        value = int(gap * 1_000_000_000)
+    else:
+        try:
+            value = pd.Timedelta(gap).value
+        except (ValueError, TypeError) as exc:
+            raise ParameterError("gap", gap, "not a duration (e.g. 30min, 2h, 45s)") from exc
+        if value is pd.NaT or not isinstance(value, int):
+            raise ParameterError("gap", gap, "not a duration (e.g. 30min, 2h, 45s)")
     if value <= 0:
-        raise ValueError(f"gap must be positive, got {gap!r}")
+        raise ParameterError("gap", gap, "must be positive")
     return int(value)
+
+
+def check_tz(tz: str) -> str:
+    """``tz`` if it names a time zone (``UTC``, ``Asia/Jakarta``); ParameterError otherwise."""
+    import zoneinfo
+
+    if tz == "UTC":
+        return tz
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ParameterError("tz", tz, "not a known time zone (e.g. UTC, Asia/Jakarta)") from exc
+    return tz
 
 
 def cat_mask(series: pd.Series, values: Iterable[str]) -> np.ndarray:
@@ -120,7 +142,11 @@ class MetricParams:
                     "end_states", "ice_breakers"):
             if isinstance(clean.get(key), str):
                 clean[key] = (clean[key],)
-        return cls(**clean)
+        out = cls(**clean)
+        check_tz(out.tz)
+        if out.gap is not None:
+            parse_gap(out.gap)
+        return out
 
 
 def _from_bot(bot: Any) -> dict[str, Any]:
