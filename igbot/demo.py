@@ -54,8 +54,9 @@ def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         for event in parse_webhook(body):
             person = event.person_id or "?"
             page = pages.setdefault(person, [])
-            if getattr(event, "username", None):
-                names.setdefault(person, f"@{event.username}")
+            username = getattr(event, "username", None)
+            if username:
+                names.setdefault(person, f"@{username}")
             if event.triggers_bot or event.standby:
                 note = ("<div style='text-align:center;color:#8e8e8e;font-size:12px'>"
                         "to the agent inbox</div>") if event.standby else ""
