@@ -40,12 +40,13 @@ def _say(text: str) -> None:
 def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The shop bot on the sample webhooks: requests, records and the bubbles page."""
     from igbot import Engine, MemoryStore, parse_webhook
-    from igbot.models import person_bubble_html
+    from igbot.models import render_bubbles
 
     engine = Engine(SHOP, MemoryStore(), seed=1)
     requests: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     pages: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
     for line in EVENTS.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
@@ -53,10 +54,13 @@ def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         for event in parse_webhook(body):
             person = event.person_id or "?"
             page = pages.setdefault(person, [])
-            message = event.to_message()
+            username = getattr(event, "username", None)
+            if username:
+                names.setdefault(person, f"@{username}")
             if event.triggers_bot or event.standby:
-                label = message.content or f"[{event.kind}]"
-                page.append(person_bubble_html(("(to the agent) " if event.standby else "") + label))
+                note = ("<div style='text-align:center;color:#8e8e8e;font-size:12px'>"
+                        "to the agent inbox</div>") if event.standby else ""
+                page.append(note + render_bubbles([event]))
         turn = engine.handle_webhook(body)
         for request in turn.requests:
             requests.append(request.to_dict())
@@ -66,14 +70,22 @@ def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     _write_jsonl(out / "replies.jsonl", requests)
     _write_jsonl(out / "records.jsonl", records)
     sections = "".join(
-        f"<section><h2>Conversation with {html.escape(p)}</h2>{''.join(parts)}</section>"
-        for p, parts in pages.items()
+        f"<section><h2>{_person_title(p, names, i)}</h2>{''.join(parts)}</section>"
+        for i, (p, parts) in enumerate(pages.items(), start=1)
     )
     (out / "conversation.html").write_text(
         "<!doctype html><meta charset='utf-8'><title>igbot demo conversations</title>"
         "<body style='font-family:sans-serif;max-width:420px;margin:auto'>"
         f"<h1>Kopi Senja bot: sample conversations</h1>{sections}</body>", encoding="utf-8")
     return requests, records
+
+
+def _person_title(person: str, names: dict[str, str], number: int) -> str:
+    """A conversation's heading: the person's name where the log has one (a comment's
+    username), else "Instagram user N"; the id only as a small grey note."""
+    name = names.get(person) or f"Instagram user {number}"
+    return (f"{html.escape(name)} <small style='color:#8e8e8e;font-weight:normal;font-size:12px'>"
+            f"id …{html.escape(person[-4:])}</small>")
 
 
 def _comment_owner(body: dict[str, Any]) -> str:

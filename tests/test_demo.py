@@ -19,5 +19,10 @@ def test_demo_writes_replies_report_graph_and_plots(tmp_path: Path, capsys) -> N
     assert any(r["body"]["recipient"].get("comment_id") for r in replies)  # the private reply
     assert (tmp_path / "graph.png").read_bytes().startswith(b"\x89PNG")
     assert "flowchart LR" in (tmp_path / "graph.mmd").read_text()
+    page = (tmp_path / "conversation.html").read_text(encoding="utf-8")
+    assert "mentioned you in their story" in page and "[story_mention]" not in page
+    assert page.count('class="igbot-story"') == 2  # the mention and the story reply
+    assert "<h2>@citra.snaps " in page  # the commenter's username
+    assert "<h2>6251234567890123" not in page and "<h2>Instagram user 1 " in page
     out = capsys.readouterr().out
     assert "lint: 0 errors" in out and "Open:" in out

@@ -44,8 +44,9 @@ def _analyze(args: argparse.Namespace) -> int:
     import json
 
     from igbot._errors import IgbotError
-    from igbot.analytics._load import load
+    from igbot.analytics._load import load, why_empty
     from igbot.analytics._report import _plain, report
+    from igbot.analytics._sessions import check_tz, parse_gap
 
     columns = {}
     for item in args.map:
@@ -55,6 +56,8 @@ def _analyze(args: argparse.Namespace) -> int:
             return 2
         columns[key.strip()] = value.strip()
     try:
+        check_tz(args.tz)
+        parse_gap(args.gap)
         params: dict = {}
         if args.bot:
             from igbot.kataml import load_bot
@@ -62,17 +65,28 @@ def _analyze(args: argparse.Namespace) -> int:
             params["bot"] = load_bot(args.bot)
         if args.end_states or not args.bot:
             params["end_states"] = tuple((args.end_states or "end").split(","))
+        if args.flow and not args.funnel:
+            sys.stderr.write("igbot analyze: --flow names the flow of a --funnel; give --funnel\n")
+            return 2
         df = load(args.logs, format=args.input_format, account=args.account, owner=args.owner,
-                  columns=columns or None, tz=args.tz, progress=False)
+                  columns=columns or None, tz=args.tz, progress=None)
+        if len(df) == 0:
+            for where, why in why_empty(df):
+                sys.stderr.write(f"igbot analyze: nothing loaded from {where}: {why}\n")
+            return 1
         rep = report(df, gap=args.gap, tz=args.tz, **params,
                      funnel_states=args.funnel.split(",") if args.funnel else None,
-                     funnel_flow=args.flow)
-    except (OSError, ValueError, IgbotError) as exc:
-        sys.stderr.write(f"igbot analyze: {exc}\n")
+                     funnel_flow=args.flow, progress=None)
+    except (OSError, ValueError, KeyError, IgbotError) as exc:
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        sys.stderr.write(f"igbot analyze: {message.splitlines()[0] if message else type(exc).__name__}\n")
         return 1
     if args.format == "json":
         data = {k: rep.summary.get(k) for k in _JSON_KEYS}
         data.update({k: v for k, v in rep.summary.items() if k not in data})
+        if "funnel" in rep.tables:
+            data["funnel"] = {"flow": args.flow, "steps": rep.to_dict()["tables"]["funnel"]}
+        data["meta"] = rep.meta
         data["problems"] = df.attrs.get("problems", [])[:100]
         text = json.dumps(_plain(data), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "html":

@@ -8,9 +8,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._errors import ParameterError
 from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
 
-__all__ = ["funnel", "intent_frequencies", "state_frequencies"]
+__all__ = ["check_funnel", "funnel", "intent_frequencies", "state_frequencies"]
+
+
+def _names(values: Any) -> str:
+    names = sorted(str(v) for v in values)
+    return ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "") \
+        if names else "none"
+
+
+def check_funnel(df: pd.DataFrame, states: Sequence[str], flow: str | None = None,
+                 bot: Any = None) -> None:
+    """Raise ParameterError when ``flow`` or one of ``states`` names nothing: not in the bot
+    (when given; a state may be unvisited) or, without a bot, never seen in the log."""
+    if bot is not None:
+        flows = getattr(bot, "flows", {})
+        if flow is not None and flow not in flows:
+            raise ParameterError("flow", flow, f"the bot has no such flow; flows: {_names(flows)}")
+        known = set(flows[flow].states) if flow is not None else {
+            name for f in flows.values() for name in f.states}
+        where = f"flow {flow!r} of the bot" if flow is not None else "the bot"
+    else:
+        seen_flows = set(df["flow"].cat.categories)
+        if flow is not None and flow not in seen_flows:
+            raise ParameterError("flow", flow,
+                                 f"no event of the log is in this flow; flows: {_names(seen_flows)}")
+        rows = cat_mask(df["flow"], (flow,)) if flow is not None else np.ones(len(df), dtype=bool)
+        codes = np.unique(df["state"].cat.codes.to_numpy()[rows])
+        known = {str(df["state"].cat.categories[c]) for c in codes if c >= 0}
+        where = f"the log's flow {flow!r}" if flow is not None else "the log"
+    for state in states:
+        if state not in known:
+            raise ParameterError("state", state, f"not a state of {where}; states: {_names(known)}")
 
 _NEVER = np.iinfo(np.int64).max
 

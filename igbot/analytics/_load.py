@@ -21,7 +21,7 @@ from igbot.analytics._load_graph import graph_object_kind, load_graph
 from igbot.analytics._log import read_jsonl_log, read_parquet
 from igbot.analytics._schema import Problems, concat_frames
 
-__all__ = ["FORMATS", "detect_format", "load"]
+__all__ = ["FORMATS", "detect_format", "load", "why_empty"]
 
 FORMATS = ("auto", "igbot_log", "parquet", "webhooks", "graph", "dyi", "csv")
 _PEEK = 1 << 16
@@ -118,14 +118,20 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     problems = Problems()
     groups: dict[str, list[Path]] = {}
-    for path in _expand(path_or_paths):
+    inputs = _expand(path_or_paths)
+    for path in inputs:
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
+        if path.is_file() and path.stat().st_size == 0:
+            problems.add(str(path), None, "empty file")
+            continue
         fmt = format if format != "auto" else detect_format(path)
         if fmt is None and path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                child_fmt = detect_format(child)
-                if child_fmt is None:
+                child_fmt = detect_format(child) if child.stat().st_size else None
+                if child.stat().st_size == 0:
+                    problems.add(str(child), None, "empty file")
+                elif child_fmt is None:
                     problems.add(str(child), None, "format not recognised")
                 else:
                     groups.setdefault(child_fmt, []).append(child)
@@ -151,5 +157,38 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
 
             frames.append(load_webhooks(paths, problems, agent_app_ids or INBOX_APP_IDS,
                                         progress))
-    df = concat_frames(frames)
-    return problems.attach(df)
+    df = problems.attach(concat_frames(frames))
+    df.attrs["inputs"] = [str(p) for p in inputs]
+    return df
+
+
+def why_empty(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """For a frame :func:`load` returned: each input with why it gave no event (one line each).
+
+    Uses ``df.attrs["inputs"]`` and ``df.attrs["problems"]``: a file-level problem (unknown
+    format, unusable CSV columns, empty file), else how many records were skipped and the first
+    reason, else "no events in it".
+    """
+    problems = df.attrs.get("problems", [])
+    out: list[tuple[str, str]] = []
+    for given in df.attrs.get("inputs", []):
+        inside = [p for p in problems if p["file"] == given
+                  or p["file"].startswith(given.rstrip("/") + "/")]
+        if not inside:
+            out.append((given, "no events in it"))
+            continue
+        files = [p for p in inside if not p["line"]]
+        lines = [p for p in inside if p["line"]]
+        if files and not lines and len(files) == 1:
+            out.append((files[0]["file"], files[0]["reason"]))
+            continue
+        parts = []
+        if files:
+            parts.append(f"{len(files)} file(s) unusable (first: {files[0]['file']}: "
+                         f"{files[0]['reason']})")
+        if lines:
+            first = lines[0]
+            parts.append(f"{len(lines)} record(s) skipped (first: line {first['line']}: "
+                         f"{first['reason']})")
+        out.append((given, "; ".join(parts)))
+    return out

@@ -42,7 +42,8 @@ def _lines(path: Path, progress: bool | None) -> Iterable[tuple[int, str]]:
 
     with open(path, encoding="utf-8", errors="replace") as fh:
         yield from enumerate(tqdm(fh, desc=path.name, unit=" bodies",
-                                  disable=None if progress is None else not progress), start=1)
+                                  disable=None if progress is None else not progress,
+                                  delay=1.0), start=1)
 
 
 def load_webhooks(paths: Sequence[Path], problems: Problems,

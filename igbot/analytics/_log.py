@@ -219,7 +219,7 @@ def _read_lines(path: Path, problems: Problems, source: str, progress: bool | No
     rows: list[tuple[Any, ...]] = []
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(tqdm(fh, desc=path.name, unit=" lines",
-                                           disable=_disable(progress)), start=1):
+                                           disable=_disable(progress), delay=1.0), start=1):
             if not line.strip():
                 continue
             try:
@@ -299,7 +299,7 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
                                           unexpected_field_behavior="infer"))
         batches = []
         with tqdm(total=path.stat().st_size, desc=path.name, unit="B", unit_scale=True,
-                  disable=_disable(progress)) as bar:
+                  disable=_disable(progress), delay=1.0) as bar:
             for batch in reader:
                 batches.append(batch)
                 bar.update(min(_BLOCK, bar.total - bar.n))

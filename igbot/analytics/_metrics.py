@@ -65,6 +65,7 @@ DEFINITIONS: dict[str, str] = {
 }
 
 TRIGGERS = ("story_reply", "story_mention", "comment", "ice_breaker", "ad_referral", "dm", "none")
+_TRIGGER_DTYPE = pd.CategoricalDtype(list(TRIGGERS))
 _TRIGGER_OF_KIND = {"story_reply": "story_reply", "story_mention": "story_mention",
                     "comment": "comment", "live_comment": "comment", "referral": "ad_referral"}
 
@@ -98,23 +99,60 @@ def _with_none(categories: pd.Index) -> np.ndarray:
     return np.append(np.asarray(categories, dtype=object), np.array([None], dtype=object))
 
 
+def _arrow_strings(series: pd.Series, rows: np.ndarray) -> Any:
+    """Rows of a string column as an Arrow array: taken chunk by chunk, so neither Python objects
+    nor a concatenated copy of the whole column are made (Arrow's take on a chunked array
+    concatenates it first: 100 MB for the payloads of 1M events)."""
+    import pyarrow as pa
+
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return pa.array(series.iloc[rows].to_numpy(dtype=object, na_value=None), type=pa.string())
+    chunked = series.array.__arrow_array__()
+    chunks = chunked.chunks if isinstance(chunked, pa.ChunkedArray) else [chunked]
+    bounds = np.cumsum([0, *(len(c) for c in chunks)])
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    parts = []
+    order = np.argsort(which, kind="stable")
+    for k in np.unique(which):
+        local = rows[order][which[order] == k] - bounds[k]
+        parts.append(chunks[k].take(pa.array(local, type=pa.int64())))
+    if not parts:
+        return pa.array([], type=pa.string())
+    taken = pa.concat_arrays(parts)
+    if not (np.diff(which) >= 0).all():  # rows not in chunk order: put them back in place
+        taken = taken.take(pa.array(np.argsort(order, kind="stable"), type=pa.int64()))
+    return taken
+
+
 def _triggers(p: Prepared) -> np.ndarray:
+    """Each session's trigger as a code into :data:`TRIGGERS`."""
+    import pyarrow.compute as pc
+
+    code_of = {name: i for i, name in enumerate(TRIGGERS)}
     first = p.first_in_session(p.user_msg)
-    out = np.full(p.n_sessions, "none", dtype=object)
+    out = np.full(p.n_sessions, code_of["none"], dtype=np.int8)
     has = first >= 0
     rows = first[has]
+    kind_codes = p.df["kind"].cat.codes.to_numpy()[rows]
     kind_names = _with_none(p.df["kind"].cat.categories)
-    kinds = kind_names[p.df["kind"].cat.codes.to_numpy()[rows]]
-    payloads = p.df["payload"].iloc[rows].to_numpy(dtype=object, na_value=None)
-    texts = p.df["text"].iloc[rows].to_numpy(dtype=object, na_value=None)
-    trig = np.full(len(rows), "dm", dtype=object)
+    trig = np.full(len(rows), code_of["dm"], dtype=np.int8)
     for kind, name in _TRIGGER_OF_KIND.items():
-        trig[kinds == kind] = name
-    with_referral = np.array([bool(x) and '"referral"' in x for x in payloads], dtype=bool)
-    trig[(trig == "dm") & with_referral] = "ad_referral"
-    for i in np.flatnonzero(kinds == "postback"):
-        if _is_ice_breaker(payloads[i], texts[i], p.params.ice_breakers):
-            trig[i] = "ice_breaker"
+        code = np.flatnonzero(kind_names[:-1] == kind)
+        if len(code):
+            trig[kind_codes == code[0]] = code_of[name]
+    payloads = _arrow_strings(p.df["payload"], rows)
+    referral = pc.fill_null(pc.match_substring(payloads, '"referral"'), False)
+    trig[(trig == code_of["dm"]) & referral.to_numpy(zero_copy_only=False)] = code_of[
+        "ad_referral"]
+    postback = np.flatnonzero(kind_names[:-1] == "postback")
+    if len(postback):
+        idx = np.flatnonzero(kind_codes == postback[0])
+        if len(idx):
+            pay = _arrow_strings(p.df["payload"], rows[idx]).to_pylist()
+            txt = _arrow_strings(p.df["text"], rows[idx]).to_pylist()
+            for i, payload, text in zip(idx, pay, txt, strict=True):
+                if _is_ice_breaker(payload, text, p.params.ice_breakers):
+                    trig[i] = code_of["ice_breaker"]
     out[has] = trig
     return out
 
@@ -188,6 +226,29 @@ def _utc(ns: np.ndarray) -> pd.Series:
     return pd.Series(ns.view("M8[ns]")).dt.tz_localize("UTC")
 
 
+def _take_strings(names: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``names[codes]`` as a string array (NA where the code is -1), built by Arrow."""
+    import pyarrow as pa
+
+    taken = pa.array(names, type=pa.string()).take(pa.array(codes, type=pa.int64(),
+                                                            mask=codes < 0))
+    return pd.array(pd.arrays.ArrowStringArray(taken), dtype="string")
+
+
+def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
+    """A reduction (``median``, ``min``) of ``values`` at ``rows`` per session; NaN where none.
+
+    The rows come in order, so each session's values are one run: reduced by pandas on the
+    session number, then put in place by position (no index alignment)."""
+    out = np.full(p.n_sessions, np.nan)
+    if len(rows) == 0:
+        return out
+    session = np.searchsorted(p.starts, rows, side="right") - 1
+    reduced = pd.Series(values).groupby(session, sort=True).agg(how)
+    out[reduced.index.to_numpy()] = reduced.to_numpy()
+    return out
+
+
 def _session_table(p: Prepared) -> pd.DataFrame:
     df, n_s = p.df, p.n_sessions
     if n_s == 0:
@@ -199,23 +260,18 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     messages_in = p.per_session(p.user_msg)
     fb_msgs = p.per_session(_user_fallbacks(p))
     last_msg = p.last_in_session(p.message)
-    last_state_idx = p.last_in_session(df["state"].cat.codes.to_numpy() >= 0)
-    state_names = _with_none(df["state"].cat.categories)
-    last_state = state_names[np.where(last_state_idx >= 0, df["state"].cat.codes.to_numpy()[
-        np.maximum(last_state_idx, 0)], -1)]
+    state_codes = df["state"].cat.codes.to_numpy()
+    last_state_idx = p.last_in_session(state_codes >= 0)
+    last_code = np.where(last_state_idx >= 0, state_codes[np.maximum(last_state_idx, 0)], -1)
+    state_names = np.asarray(df["state"].cat.categories, dtype=object)
     gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")
     end_ts = p.ts[ends - 1]
     closed = end_ts + gap_ns <= p.ts.max()
-    at_end = np.isin(last_state.astype(object), list(p.params.end_states))
+    at_end = np.append(np.isin(state_names, list(p.params.end_states)), False)[last_code]
     last_is_bot = (last_msg >= 0) & p.bot_msg[np.maximum(last_msg, 0)]
     abandoned = last_is_bot & closed & ~at_end & (messages_in > 0)
     asked, secs = _bot_responses(p)
-    resp = pd.Series(secs).groupby(p.sess[asked]).median() if len(asked) else pd.Series(
-        dtype=float)
     hand, wait = _agent_responses(p)
-    agent_wait = pd.Series(wait).groupby(p.sess[hand]).min() if len(hand) else pd.Series(
-        dtype=float)
-    sess_codes = p.sess[starts]
     table = pd.DataFrame({
         "session_id": df["session_id"].iloc[starts].reset_index(drop=True),
         "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
@@ -226,15 +282,15 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         "messages_out": bot_messages + agent_messages,
         "bot_messages": bot_messages,
         "agent_messages": agent_messages,
-        "trigger": pd.Categorical(_triggers(p), categories=list(TRIGGERS)),
+        "trigger": pd.Categorical.from_codes(_triggers(p), dtype=_TRIGGER_DTYPE),
         "handover": handover,
         "contained": (bot_messages > 0) & ~handover,
         "fallback_messages": fb_msgs,
         "has_fallback": fb_msgs > 0,
         "abandoned": abandoned,
-        "last_state": pd.array(last_state, dtype="string"),
-        "median_bot_response_s": resp.reindex(sess_codes).to_numpy(),
-        "agent_first_response_s": agent_wait.reindex(sess_codes).to_numpy(),
+        "last_state": _take_strings(state_names, last_code),
+        "median_bot_response_s": _per_session(p, asked, secs, "median"),
+        "agent_first_response_s": _per_session(p, hand, wait, "min"),
     })
     table["duration_s"] = (p.ts[ends - 1] - p.ts[starts]) / 1e9
     first_conv = np.r_[True, p.conv[starts][1:] != p.conv[starts][:-1]]
@@ -252,8 +308,9 @@ def _response_times(p: Prepared) -> pd.DataFrame:
     hand, wait = _agent_responses(p)
     rows = np.concatenate([asked, hand])
     out = pd.DataFrame({
-        "measure": pd.Categorical(["bot"] * len(asked) + ["agent_first"] * len(hand),
-                                  categories=["bot", "agent_first"]),
+        "measure": pd.Categorical.from_codes(
+            np.repeat(np.array([0, 1], dtype=np.int8), [len(asked), len(hand)]),
+            dtype=pd.CategoricalDtype(["bot", "agent_first"])),
         "conversation_id": p.df["conversation_id"].iloc[rows].reset_index(drop=True),
         "session_id": p.df["session_id"].iloc[rows].reset_index(drop=True),
         "timestamp": _utc(p.ts[rows]),

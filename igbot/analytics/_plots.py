@@ -46,24 +46,45 @@ def plot_volume(volume: pd.DataFrame) -> Figure:
     ax.plot(x, volume["messages_out"], label="out (bot + agents)", marker=".")
     ax.set_title("Messages per day")
     ax.set_ylabel("messages")
+    _integer_ticks(ax.yaxis)
     ax.legend(loc="upper left")
     fig.autofmt_xdate()
     return fig
 
 
+def _integer_ticks(axis: Any) -> None:
+    """Counts get whole-number ticks (no 0.5 sessions)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def plot_rates(rates: pd.DataFrame) -> Figure:
-    """Handover and containment rate per period of session start (from :func:`rates_over_time`)."""
+    """Handover and containment rate per period of session start (from :func:`rates_over_time`),
+    each with its 95% Wilson interval as a band, over the sessions of the period as grey bars
+    (a day of 2 sessions has a wide band, not a swing to 0 or 100%)."""
     fig, ax = _figure()
     if rates.empty:
         _empty(ax, "sessions")
         return fig
     x = rates.index.tz_localize(None) if getattr(rates.index, "tz", None) else rates.index
-    ax.plot(x, rates["containment_rate"] * 100, label="containment", marker=".")
-    ax.plot(x, rates["handover_rate"] * 100, label="handover", marker=".")
+    bars = ax.twinx()
+    bars.bar(x, rates["sessions"], color="#dbdbdb", width=0.8 if len(x) < 2 else
+             0.8 * float(np.min(np.diff(x.to_numpy())) / np.timedelta64(1, "D")), zorder=0)
+    bars.set_ylabel("sessions")
+    _integer_ticks(bars.yaxis)
+    ax.set_zorder(bars.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    for name, label, color in (("containment", "containment", "#1f77b4"),
+                               ("handover", "handover", "#d62728")):
+        ax.plot(x, rates[f"{name}_rate"] * 100, label=label, marker=".", color=color)
+        if f"{name}_low" in rates:
+            ax.fill_between(x, rates[f"{name}_low"] * 100, rates[f"{name}_high"] * 100,
+                            color=color, alpha=0.15, linewidth=0)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of sessions")
-    ax.set_title("Handover and containment per day")
-    ax.legend(loc="center left")
+    ax.set_title("Handover and containment per day (bands: 95% interval; bars: sessions)")
+    ax.legend(loc="upper left")
     fig.autofmt_xdate()
     return fig
 
@@ -77,26 +98,41 @@ def plot_trigger_mix(triggers: pd.DataFrame) -> Figure:
         return fig
     ax.barh(data["trigger"][::-1], data["sessions"][::-1], color="#c13584")
     ax.set_xlabel("sessions")
+    _integer_ticks(ax.xaxis)
     ax.set_title("What opened the session")
     return fig
 
 
+def _time_unit(values: np.ndarray) -> tuple[str, float]:
+    """The unit a person reads for these durations in seconds: seconds, minutes or hours."""
+    median = float(np.median(values))
+    if median < 120:
+        return "seconds", 1.0
+    if median < 3 * 3600:
+        return "minutes", 60.0
+    return "hours", 3600.0
+
+
 def plot_response_times(times: pd.DataFrame) -> Figure:
-    """Distributions of bot and agent first response times (from :func:`response_times`)."""
+    """Distributions of bot and agent first response times (from :func:`response_times`), each
+    in the unit that suits it (seconds, minutes or hours), counts on whole-number ticks."""
     fig = _figure(8, 3)[0]
     fig.clear()
     axes = fig.subplots(1, 2)
-    for ax, (measure, title, unit, scale) in zip(axes, (
-            ("bot", "Bot response time", "seconds", 1.0),
-            ("agent_first", "Agent first response", "minutes", 60.0)), strict=True):
-        values = times.loc[times["measure"] == measure, "seconds"].dropna().to_numpy() / scale
-        if len(values) == 0:
+    for ax, (measure, title) in zip(axes, (("bot", "Bot response time"),
+                                           ("agent_first", "Agent first response")), strict=True):
+        seconds = times.loc[times["measure"] == measure, "seconds"].dropna().to_numpy()
+        if len(seconds) == 0:
             _empty(ax, "responses")
             continue
+        unit, scale = _time_unit(seconds)
+        values = seconds / scale
         ax.hist(values, bins=min(40, max(5, int(np.sqrt(len(values))))), color="#405de6")
         ax.axvline(np.median(values), color="black", linestyle="--", label="median")
         ax.set_title(title)
         ax.set_xlabel(unit)
+        ax.set_ylabel("responses")
+        _integer_ticks(ax.yaxis)
         ax.legend()
     return fig
 
@@ -113,6 +149,7 @@ def plot_funnel(funnel: pd.DataFrame) -> Figure:
                                        strict=True)):
         ax.text(n, y, f" {n} ({share:.0%})", va="center")
     ax.set_xlabel("sessions")
+    _integer_ticks(ax.xaxis)
     ax.set_title("Funnel")
     return fig
 

@@ -8,24 +8,41 @@ writes one self-contained page and ``to_dict()`` is JSON-serialisable.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from igbot.analytics._funnel import _funnel, _intent_frequencies, _state_frequencies
+from igbot.analytics._funnel import (
+    _funnel,
+    _intent_frequencies,
+    _state_frequencies,
+    check_funnel,
+)
 from igbot.analytics._metrics import (
     DEFINITIONS,
     _response_times,
     _session_table,
     _summary,
     _trigger_mix,
+)
+from igbot.analytics._report_html import (
+    CSS,
+    HEADLINE,
+    TABLE_TITLES,
+    definitions_html,
+    format_value,
+    header_html,
+    page,
+    rates_display,
+    summary_html,
+    table_html,
 )
 from igbot.analytics._sessions import MetricParams, prepare
 from igbot.analytics._volume import (
@@ -37,26 +54,6 @@ from igbot.analytics._volume import (
 )
 
 __all__ = ["Report", "report"]
-
-_HEADLINE = [
-    ("events", "events", "{:,}"), ("conversations", "conversations", "{:,}"),
-    ("sessions", "sessions", "{:,}"), ("messages_in", "messages in", "{:,}"),
-    ("messages_out", "messages out", "{:,}"), ("handover_rate", "handover rate", "{:.1%}"),
-    ("containment_rate", "containment rate", "{:.1%}"),
-    ("fallback_rate", "fallback rate (messages)", "{:.1%}"),
-    ("fallback_session_rate", "sessions with a fallback", "{:.1%}"),
-    ("abandonment_rate", "abandonment rate", "{:.1%}"),
-    ("median_bot_response_s", "median bot response", "{:.1f} s"),
-    ("p90_bot_response_s", "p90 bot response", "{:.1f} s"),
-    ("median_agent_first_response_s", "median agent first response", "{:,.0f} s"),
-    ("p90_agent_first_response_s", "p90 agent first response", "{:,.0f} s"),
-    ("turns_per_session", "turns per session", "{:.2f}"),
-    ("people", "people", "{:,}"), ("returning_people", "returning people", "{:,}"),
-    ("refused_outside_window", "replies refused (24 h window)", "{:,}"),
-    ("human_agent_tag_messages", "HUMAN_AGENT tag messages", "{:,}"),
-    ("skipped", "skipped records", "{:,}"),
-]
-
 
 def _plain(value: Any) -> Any:
     """A JSON-safe version of a value from a table."""
@@ -77,23 +74,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def format_value(key: str, value: Any) -> str:
-    """A summary value as text (``–`` when undefined)."""
-    if value is None:
-        return "–"
-    for name, _, fmt in _HEADLINE:
-        if name == key:
-            return fmt.format(value)
-    return str(value)
-
-
 @dataclass
 class Report:
-    """The figures of one log: ``summary`` (dict), ``tables`` (DataFrames), ``params``."""
+    """The figures of one log: ``summary`` (dict), ``tables`` (DataFrames), ``params``, and
+    ``meta`` (bot, first and last event, sources, input files, generated at) for the header."""
 
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     params: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def figures(self) -> dict[str, Any]:
         """The plots (matplotlib Figures) by name; drawn on each call."""
@@ -111,7 +100,7 @@ class Report:
         return figs
 
     def to_dict(self) -> dict[str, Any]:
-        """Summary, definitions, parameters and every table as plain JSON-able data."""
+        """Summary, definitions, parameters, meta and every table as plain JSON-able data."""
         tables: dict[str, Any] = {}
         for name, table in self.tables.items():
             if name in ("sessions", "response_times"):
@@ -120,56 +109,61 @@ class Report:
             tables[name] = _plain(frame.astype(object).where(frame.notna(), None).to_dict(
                 orient="records"))
         return {"summary": _plain(self.summary), "params": _plain(self.params),
-                "definitions": dict(DEFINITIONS), "tables": tables}
+                "meta": _plain(self.meta), "definitions": dict(DEFINITIONS), "tables": tables}
 
-    def _summary_html(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
-            f"<td style='text-align:right'>{html.escape(format_value(key, self.summary.get(key)))}"
-            "</td></tr>" for key, label, _ in _HEADLINE)
-        triggers = ", ".join(f"{k} {v}" for k, v in self.summary.get("triggers", {}).items() if v)
-        return (f"<table>{rows}<tr><th style='text-align:left'>triggers</th>"
-                f"<td>{html.escape(triggers)}</td></tr></table>")
-
-    def _html(self, plots: bool = True) -> str:
-        parts = ["<div class='igbot-report'><h3>Conversation report</h3>", self._summary_html()]
+    def _html(self, plots: bool = True, definitions: bool = False, style: bool = False) -> str:
+        parts = ["<div class='igbot-report'>" + (f"<style>{CSS}</style>" if style else "")
+                 + header_html(self.meta),
+                 "<h2>Headline</h2>", summary_html(self.summary)]
+        triggers = ", ".join(f"{k} {v:,}" for k, v in self.summary.get("triggers", {}).items()
+                             if v)
+        if triggers:
+            parts.append(f"<p class='note'>Sessions opened by: {triggers}</p>")
         if plots:
+            parts.append("<h2>Plots</h2>")
             for name, fig in self.figures().items():
                 buf = io.BytesIO()
                 fig.savefig(buf, format="png", dpi=90)
                 data = base64.b64encode(buf.getvalue()).decode("ascii")
                 parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'/>"
                              "</figure>")
-        for name in ("triggers", "funnel", "intents", "states", "new_vs_returning"):
+        for name, title in TABLE_TITLES.items():
             if name in self.tables:
-                table = self.tables[name].head(20)
-                parts.append(f"<h4>{name.replace('_', ' ')}</h4>"
-                             + table.to_html(float_format=lambda v: f"{v:.3g}", border=0))
+                table = self.tables[name]
+                if name == "rates_daily":
+                    table = rates_display(table)
+                parts.append(f"<h2>{title}</h2>" + table_html(table, 31, {"period": "day"}))
+        if definitions:
+            parts.append("<h2>Definitions</h2>" + definitions_html(DEFINITIONS))
         parts.append("</div>")
         return "".join(parts)
 
     def _repr_html_(self) -> str:
-        return self._html()
+        return self._html(style=True)
 
     def to_html(self, path: str | Path | None = None) -> str:
-        """One self-contained HTML page (plots embedded); written to ``path`` when given."""
-        page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>igbot report</title>"
-                "<style>body{font-family:sans-serif;max-width:960px;margin:auto}"
-                "td,th{padding:2px 8px}</style></head><body>" + self._html()
-                + "<h4>Definitions</h4><dl>" + "".join(
-                    f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
-                    for k, v in DEFINITIONS.items()) + "</dl></body></html>")
+        """One self-contained HTML page (stylesheet inline, plots embedded, no network);
+        written to ``path`` when given."""
+        title = "igbot report" + (f": {self.meta['bot']}" if self.meta.get("bot") else "")
+        text = page(title, self._html(definitions=True))
         if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
+            Path(path).write_text(text, encoding="utf-8")
+        return text
 
     def to_text(self) -> str:
-        """The summary as aligned plain text (what ``igbot analyze`` prints)."""
-        width = max(len(label) for _, label, _ in _HEADLINE)
+        """The summary as aligned plain text (what ``igbot analyze`` prints), with the funnel."""
+        width = max(len(label) for _, label, _ in HEADLINE)
         lines = [f"{label:<{width}}  {format_value(key, self.summary.get(key))}"
-                 for key, label, _ in _HEADLINE]
+                 for key, label, _ in HEADLINE]
         lines.append(f"{'triggers':<{width}}  " + ", ".join(
             f"{k} {v}" for k, v in self.summary.get("triggers", {}).items() if v))
+        if "funnel" in self.tables:
+            flow = self.params.get("funnel_flow")
+            lines.append("")
+            lines.append("funnel" + (f" (flow {flow})" if flow else ""))
+            for row in self.tables["funnel"].itertuples(index=False):
+                lines.append(f"  {row.step}. {row.state:<{width - 5}} {row.sessions:>9,}  "
+                             f"{row.share_of_start:7.1%} of start, lost {row.drop_off:,}")
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
@@ -179,38 +173,77 @@ class Report:
 
 
 def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
-           funnel_flow: str | None = None, **params: Any) -> Report:
+           funnel_flow: str | None = None, progress: bool | None = False,
+           **params: Any) -> Report:
     """Compute every figure of a canonical frame (see ``DEFINITIONS``) in one pass.
 
     Args:
         df: the canonical frame (from :func:`load`).
         funnel_states: the states of a funnel to include (in order), if any.
         funnel_flow: the flow those states belong to.
+        progress: a tqdm bar over the steps, shown once it has taken a second (None: on a
+            terminal only; False: never).
         **params: metric parameters (``gap``, ``fallback_flows``, ``agent_roles``, ``end_states``,
             ``ice_breakers``, ``tz``, ...).
     """
+    bot = params.get("bot")
     mp = MetricParams.make(params)
-    p = prepare(df, mp)
-    p.df.attrs = dict(df.attrs)
-    table = _session_table(p)
-    window = _window_health(p)
-    tables: dict[str, pd.DataFrame] = {
-        "sessions": table,
-        "triggers": _trigger_mix(table) if len(table) else _trigger_mix(
-            pd.DataFrame({"trigger": pd.Categorical([])})),
-        "response_times": _response_times(p),
-        "volume_daily": _volume(p, table, "D"),
-        "volume_hourly": _volume(p, table, "h"),
-        "rates_daily": _rates_over_time(table, mp.tz),
-        "hour_of_week": _hour_of_week(p),
-        "new_vs_returning": _new_vs_returning(table, mp.tz),
-        "intents": _intent_frequencies(p),
-        "states": _state_frequencies(p),
-    }
-    if funnel_states:
-        tables["funnel"] = _funnel(p, list(funnel_states), funnel_flow)
-    summary = _summary(p, table, window)
+    if funnel_states or funnel_flow:
+        check_funnel(df, list(funnel_states or []), funnel_flow, bot)
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    bar = tqdm(total=14 + bool(funnel_states), desc="report", unit=" step", delay=1.0,
+               disable=None if progress is None else not progress, leave=False)
+    with bar:
+        bar.set_postfix_str("sessions")
+        p = prepare(df, mp)
+        p.df.attrs = dict(df.attrs)
+        bar.update()
+        table = _session_table(p)
+        bar.update()
+        empty = pd.DataFrame({"trigger": pd.Categorical([])})
+        steps = [
+            ("triggers", lambda: _trigger_mix(table if len(table) else empty)),
+            ("response_times", lambda: _response_times(p)),
+            ("volume_daily", lambda: _volume(p, table, "D")),
+            ("volume_hourly", lambda: _volume(p, table, "h")),
+            ("rates_daily", lambda: _rates_over_time(table, mp.tz)),
+            ("hour_of_week", lambda: _hour_of_week(p)),
+            ("new_vs_returning", lambda: _new_vs_returning(table, mp.tz)),
+            ("intents", lambda: _intent_frequencies(p)),
+            ("states", lambda: _state_frequencies(p)),
+        ]
+        if funnel_states:
+            steps.append(("funnel", lambda: _funnel(p, list(funnel_states), funnel_flow)))
+        tables: dict[str, pd.DataFrame] = {"sessions": table}
+        for name, compute in steps:
+            bar.set_postfix_str(name)
+            tables[name] = compute()
+            bar.update()
+        bar.set_postfix_str("summary")
+        window = _window_health(p)
+        summary = _summary(p, table, window)
+        bar.update(bar.total - bar.n)
     problems = df.attrs.get("problems", [])
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},
                                     "funnel_states": list(funnel_states or []),
-                                    "funnel_flow": funnel_flow, "problems": problems[:100]})
+                                    "funnel_flow": funnel_flow, "problems": problems[:100]},
+                  _meta(p.df, p.ts, mp.tz, bot))
+
+
+def _meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str, Any]:
+    """What the report's header says: bot, first and last event, sources, inputs, when."""
+    first = last = None
+    if len(ts):
+        first = pd.Timestamp(int(ts.min()), tz="UTC").tz_convert(tz)
+        last = pd.Timestamp(int(ts.max()), tz="UTC").tz_convert(tz)
+    counts = df["source"].value_counts(sort=True) if len(df) else pd.Series(dtype=int)
+    name = None
+    if bot is not None:
+        name = getattr(bot, "name", None) or None
+        version = getattr(bot, "version", None)
+        if name and version:
+            name = f"{name} {version}"
+    return {"bot": name, "first": first, "last": last, "tz": tz,
+            "sources": {str(k): int(v) for k, v in counts.items() if v},
+            "inputs": list(df.attrs.get("inputs", [])),
+            "generated": pd.Timestamp.now(tz="UTC").floor("s")}

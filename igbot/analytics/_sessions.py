@@ -15,19 +15,54 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
-__all__ = ["MetricParams", "Prepared", "cat_mask", "parse_gap", "prepare", "sessionize"]
+__all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "count_distinct", "parse_gap",
+           "prepare", "session_names", "sessionize"]
+
+
+def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """How many distinct ``values`` each group (0..size-1) has: sort + diff on int64 pairs,
+    15-20x faster than ``np.unique`` (a hash table) on hundreds of thousands of pairs."""
+    if len(groups) == 0:
+        return np.zeros(size, dtype=np.int64)
+    width = int(values.max()) + 1
+    pairs = np.sort(groups.astype(np.int64) * width + values)
+    first = np.empty(len(pairs), dtype=bool)
+    first[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    return np.bincount(pairs[first] // width, minlength=size)
 
 
 def parse_gap(gap: str | pd.Timedelta | float | int) -> int:
-    """A gap (``"30min"``, a Timedelta, or seconds) in nanoseconds."""
+    """A gap (``"30min"``, a Timedelta, or seconds) in nanoseconds; ParameterError if it is not
+    a positive duration."""
     if isinstance(gap, int | float) and not isinstance(gap, bool):
-        return int(gap * 1_000_000_000)
-    value = pd.Timedelta(gap).value
+        value = int(gap * 1_000_000_000)
+    else:
+        try:
+            value = pd.Timedelta(gap).value
+        except (ValueError, TypeError) as exc:
+            raise ParameterError("gap", gap, "not a duration (e.g. 30min, 2h, 45s)") from exc
+        if value is pd.NaT or not isinstance(value, int):
+            raise ParameterError("gap", gap, "not a duration (e.g. 30min, 2h, 45s)")
     if value <= 0:
-        raise ValueError(f"gap must be positive, got {gap!r}")
+        raise ParameterError("gap", gap, "must be positive")
     return int(value)
+
+
+def check_tz(tz: str) -> str:
+    """``tz`` if it names a time zone (``UTC``, ``Asia/Jakarta``); ParameterError otherwise."""
+    import zoneinfo
+
+    if tz == "UTC":
+        return tz
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ParameterError("tz", tz, "not a known time zone (e.g. UTC, Asia/Jakarta)") from exc
+    return tz
 
 
 def cat_mask(series: pd.Series, values: Iterable[str]) -> np.ndarray:
@@ -66,10 +101,21 @@ def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> p
     first_in_conv = np.maximum.accumulate(np.where(new_conv, number, 0))
     within = number - first_in_conv
     starts = np.flatnonzero(new)
-    conv_names = np.asarray(out["conversation_id"].cat.categories, dtype=object)
-    names = [f"{c}#{k}" for c, k in zip(conv_names[conv[starts]], within[starts], strict=True)]
-    out["session_id"] = pd.Categorical.from_codes(number, categories=pd.Index(names, dtype="str"))
+    out["session_id"] = pd.Categorical.from_codes(number, dtype=pd.CategoricalDtype(
+        session_names(out["conversation_id"].cat.categories, conv[starts], within[starts])))
     return out
+
+
+def session_names(conv_names: pd.Index, conv: np.ndarray, number: np.ndarray) -> pd.Index:
+    """``<conversation>#<n>`` for each session, built by Arrow kernels (no Python loop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = pa.array(np.asarray(conv_names, dtype=object), type=pa.string()).take(
+        pa.array(conv, type=pa.int64()))
+    joined = pc.binary_join_element_wise(names, pa.array(number, type=pa.int64()).cast(
+        pa.string()), "#")
+    return pd.Index(pd.arrays.ArrowStringArray(joined), dtype="str")
 
 
 @dataclass(frozen=True)
@@ -120,7 +166,11 @@ class MetricParams:
                     "end_states", "ice_breakers"):
             if isinstance(clean.get(key), str):
                 clean[key] = (clean[key],)
-        return cls(**clean)
+        out = cls(**clean)
+        check_tz(out.tz)
+        if out.gap is not None:
+            parse_gap(out.gap)
+        return out
 
 
 def _from_bot(bot: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
+from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, count_distinct, prepare
+from igbot.analytics._units import wilson_interval
 
 __all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume", "window_health"]
 
@@ -91,8 +92,7 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     messages_out = np.bincount(slot, weights=p.bot_msg | p.agent_msg, minlength=size)
     start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
     sessions = np.bincount(start_slot, minlength=size)
-    pairs = np.unique(start_slot * (int(p.conv.max()) + 1) + p.conv[p.starts])
-    people = np.bincount(pairs // (int(p.conv.max()) + 1), minlength=size)
+    people = count_distinct(start_slot, p.conv[p.starts], size)
     index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
     index = index.tz_localize(tz)
     return pd.DataFrame({"messages_in": messages_in.astype(int),
@@ -128,15 +128,15 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
     if len(table) == 0:
         return pd.DataFrame(columns=["new", "returning"])
     day = _floor(_local(table["start"], tz), freq)
-    conv = table["conversation_id"].astype(object).to_numpy()
-    frame = pd.DataFrame({"day": day, "conv": conv})
-    first_day = frame.groupby("conv")["day"].transform("min")
-    is_new = frame["day"] == first_day
-    new = frame[is_new].groupby("day")["conv"].nunique()
-    ret = frame[~is_new].groupby("day")["conv"].nunique()
     full = _full_range(day.min(), day.max(), freq)
-    return pd.DataFrame({"new": new.reindex(full, fill_value=0).astype(int).to_numpy(),
-                         "returning": ret.reindex(full, fill_value=0).astype(int).to_numpy()},
+    slot = full.get_indexer(day)
+    conv_col = table["conversation_id"]
+    conv = (conv_col.cat.codes.to_numpy() if isinstance(conv_col.dtype, pd.CategoricalDtype)
+            else pd.factorize(conv_col)[0]).astype(np.int64)
+    first_slot = pd.Series(slot).groupby(conv).transform("min").to_numpy()
+    is_new = slot == first_slot
+    return pd.DataFrame({"new": count_distinct(slot[is_new], conv[is_new], len(full)),
+                         "returning": count_distinct(slot[~is_new], conv[~is_new], len(full))},
                         index=full)
 
 
@@ -148,24 +148,35 @@ def new_vs_returning(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.Dat
     return _new_vs_returning(session_table(df, **params), mp.tz, freq)
 
 
+_RATE_COLUMNS = ("handover", "containment", "fallback_session")
+
+
 def _rates_over_time(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
+    cols = ["sessions"] + [f"{name}_{part}" for name in _RATE_COLUMNS
+                           for part in ("sessions", "rate", "low", "high")]
     if len(table) == 0:
-        return pd.DataFrame(columns=["sessions", "handover_rate", "containment_rate",
-                                     "fallback_session_rate"])
+        return pd.DataFrame(columns=cols)
     day = _floor(_local(table["start"], tz), freq)
     grouped = pd.DataFrame({"day": day, "handover": table["handover"].to_numpy(),
-                            "contained": table["contained"].to_numpy(),
-                            "fallback": table["has_fallback"].to_numpy()}).groupby("day")
-    out = pd.DataFrame({"sessions": grouped.size(),
-                        "handover_rate": grouped["handover"].mean(),
-                        "containment_rate": grouped["contained"].mean(),
-                        "fallback_session_rate": grouped["fallback"].mean()})
+                            "containment": table["contained"].to_numpy(),
+                            "fallback_session": table["has_fallback"].to_numpy()}).groupby("day")
+    n = grouped.size()
+    out = pd.DataFrame({"sessions": n})
+    for name in _RATE_COLUMNS:
+        hits = grouped[name].sum().astype(int)
+        low, high = wilson_interval(hits.to_numpy(), n.to_numpy())
+        out[f"{name}_sessions"] = hits
+        out[f"{name}_rate"] = hits / n
+        out[f"{name}_low"] = low
+        out[f"{name}_high"] = high
     out.index.name = "period"
-    return out
+    return out[cols]
 
 
 def rates_over_time(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
-    """Per period of session start: sessions, handover, containment and fallback-session rates."""
+    """Per period of session start: ``sessions``, and for handover, containment and
+    fallback_session the sessions with it (``<name>_sessions``), the ``<name>_rate`` and its 95%
+    Wilson interval (``<name>_low``, ``<name>_high``): a day of 2 sessions reads 50% (9%-91%)."""
     from igbot.analytics._metrics import session_table
 
     mp = MetricParams.make(params)

@@ -68,8 +68,12 @@ def event_bubble_html(event: Any) -> str:
                 "message_edit": f"edited: {text or ''}"}.get(kind, kind.replace("_", " "))
         return _div(_NOTE, escape(note))
     html = []
+    if kind == "story_mention":
+        url = attachments[0].url if attachments else None
+        return _div(_NOTE, "mentioned you in their story") + _story_card(url, right=True)
     if kind == "story_reply":
         html.append(_div(_NOTE, "replied to your story"))
+        html.append(_story_card(getattr(event, "story_url", None), right=True))
     if kind in ("comment", "live_comment"):
         user = getattr(event, "username", None) or event.sender_id or ""
         html.append(_div(_NOTE, escape(f"@{user} commented")))
@@ -80,6 +84,25 @@ def event_bubble_html(event: Any) -> str:
     if not html:
         html.append(_div(_NOTE, escape(kind.replace("_", " "))))
     return "".join(html)
+
+
+_STORY = ("align-self:flex-end;width:120px;height:200px;border-radius:12px;overflow:hidden;"
+          "position:relative;background:linear-gradient(160deg,#feda75,#fa7e1e 30%,#d62976 60%,"
+          "#962fbf 80%,#4f5bd5);border:1px solid #dbdbdb")
+_STORY_LABEL = ("position:absolute;left:8px;bottom:6px;color:#fff;font-size:12px;font-weight:600;"
+                "text-shadow:0 1px 2px rgba(0,0,0,.6)")
+
+
+def _story_card(url: str | None, *, right: bool) -> str:
+    """The story a person replied to or mentioned the account in: a tall rounded card with the
+    story's media (the Instagram gradient when the url is gone or not http), labelled Story."""
+    side = "flex-end" if right else "flex-start"
+    media = ""
+    if _safe(url):
+        media = (f'<img src="{escape(url or "", quote=True)}" alt="" title="story" '
+                 'style="width:100%;height:100%;object-fit:cover;display:block">')
+    return (f'<div class="igbot-story" style="{_STORY};align-self:{side}">{media}'
+            f'<span style="{_STORY_LABEL}">Story</span></div>')
 
 
 def request_html(request: BaseModel) -> str:

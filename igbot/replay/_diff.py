@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from igbot.replay._draw import Drawing
 
-__all__ = ["COMPARED", "ReplayDiff", "diff"]
+__all__ = ["COMPARED", "ReplayDiff", "diff", "divergence_html", "word_diff"]
 
 COMPARED = ("flow", "state", "intent", "reply")
 _OUTCOMES = {"handover": "handover", "fallback": "any_fallback", "end": "end_reached"}
@@ -71,6 +71,66 @@ def _divergence(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     out.attrs["new_fallbacks"] = int((fallback_new & ~fallback_old).sum())
     out.attrs["fixed_fallbacks"] = int((fallback_old & ~fallback_new).sum())
     return out
+
+
+_DEL = "background:#ffd7d5;text-decoration:line-through"
+_INS = "background:#ccffd8;text-decoration:none"
+_CELL = "text-align:left;vertical-align:top;max-width:28em;white-space:pre-wrap"
+
+
+def word_diff(old: Any, new: Any) -> tuple[str, str]:
+    """Two texts as HTML with the words only one of them has marked: removed words struck
+    through in red in the first, added words in green in the second; long shared runs are
+    shortened to ``…`` around the changes so two long, nearly equal replies show what differs."""
+    import difflib
+
+    a = [] if old is None or old is pd.NA or old != old else str(old).split(" ")
+    b = [] if new is None or new is pd.NA or new != new else str(new).split(" ")
+    left: list[str] = []
+    right: list[str] = []
+
+    def same(words: list[str], first: bool, last: bool) -> str:
+        text = " ".join(words)
+        if len(words) <= 8:
+            return html.escape(text)
+        head = [] if first else words[:3]
+        tail = [] if last else words[-3:]
+        return html.escape(" ".join([*head, "…", *tail]))
+
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    for i, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal":
+            text = same(a[i1:i2], i == 0, i == len(ops) - 1)
+            left.append(text)
+            right.append(text)
+            continue
+        if i2 > i1:
+            left.append(f"<del style='{_DEL}'>{html.escape(' '.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            right.append(f"<ins style='{_INS}'>{html.escape(' '.join(b[j1:j2]))}</ins>")
+    return " ".join(left), " ".join(right)
+
+
+def divergence_html(changed: pd.DataFrame, max_rows: int = 15) -> str:
+    """The diverged sessions as a table: where, what the person wrote, old and new state (bold
+    when they differ) and old and new reply with the differing words marked."""
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in (
+        "session", "message", "text", "old state", "new state", "old reply", "new reply"))
+    rows = []
+    for row in changed.head(max_rows).itertuples(index=False):
+        old_state, new_state = (_text(pd.Series([row.old_state, row.new_state])).tolist())
+        states = [html.escape(old_state), html.escape(new_state)]
+        if old_state != new_state:
+            states = [f"<b>{s}</b>" for s in states]
+        old_reply, new_reply = word_diff(row.old_reply, row.new_reply)
+        cells = [html.escape(str(row.session_id)), str(row.index),
+                 html.escape("" if row.text is None or row.text != row.text else str(row.text)),
+                 *states, old_reply, new_reply]
+        rows.append("<tr>" + "".join(f"<td style='{_CELL}'>{c}</td>" for c in cells) + "</tr>")
+    more = (f"<p>First {max_rows} of {len(changed):,} sessions.</p>"
+            if len(changed) > max_rows else "")
+    return (f"<table class='igbot-divergence'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
 
 def _states(result: ReplayResult) -> set[str]:
@@ -147,16 +207,41 @@ class ReplayDiff:
                 "sessions": records(self.changed.drop(columns=["diverged"]))}
 
     def totals_table(self) -> pd.DataFrame:
-        """The totals as a table: measure, old, new (and gained/lost where they apply)."""
-        rows = []
-        for key, value in self.totals.items():
-            if isinstance(value, dict):
-                rows.append({"measure": key, **value})
-            elif isinstance(value, list):
-                rows.append({"measure": key, "new": ", ".join(value) or "-"})
-            else:
-                rows.append({"measure": key, "new": value})
-        return pd.DataFrame(rows, columns=["measure", "old", "new", "gained", "lost"])
+        """The totals as a table of text: ``measure``, ``old``, ``new`` and ``change`` (new minus
+        old, with the sessions gained and lost); a cell that does not apply is empty, never NaN."""
+        t = self.totals
+        n = t["sessions"]
+
+        def signed(value: float, unit: str = "") -> str:
+            return f"{value:+,.1f}{unit}" if unit else f"{value:+,}"
+
+        def pair(label: str, key: str) -> list[str]:
+            v = t[key]
+            return [label, f"{v['old']:,}", f"{v['new']:,}",
+                    f"{signed(v['new'] - v['old'])} (+{v['gained']:,} / -{v['lost']:,})"]
+
+        rate_old, rate_new = t["fallback_rate"]["old"], t["fallback_rate"]["new"]
+        rate = ["fallback rate (messages)",
+                "" if rate_old is None else f"{rate_old:.1%}",
+                "" if rate_new is None else f"{rate_new:.1%}",
+                "" if rate_old is None or rate_new is None
+                else signed((rate_new - rate_old) * 100, " pts")]
+        fb = t["fallback_messages"]
+        rows = [
+            ["sessions", f"{n:,}", f"{n:,}", ""],
+            ["sessions that diverge", "", "", f"{t['diverged']:,} of {n:,}"],
+            ["sessions whose outcome changed", "", "", f"{t['outcome_changed']:,} of {n:,}"],
+            ["fallback messages", f"{fb['old']:,}", f"{fb['new']:,}",
+             f"{signed(fb['new'] - fb['old'])} ({t['fixed_fallbacks']:,} fixed, "
+             f"{t['new_fallbacks']:,} new)"],
+            rate,
+            pair("sessions with a fallback", "sessions_with_fallback"),
+            pair("sessions handed over", "handover"),
+            pair("sessions reaching an end state", "end_reached"),
+            ["states no longer reached", ", ".join(t["states_no_longer_reached"]), "", ""],
+            ["states newly reached", "", ", ".join(t["states_newly_reached"]), ""],
+        ]
+        return pd.DataFrame(rows, columns=["measure", "old", "new", "change"], dtype=object)
 
     def figure(self, *, intents: bool = False) -> Figure:
         """The new bot's graph: states reached in one version only, transitions whose traffic
@@ -194,12 +279,11 @@ class ReplayDiff:
                 f"{t['fallback_rate']['old']} -> {t['fallback_rate']['new']}>")
 
     def to_html(self, graph: bool = False, max_rows: int = 15) -> str:
-        """The totals and the first divergences as tables (and the drawing with ``graph=True``)."""
-        shown = self.changed[["session_id", "index", "text", "old_state", "new_state",
-                              "old_reply", "new_reply"]]
+        """The totals and the first divergences (the words that differ between the old and
+        new reply marked), and the drawing with ``graph=True``."""
         out = (f"<div><b>{html.escape(repr(self))}</b>"
-               f"{frame_html(self.totals_table().astype(object).fillna(''), 30)}"
-               f"<b>Where sessions diverge</b>{frame_html(shown, max_rows)}</div>")
+               f"{frame_html(self.totals_table(), 30)}"
+               f"<b>Where sessions diverge</b>{divergence_html(self.changed, max_rows)}</div>")
         if graph:
             from igbot.replay._draw import svg
 

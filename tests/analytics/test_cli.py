@@ -68,3 +68,62 @@ def test_analyze_with_the_bot_uses_its_end_states(capsys) -> None:
     with_bot = json.loads(capsys.readouterr().out)
     assert with_bot["abandonment_rate"] < plain["abandonment_rate"]
     assert with_bot["sessions"] == plain["sessions"]
+
+
+def test_nothing_loaded_exits_nonzero_with_one_line_per_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "inbox.csv"
+    csv.write_text("Ticket,When,Who\n1,2024-05-01T10:00:00Z,customer\n", encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"hello": "world"}\n{"hello": "again"}\n', encoding="utf-8")
+    assert main(["analyze", str(csv), str(empty), str(odd)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [x for x in captured.err.splitlines() if x.startswith("igbot analyze:")]
+    assert len(lines) == 3 and "Traceback" not in captured.err
+    assert f"nothing loaded from {csv}: column mapping needs conversation_id" in lines[0]
+    assert lines[1] == f"igbot analyze: nothing loaded from {empty}: empty file"
+    assert lines[2] == f"igbot analyze: nothing loaded from {odd}: format not recognised " \
+                       "(pass format=)"
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--tz", "Mars/Olympus"], "tz 'Mars/Olympus': not a known time zone"),
+    (["--gap", "soon"], "gap 'soon': not a duration"),
+    (["--gap=-5min"], "gap '-5min': must be positive"),
+    (["--funnel", "show,claimed", "--flow", "nosuchflow"],
+     "flow 'nosuchflow': no event of the log is in this flow; flows: "),
+    (["--funnel", "show,nosuchstate", "--flow", "promo"],
+     "state 'nosuchstate': not a state of the log's flow 'promo'"),
+    (["--funnel", "show", "--flow", "nosuchflow", "--bot", "BOT"],
+     "flow 'nosuchflow': the bot has no such flow; flows: "),
+])
+def test_bad_parameters_are_one_line_errors(samples: Path, capsys: pytest.CaptureFixture[str],
+                                            extra: list[str], says: str) -> None:
+    bot = str(Path(__file__).resolve().parents[2] / "data" / "bots" / "shop")
+    args = [bot if x == "BOT" else x for x in extra]
+    assert main(["analyze", str(samples / "igbot_log.jsonl"), *args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    errors = [x for x in captured.err.splitlines() if x.startswith("igbot analyze:")]
+    assert len(errors) == 1 and says in errors[0], captured.err
+
+
+def test_funnel_in_every_output_format(samples: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    log = str(samples / "igbot_log.jsonl")
+    funnel = ["--funnel", "show,claimed", "--flow", "promo"]
+    assert main(["analyze", log, *funnel]) == 0
+    text = capsys.readouterr().out
+    assert "funnel (flow promo)" in text and "1. show" in text and "2. claimed" in text
+    assert main(["analyze", log, "--format", "json", *funnel]) == 0
+    data = json.loads(capsys.readouterr().out)
+    steps = data["funnel"]["steps"]
+    assert data["funnel"]["flow"] == "promo"
+    assert [s["state"] for s in steps] == ["show", "claimed"]
+    assert steps[0]["sessions"] >= steps[1]["sessions"] > 0
+    assert main(["analyze", log, "--format", "html", "-o", str(tmp_path / "r.html"), *funnel]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h2>Funnel</h2>" in page and "<td>claimed</td>" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from igbot.analytics import response_times, session_table, summary, trigger_mix
@@ -106,3 +107,18 @@ def test_bot_sets_end_states_fallback_flow_and_ice_breakers() -> None:
     assert "show" not in params.end_states and params.fallback_flows == ("fallback",)
     assert "What's on promo?" in params.ice_breakers
     assert MetricParams.make({"bot": bot, "end_states": ["x"]}).end_states == ("x",)
+
+
+def test_strings_are_taken_chunk_by_chunk_in_any_order() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from igbot.analytics._metrics import _arrow_strings
+
+    chunked = pa.chunked_array([["a", None, "c"], ["d"], ["e", "f"]], type=pa.large_string())
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    rows = np.array([5, 0, 3, 1, 4])
+    assert _arrow_strings(series, rows).to_pylist() == ["f", "a", "d", None, "e"]
+    assert _arrow_strings(series, np.array([], dtype=np.int64)).to_pylist() == []
+    plain = pd.Series(["x", None, "z"], dtype=object)
+    assert _arrow_strings(plain, np.array([2, 1])).to_pylist() == ["z", None]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from igbot.analytics import Report, load, report
 
@@ -49,3 +50,48 @@ def test_report_on_the_committed_log(samples: Path) -> None:
     funnel = rep.tables["funnel"]["sessions"].tolist()
     assert funnel == sorted(funnel, reverse=True) and funnel[0] > 0
     assert isinstance(rep.tables["volume_daily"].index, pd.DatetimeIndex)
+
+
+def test_page_has_a_header_units_and_no_index_columns(samples: Path) -> None:
+    from igbot.kataml import load_bot
+
+    bot = load_bot(Path(__file__).resolve().parents[2] / "data" / "bots" / "shop")
+    rep = report(load(samples / "igbot_log.jsonl"), bot=bot, funnel_states=["show", "claimed"],
+                 funnel_flow="promo")
+    page = rep.to_html()
+    head = page[page.index("<header>"):page.index("</header>")]
+    assert "<h1>Conversation report: shop 1.0.0</h1>" in head
+    assert "<dt>dates</dt><dd>2024-05-06 to 2024-05-18</dd>" in head
+    assert "<dt>sources</dt><dd>igbot_log (185 events)</dd>" in head
+    assert "igbot_log.jsonl" in head and "<dt>generated</dt>" in head
+    # one offline stylesheet, phone width, nothing fetched
+    assert page.count("<style>") == 1 and "@media (max-width:600px)" in page
+    assert "width=device-width" in page and "http://" not in page and "https://" not in page
+    # units: shares as %, agent times in minutes, dates without the time
+    assert "0.0769" not in page and "00:00:00+00:00" not in page
+    assert ">15.3 min</div><div class='k'>median agent first response" in page
+    assert "<td class=num>26.9%</td>" in page  # story_reply share of sessions
+    # definitions rendered: no literal backticks
+    defs = page[page.index("<h2>Definitions</h2>"):]
+    assert "`" not in defs and "<code>gap</code>" in defs
+    # tables start with their own columns, never a pandas index (a blank or a bare number)
+    for table in page.split("<thead><tr>")[1:]:
+        first = table[:table.index("</th>")]
+        assert first.split(">")[-1] not in ("", "index", "period"), first
+    assert "<th>intent</th>" in page and "<th>day</th>" in page
+
+
+def test_rates_per_day_carry_their_sample_and_interval() -> None:
+    rates = report(small_log()).tables["rates_daily"]
+    row = rates.iloc[0]
+    assert row["sessions"] == 5 and row["handover_sessions"] == 1
+    assert row["handover_rate"] == 0.2
+    assert row["handover_low"] == pytest.approx(0.0362, abs=1e-3)
+    assert row["handover_high"] == pytest.approx(0.6245, abs=1e-3)
+    page = report(small_log()).to_html()
+    assert "<td>20% (4%-62%)</td>" in page
+
+
+def test_report_progress_shows_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    report(small_log(), progress=False)
+    assert capsys.readouterr().err == ""

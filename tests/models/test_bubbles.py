@@ -88,3 +88,15 @@ def test_every_sample_event_renders() -> None:
     for body in samples().values():
         for event in parse_webhook(body):
             assert event._repr_html_().startswith("<")
+
+
+def test_story_mentions_and_replies_look_like_instagram() -> None:
+    (mention,) = parse_webhook(samples()["story_mention"])
+    html = mention._repr_html_()
+    assert "mentioned you in their story" in html and "[story_mention]" not in html
+    assert 'class="igbot-story"' in html and f'src="{mention.attachments[0].url}"' in html
+    (reply,) = parse_webhook(samples()["story_reply"])
+    html = reply._repr_html_()
+    assert html.index("replied to your story") < html.index('class="igbot-story"') < html.index(
+        ">love this!<")
+    assert reply.story_url and f'src="{reply.story_url}"' in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from igbot.replay import ReplayDiff, diff, replay
+from igbot.replay._diff import word_diff
 
 from .conftest import event, frame, shop_rows
 
@@ -99,3 +100,30 @@ def test_silent_turns_after_a_handover_do_not_diverge(shop):
     log = frame(rows)
     result = diff(replay(shop, log, progress=False), replay(with_price_intent(shop), log, progress=False))
     assert result.totals["diverged"] == 0  # the agent owns the thread in both versions
+
+
+def test_totals_table_has_no_missing_cells_and_says_the_change(shop):
+    log = frame([event("a", 0, "text", "zzz"), event("b", 0, "text", "price")])
+    table = diff(replay(shop, log, progress=False),
+                 replay(with_price_intent(shop), log, progress=False)).totals_table()
+    assert list(table.columns) == ["measure", "old", "new", "change"]
+    assert not table.isna().any().any()
+    by = table.set_index("measure")
+    assert by.loc["sessions", "old"] == "2" and by.loc["sessions that diverge", "change"] == "1 of 2"
+    fb = by.loc["fallback messages"]
+    assert fb["change"] == f"{int(fb['new']) - int(fb['old']):+,} (1 fixed, 0 new)"
+    assert by.loc["fallback rate (messages)", "old"].endswith("%")
+    assert by.loc["fallback rate (messages)", "change"].endswith(" pts")
+
+
+def test_word_diff_marks_only_the_words_that_differ():
+    common = "Terima kasih sudah menghubungi Kopi Senja, pesanan kamu sedang kami siapkan dan"
+    old = f"{common} akan dikirim besok pagi lewat kurir kami ya"
+    new = f"{common} akan dikirim hari ini lewat kurir kami ya"
+    left, right = word_diff(old, new)
+    assert "<del style='background:#ffd7d5;text-decoration:line-through'>besok pagi</del>" in left
+    assert "<ins style='background:#ccffd8;text-decoration:none'>hari ini</ins>" in right
+    assert "hari" not in left and "besok" not in right
+    assert "…" in left and "Terima" not in left  # the long shared start is shortened
+    assert word_diff("a <b>", None) == ("<del style='background:#ffd7d5;text-decoration:"
+                                        "line-through'>a &lt;b&gt;</del>", "")
