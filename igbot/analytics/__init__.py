@@ -11,6 +11,8 @@
 - :class:`Explorer` lists every session with its outcome and reads one as Instagram bubbles;
   :class:`Dashboard` shows the figures per period with sample sizes and Wilson intervals
   (:class:`Rate`, :func:`wilson`); both select sessions through :class:`SessionIndex`.
+- :func:`misses` groups the messages that ended in a fallback into topics; each proposes an
+  intent (:class:`IntentProposal`) that :func:`igbot.replay.try_proposals` checks on the log.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -32,7 +34,11 @@ __all__ = [
     "BotTurn",
     "Dashboard",
     "Explorer",
+    "IntentProposal",
     "MetricParams",
+    "MissTopic",
+    "Misses",
+    "ProposalError",
     "Rate",
     "Reply",
     "Report",
@@ -47,6 +53,7 @@ __all__ = [
     "intent_frequencies",
     "load",
     "load_dask",
+    "misses",
     "new_vs_returning",
     "plot_funnel",
     "plot_hour_of_week",
@@ -90,6 +97,8 @@ _WHERE = {
     "OUTCOMES": "_session_index", "SessionIndex": "_session_index",
     "UnknownSelectionError": "_session_index", "Explorer": "_explorer",
     "Dashboard": "_dashboard", "Rate": "_intervals", "wilson": "_intervals",
+    "misses": "_misses", "Misses": "_misses", "MissTopic": "_misses",
+    "IntentProposal": "_proposal", "ProposalError": "_proposal",
 }
 
 
