@@ -18,7 +18,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._explorer import ANY, _frame
+from igbot.analytics._explorer import ANY, Explorer, _frame
 from igbot.analytics._intervals import Rate, format_count, format_duration, format_percent, wilson
 from igbot.analytics._metrics import _response_times
 from igbot.analytics._session_index import OUTCOMES, SessionIndex, UnknownSelectionError
@@ -76,6 +76,7 @@ class Dashboard:
         self.compare = True
         self._times = _response_times(self.index.prepared)
         self._syncing = False
+        self._linked: list[Explorer] = []
         self._build()
 
     # -- figures --------------------------------------------------------------------------
@@ -366,6 +367,19 @@ class Dashboard:
         self.message.value = ""
         self.tiles.value = self.tiles_html()
         self.plot.value = self.png()
+        for explorer in self._linked:
+            self._follow(explorer)
+
+    def link(self, explorer: Explorer) -> Explorer:
+        """Make ``explorer`` list the sessions behind the figures shown: it follows the date
+        range, flow and outcome of this dashboard from now on. Returns ``explorer``."""
+        self._linked.append(explorer)
+        self._follow(explorer)
+        return explorer
+
+    def _follow(self, explorer: Explorer) -> None:
+        start, end = self._bounds()
+        explorer.filter(flow=self.flow, outcome=self.outcome, start=start, end=end)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
