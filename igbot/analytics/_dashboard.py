@@ -48,7 +48,8 @@ class Dashboard:
     """Headline figures with filters, periods and the previous period.
 
     Args:
-        logs: a canonical frame, or file(s)/folder(s) :func:`~igbot.analytics.load` reads.
+        logs: a canonical frame, file(s)/folder(s) :func:`~igbot.analytics.load` reads, or a
+            :class:`SessionIndex` already built.
         bot: the Kata-ML bot (end states, fallback flow, ice breakers); other metric parameters
             (``gap``, ``tz``, ...) as keywords.
         load_options: passed to :func:`~igbot.analytics.load` when ``logs`` are paths.
@@ -61,9 +62,12 @@ class Dashboard:
 
     def __init__(self, logs: Any, *, bot: Any = None, load_options: dict[str, Any] | None = None,
                  **params: Any) -> None:
-        if bot is not None:
-            params["bot"] = bot
-        self.index = SessionIndex(_frame(logs, load_options or {}), **params)
+        if isinstance(logs, SessionIndex):
+            self.index = logs
+        else:
+            if bot is not None:
+                params["bot"] = bot
+            self.index = SessionIndex(_frame(logs, load_options or {}), **params)
         self.tz = self.index.params.tz
         starts = self.index.sessions["start"]
         local = starts.dt.tz_convert(self.tz) if len(starts) else starts
@@ -74,7 +78,12 @@ class Dashboard:
         self.outcome: str | None = None
         self.period = "day"
         self.compare = True
-        self._times = _response_times(self.index.prepared)
+        p = self.index.prepared
+        times = _response_times(p)
+        self._time_session = np.searchsorted(p.sess[p.starts],
+                                             times["session_id"].cat.codes.to_numpy())
+        self._time_seconds = times["seconds"].to_numpy(dtype=float)
+        self._time_is_bot = (times["measure"] == "bot").to_numpy(dtype=bool)
         self._syncing = False
         self._linked: list[Explorer] = []
         self._build()
@@ -131,7 +140,8 @@ class Dashboard:
             ``median_agent_first_response_s``, ``p90_agent_first_response_s`` with their
             sample sizes (``bot_responses``, ``agent_handovers``); ``start``, ``end``.
         """
-        sessions = self.index.sessions[self._mask(previous)]
+        mask = self._mask(previous)
+        sessions = self.index.sessions[mask]
         n = len(sessions)
         out: dict[str, Any] = {
             "sessions": n,
@@ -142,9 +152,9 @@ class Dashboard:
             out[name] = Rate(int(sessions[column].sum()), n)
         out["fallback_rate"] = Rate(int(sessions["fallback_messages"].sum()),
                                     int(sessions["messages_in"].sum()))
-        times = self._times[self._times["session_id"].astype(str).isin(sessions["session_id"])]
-        bot = times.loc[times["measure"] == "bot", "seconds"].to_numpy(dtype=float)
-        agent = times.loc[times["measure"] == "agent_first", "seconds"].to_numpy(dtype=float)
+        shown = mask[self._time_session] if len(mask) else np.zeros(0, dtype=bool)
+        bot = self._time_seconds[shown & self._time_is_bot]
+        agent = self._time_seconds[shown & ~self._time_is_bot]
         out["median_bot_response_s"] = _quantile(bot, 0.5)
         out["bot_responses"] = len(bot)
         out["median_agent_first_response_s"] = _quantile(agent, 0.5)
@@ -376,6 +386,11 @@ class Dashboard:
         self._linked.append(explorer)
         self._follow(explorer)
         return explorer
+
+    def explorer(self, **options: Any) -> Explorer:
+        """An :class:`Explorer` on the same sessions (nothing computed twice), linked to this
+        dashboard (see :meth:`link`); ``options`` as for the Explorer (``max_rows``)."""
+        return self.link(Explorer(self.index, **options))
 
     def _follow(self, explorer: Explorer) -> None:
         start, end = self._bounds()

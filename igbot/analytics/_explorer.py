@@ -52,7 +52,8 @@ class Explorer:
     """The conversations behind the numbers.
 
     Args:
-        logs: a canonical frame, or file(s)/folder(s) :func:`~igbot.analytics.load` reads.
+        logs: a canonical frame, file(s)/folder(s) :func:`~igbot.analytics.load` reads, or a
+            :class:`SessionIndex` already built (then ``bot`` and ``params`` are its own).
         bot: the Kata-ML bot (end states, fallback flow, ice breakers) as for
             :func:`~igbot.analytics.summary`; other metric parameters as keywords.
         max_rows: how many sessions the list shows at once (the table holds them all).
@@ -65,9 +66,12 @@ class Explorer:
 
     def __init__(self, logs: Any, *, bot: Any = None, max_rows: int = 500,
                  load_options: dict[str, Any] | None = None, **params: Any) -> None:
-        if bot is not None:
-            params["bot"] = bot
-        self.index = SessionIndex(_frame(logs, load_options or {}), **params)
+        if isinstance(logs, SessionIndex):  # shared with a Dashboard: computed once
+            self.index = logs
+        else:
+            if bot is not None:
+                params["bot"] = bot
+            self.index = SessionIndex(_frame(logs, load_options or {}), **params)
         self.max_rows = max_rows
         self.filters: dict[str, Any] = {}
         self.sort_by = "newest first"

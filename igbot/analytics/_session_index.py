@@ -54,6 +54,7 @@ class SessionIndex:
     Attributes:
         prepared: the sessionized frame and its row arrays.
         sessions: one row per session (see :meth:`build`).
+        flow_visits: (session, flow) for every flow a session went through.
         visits: (session, flow, state) for every state a session reached.
         edges: (session, flow, source, dest) for every move between two states.
     """
@@ -61,6 +62,9 @@ class SessionIndex:
     def __init__(self, df: pd.DataFrame, **params: Any) -> None:
         self.params = MetricParams.make(params)
         self.prepared = prepare(df, self.params)
+        self._names: dict[str, list[str]] = {}
+        self.flow_visits = pd.DataFrame({"session": np.zeros(0, dtype=np.int64),
+                                         "flow": np.zeros(0, dtype=object)})
         self.sessions = self.build()
         self.visits, self.edges = self._paths()
 
@@ -96,47 +100,68 @@ class SessionIndex:
         out["median_bot_response_s"] = table["median_bot_response_s"]
         out["agent_first_response_s"] = table["agent_first_response_s"]
         flags = out[list(OUTCOMES)].to_numpy(dtype=bool)
-        names = np.array(OUTCOMES, dtype=object)
-        out["outcome"] = [", ".join(names[row]) or "open" for row in flags]
+        bits = flags @ (1 << np.arange(len(OUTCOMES)))
+        labels = np.array([", ".join(o for i, o in enumerate(OUTCOMES) if b >> i & 1) or "open"
+                           for b in range(1 << len(OUTCOMES))], dtype=object)
+        out["outcome"] = labels[bits]
         return out
+
+    def _session_of_rows(self) -> np.ndarray:
+        """Each row's position in :attr:`sessions`."""
+        p = self.prepared
+        return np.searchsorted(p.sess[p.starts], p.sess)
 
     def _flows_in_order(self, flow_codes: np.ndarray) -> list[str]:
         p = self.prepared
         names = np.asarray(p.df["flow"].cat.categories, dtype=object)
-        frame = pd.DataFrame({"s": np.searchsorted(p.sess[p.starts], p.sess), "f": flow_codes})
-        frame = frame[frame["f"] >= 0].drop_duplicates()
-        joined = frame.groupby("s", sort=True)["f"].agg(lambda c: ", ".join(names[c.to_numpy()]))
-        return list(joined.astype(object).reindex(np.arange(p.n_sessions), fill_value="").to_numpy())
+        has = flow_codes >= 0
+        pairs = pd.DataFrame({"s": self._session_of_rows()[has], "f": flow_codes[has]})
+        pairs = pairs.drop_duplicates()
+        out = [""] * p.n_sessions
+        for session, name in zip(pairs["s"].to_numpy(), names[pairs["f"].to_numpy()], strict=True):
+            out[session] = f"{out[session]}, {name}" if out[session] else name
+        self.flow_visits = pairs.rename(columns={"s": "session", "f": "flow"}).assign(
+            flow=names[pairs["f"].to_numpy()]).reset_index(drop=True)
+        return out
 
     def _paths(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         p = self.prepared
         state = p.df["state"].cat.codes.to_numpy()
+        flow = p.df["flow"].cat.codes.to_numpy()
         has = state >= 0
-        rows = pd.DataFrame({
-            "session": np.searchsorted(p.sess[p.starts], p.sess[has]),
-            "flow": p.df["flow"].astype("string").to_numpy()[has],
-            "state": p.df["state"].astype("string").to_numpy()[has],
-        })
-        visits = rows.drop_duplicates().reset_index(drop=True)
-        moved = (rows["session"].shift() == rows["session"]) & (
-            (rows["state"].shift() != rows["state"]) | (rows["flow"].shift() != rows["flow"]))
-        edges = pd.DataFrame({
-            "session": rows["session"][moved].to_numpy(),
-            "flow": rows["flow"].shift()[moved].to_numpy(),
-            "source": rows["state"].shift()[moved].to_numpy(),
-            "dest_flow": rows["flow"][moved].to_numpy(),
-            "dest": rows["state"][moved].to_numpy(),
-        }).drop_duplicates().reset_index(drop=True)
+        session, flow, state = self._session_of_rows()[has], flow[has], state[has]
+        flow_names = np.append(np.asarray(p.df["flow"].cat.categories, dtype=object),
+                               np.array([None], dtype=object))
+        state_names = np.asarray(p.df["state"].cat.categories, dtype=object)
+        codes = pd.DataFrame({"session": session, "flow": flow, "state": state})
+        visits = codes.drop_duplicates().reset_index(drop=True)
+        visits["flow"] = flow_names[visits["flow"].to_numpy()]
+        visits["state"] = state_names[visits["state"].to_numpy()]
+        moved = np.zeros(len(session), dtype=bool)
+        moved[1:] = (session[1:] == session[:-1]) & (
+            (state[1:] != state[:-1]) | (flow[1:] != flow[:-1]))
+        at = np.flatnonzero(moved)
+        edges = pd.DataFrame({"session": session[at], "flow": flow[at - 1],
+                              "source": state[at - 1], "dest_flow": flow[at], "dest": state[at]})
+        edges = edges.drop_duplicates().reset_index(drop=True)
+        for column, table in (("flow", flow_names), ("dest_flow", flow_names),
+                              ("source", state_names), ("dest", state_names)):
+            edges[column] = table[edges[column].to_numpy()]
         return visits, edges
 
     def flows(self) -> list[str]:
         """The flows the log names, sorted."""
-        return sorted({str(f) for f in self.events["flow"].dropna().unique()})
+        if "flows" not in self._names:
+            self._names["flows"] = sorted(set(self.flow_visits["flow"]))
+        return list(self._names["flows"])
 
     def states(self, flow: str | None = None) -> list[str]:
         """The states the log names (of ``flow`` when given), sorted."""
-        visits = self.visits if flow is None else self.visits[self.visits["flow"] == flow]
-        return sorted({str(s) for s in visits["state"].dropna().unique()})
+        key = f"states:{flow}"
+        if key not in self._names:
+            visits = self.visits if flow is None else self.visits[self.visits["flow"] == flow]
+            self._names[key] = sorted({str(s) for s in visits["state"].unique()})
+        return list(self._names[key])
 
     def select(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
@@ -162,7 +187,8 @@ class SessionIndex:
             raise UnknownSelectionError(
                 f"no flow {flow!r} in the log; flows: {', '.join(self.flows()) or 'none'}")
         if flow is not None and state is None and edge is None:
-            mask &= self.sessions["flows"].map(lambda f: flow in f.split(", ")).to_numpy(dtype=bool)
+            visits = self.flow_visits
+            mask &= np.isin(np.arange(n), visits.loc[visits["flow"] == flow, "session"].to_numpy())
         if state is not None:
             visits = self.visits[self.visits["state"] == state]
             if flow is not None:

@@ -43,5 +43,5 @@ def test_the_served_notebook_ships_in_the_package() -> None:
     path = Path(igbot.analytics.__file__).with_name("dashboard.ipynb")
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "ia.Dashboard(" in code and "board.link(ia.Explorer(" in code
+    assert "ia.Dashboard(" in code and "board.explorer()" in code
     assert "**/*.ipynb" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

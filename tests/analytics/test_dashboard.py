@@ -139,3 +139,16 @@ def test_sample_log_with_the_shop_bot(samples: Path) -> None:
     html = board.to_html()
     assert "data:image/png;base64," in html and "95% CI" in html
     assert "Dashboard" in repr(board)
+
+
+def test_a_linked_explorer_lists_the_sessions_shown() -> None:
+    board = two_weeks()
+    explorer = board.explorer()
+    assert explorer.index is board.index and len(explorer.shown) == 6
+    board.set(start="2024-05-13", end="2024-05-19")
+    assert len(explorer.shown) == 2 and explorer.start_filter.value == dt.date(2024, 5, 13)
+    board.outcome_choice.value = "handover"                 # a click on the dashboard ...
+    assert explorer.outcome_filter.value == "handover"      # ... moves the explorer
+    assert sorted(explorer.shown["session_id"]) == ["p7#0", "p8#0"]
+    other = board.link(ia.Explorer(small_log()))            # any explorer can follow
+    assert other.filters["outcome"] == "handover"
