@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -234,6 +235,19 @@ def _features(texts: list[str]) -> tuple[Any, Any, list[str]]:
     return normalize(hstack(blocks).tocsr()), w, vocab
 
 
+def _with_embedding(x: Any, vectors: Any, n: int, weight: float) -> Any:
+    """The TF-IDF rows with the (L2-normalised, weighted) embedding appended, renormalised."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.preprocessing import normalize
+
+    dense = np.asarray(vectors, dtype=float)
+    if dense.ndim != 2 or dense.shape[0] != n:
+        raise ValueError(f"embed must return one vector per text: wanted {n} rows, got shape "
+                         f"{dense.shape}")
+    block = csr_matrix(normalize(dense) * weight)
+    return normalize(hstack([x, block]).tocsr()) if x is not None else block
+
+
 def _cluster(x: Any, threshold: float) -> np.ndarray:
     """Cluster labels of the rows of ``x`` (cosine, average linkage, cut at ``threshold``).
 
@@ -291,6 +305,7 @@ def _describe(members: np.ndarray, counts: np.ndarray, w: Any, vocab: list[str],
 
 
 def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 0.85,
+           embed: Callable[[list[str]], Any] | None = None, embed_weight: float = 1.0,
            load_options: dict[str, Any] | None = None, **params: Any) -> Misses:
     """Group the messages a bot answered with a fallback into topics.
 
@@ -300,6 +315,10 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
             (``fallback_flows``, ``fallback_intents``, ``gap``, ...) as keywords.
         min_size: topics with fewer messages go to "other".
         threshold: cosine distance at which groups stop merging (lower: more, tighter topics).
+        embed: optional: texts -> one vector per text (e.g. a sentence-embedding model's
+            ``encode``), appended to the TF-IDF features, so phrasings that share no word can
+            meet. Never required; nothing is downloaded by igbot.
+        embed_weight: the embedding block's weight beside the two TF-IDF blocks.
         load_options: passed to :func:`~igbot.analytics.load` when ``logs`` are paths.
     Returns:
         The topics, largest first.
@@ -323,6 +342,8 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
     if not texts:
         return Misses([], missed.drop(columns="norm"), without_text)
     x, w, vocab = _features(texts)
+    if embed is not None:
+        x = _with_embedding(x, embed(texts), len(texts), embed_weight)
     labels = _cluster(x, threshold) if x is not None else np.zeros(len(texts), dtype=int)
     sizes = pd.Series(counts).groupby(labels).sum().sort_values(ascending=False, kind="stable")
     total = int(counts.sum())

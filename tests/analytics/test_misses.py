@@ -134,3 +134,22 @@ def test_sample_log_with_the_shop_bot(samples: Path) -> None:
     assert result.total + result.without_text == summary["fallback_messages"]
     assert any("warna" in t.label for t in result.topics)
     assert isinstance(result.messages, pd.DataFrame) and (result.messages["topic"] >= -1).all()
+
+
+def test_an_optional_embedding_joins_phrasings_that_share_no_word() -> None:
+    rows = []
+    texts = ["harga berapa", "berapa harganya", "how much", "how much is it", "wifi?", "ada wifi"]
+    for i, text in enumerate(texts * 2):
+        rows.append(ev(f"p{i}", 0, "in", "user", "text", text=text, is_fallback=True))
+    log = frame(rows)
+    plain = ia.misses(log)
+    assert not any({"harga", "much"} <= set(t.label.replace(",", " ").split()) for t in plain.topics)
+
+    def toy_embedding(items: list[str]) -> list[list[float]]:  # a stand-in for a model's encode
+        return [[1.0, 0.0] if ("harga" in t or "much" in t) else [0.0, 1.0] for t in items]
+
+    joined = ia.misses(log, embed=toy_embedding, embed_weight=3.0)
+    price = next(t for t in joined.topics if "harga berapa" in t.texts)
+    assert "how much" in price.texts and price.size == 8
+    with pytest.raises(ValueError, match="one vector per text"):
+        ia.misses(log, embed=lambda items: [[1.0]])
