@@ -21,15 +21,23 @@ import pandas as pd
 
 from igbot.analytics._intervals import format_duration
 from igbot.analytics._load import load
-from igbot.analytics._metrics import _user_fallbacks
+from igbot.analytics._metrics import TRIGGERS, _user_fallbacks
 from igbot.analytics._session_index import OUTCOMES, SessionIndex, UnknownSelectionError
 from igbot.analytics._transcript import transcript_html
 
-__all__ = ["SORTS", "Explorer"]
+__all__ = ["FIGURE_OUTCOMES", "SORTS", "Explorer"]
 
 logger = logging.getLogger(__name__)
 
 ANY = "(any)"
+# a report figure -> the outcome of the sessions it counts (None: all of them)
+FIGURE_OUTCOMES: dict[str, str | None] = {
+    "sessions": None, "conversations": None, "people": None, "messages_in": None,
+    "handover_rate": "handover", "handover_sessions": "handover", "handovers": "handover",
+    "containment_rate": "contained", "fallback_rate": "fallback",
+    "fallback_session_rate": "fallback", "fallback_messages": "fallback",
+    "abandonment_rate": "abandoned", "abandoned_sessions": "abandoned",
+}
 # sort name -> (column, ascending)
 SORTS: dict[str, tuple[str, bool]] = {
     "newest first": ("start", False),
@@ -85,11 +93,12 @@ class Explorer:
 
     def filter(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
-               start: Any = None, end: Any = None, intent: str | None = None) -> pd.DataFrame:
+               start: Any = None, end: Any = None, intent: str | None = None,
+               trigger: str | None = None) -> pd.DataFrame:
         """Show the sessions that match every filter given (the others are cleared).
 
         Args:
-            flow, state, edge, outcome, start, end, intent: as
+            flow, state, edge, outcome, start, end, intent, trigger: as
                 :meth:`SessionIndex.select` (``end`` is exclusive).
         Returns:
             The matching sessions, sorted (also :attr:`shown`).
@@ -97,13 +106,31 @@ class Explorer:
             UnknownSelectionError: a flow, state, edge or outcome the log does not have.
         """
         filters = {"flow": flow, "state": state, "edge": tuple(edge) if edge else None,
-                   "outcome": outcome, "start": start, "end": end, "intent": intent}
+                   "outcome": outcome, "start": start, "end": end, "intent": intent,
+                   "trigger": trigger}
         filters = {k: v for k, v in filters.items() if v is not None}
         self.index.select(**filters)  # raises before anything changes
         self.filters = filters
         self.shown = self._apply()
         self._sync_widgets()
         return self.shown
+
+    def behind(self, figure: str, **filters: Any) -> pd.DataFrame:
+        """Show the sessions a report figure counts: a key of :func:`~igbot.analytics.summary`
+        (``handover_rate``, ``abandoned_sessions``, ``fallback_messages``...) or of the trigger
+        mix (``story_reply``...), with more ``filters`` (a funnel step: ``flow=``, ``state=``).
+
+        Raises:
+            UnknownSelectionError: a figure that does not count sessions.
+        """
+        if figure in FIGURE_OUTCOMES:
+            outcome = FIGURE_OUTCOMES[figure]
+            return self.filter(**({"outcome": outcome} if outcome else {}), **filters)
+        if figure in TRIGGERS:
+            return self.filter(trigger=figure, **filters)
+        raise UnknownSelectionError(
+            f"{figure!r} does not count sessions; figures: {', '.join(FIGURE_OUTCOMES)}, "
+            f"or a trigger ({', '.join(TRIGGERS)})")
 
     def sort(self, by: str) -> pd.DataFrame:
         """Sort the shown sessions: one of :data:`SORTS`."""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._metrics import _session_table
+from igbot.analytics._metrics import TRIGGERS, _session_table
 from igbot.analytics._sessions import MetricParams, Prepared, prepare
 
 __all__ = ["OUTCOMES", "SessionIndex", "UnknownSelectionError"]
@@ -165,7 +165,8 @@ class SessionIndex:
 
     def select(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
-               start: Any = None, end: Any = None, intent: str | None = None) -> np.ndarray:
+               start: Any = None, end: Any = None, intent: str | None = None,
+               trigger: str | None = None) -> np.ndarray:
         """A boolean mask over :attr:`sessions`: the sessions that match every filter given.
 
         Args:
@@ -176,6 +177,7 @@ class SessionIndex:
             start, end: started on or after ``start`` and before ``end`` (dates or timestamps;
                 a date without a time zone is read in the index's ``tz``).
             intent: its first intent.
+            trigger: what opened it (one of ``TRIGGERS``: story_reply, comment, ...).
         Raises:
             UnknownSelectionError: a flow, state, outcome or edge that the log does not have.
         """
@@ -218,6 +220,11 @@ class SessionIndex:
             else:
                 raise UnknownSelectionError(
                     f"no outcome {outcome!r}; outcomes: {', '.join(OUTCOMES)}, open")
+        if trigger is not None:
+            if trigger not in TRIGGERS:
+                raise UnknownSelectionError(
+                    f"no trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}")
+            mask &= (self.sessions["trigger"].astype(str) == trigger).to_numpy(dtype=bool)
         if intent is not None:
             mask &= (self.sessions["first_intent"] == intent).fillna(False).to_numpy(dtype=bool)
         starts = self.sessions["start"]

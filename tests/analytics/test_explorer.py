@@ -120,3 +120,16 @@ def test_max_rows_limits_the_list_not_the_table() -> None:
     explorer = Explorer(small_log(), max_rows=2)
     assert len(explorer.session_list.options) == 2 and len(explorer.shown) == 5
     assert "listing the first 2" in explorer.count_label.value
+
+
+def test_behind_a_report_figure_or_a_funnel_step(explorer: Explorer) -> None:
+    assert explorer.behind("handover_rate")["session_id"].tolist() == ["a#0"]
+    assert explorer.filters == {"outcome": "handover"}
+    assert sorted(explorer.behind("abandoned_sessions")["session_id"]) == ["c#0"]
+    assert len(explorer.behind("sessions")) == 5 and explorer.filters == {}
+    assert explorer.behind("ad_referral")["session_id"].tolist() == ["c#0"]
+    assert explorer.behind("containment_rate", state="menu")["session_id"].tolist() == ["a#1", "c#0"]
+    with pytest.raises(ia.UnknownSelectionError, match="does not count sessions"):
+        explorer.behind("median_bot_response_s")
+    with pytest.raises(ia.UnknownSelectionError, match="no trigger 'tv'"):
+        explorer.filter(trigger="tv")
