@@ -81,8 +81,16 @@ class SessionIndex:
         p = self.prepared
         table = _session_table(p)
         if p.n_sessions == 0:
-            return pd.DataFrame(columns=["session_id", "conversation_id", "start", "end", "flow",
-                                         "first_intent", *OUTCOMES, "outcome"])
+            empty = {name: pd.Series(dtype=dtype) for name, dtype in (
+                ("session_id", object), ("conversation_id", object),
+                ("start", "datetime64[ns, UTC]"), ("end", "datetime64[ns, UTC]"),
+                ("duration_s", float), ("trigger", object), ("messages_in", np.int64),
+                ("messages_out", np.int64), ("contained", bool), ("handover", bool),
+                ("flow", "string"), ("flows", object), ("first_intent", "string"),
+                ("fallback", bool), ("fallback_messages", np.int64), ("abandoned", bool),
+                ("last_state", "string"), ("ended", bool), ("median_bot_response_s", float),
+                ("agent_first_response_s", float), ("outcome", object))}
+            return pd.DataFrame(empty)
         flow_codes = p.df["flow"].cat.codes.to_numpy()
         out = table[["session_id", "conversation_id", "start", "end", "duration_s", "trigger",
                      "messages_in", "messages_out", "contained", "handover"]].copy()

@@ -152,3 +152,21 @@ def test_a_linked_explorer_lists_the_sessions_shown() -> None:
     assert sorted(explorer.shown["session_id"]) == ["p7#0", "p8#0"]
     other = board.link(ia.Explorer(small_log()))            # any explorer can follow
     assert other.filters["outcome"] == "handover"
+
+
+def test_days_are_counted_in_the_time_zone() -> None:
+    log = frame([ev("a", 10 * 3600, "in", "user", "text", text="hi"),      # 20:00 UTC, 6 May
+                 ev("a", 10 * 3600 + 2, "out", "bot", "text", text="hello")])
+    assert Dashboard(log).timeline().index[0].start_time.day == 6
+    jakarta = Dashboard(log, tz="Asia/Jakarta")                              # 03:00 WIB, 7 May
+    assert jakarta.timeline().index[0].start_time.day == 7
+    assert jakarta.start == dt.date(2024, 5, 7)
+    assert jakarta.figures()["sessions"] == 1
+
+
+def test_an_empty_log_shows_empty_tiles() -> None:
+    board = Dashboard(small_log().iloc[:0])
+    assert board.figures()["sessions"] == 0 and board.figures()["handover_rate"].value is None
+    assert board.timeline().empty
+    assert "no sessions" in " ".join(t.get_text() for t in board.figure().axes[0].texts)
+    assert "Sessions" in board.tiles_html()
