@@ -76,7 +76,8 @@ def _misses(args: argparse.Namespace) -> int:
                 taken.add(name)
             taken.add(name)
             proposals.append(t.proposal(name, nlu=args.nlu))
-        trial = try_proposals(bot, df, proposals, gap=args.gap) if bot and proposals else None
+        trial = (try_proposals(bot, df, proposals, gap=args.gap, progress=None)
+                 if bot and proposals else None)
     except (OSError, ValueError, IgbotError) as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     if args.out_dir:
