@@ -18,6 +18,8 @@ _COMMAND_MODULES = (
     "igbot.channel._cli",
     "igbot.server._cli",
     "igbot.analytics._cli",
+    "igbot.analytics._cli_dashboard",
+    "igbot.replay._cli_misses",
     "igbot.replay._cli",
 )
 

@@ -8,6 +8,11 @@
   the figures defined in :data:`DEFINITIONS` (pass ``bot=`` to take end states, the fallback flow
   and ice breakers from the Kata-ML bot); :func:`report` gathers them for a notebook or an HTML
   page; the ``plot_*`` functions draw one figure each from those tables.
+- :class:`Explorer` lists every session with its outcome and reads one as Instagram bubbles;
+  :class:`Dashboard` shows the figures per period with sample sizes and Wilson intervals
+  (:class:`Rate`, :func:`wilson`); both select sessions through :class:`SessionIndex`.
+- :func:`misses` groups the messages that ended in a fallback into topics; each proposes an
+  intent (:class:`IntentProposal`) that :func:`igbot.replay.try_proposals` checks on the log.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -23,13 +28,23 @@ from typing import Any
 __all__ = [
     "DEFINITIONS",
     "LOG_FIELDS",
+    "OUTCOMES",
     "SCHEMA",
     "AccountUnknownError",
     "BotTurn",
+    "Dashboard",
+    "Explorer",
+    "IntentProposal",
     "MetricParams",
+    "MissTopic",
+    "Misses",
+    "ProposalError",
+    "Rate",
     "Reply",
     "Report",
+    "SessionIndex",
     "ShopBot",
+    "UnknownSelectionError",
     "detect_format",
     "fix_mojibake",
     "funnel",
@@ -38,6 +53,7 @@ __all__ = [
     "intent_frequencies",
     "load",
     "load_dask",
+    "misses",
     "new_vs_returning",
     "plot_funnel",
     "plot_hour_of_week",
@@ -56,6 +72,7 @@ __all__ = [
     "to_log_record",
     "trigger_mix",
     "volume",
+    "wilson",
     "window_health",
     "write_all",
     "write_log",
@@ -76,6 +93,12 @@ _WHERE = {
     "sessionize": "_sessions", "state_frequencies": "_funnel", "summary": "_metrics",
     "to_log_record": "_log", "trigger_mix": "_metrics", "volume": "_volume",
     "window_health": "_volume", "write_all": "_generate_formats", "write_log": "_log",
+    # the conversations behind the numbers: explorer, dashboard, rates with intervals
+    "OUTCOMES": "_session_index", "SessionIndex": "_session_index",
+    "UnknownSelectionError": "_session_index", "Explorer": "_explorer",
+    "Dashboard": "_dashboard", "Rate": "_intervals", "wilson": "_intervals",
+    "misses": "_misses", "Misses": "_misses", "MissTopic": "_misses",
+    "IntentProposal": "_proposal", "ProposalError": "_proposal",
 }
 
 

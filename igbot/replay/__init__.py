@@ -4,6 +4,8 @@
   :func:`igbot.analytics.load` reads) through a bot, with no sends, and records what it did.
 - :func:`diff` compares two replays: where each session first diverges, and which outcomes
   (handover, fallback, end state) changed.
+- :func:`try_proposals` counts the fallbacks an intent proposed by
+  :func:`igbot.analytics.misses` would have removed on the same log.
 - :func:`coverage` measures which states, transitions, intents and actions a log or a set of
   Kata test specs exercised.
 
@@ -23,6 +25,7 @@ from typing import Any as _Any
 from igbot.replay._coverage import Coverage, CoverageItem, coverage
 from igbot.replay._diff import ReplayDiff, diff
 from igbot.replay._messages import ApiStub, kata_message, reply_text
+from igbot.replay._proposals import try_proposals
 from igbot.replay._replay import replay
 from igbot.replay._result import ReplayResult
 
@@ -37,6 +40,7 @@ __all__ = [
     "kata_message",
     "replay",
     "reply_text",
+    "try_proposals",
 ]
 
 
