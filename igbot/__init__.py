@@ -7,6 +7,7 @@ server starts fast. Analytics, graphs, widgets and replay live in their subpacka
 reachable here, imported on first use.
 """
 
+import sys
 from typing import Any
 
 from igbot._errors import (
@@ -94,6 +95,7 @@ __all__ = [
 
 _LAZY = {
     "ChatSimulator": "igbot.widgets",
+    "FlowCanvas": "igbot.widgets",
     "FlowEditor": "igbot.widgets",
     "coverage": "igbot.replay",
     "diff": "igbot.replay",
@@ -108,3 +110,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'igbot' has no attribute {name!r}")
+
+
+if "ipykernel" in sys.modules:  # in a notebook: bots show as their canvas (and static SVG)
+    import igbot.widgets  # noqa: F401
