@@ -328,8 +328,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
             title = str(graph.graph.get("name") or "")
         if traffic:
             title += f" (traffic: {graph.graph.get('sessions', 0)} sessions)"
-    top = _place_title_and_legend(graph, out, title, max_width, traffic)
     if graph.number_of_nodes() == 0:
+        top = _place_title_and_legend(graph, out, title, max_width, traffic)
         out.width, out.height = max(out.width, 2 * MARGIN), top + MARGIN
         return out
     column, lane_of = _columns(graph)
@@ -356,6 +356,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
         col_x.append(x + w / 2)
         x += w + COL_GAP
     width = x - COL_GAP + MARGIN
+    # the title and legend wrap at the drawing's width (at least 420 pt), not the page's
+    top = _place_title_and_legend(graph, out, title, min(max_width, max(width, 420.0)), traffic)
     out.layers = [[] for _ in range(n_cols)]
 
     # rows: stack each (lane, band, column) cell, ordered by the predecessors' rows

@@ -121,9 +121,7 @@ class FlowCanvas(w.HBox):
         self.sessions.observe(lambda c: self.open_session(c["new"]) if c["new"] else None,
                               names="value")
         self._observe_editor()
-        self.canvas.flow = flow or ""
-        self.redraw()
-        self.fit()
+        self.show_flow(flow)
 
     # -- the bot and the drawing -----------------------------------------------------------
 
@@ -209,6 +207,8 @@ class FlowCanvas(w.HBox):
         self.select(None)
         self.redraw()
         self.fit()
+        if flow and not self.read_only and callable(getattr(self.editor, "select", None)):
+            self.editor.select(flow=flow)
 
     # -- events from the front end -----------------------------------------------------------
 
