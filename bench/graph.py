@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.graph import count_traffic, flow_graph, layered_layout, to_dot, to_mermaid
-from igbot.graph._matplotlib import X_GAP, Y_GAP, draw_figure, figure_bytes
+from igbot.graph._matplotlib import draw_figure, figure_bytes
 from igbot.kataml import Bot
 
 STATES_PER_FLOW = 50
@@ -95,13 +95,13 @@ def baseline(graph: Any) -> float:
 def bench_size(n: int) -> dict[str, float]:
     bot = make_bot(n)
     graph, t_build = timed(lambda: flow_graph(bot, collapse_floats=True))
-    layout, t_layout = timed(lambda: layered_layout(graph, x_gap=X_GAP, y_gap=Y_GAP))
+    layout, t_layout = timed(lambda: layered_layout(graph))
     fig, t_figure = timed(lambda: draw_figure(graph, layout=layout))
     png, t_png = timed(lambda: figure_bytes(fig, "png"))
     _, t_text = timed(lambda: (to_mermaid(graph), to_dot(graph)))
     w, h = fig.get_size_inches()
     print(f"{n:>6} states: {graph.number_of_nodes():>6} nodes {graph.number_of_edges():>6} edges"
-          f" {layout.width:>4} layers, fig {w:.0f}x{h:.0f} in, png {len(png) / 1e6:.1f} MB",
+          f" {layout.n_layers:>4} layers, fig {w:.0f}x{h:.0f} in, png {len(png) / 1e6:.1f} MB",
           file=sys.stderr)
     total = t_build + t_layout + t_figure + t_png
     base = baseline(graph)

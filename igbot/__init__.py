@@ -8,6 +8,7 @@ reachable here, imported on first use, and so are the Send API client and its he
 ``igbot.channel`` (``GraphClient``, ``AsyncGraphClient``, ``SendPolicy``, ``GraphStandIn``...).
 """
 
+import sys
 from typing import Any
 
 from igbot._errors import (
@@ -96,6 +97,7 @@ __all__ = [
 _LAZY = {
     "AsyncGraphClient": "igbot.channel",
     "ChatSimulator": "igbot.widgets",
+    "FlowCanvas": "igbot.widgets",
     "FlowEditor": "igbot.widgets",
     "GraphClient": "igbot.channel",
     "GraphStandIn": "igbot.channel",
@@ -116,3 +118,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'igbot' has no attribute {name!r}")
+
+
+if "ipykernel" in sys.modules:  # in a notebook: bots show as their canvas (and static SVG)
+    import igbot.widgets  # noqa: F401

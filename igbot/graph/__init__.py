@@ -9,13 +9,16 @@ The engine never imports this package; graphs are built from a loaded bot only.
 """
 
 from igbot.graph._backends import Backend, available_backends, get_backend, register_backend
+from igbot.graph._display import svg_bundle
 from igbot.graph._dot import to_dot
 from igbot.graph._flowgraph import FlowGraph, show, traffic_graph
 from igbot.graph._layout import Layout, layered_layout
 from igbot.graph._matplotlib import draw_figure
 from igbot.graph._mermaid import to_mermaid
 from igbot.graph._model import flow_graph
+from igbot.graph._svg import render_svg
 from igbot.graph._traffic import TrafficCounts, add_traffic, count_traffic
+from igbot.kataml import register_display
 
 __all__ = [
     "Backend",
@@ -30,8 +33,12 @@ __all__ = [
     "get_backend",
     "layered_layout",
     "register_backend",
+    "render_svg",
     "show",
+    "svg_bundle",
     "to_dot",
     "to_mermaid",
     "traffic_graph",
 ]
+
+register_display(svg_bundle)  # bots and flows show as their drawing

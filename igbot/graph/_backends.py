@@ -85,13 +85,17 @@ class PngBackend(MatplotlibBackend):
     fmt = "png"
 
 
-class SvgBackend(MatplotlibBackend):
-    """SVG text with ``<title>`` tooltips."""
+class SvgBackend(Backend):
+    """SVG text with ``<title>`` tooltips, written from the layout (no matplotlib)."""
 
     name = "svg"
     media_type = "image/svg+xml"
     extensions = (".svg",)
-    fmt = "svg"
+
+    def render(self, graph: nx.MultiDiGraph) -> str:
+        from igbot.graph._svg import render_svg
+
+        return render_svg(graph)
 
 
 _REGISTRY: dict[str, type[Backend]] = {}

@@ -21,8 +21,8 @@ __all__ = ["FlowGraph", "show", "traffic_graph"]
 class FlowGraph:
     """A flow graph (``.nx``) with its renderings: Mermaid, DOT, a matplotlib figure, files.
 
-    In Jupyter it displays as the SVG drawing (with the Mermaid text as Markdown for
-    front-ends that render it). Build one with :func:`show` or :func:`traffic_graph`.
+    In Jupyter it displays as the SVG drawing (written by igbot, no CDN); Mermaid and DOT
+    are text exports. Build one with :func:`show` or :func:`traffic_graph`.
     """
 
     def __init__(self, graph: nx.MultiDiGraph, bot: Bot | None = None,
@@ -89,11 +89,8 @@ class FlowGraph:
                          self.options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = {
-            "text/plain": repr(self),
-            "image/svg+xml": self.to_svg(),
-            "text/markdown": f"```mermaid\n{self.to_mermaid()}```\n",
-        }
+        svg = self.to_svg()  # drawn here: no script, no CDN, shows offline and on GitHub
+        bundle = {"text/plain": repr(self), "image/svg+xml": svg, "text/html": svg}
         if include:
             bundle = {k: v for k, v in bundle.items() if k in include}
         if exclude:

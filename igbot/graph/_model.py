@@ -304,6 +304,7 @@ def _select(graph: nx.MultiDiGraph, flows: Iterable[str]) -> nx.MultiDiGraph:
     for node in extra:
         sub.nodes[node]["external"] = sub.nodes[node]["kind"] != "agent"
     sub.graph["flows"] = sorted(wanted)
+    sub.graph["selected"] = True  # drawn on its own: titled by its flow
     return sub
 
 

@@ -47,6 +47,13 @@ class TrafficCounts:
     transitions: dict[tuple[tuple[str, str], tuple[str, str]], tuple[int, int]] = field(
         default_factory=dict)
     """(sessions that took it, times it was taken)."""
+    state_sessions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """With ``sessions=True``: the sessions (labels) that were in each state."""
+    transition_sessions: dict[tuple[tuple[str, str], tuple[str, str]], list[str]] = field(
+        default_factory=dict)
+    """With ``sessions=True``: the sessions (labels) that took each transition."""
+    session_rows: dict[str, list[int]] = field(default_factory=dict)
+    """With ``sessions=True``: each session's row positions in the log, in time order."""
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
@@ -105,8 +112,14 @@ def _count(keys: np.ndarray, sess: np.ndarray) -> dict[int, int]:
     return pairs.groupby("k").size().to_dict()
 
 
-def count_traffic(df: pd.DataFrame, *, gap: str | pd.Timedelta = "30min") -> TrafficCounts:
-    """Count sessions per state and per transition in a canonical conversation log."""
+def count_traffic(df: pd.DataFrame, *, gap: str | pd.Timedelta = "30min",
+                  sessions: bool = False) -> TrafficCounts:
+    """Count sessions per state and per transition in a canonical conversation log.
+
+    With ``sessions=True`` the counts also list which sessions (labelled
+    ``<conversation> <start time>``) were in each state and took each transition, and where
+    each session's rows are, so a drawing can open the conversations behind a count.
+    """
     missing = {"conversation_id", "timestamp", "flow", "state"} - set(df.columns)
     if missing:
         raise ValueError(f"conversation log lacks columns: {', '.join(sorted(missing))}")
@@ -124,6 +137,7 @@ def count_traffic(df: pd.DataFrame, *, gap: str | pd.Timedelta = "30min") -> Tra
         if "kind" in df.columns else np.zeros(len(df), bool)
     keep = sess >= 0
     order = np.lexsort((ts[keep], sess[keep]))
+    rows = np.flatnonzero(keep)[order]
     sess, key = sess[keep][order], key[keep][order]
     is_in, is_handover = is_in[keep][order], is_handover[keep][order]
 
@@ -151,10 +165,33 @@ def count_traffic(df: pd.DataFrame, *, gap: str | pd.Timedelta = "30min") -> Tra
     took = (s2[1:] == s2[:-1]) & ((k2[1:] != k2[:-1]) | in2[1:])
     frame = pd.DataFrame({"s": s2[1:][took], "a": k2[:-1][took], "b": k2[1:][took]})
     times = frame.groupby(["a", "b"]).size()
-    sessions = frame.drop_duplicates().groupby(["a", "b"]).size()
-    out.transitions = {(name(a), name(b)): (int(sessions[(a, b)]), int(n))
+    per_edge = frame.drop_duplicates().groupby(["a", "b"]).size()
+    out.transitions = {(name(a), name(b)): (int(per_edge[(a, b)]), int(n))
                        for (a, b), n in times.items()}
+    if sessions:
+        _list_sessions(out, df, rows, sess, m, frame, k2, s2, name)
     return out
+
+
+def _list_sessions(out: TrafficCounts, df: pd.DataFrame, rows: np.ndarray, sess: np.ndarray,
+                   m: np.ndarray, frame: pd.DataFrame, k2: np.ndarray, s2: np.ndarray,
+                   name: Any) -> None:
+    """Fill the session lists of ``out`` (labels: conversation and first timestamp)."""
+    starts = np.ones(len(sess), bool)
+    starts[1:] = sess[1:] != sess[:-1]
+    conv = df["conversation_id"].astype("string").to_numpy()
+    stamp = pd.to_datetime(df["timestamp"]).dt.strftime("%Y-%m-%d %H:%M").to_numpy()
+    labels = {int(s): f"{conv[r]} {stamp[r]}" for s, r in zip(sess[starts], rows[starts],
+                                                                strict=True)}
+    out.session_rows = {labels[int(s)]: [] for s in sess[starts]}
+    for s, r in zip(sess, rows, strict=True):
+        out.session_rows[labels[int(s)]].append(int(r))
+    pairs = pd.DataFrame({"k": k2, "s": s2}).drop_duplicates()
+    out.state_sessions = {name(k): [labels[int(x)] for x in group]
+                          for k, group in pairs.groupby("k")["s"]}
+    took = frame.drop_duplicates()
+    out.transition_sessions = {(name(a), name(b)): [labels[int(x)] for x in group]
+                               for (a, b), group in took.groupby(["a", "b"])["s"]}
 
 
 def _find_edge(graph: nx.MultiDiGraph, src: str, dst: str, flow: str) -> tuple[str, str, str] | None:
@@ -200,6 +237,8 @@ def add_traffic(graph: nx.MultiDiGraph, counts: TrafficCounts) -> nx.MultiDiGrap
         d.update(sessions=visits, entries=counts.entries.get(k, 0), dropoff=dropoff,
                  dropoff_rate=dropoff / visits if visits else 0.0,
                  handovers=counts.handovers.get(k, 0))
+        if counts.state_sessions:
+            d["session_ids"] = list(counts.state_sessions.get(k, []))
     initial = {d["flow"]: n for n, d in g.nodes(data=True)
                if d.get("kind") == "state" and d.get("initial") and not d.get("external")}
     for k, n in counts.entries.items():  # a session's first state: its flow was entered
@@ -223,4 +262,7 @@ def add_traffic(graph: nx.MultiDiGraph, counts: TrafficCounts) -> nx.MultiDiGrap
         edge = g.edges[found]
         edge["sessions"] += sessions
         edge["transitions"] += times
+        if counts.transition_sessions:
+            taken = counts.transition_sessions.get((a, b), [])
+            edge["session_ids"] = list(dict.fromkeys([*edge.get("session_ids", []), *taken]))
     return g

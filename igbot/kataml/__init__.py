@@ -1,5 +1,6 @@
 """Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer and lint."""
 
+from igbot.kataml._display import register_display
 from igbot.kataml._limits import LoadLimits
 from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
 from igbot.kataml._loader import load_bot, load_bot_text
@@ -37,5 +38,6 @@ __all__ = [
     "lint_path",
     "load_bot",
     "load_bot_text",
+    "register_display",
     "write_bot",
 ]

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from igbot.kataml._display import display_bundle
 from igbot.kataml._normalise import (
     flatten_mapping,
     js_literal,
@@ -248,8 +249,8 @@ class Flow(KataModel):
                 f"actions={len(self.actions)}{flags})")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """In a notebook: the drawing of the graph (and for a bot, the table of its flows)."""
-        return _drawing_bundle(self)
+        """In a notebook: the drawing registered by igbot.graph or igbot.widgets."""
+        return display_bundle(self)
 
     def initial_state(self) -> str | None:
         """The name of the first state marked ``initial: true``, or ``None``."""
@@ -321,8 +322,9 @@ class Bot(KataModel):
                 f"<tbody>{rows}</tbody></table></div>")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """In a notebook: the drawing of the graph (and for a bot, the table of its flows)."""
-        return _drawing_bundle(self)
+        """In a notebook: the table of flows and the drawing registered by igbot.graph or
+        igbot.widgets (the canvas where widgets run, the static SVG elsewhere)."""
+        return display_bundle(self, self._repr_html_())
 
     def fallback_flow(self) -> str | None:
         """The name of the first flow marked ``fallback: true``, or ``None``."""
@@ -375,16 +377,3 @@ def _walk_unknown(model: KataModel, path: str) -> Iterator[tuple[str, str]]:
             for index, item in enumerate(value):
                 if isinstance(item, KataModel):
                     yield from _walk_unknown(item, f"{field_path}[{index}]")
-
-
-def _drawing_bundle(model: Flow | Bot) -> dict[str, str]:
-    """``text/plain`` and an HTML with the SVG drawing from :mod:`igbot.graph` (imported here,
-    on display only, so loading bots stays light)."""
-    table = model._repr_html_() if isinstance(model, Bot) else ""
-    try:
-        from igbot.graph import show
-
-        drawing = show(model).to_svg()
-    except Exception as exc:  # a drawing problem must not hide the bot
-        drawing = f"<pre>(no drawing: {html.escape(str(exc))})</pre>"
-    return {"text/plain": repr(model), "text/html": table + drawing}

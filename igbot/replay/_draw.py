@@ -49,12 +49,8 @@ def marked_figure(bot: Bot, nodes: Mapping[str, str], edges: Mapping[tuple[str, 
 
     from igbot.graph import draw_figure, flow_graph, layered_layout
 
-    try:
-        from igbot.graph._matplotlib import X_GAP, Y_GAP
-    except ImportError:  # pragma: no cover - the drawing's spacing, if it moves
-        X_GAP, Y_GAP = 2.0, 0.42
     graph = flow_graph(bot, intents=intents, collapse_floats=True)
-    layout = layered_layout(graph, x_gap=X_GAP, y_gap=Y_GAP)
+    layout = layered_layout(graph, title=title)
     fig = draw_figure(graph, layout=layout, title=title)
     ax = fig.axes[0]
     pos = layout.pos

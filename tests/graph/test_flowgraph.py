@@ -16,13 +16,15 @@ from igbot.kataml import Bot
 from .conftest import BOTS_DIR
 
 
-def test_mimebundle_has_svg_text_and_mermaid(pizzabot: Bot) -> None:
+def test_mimebundle_is_the_static_svg_without_cdn(pizzabot: Bot) -> None:
     fg = show(pizzabot)
     bundle = fg._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "image/svg+xml", "text/markdown"}
+    assert set(bundle) == {"text/plain", "image/svg+xml", "text/html"}
     assert bundle["text/plain"].startswith("<FlowGraph 'pizzabot' (all flows): ")
     ET.fromstring(bundle["image/svg+xml"])
-    assert bundle["text/markdown"].startswith("```mermaid\nflowchart LR\n")
+    assert bundle["text/html"] == bundle["image/svg+xml"]
+    assert "mermaid" not in bundle["text/html"].lower() and "<script" not in bundle["text/html"]
+    assert fg.to_mermaid().startswith("flowchart LR\n")  # Mermaid stays a text export
     only = fg._repr_mimebundle_(include={"text/plain"})
     assert set(only) == {"text/plain"}
 
@@ -54,7 +56,7 @@ def test_figure_is_a_plain_figure(pizzabot: Bot) -> None:
 
     fig = FlowGraph.from_bot(pizzabot).figure(max_edge_labels=0)
     assert isinstance(fig, Figure)
-    assert not [t for t in fig.axes[0].texts if t.get_gid().startswith("igbot-edge")]
+    assert not [t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("igbot-edge")]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
