@@ -1,4 +1,5 @@
-"""Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer and lint."""
+"""Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer, saving into
+a bot's own files (round-trip, with backups) and lint."""
 
 from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
 from igbot.kataml._loader import load_bot, load_bot_text
@@ -15,6 +16,7 @@ from igbot.kataml._models import (
     State,
     Transition,
 )
+from igbot.kataml._roundtrip import Backup, BotSource, SaveError, SavePlan, backups, restore
 from igbot.kataml._writer import write_bot
 
 __all__ = [
@@ -22,18 +24,24 @@ __all__ = [
     "Action",
     "ActionRef",
     "Attribute",
+    "Backup",
     "Bot",
+    "BotSource",
     "Classifier",
     "Finding",
     "Flow",
     "Intent",
     "Method",
     "Nlu",
+    "SaveError",
+    "SavePlan",
     "State",
     "Transition",
+    "backups",
     "lint",
     "lint_path",
     "load_bot",
     "load_bot_text",
+    "restore",
     "write_bot",
 ]
