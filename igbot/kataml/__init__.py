@@ -16,11 +16,13 @@ from igbot.kataml._models import (
     State,
     Transition,
 )
+from igbot.kataml._naming import NAME_RULE, check_name
 from igbot.kataml._roundtrip import Backup, BotSource, SaveError, SavePlan, backups, restore
 from igbot.kataml._writer import write_bot
 
 __all__ = [
     "LINT_CODES",
+    "NAME_RULE",
     "Action",
     "ActionRef",
     "Attribute",
@@ -38,6 +40,7 @@ __all__ = [
     "State",
     "Transition",
     "backups",
+    "check_name",
     "lint",
     "lint_path",
     "load_bot",
