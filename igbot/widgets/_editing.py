@@ -137,7 +137,7 @@ class BotEditing:
         if problem is not None:
             raise EditError(f"flow {flow!r}: {problem}")
         if name in items:
-            raise EditError(f"flow {flow!r} already has a {what} {name!r}")
+            raise EditError(f"flow {flow!r} already has {_a(what)} {name!r}")
 
     def name_problem(self, kind: str, name: str, flow: str | None = None) -> str | None:
         """Why ``name`` cannot be a new ``kind`` (flow, intent, state, action) of ``flow``:
@@ -149,7 +149,7 @@ class BotEditing:
             return f"the bot already has a flow {name!r}" if name in self.bot.flows else None
         f = self.bot.flows.get(flow or "")
         if f is not None and name in getattr(f, f"{kind}s"):
-            return f"flow {flow!r} already has a {kind} {name!r}"
+            return f"flow {flow!r} already has {_a(kind)} {name!r}"
         return None
 
     # -- flows ------------------------------------------------------------------------------
@@ -207,6 +207,66 @@ class BotEditing:
         self._need(f.intents, name, "intent", flow)
         with self._edit(f"delete intent {flow}.{name}"):
             del f.intents[name]
+
+    def add_to_intent(self, flow: str, intent: str, text: str, *, as_: str = "keyword") -> str:
+        """Teach intent ``intent`` to match the message ``text`` (from a fallback turn).
+
+        ``as_="keyword"`` adds ``text`` as a phrase of the keyword NLU the intent's classifier
+        matches (``nlus.<nlu>.options.keywords.<label>``): any message holding it will match.
+        ``as_="example"`` adds the whole message as an example: an extra classifier of the
+        intent (``{nlu: keyword, match: <intent>, options: {exact: true, keywords: ...}}``),
+        so exactly this message matches too (classifiers are alternatives). Returns what was
+        changed, in words.
+        """
+        f = self.flow_of(flow)
+        found = self._need(f.intents, intent, "intent", flow)
+        text = text.strip()
+        if not text:
+            raise EditError("there is no text to add: only a typed message can be taught")
+        if as_ not in ("keyword", "example"):
+            raise EditError(f"add the message as 'keyword' or 'example', not {as_!r}")
+        if not found.classifier and found.condition:
+            raise EditError(f"intent {flow}.{intent} is matched by its condition(s) only; a "
+                            "classifier would be required as well: change its condition instead")
+        if as_ == "keyword":
+            for classifier in found.classifier:
+                nlu = self.bot.nlus.get(classifier.nlu or "")
+                if nlu is not None and nlu.type == "keyword" and classifier.match is not None:
+                    label = str(classifier.match)
+                    self.add_keyword(classifier.nlu or "", label, text)
+                    return f"added {text!r} to the keywords of {classifier.nlu}.{label}"
+            raise EditError(f"intent {flow}.{intent} has no classifier on a keyword NLU with a "
+                            "match: add the message as an example instead")
+        classifiers = [c.to_data() for c in found.classifier]
+        for data in classifiers:
+            keywords = ((data.get("options") or {}).get("keywords") or {})
+            if data.get("nlu") == "keyword" and data.get("match") == intent \
+                    and isinstance(keywords.get(intent), list):
+                if text not in keywords[intent]:
+                    data["options"] = {**data["options"],
+                                       "keywords": {**keywords, intent: [*keywords[intent], text]}}
+                break
+        else:
+            classifiers.append({"nlu": "keyword", "match": intent,
+                                "options": {"exact": True, "keywords": {intent: [text]}}})
+        self.set_intent(flow, intent, classifier=classifiers)
+        return f"added {text!r} as an example of {flow}.{intent}"
+
+    def add_keyword(self, nlu: str, label: str, phrase: str) -> None:
+        """Add ``phrase`` to label ``label`` of keyword NLU ``nlu``."""
+        found = self.bot.nlus.get(nlu)
+        if found is None or found.type != "keyword":
+            raise EditError(f"the bot has no keyword NLU {nlu!r} (NLUs: {list(self.bot.nlus)})")
+        options = dict(found.options or {})
+        keywords = dict(options.get("keywords") or {})
+        phrases = keywords.get(label) or []
+        phrases = [phrases] if isinstance(phrases, str) else list(phrases)
+        if phrase in phrases:
+            return
+        with self._edit(f"add keyword {phrase!r} to {nlu}.{label}"):
+            keywords[label] = [*phrases, phrase]  # new objects: the NLU's index is rebuilt
+            options["keywords"] = keywords
+            found.options = options
 
     # -- states and transitions --------------------------------------------------------------
 
@@ -428,6 +488,11 @@ def _intent_rewriter(old: str, new: str) -> Any:
         return right.sub(lambda m: f"{m.group(1)}{new}{m.group(1)}{m.group(2)}", text)
 
     return rewrite
+
+
+def _a(word: str) -> str:
+    """``a state``, ``an intent``."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _flag(value: Any) -> Any:
