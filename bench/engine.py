@@ -2,7 +2,8 @@
 
 Baseline, measured in the same run on the same bodies: ``json.loads``. Reports events per
 second, the per-event cost as a ratio to the baseline, and p50/p99 latency, for the in-memory
-and the SQLite session stores. Run: ``.venv/bin/python bench/engine.py [--events 3000]``.
+and the SQLite session stores, and with the turn trace the simulator's debugger reads
+(``Engine(trace=True)``; off by default, where it costs one ``is None`` test per step). Run: ``.venv/bin/python bench/engine.py [--events 3000]``.
 """
 
 from __future__ import annotations
@@ -79,11 +80,13 @@ def main() -> None:
     base = timed(json.loads, items)
     baseline = sum(base) / len(base)
     memory = timed(Engine(shop, MemoryStore(), seed=1).handle_webhook, items)
+    traced = timed(Engine(shop, MemoryStore(), seed=1, trace=True).handle_webhook, items)
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = timed(Engine(shop, SqliteStore(Path(tmp) / "s.sqlite"), seed=1).handle_webhook, items)
     print(f"{args.events} webhook bodies, {args.people} people, shop bot")
     print(summary("json.loads (baseline)", base, baseline))
     print(summary("engine + MemoryStore", memory, baseline))
+    print(summary("  + trace (simulator)", traced, baseline))
     print(summary("engine + SqliteStore", sqlite, baseline))
 
 

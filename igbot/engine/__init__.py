@@ -5,7 +5,17 @@ from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
 from igbot.engine._preview import preview_action, requests_html
-from igbot.engine._records import ActionRecord, OutboundRequest, Turn, TurnRecord
+from igbot.engine._records import (
+    ActionRecord,
+    ClassifierCheck,
+    ConditionCheck,
+    IntentTrial,
+    OutboundRequest,
+    TransitionTrial,
+    Turn,
+    TurnRecord,
+    TurnTrace,
+)
 from igbot.engine._session import FlowFrame, Session
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
 
@@ -16,16 +26,21 @@ __all__ = [
     "ActionRecord",
     "ApiCall",
     "Classifier",
+    "ClassifierCheck",
+    "ConditionCheck",
     "Engine",
     "FlowFrame",
+    "IntentTrial",
     "JSRuntime",
     "MemoryStore",
     "OutboundRequest",
     "Session",
     "SessionStore",
     "SqliteStore",
+    "TransitionTrial",
     "Turn",
     "TurnRecord",
+    "TurnTrace",
     "js_available",
     "keyword_nlu",
     "preview_action",

@@ -11,6 +11,7 @@ Then the session is saved (optimistically: a concurrent write raises :class:`igb
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -24,9 +25,9 @@ from igbot.engine._actions import INSTAGRAM_INBOX_APP_ID, ActionRunner, ApiCall,
 from igbot.engine._js import JSRuntime
 from igbot.engine._limits import finalize_message
 from igbot.engine._nlu import Classifier, NluRunner
-from igbot.engine._records import Turn, TurnRecord
+from igbot.engine._records import TransitionTrial, Turn, TurnRecord, TurnTrace
 from igbot.engine._scope import Scope
-from igbot.engine._select import Selection, Selector
+from igbot.engine._select import Selection, Selector, check_condition
 from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import compile_expr, truthy
@@ -67,12 +68,14 @@ class Engine:
         seed: int | None = None, channel: str = "instagram", limits: str = "lenient",
         agent_app_id: str = INSTAGRAM_INBOX_APP_ID, clock: Callable[[], float] = time.time,
         deployment_id: str | None = None, app_id: str | None = None,
+        trace: bool = False,
     ) -> None:
         self.app_id = app_id
         self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
         name = self.bot.id or self.bot.name
         self.deployment_id = deployment_id or (
             f"{name}@{self.bot.version}" if name and self.bot.version else name)
+        self.trace = trace
         self.store = store if store is not None else SqliteStore(Path(data_dir) / "sessions.sqlite")
         self.channel = channel
         self.clock = clock
@@ -217,11 +220,15 @@ class Engine:
                            comment_id=str(comment_id) if comment_id else None)
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
-        return TurnRecord(
+        record = TurnRecord(
             user=session.user, message=msg.model_dump(exclude_none=True), depth=depth,
             flow_before=session.flow, state_before=session.state,
             flow=session.flow, state=session.state,
         )
+        if self.trace:
+            record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
+                                     data_before=copy.deepcopy(session.data))
+        return record
 
     def _process(
         self, ctx: TurnContext, turn: Turn, msg: Message, depth: int,
@@ -230,19 +237,41 @@ class Engine:
         session = ctx.session
         record = self._record(session, msg, depth)
         turn.records.append(record)
+        if record.trace is None:
+            self._turn(ctx, turn, msg, depth, record, forced, run_actions)
+            return
+        first = len(ctx.requests)
+        try:
+            self._turn(ctx, turn, msg, depth, record, forced, run_actions)
+        finally:
+            trace = record.trace
+            trace.context_after = copy.deepcopy(session.context)
+            trace.data_after = copy.deepcopy(session.data)
+            trace.requests = list(ctx.requests[first:])
+
+    def _turn(
+        self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, record: TurnRecord,
+        forced: Selection | None, run_actions: bool,
+    ) -> None:
+        session = ctx.session
+        trials = record.trace.intents if record.trace is not None else None
         scope = Scope(msg, session, self.bot.config or {}, self.clock, self.deployment_id)
         cache: dict[Any, Any] = {}
         if forced is not None:
             selection = forced
         elif msg.type == "command" and msg.content == "reenter" and depth > 0:
             found = session.flow and self.selector.best(
-                session.flow, msg, scope.variables(), False, cache, record.errors)
+                session.flow, msg, scope.variables(), False, cache, record.errors, trials,
+                "reenter")
             if not found:
                 record.warnings.append(f"flow {session.flow!r} has no intent for 'reenter'; it waits")
                 return
             selection = Selection(session.flow, found[0], found[1], via="current")
         else:
-            selection = self.selector.select(session.flow, msg, scope.variables(), cache, record.errors)
+            selection = self.selector.select(session.flow, msg, scope.variables(), cache,
+                                             record.errors, trials)
+        if record.trace is not None:
+            record.trace.via = selection.via
         if selection.flow is None:
             record.errors.append("no flow matched and the bot has no fallback flow")
             return
@@ -331,6 +360,8 @@ class Engine:
         candidates = list(state.transitions.items())
         candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
         variables = scope.variables()
+        if record.trace is not None:
+            return self._pick_traced(flow, state, candidates, variables, record)
         best: tuple[float, int, str, Transition] | None = None
         fallback: tuple[float, int, str, Transition] | None = None
         for i, (dest, t) in enumerate(candidates):
@@ -348,6 +379,56 @@ class Engine:
                 best = key
         chosen = best or fallback
         return None if chosen is None else (chosen[2], chosen[3])
+
+    def _pick_traced(
+        self, flow: Flow, state: State, candidates: list[tuple[str, Transition]], variables: dict[str, Any],
+        record: TurnRecord,
+    ) -> tuple[str, Transition] | None:
+        """:meth:`_pick`, recording every candidate with its condition's values and why it
+        was taken or not."""
+        assert record.trace is not None
+        source = next((name for name, s in flow.states.items() if s is state), "?")
+        trials: list[TransitionTrial] = []
+        best: tuple[float, int] | None = None
+        fallback: tuple[float, int] | None = None
+        own = len(state.transitions)
+        for i, (dest, t) in enumerate(candidates):
+            trial = TransitionTrial(source, dest, False, "", priority=t.priority or 0,
+                                    fallback=bool(t.fallback), float=i >= own)
+            trials.append(trial)
+            key = (-(t.priority or 0), i)
+            if t.fallback and (fallback is None or key < fallback):
+                fallback = key
+            if t.condition is None and t.fallback:
+                trial.reason = "fallback: taken only when no other transition matches"
+                continue
+            if t.condition is None:
+                trial.reason = "no condition: always matches"
+                holds = True
+            else:
+                trial.condition = check_condition(t.condition, variables)
+                if trial.condition.error is not None:
+                    record.errors.append(f"transition to {dest!r}: {trial.condition.error}")
+                    trial.reason = f"condition failed: {trial.condition.error}"
+                    continue
+                holds = trial.condition.holds
+                trial.reason = "condition holds" if holds else "condition is false"
+            if holds and (best is None or key < best):
+                best = key
+        chosen = best or fallback
+        record.trace.transitions = trials
+        if chosen is None:
+            return None
+        index = chosen[1]
+        for i, trial in enumerate(trials):
+            if i == index:
+                trial.taken = True
+                if chosen is fallback and best is None:
+                    trial.reason = "fallback: taken because no other transition matched"
+            elif best is not None and trial.reason in ("condition holds",
+                                                        "no condition: always matches"):
+                trial.reason += f"; {trials[index].dest!r} wins (higher priority or first)"
+        return candidates[index]
 
     def _mapping(self, scope: Scope, mapping: Any, record: TurnRecord, where: str) -> None:
         if not mapping:

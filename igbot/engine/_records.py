@@ -1,12 +1,29 @@
-"""What a turn of the engine returns: the requests to send and the record of what happened."""
+"""What a turn of the engine returns: the requests to send and the record of what happened.
+
+With ``Engine(trace=True)`` each record also carries a :class:`TurnTrace`: every intent tried,
+in order, with why it matched or not (type, each condition with the values it read, each
+classifier's output); every transition considered, taken or not, with its condition's values;
+``context`` and ``data`` before and after; and the requests the state's actions produced. It is
+plain data (what the simulator's debugger shows); without the flag nothing of it is built.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["ActionRecord", "OutboundRequest", "Turn", "TurnRecord"]
+__all__ = [
+    "ActionRecord",
+    "ClassifierCheck",
+    "ConditionCheck",
+    "IntentTrial",
+    "OutboundRequest",
+    "TransitionTrial",
+    "Turn",
+    "TurnRecord",
+    "TurnTrace",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,76 @@ class ActionRecord:
 
 
 @dataclass
+class ConditionCheck:
+    """One condition evaluated: its value, whether it held, and the values it read."""
+
+    expression: str
+    holds: bool
+    value: Any = None
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class ClassifierCheck:
+    """One classifier of an intent: the NLU's output and whether it matched."""
+
+    nlu: str | None
+    output: Any
+    match: Any
+    matched: bool
+
+
+@dataclass
+class IntentTrial:
+    """One intent the selection looked at, and why it matched or not.
+
+    ``step`` is where in Kata's order it was tried: ``current`` (the current flow's intents),
+    ``initial`` (other flows' initial intents), ``fallback-flow`` (the bot's fallback flow) or
+    ``reenter``.
+    """
+
+    flow: str
+    intent: str
+    step: str
+    matched: bool
+    reason: str
+    type: str | None = None
+    priority: float = 0
+    conditions: list[ConditionCheck] = field(default_factory=list)
+    classifiers: list[ClassifierCheck] = field(default_factory=list)
+    chosen: bool = False
+
+
+@dataclass
+class TransitionTrial:
+    """One transition out of the state (or a float of the flow), taken or not, and why."""
+
+    source: str
+    dest: str
+    taken: bool
+    reason: str
+    condition: ConditionCheck | None = None
+    priority: float = 0
+    fallback: bool = False
+    float: bool = False
+
+
+@dataclass
+class TurnTrace:
+    """Why a message went where it went (built only when the engine traces)."""
+
+    intents: list[IntentTrial] = field(default_factory=list)
+    via: str = "none"
+    transitions: list[TransitionTrial] = field(default_factory=list)
+    context_before: dict[str, Any] = field(default_factory=dict)
+    context_after: dict[str, Any] = field(default_factory=dict)
+    data_before: dict[str, Any] = field(default_factory=dict)
+    data_after: dict[str, Any] = field(default_factory=dict)
+    requests: list[OutboundRequest] = field(default_factory=list)
+
+
+@dataclass
 class TurnRecord:
     """What happened to one message (a person's, or a command the bot fed itself).
 
@@ -74,11 +161,16 @@ class TurnRecord:
     actions: list[ActionRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    trace: TurnTrace | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the record."""
+        """A JSON-ready dict of the record (the trace, when there is one, as nested dicts)."""
         out = dict(self.__dict__)
         out["actions"] = [dict(a.__dict__) for a in self.actions]
+        if self.trace is None:
+            out.pop("trace")
+        else:
+            out["trace"] = asdict(self.trace)
         return out
 
 

@@ -18,11 +18,26 @@ from typing import Any
 from igbot._errors import ExpressionError, MethodError
 from igbot._message import Message
 from igbot.engine._nlu import NluRunner
+from igbot.engine._records import ClassifierCheck, ConditionCheck, IntentTrial
 from igbot.engine._scope import get_path
 from igbot.expr import compile_expr, truthy
 from igbot.kataml import Bot, Classifier, Intent
 
-__all__ = ["Selection", "Selector"]
+__all__ = ["Selection", "Selector", "check_condition"]
+
+Trace = list[IntentTrial] | None
+"""Where a traced selection appends its trials (``None``: no trace, the fast path)."""
+
+
+def check_condition(source: str, variables: dict[str, Any]) -> ConditionCheck:
+    """Evaluate ``source`` for a trace: its value, whether it holds, the values it read."""
+    try:
+        expression = compile_expr(source)
+        values = {path: get_path(variables, path) for path in sorted(expression.paths())}
+        value = expression.evaluate(variables)
+    except ExpressionError as exc:
+        return ConditionCheck(source, False, error=str(exc))
+    return ConditionCheck(source, truthy(value), value, values)
 
 
 @dataclass
@@ -47,33 +62,47 @@ class Selector:
 
     def select(
         self, current: str | None, message: Message, variables: dict[str, Any],
-        cache: dict[Any, Any], errors: list[str],
+        cache: dict[Any, Any], errors: list[str], trace: Trace = None,
     ) -> Selection:
-        """The selection for ``message`` when the conversation is in flow ``current``."""
+        """The selection for ``message`` when the conversation is in flow ``current``
+        (``trace``: a list to append every intent tried to, with why)."""
         if current is not None and current in self.bot.flows:
-            found = self.best(current, message, variables, False, cache, errors)
+            found = self.best(current, message, variables, False, cache, errors, trace, "current")
             if found:
                 return Selection(current, found[0], found[1], via="current")
         candidates = []
         for name, flow in self.bot.flows.items():
             if name == current or flow.active is False:
                 continue
-            found = self.best(name, message, variables, True, cache, errors)
+            found = self.best(name, message, variables, True, cache, errors, trace, "initial")
             if found:
                 intent = self.bot.flows[name].intents[found[0]]
                 candidates.append((-(intent.priority or 0), -(flow.priority or 0),
                                    self.flow_order[name], name, found))
         if candidates:
             *_, name, found = min(candidates)
+            if trace is not None:
+                _mark_chosen(trace, name, found[0], "initial")
             return Selection(name, found[0], found[1], via="initial")
         if current is not None and current in self.bot.flows:
             fallback_intent = self.fallback_intent(current)
             if fallback_intent:
+                if trace is not None:
+                    trace.append(IntentTrial(current, fallback_intent, "flow-fallback", True,
+                                             "the current flow's fallback intent: nothing "
+                                             "else matched", chosen=True))
                 return Selection(current, fallback_intent, is_fallback=True, via="flow-fallback")
         if self.fallback_flow:
             name = self.fallback_flow
-            found = self.best(name, message, variables, False, cache, errors)
+            found = self.best(name, message, variables, False, cache, errors, trace,
+                              "fallback-flow")
             intent_name = found[0] if found else self.fallback_intent(name)
+            if trace is not None and not found and intent_name:
+                trace[:] = [t for t in trace if (t.flow, t.intent, t.step)
+                            != (name, intent_name, "fallback-flow")]
+                trace.append(IntentTrial(name, intent_name, "fallback-flow", True,
+                                         "the fallback flow's fallback intent: nothing else "
+                                         "matched", chosen=True))
             attributes = found[1] if found else {}
             return Selection(name, intent_name, attributes, is_fallback=True, via="fallback-flow")
         return Selection(None)
@@ -87,9 +116,12 @@ class Selector:
 
     def best(
         self, flow: str, message: Message, variables: dict[str, Any], initial_only: bool,
-        cache: dict[Any, Any], errors: list[str],
+        cache: dict[Any, Any], errors: list[str], trace: Trace = None, step: str = "current",
     ) -> tuple[str, dict[str, Any]] | None:
         """The best matching non-fallback intent of ``flow`` and its attributes."""
+        if trace is not None:
+            return self._best_traced(flow, message, variables, initial_only, cache, errors,
+                                     trace, step)
         best: tuple[float, int, str] | None = None
         for i, (name, intent) in enumerate(self.bot.flows[flow].intents.items()):
             if intent.fallback or (initial_only and not intent.initial):
@@ -121,17 +153,99 @@ class Selector:
             return True
         return any(self._classifier(c, message, cache, errors) for c in intent.classifier)
 
+    def _best_traced(
+        self, flow: str, message: Message, variables: dict[str, Any], initial_only: bool,
+        cache: dict[Any, Any], errors: list[str], trace: list[IntentTrial], step: str,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """:meth:`best`, recording every intent with the reason it matched or not."""
+        best: tuple[float, int, str] | None = None
+        trials: dict[str, IntentTrial] = {}
+        for i, (name, intent) in enumerate(self.bot.flows[flow].intents.items()):
+            priority = intent.priority or 0
+            if intent.fallback:
+                trial = IntentTrial(flow, name, step, False, "a fallback intent: tried only when "
+                                    "no other intent of its flow matches", intent.type, priority)
+            elif initial_only and not intent.initial:
+                trial = IntentTrial(flow, name, step, False, "not initial: it can only answer "
+                                    "inside its own flow", intent.type, priority)
+            elif best is not None and priority <= -best[0]:
+                trial = IntentTrial(flow, name, step, False, f"not tried: priority {priority:g} "
+                                    f"cannot beat {best[2]!r} ({-best[0]:g})", intent.type,
+                                    priority)
+            else:
+                trial = self._trial(flow, name, intent, message, variables, cache, errors, step)
+                if trial.matched:
+                    best = (-priority, i, name)
+            trials[name] = trial
+            trace.append(trial)
+        if best is None:
+            return None
+        trials[best[2]].chosen = True
+        for trial in trials.values():
+            if trial.matched and trial.intent != best[2]:
+                trial.reason += f"; {best[2]!r} wins (higher priority or defined first)"
+        name = best[2]
+        return name, self.attributes(self.bot.flows[flow].intents[name], message, cache, errors)
+
+    def _trial(
+        self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
+        cache: dict[Any, Any], errors: list[str], step: str,
+    ) -> IntentTrial:
+        """One intent checked like :meth:`matches`, keeping what each check saw."""
+        trial = IntentTrial(flow, name, step, False, "", intent.type, intent.priority or 0)
+        if intent.type and intent.type != message.type:
+            trial.reason = f"type: the message is {message.type!r}, the intent wants {intent.type!r}"
+            return trial
+        for condition in intent.condition:
+            check = check_condition(condition, variables)
+            trial.conditions.append(check)
+            if check.error is not None:
+                errors.append(f"flow {flow!r} intent {name!r} condition {condition!r}: "
+                              f"{check.error}")
+                trial.reason = f"condition {condition!r} failed: {check.error}"
+                return trial
+            if not check.holds:
+                trial.reason = f"condition {condition!r} is false"
+                return trial
+        if intent.classifier:
+            for classifier in intent.classifier:
+                output = self._classifier_output(classifier, message, cache, errors)
+                matched = output is not None and self._classifier_matches(classifier, output,
+                                                                          errors)
+                trial.classifiers.append(ClassifierCheck(classifier.nlu, output,
+                                                         classifier.match, matched))
+            if not any(c.matched for c in trial.classifiers):
+                outputs = ", ".join(f"{c.nlu} gave {c.output!r}" for c in trial.classifiers)
+                trial.reason = f"no classifier matched ({outputs})"
+                return trial
+        trial.matched = True
+        parts = ["type matches" if intent.type else "any type"]
+        if trial.conditions:
+            parts.append(f"{len(trial.conditions)} condition(s) hold")
+        if trial.classifiers:
+            parts.append("a classifier matched")
+        trial.reason = ", ".join(parts)
+        return trial
+
     def _classifier(
         self, classifier: Classifier, message: Message, cache: dict[Any, Any], errors: list[str]
     ) -> bool:
+        out = self._classifier_output(classifier, message, cache, errors)
+        return out is not None and self._classifier_matches(classifier, out, errors)
+
+    def _classifier_output(
+        self, classifier: Classifier, message: Message, cache: dict[Any, Any], errors: list[str]
+    ) -> Any:
+        """The NLU's output for a classifier, after ``process`` and ``dict``."""
         if not classifier.nlu:
-            return False
+            return None
         hint = classifier.hint if isinstance(classifier.hint, str) else None
         out = self.nlu.run(classifier.nlu, message, classifier.options, hint, cache, errors)
         out = self._process(classifier.process, out, errors)
-        out = _relabel(out, (classifier.model_extra or {}).get("dict"))
-        if out is None:
-            return False
+        return _relabel(out, (classifier.model_extra or {}).get("dict"))
+
+    def _classifier_matches(self, classifier: Classifier, out: Any, errors: list[str]) -> bool:
+        """Whether a classifier's output matches its ``match`` (or ``expression``)."""
         expression = (classifier.model_extra or {}).get("expression")
         if classifier.match is not None:
             wanted = str(classifier.match)
@@ -182,6 +296,15 @@ class Selector:
                 errors.append(str(exc))
                 return None
         return value
+
+
+def _mark_chosen(trace: list[IntentTrial], flow: str, intent: str, step: str) -> None:
+    """Among the initial intents of several flows, mark the one selection took."""
+    for trial in trace:
+        if trial.step == step and trial.matched:
+            trial.chosen = trial.flow == flow and trial.intent == intent
+            if not trial.chosen and "wins" not in trial.reason:
+                trial.reason += f"; flow {flow!r} intent {intent!r} wins"
 
 
 def _relabel(value: Any, mapping: Any) -> Any:

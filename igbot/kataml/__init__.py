@@ -1,4 +1,5 @@
-"""Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer and lint."""
+"""Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer, saving into
+a bot's own files (round-trip, with backups) and lint."""
 
 from igbot.kataml._display import register_display
 from igbot.kataml._limits import LoadLimits
@@ -17,14 +18,19 @@ from igbot.kataml._models import (
     State,
     Transition,
 )
+from igbot.kataml._naming import NAME_RULE, check_name
+from igbot.kataml._roundtrip import Backup, BotSource, SaveError, SavePlan, backups, restore
 from igbot.kataml._writer import write_bot
 
 __all__ = [
     "LINT_CODES",
+    "NAME_RULE",
     "Action",
     "ActionRef",
     "Attribute",
+    "Backup",
     "Bot",
+    "BotSource",
     "Classifier",
     "Finding",
     "Flow",
@@ -32,12 +38,17 @@ __all__ = [
     "LoadLimits",
     "Method",
     "Nlu",
+    "SaveError",
+    "SavePlan",
     "State",
     "Transition",
+    "backups",
+    "check_name",
     "lint",
     "lint_path",
     "load_bot",
     "load_bot_text",
     "register_display",
+    "restore",
     "write_bot",
 ]

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from igbot.kataml._models import Bot, KataModel, Method
 
-__all__ = ["dump_yaml", "to_data", "write_bot"]
+__all__ = ["dump_yaml", "file_stem", "plain", "to_data", "write_bot"]
 
 _WHOLE_NUMBER_FIELDS = frozenset({"priority"})
 
@@ -34,7 +34,7 @@ def to_data(model: KataModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in order:
         if key in extras and key not in by_yaml_key:
-            out[key] = _plain(extras[key])
+            out[key] = plain(extras[key])
             continue
         name = by_yaml_key[key]
         info = fields[name]
@@ -46,7 +46,7 @@ def to_data(model: KataModel) -> dict[str, Any]:
             continue
         if name in _WHOLE_NUMBER_FIELDS and isinstance(value, float) and value.is_integer():
             value = int(value)
-        out[key] = _plain(value)
+        out[key] = plain(value)
     return out
 
 
@@ -55,10 +55,11 @@ def _method_data(method: Method) -> Any:
     extras = dict(method.model_extra or {})
     if method.entry is None and not extras:
         return method.code
-    return {"code": method.code, "entry": method.entry, **_plain(extras)}
+    return {"code": method.code, "entry": method.entry, **plain(extras)}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A model, or any value holding models, as plain Kata-ML data."""
     if isinstance(value, Method):
         return _method_data(value)
     if isinstance(value, KataModel):
@@ -66,9 +67,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Path):
         return str(value)
     return value
@@ -114,7 +115,7 @@ def write_bot(bot: Bot, path: str | Path, *, split_flows: bool = False) -> Path:
         used: set[str] = set()
         flows: dict[str, Any] = {}
         for name, flow in data["flows"].items():
-            stem = _file_stem(name, used)
+            stem = file_stem(name, used)
             (path.parent / "flows" / f"{stem}.yml").write_text(dump_yaml(flow), encoding="utf-8")
             flows[name] = f"$include(./flows/{stem}.yml)"
         data["flows"] = flows
@@ -122,7 +123,8 @@ def write_bot(bot: Bot, path: str | Path, *, split_flows: bool = False) -> Path:
     return path
 
 
-def _file_stem(name: str, used: set[str]) -> str:
+def file_stem(name: str, used: set[str]) -> str:
+    """A file name for flow ``name``, not in ``used`` (lower-case stems); adds it to ``used``."""
     stem = re.sub(r"[^\w.-]", "_", name).strip(".") or "flow"
     candidate, n = stem, 2
     while candidate.lower() in used:

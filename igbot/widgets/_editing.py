@@ -10,13 +10,29 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from igbot._errors import IgbotError
-from igbot.kataml import Action, ActionRef, Bot, Flow, Intent, State, Transition, load_bot, write_bot
+from igbot.kataml import (
+    Action,
+    ActionRef,
+    Backup,
+    Bot,
+    BotSource,
+    Flow,
+    Intent,
+    SavePlan,
+    State,
+    Transition,
+    backups,
+    check_name,
+    load_bot,
+    restore,
+    write_bot,
+)
 
 __all__ = ["BotEditing", "EditError"]
 
@@ -26,7 +42,8 @@ _UNSET: Any = object()
 
 
 class EditError(IgbotError, ValueError):
-    """An edit the editor refuses: a missing or duplicate name (names the flow and the item)."""
+    """An edit the editor refuses: a missing, duplicate or invalid name (names the flow and the
+    item), or a save that would overwrite the bot's files without a reviewed diff."""
 
 
 def _renamed(items: dict[str, Any], old: str, new: str) -> dict[str, Any]:
@@ -63,6 +80,8 @@ class BotEditing:
         self.history: list[tuple[str, Bot]] = []
         self.last_edit: str | None = None
         self._engine: Any = None
+        self._observers: list[Callable[[Bot], None]] = []
+        self._source: BotSource | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -80,10 +99,24 @@ class BotEditing:
         self.last_edit = what
         self._engine = None
         logger.debug("edit: %s", what)
+        self._notify(what)
+
+    def _notify(self, what: str) -> None:
         self._changed(what)
+        for callback in list(self._observers):
+            callback(self.bot)
 
     def _changed(self, what: str) -> None:
         """Called after every edit and undo (the widgets redraw here)."""
+
+    def observe_bot(self, callback: Callable[[Bot], None]) -> None:
+        """Call ``callback(bot)`` after each edit and each undo (a canvas redraws there)."""
+        self._observers.append(callback)
+
+    def unobserve_bot(self, callback: Callable[[Bot], None]) -> None:
+        """Stop calling ``callback``."""
+        if callback in self._observers:
+            self._observers.remove(callback)
 
     def flow_of(self, flow: str) -> Flow:
         """The flow called ``flow``; :class:`EditError` if the bot has none."""
@@ -100,17 +133,32 @@ class BotEditing:
 
     @staticmethod
     def _free(items: dict[str, Any], name: str, what: str, flow: str) -> None:
-        if not name or not name.strip():
-            raise EditError(f"flow {flow!r}: a {what} needs a name")
+        problem = check_name(what, name)
+        if problem is not None:
+            raise EditError(f"flow {flow!r}: {problem}")
         if name in items:
-            raise EditError(f"flow {flow!r} already has a {what} {name!r}")
+            raise EditError(f"flow {flow!r} already has {_a(what)} {name!r}")
+
+    def name_problem(self, kind: str, name: str, flow: str | None = None) -> str | None:
+        """Why ``name`` cannot be a new ``kind`` (flow, intent, state, action) of ``flow``:
+        a name Kata refuses, or one that is taken; ``None`` if it can."""
+        problem = check_name(kind, name)
+        if problem is not None:
+            return problem
+        if kind == "flow":
+            return f"the bot already has a flow {name!r}" if name in self.bot.flows else None
+        f = self.bot.flows.get(flow or "")
+        if f is not None and name in getattr(f, f"{kind}s"):
+            return f"flow {flow!r} already has {_a(kind)} {name!r}"
+        return None
 
     # -- flows ------------------------------------------------------------------------------
 
     def add_flow(self, name: str, *, fallback: bool | None = None) -> None:
         """A new flow with one initial state ``init``."""
-        if not name or name in self.bot.flows:
-            raise EditError(f"flow name {name!r} is empty or taken")
+        problem = self.name_problem("flow", name)
+        if problem is not None:
+            raise EditError(problem)
         with self._edit(f"add flow {name}"):
             self.bot.flows[name] = Flow(fallback=fallback, states={"init": State(initial=True)})
 
@@ -159,6 +207,66 @@ class BotEditing:
         self._need(f.intents, name, "intent", flow)
         with self._edit(f"delete intent {flow}.{name}"):
             del f.intents[name]
+
+    def add_to_intent(self, flow: str, intent: str, text: str, *, as_: str = "keyword") -> str:
+        """Teach intent ``intent`` to match the message ``text`` (from a fallback turn).
+
+        ``as_="keyword"`` adds ``text`` as a phrase of the keyword NLU the intent's classifier
+        matches (``nlus.<nlu>.options.keywords.<label>``): any message holding it will match.
+        ``as_="example"`` adds the whole message as an example: an extra classifier of the
+        intent (``{nlu: keyword, match: <intent>, options: {exact: true, keywords: ...}}``),
+        so exactly this message matches too (classifiers are alternatives). Returns what was
+        changed, in words.
+        """
+        f = self.flow_of(flow)
+        found = self._need(f.intents, intent, "intent", flow)
+        text = text.strip()
+        if not text:
+            raise EditError("there is no text to add: only a typed message can be taught")
+        if as_ not in ("keyword", "example"):
+            raise EditError(f"add the message as 'keyword' or 'example', not {as_!r}")
+        if not found.classifier and found.condition:
+            raise EditError(f"intent {flow}.{intent} is matched by its condition(s) only; a "
+                            "classifier would be required as well: change its condition instead")
+        if as_ == "keyword":
+            for classifier in found.classifier:
+                nlu = self.bot.nlus.get(classifier.nlu or "")
+                if nlu is not None and nlu.type == "keyword" and classifier.match is not None:
+                    label = str(classifier.match)
+                    self.add_keyword(classifier.nlu or "", label, text)
+                    return f"added {text!r} to the keywords of {classifier.nlu}.{label}"
+            raise EditError(f"intent {flow}.{intent} has no classifier on a keyword NLU with a "
+                            "match: add the message as an example instead")
+        classifiers = [c.to_data() for c in found.classifier]
+        for data in classifiers:
+            keywords = ((data.get("options") or {}).get("keywords") or {})
+            if data.get("nlu") == "keyword" and data.get("match") == intent \
+                    and isinstance(keywords.get(intent), list):
+                if text not in keywords[intent]:
+                    data["options"] = {**data["options"],
+                                       "keywords": {**keywords, intent: [*keywords[intent], text]}}
+                break
+        else:
+            classifiers.append({"nlu": "keyword", "match": intent,
+                                "options": {"exact": True, "keywords": {intent: [text]}}})
+        self.set_intent(flow, intent, classifier=classifiers)
+        return f"added {text!r} as an example of {flow}.{intent}"
+
+    def add_keyword(self, nlu: str, label: str, phrase: str) -> None:
+        """Add ``phrase`` to label ``label`` of keyword NLU ``nlu``."""
+        found = self.bot.nlus.get(nlu)
+        if found is None or found.type != "keyword":
+            raise EditError(f"the bot has no keyword NLU {nlu!r} (NLUs: {list(self.bot.nlus)})")
+        options = dict(found.options or {})
+        keywords = dict(options.get("keywords") or {})
+        phrases = keywords.get(label) or []
+        phrases = [phrases] if isinstance(phrases, str) else list(phrases)
+        if phrase in phrases:
+            return
+        with self._edit(f"add keyword {phrase!r} to {nlu}.{label}"):
+            keywords[label] = [*phrases, phrase]  # new objects: the NLU's index is rebuilt
+            options["keywords"] = keywords
+            found.options = options
 
     # -- states and transitions --------------------------------------------------------------
 
@@ -287,12 +395,58 @@ class BotEditing:
         self.bot = snapshot
         self.last_edit = f"undo {what}"
         self._engine = None
-        self._changed(self.last_edit)
+        self._notify(self.last_edit)
         return what
 
+    @property
+    def source(self) -> BotSource | None:
+        """The files the bot was loaded from (``None`` for a bot built in code)."""
+        if self._source is None and self.bot.source_file is not None:
+            self._source = BotSource(self.bot.source_file)
+        return self._source
+
+    def review_save(self) -> SavePlan:
+        """What saving into the bot's own files would change: ``plan.diff()`` shows it,
+        ``plan.write()`` writes it (keeping a backup). Nothing is written here."""
+        if self.source is None:
+            raise EditError("this bot was not loaded from files: save it to a new folder "
+                            "with save(path)")
+        return self.source.plan(self.bot)
+
     def save(self, path: str | Path, *, split_flows: bool = True) -> Path:
-        """Write the bot as Kata-ML YAML (a folder gets ``bot.yml`` and ``flows/*.yml``)."""
+        """Write the bot into a new folder (or ``.yml`` path); returns its main file.
+
+        A bot loaded from files is copied with its layout, comments and ``$include``s, and
+        only the edits differ. A bot built in code is written fresh (``flows/*.yml`` when
+        ``split_flows``). Overwriting the bot's own files goes through :meth:`review_save`.
+        """
+        path = Path(path)
+        folder = path.parent if path.suffix.lower() in (".yml", ".yaml") else path
+        if self.source is not None:
+            if folder.resolve() == self.source.root:
+                raise EditError(f"{folder} holds the bot's own files: review the diff with "
+                                "plan = review_save(), then plan.write()")
+            return self.review_save().write_to(folder)
         return write_bot(self.bot, path, split_flows=split_flows)
+
+    def backups(self) -> list[Backup]:
+        """The backups saves kept of the bot's files, newest first."""
+        return backups(self.source.root) if self.source is not None else []
+
+    def restore(self, backup: Backup | None = None) -> Backup:
+        """Put a backup's files back (default: the newest) and reload the bot from them.
+
+        The reload is an edit like any other: :meth:`undo` brings the edited bot back.
+        """
+        kept = self.backups()
+        chosen = backup or (kept[0] if kept else None)
+        if chosen is None or self.source is None:
+            raise EditError("there is no backup to restore")
+        restore(chosen)
+        self.source.reload()
+        with self._edit(f"restore {chosen.stamp}"):
+            self.bot = self.source.bot.model_copy(deep=True)
+        return chosen
 
     def lint(self) -> list[Any]:
         """Lint findings for the whole bot (:func:`igbot.kataml.lint`)."""
@@ -334,6 +488,11 @@ def _intent_rewriter(old: str, new: str) -> Any:
         return right.sub(lambda m: f"{m.group(1)}{new}{m.group(1)}{m.group(2)}", text)
 
     return rewrite
+
+
+def _a(word: str) -> str:
+    """``a state``, ``an intent``."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _flag(value: Any) -> Any:

@@ -27,11 +27,13 @@ from igbot.widgets._validation import (
     check_template,
 )
 
-__all__ = ["FORM_KINDS", "ActionForm", "FieldError", "form_kind", "new_action"]
+__all__ = ["FORM_KINDS", "LABEL_WIDTH", "ActionForm", "FieldError", "form_kind", "new_action"]
 
 Path_ = tuple[Any, ...]
 FORM_KINDS = ("text", "quick replies", "image", "button", "carousel", "sticker", "handover",
               "command", "api", "other")
+LABEL_WIDTH = "110px"
+"""Width of the labels before the editor's fields: room for "quick replies", "card 10 title"."""
 _ERROR = "color:#b00020;font:12px monospace;white-space:pre-wrap;margin:0 0 4px 0"
 _WARN = "color:#8a4b00;font:12px sans-serif;white-space:pre-wrap;margin:0 0 4px 0"
 
@@ -167,16 +169,21 @@ class Field:
 
     def build(self, value: Any) -> w.Widget:
         encode = _CODECS[self.codec][0]
+        style = {"description_width": LABEL_WIDTH}
         if self.choices:
             self.input = w.Dropdown(options=self.choices, value=value if value in self.choices
-                                    else self.choices[0], description=self.label)
+                                    else self.choices[0], description=self.label, style=style)
         elif self.multiline or self.codec != "text":
-            self.input = w.Textarea(value=encode(value), description=self.label,
-                                    continuous_update=False, layout=w.Layout(width="95%"))
+            text = encode(value)
+            self.input = w.Textarea(value=text, description=self.label, rows=_rows(text),
+                                    continuous_update=False, style=style,
+                                    layout=w.Layout(width="95%"))
+            self.input.observe(lambda c: setattr(self.input, "rows", _rows(c["new"])),
+                               names="value")
         else:
-            self.input = w.Text(value=encode(value), description=self.label,
+            self.input = w.Text(value=encode(value), description=self.label, style=style,
                                 continuous_update=False, layout=w.Layout(width="95%"))
-        return w.VBox([self.input, self.messages])
+        return w.VBox([self.input, self.messages], layout=w.Layout(width="100%"))
 
     def read(self) -> Any:
         return self.input.value if self.choices else _CODECS[self.codec][1](self.input.value)
@@ -185,6 +192,11 @@ class Field:
         parts = [f'<div style="{_ERROR}">{html.escape(m)}</div>' for m in errors]
         parts += [f'<div style="{_WARN}">⚠ {html.escape(m)}</div>' for m in warnings]
         self.messages.value = "".join(parts)
+
+
+def _rows(text: str) -> int:
+    """Rows for a text box: every line of ``text`` and one to type in (3 to 14)."""
+    return max(3, min(14, text.count("\n") + 2))
 
 
 def _get(data: Any, path: Path_) -> Any:

@@ -4,6 +4,13 @@ A thin view over :class:`igbot.engine.Engine` (with a :class:`~igbot.engine.Memo
 fixed user id): the methods build the Kata message Instagram would deliver (text, story reply,
 story mention, comment, ice breaker, quick-reply or button tap), hand it to the engine and draw
 the answer. The buttons of the widget call the same methods.
+
+The engine runs with ``trace=True``: beside the chat, a debugger shows for any turn the intents
+tried and why, the transitions taken and not, ``context``/``data`` before and after and the Send
+API JSON of each action (:mod:`igbot.widgets._debugger`). From a turn the fallback answered, the
+message can be added to an intent (as a keyword or as an example) in one click, and the whole
+conversation replayed on the changed bot to see what it changes. The transcript keeps the newest
+message in view with a CSS column-reverse scroller (no JavaScript, works offline).
 """
 
 from __future__ import annotations
@@ -17,9 +24,12 @@ from typing import Any
 import ipywidgets as w
 import yaml
 
+from igbot._errors import IgbotError
 from igbot.engine import Engine, MemoryStore, Turn, requests_html
 from igbot.kataml import Bot, load_bot
 from igbot.models import decode_payload, person_bubble_html
+from igbot.widgets._debugger import turn_html
+from igbot.widgets._editing import BotEditing, EditError
 
 __all__ = ["ChatSimulator", "Tappable"]
 
@@ -29,6 +39,9 @@ SPEC_SCHEMA = "kata.ai/schema/kata-ml/1.0/test/flow"
 _NOTE = "text-align:right;color:#8e8e8e;font:12px sans-serif;margin:4px 10px 0 0"
 _BANNER = ("padding:8px 12px;border-radius:8px;background:#fff4e5;color:#8a4b00;"
            "font:13px sans-serif")
+_SCROLLER = ("display:flex;flex-direction:column-reverse;overflow-y:auto;max-height:480px;"
+             "border:1px solid #dbdbdb;border-radius:6px")
+"""A column-reverse box starts (and stays) scrolled to its end: the newest bubble is in view."""
 
 
 @dataclass(frozen=True)
@@ -73,27 +86,48 @@ class ChatSimulator:
         seed: seeds the choice among text variants (reproducible transcripts).
     """
 
-    def __init__(self, bot: Bot | str | Path, *, user: str = "sim-user", seed: int = 0) -> None:
-        self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
+    def __init__(self, bot: Bot | str | Path | BotEditing, *, user: str = "sim-user",
+                 seed: int = 0) -> None:
+        if isinstance(bot, BotEditing):
+            self.editing = bot  # a FlowEditor: teach edits go through it (undo, save)
+        else:
+            self.editing = BotEditing(bot if isinstance(bot, Bot) else load_bot(bot))
         self.user = user
-        self.engine = Engine(self.bot, MemoryStore(), seed=seed)
+        self.seed = seed
+        self.engine = Engine(self.bot, MemoryStore(), seed=seed, trace=True)
         self.turns: list[Turn] = []
         self.cases: list[tuple[str, dict[str, Any], Turn]] = []
+        self.events: list[tuple[str, dict[str, Any] | None, str]] = []
         self._parts: list[str] = []
         self._resolved_after: int | None = None
         self._comments = 0
+        self._stale = False
+        self.editing.observe_bot(lambda _bot: setattr(self, "_stale", True))
         self._build()
+
+    @property
+    def bot(self) -> Bot:
+        """The bot being talked to (the editor's, when the simulator was given one)."""
+        return self.editing.bot
+
+    def _engine_now(self) -> Engine:
+        """The engine, rebuilt on the edited bot (keeping the conversation) after an edit."""
+        if self._stale or self.engine.bot is not self.bot:
+            self.engine = Engine(self.bot, self.engine.store, seed=self.seed, trace=True)
+            self._stale = False
+        return self.engine
 
     # -- driving the conversation -------------------------------------------------------------
 
     def send(self, message: dict[str, Any], shown: str) -> Turn:
         """Send any Kata message as the person; ``shown`` is the HTML of their bubble."""
-        turn = self.engine.handle(message, user=self.user)
+        turn = self._engine_now().handle(message, user=self.user)
         label = f"{len(self.cases) + 1}: {message.get('content') or message['payload'].get('type')}"
         self.cases.append((label, message, turn))
         self.turns.append(turn)
+        self.events.append(("send", message, shown))
         self._parts += [shown, requests_html(turn.requests)]
-        self._refresh()
+        self._refresh(newest=True)
         return turn
 
     def send_text(self, text: str) -> Turn:
@@ -164,21 +198,77 @@ class ChatSimulator:
 
     def resolve(self) -> Turn:
         """The agent is done and gives the thread back (``engine.resume``)."""
-        turn = self.engine.resume(self.user)
+        turn = self._engine_now().resume(self.user)
         if self._resolved_after is None:
             self._resolved_after = len(self.cases)
         self.turns.append(turn)
+        self.events.append(("resolve", None, ""))
         self._parts += [_banner("✅ the agent gave the conversation back to the bot"),
                         requests_html(turn.requests)]
-        self._refresh()
+        self._refresh(newest=True)
         return turn
 
     def reset(self) -> None:
-        """Forget the conversation and start again."""
+        """Forget the conversation and start again: transcript, state and exported spec."""
         self.engine.reset(self.user)
-        self.turns, self.cases, self._parts = [], [], []
+        self.turns, self.cases, self._parts, self.events = [], [], [], []
         self._resolved_after, self._comments = None, 0
-        self._refresh()
+        self.spec_view.value = ""
+        self.spec_view.layout.display = "none"
+        self.replay_note.value = self.teach_note.value = ""
+        self._refresh(newest=True)
+
+    # -- learning from a fallback turn --------------------------------------------------------
+
+    def teachable(self, turn: Turn | None = None) -> str | None:
+        """The text of ``turn`` (default: the last) if the fallback answered it, else ``None``."""
+        turn = turn if turn is not None else (self.turns[-1] if self.turns else None)
+        record = turn.record if turn is not None else None
+        if record is None or not record.is_fallback:
+            return None
+        content = record.message.get("content")
+        return str(content) if isinstance(content, str) and content.strip() else None
+
+    def intent_choices(self) -> list[str]:
+        """``flow.intent`` of every intent a message can be taught to (fallback ones aside)."""
+        return [f"{flow}.{name}" for flow, f in self.bot.flows.items()
+                for name, intent in f.intents.items() if not intent.fallback]
+
+    def add_to_intent(self, target: str, text: str | None = None, *, as_: str = "keyword",
+                      replay: bool = True) -> str:
+        """Teach intent ``target`` (``flow.intent``) the message of the selected fallback turn
+        (or ``text``), then replay the conversation on the changed bot. Returns what changed."""
+        text = text if text is not None else self.teachable(self._selected_turn())
+        if not text:
+            raise EditError("the selected turn was not answered by the fallback, or has no text")
+        flow, _, intent = target.partition(".")
+        done = self.editing.add_to_intent(flow, intent, text, as_=as_)
+        self.teach_note.value = f"<i>{html.escape(done)}</i>"
+        if replay:
+            self.replay()
+        return done
+
+    def replay(self) -> list[str]:
+        """Send the conversation's messages again, on the bot as it is now; returns the turns
+        that now go elsewhere (``'2: hours?': fallback.unknown → faq.faqText``)."""
+        before = [_where(turn) for _, _, turn in self.cases]
+        events = list(self.events)
+        self.engine = Engine(self.bot, MemoryStore(), seed=self.seed, trace=True)
+        self._stale = False
+        self.turns, self.cases, self._parts, self.events = [], [], [], []
+        self._resolved_after, self._comments = None, 0
+        for kind, message, shown in events:
+            if kind == "resolve":
+                self.resolve()
+            elif message is not None:
+                self.send(message, shown)
+        changes = [f"{label}: {old} → {_where(turn)}"
+                   for (label, _, turn), old in zip(self.cases, before, strict=False)
+                   if _where(turn) != old]
+        note = (f"replayed {len(self.cases)} message(s) on the edited bot: "
+                + ("; ".join(changes) if changes else "no turn goes elsewhere"))
+        self.replay_note.value = f"<i>{html.escape(note)}</i>"
+        return changes
 
     # -- output ---------------------------------------------------------------------------
 
@@ -225,48 +315,86 @@ class ChatSimulator:
     # -- widgets --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.transcript = w.HTML(layout=w.Layout(max_height="480px", overflow="auto",
-                                                 border="1px solid #dbdbdb", width="420px"))
-        self.status_label = w.Label()
+        self.transcript = w.HTML(layout=w.Layout(width="100%"))
+        self.status_label = w.HTML(layout=w.Layout(width="100%"))
         self.banner = w.HTML(_banner("👤 an agent owns this conversation: the bot is silent"))
         self.resolve_button = w.Button(description="Resolve", button_style="warning",
-                                       tooltip="the agent gives the thread back (engine.resume)")
-        self.handover_box = w.HBox([self.banner, self.resolve_button])
-        self.replies = w.HBox(layout=w.Layout(flex_flow="row wrap"))
-        self.text = w.Text(placeholder="type as the person…", continuous_update=False)
-        self.send_button = w.Button(description="Send", button_style="primary")
-        self.story_reply_button = w.Button(description="Story reply",
+                                       tooltip="the agent gives the thread back (engine.resume)",
+                                       layout=_auto())
+        self.handover_box = w.HBox([self.banner, self.resolve_button], layout=_row())
+        self.replies = w.HBox(layout=_row())
+        self.text = w.Text(placeholder="type as the person… (Enter sends)",
+                           continuous_update=False, layout=w.Layout(flex="1 1 220px"))
+        self.send_button = w.Button(description="Send", button_style="primary", layout=_auto())
+        self.story_reply_button = w.Button(description="Story reply", layout=_auto(),
                                            tooltip="send the text as a reply to your story")
-        self.mention_button = w.Button(description="Story mention")
-        self.comment_button = w.Button(description="Comment", tooltip="send the text as a comment")
-        self.reset_button = w.Button(description="Reset", icon="refresh")
-        self.spec_button = w.Button(description="Export test spec")
-        self.spec_view = w.Textarea(layout=w.Layout(width="420px", height="160px",
+        self.mention_button = w.Button(description="Story mention", layout=_auto())
+        self.comment_button = w.Button(description="Comment", layout=_auto(),
+                                       tooltip="send the text as a comment")
+        self.reset_button = w.Button(description="Reset", icon="refresh", layout=_auto(),
+                                     tooltip="forget the transcript, the state and the spec")
+        self.spec_button = w.Button(description="Export test spec", layout=_auto())
+        self.spec_view = w.Textarea(layout=w.Layout(width="100%", height="160px",
                                                     display="none"))
         self.ice_breaker_buttons = [
             w.Button(description=str(item.get("question", f"ice breaker {i + 1}")),
-                     layout=w.Layout(width="auto"))
+                     layout=_auto())
             for i, item in enumerate(self.ice_breakers)
         ]
         for i, button in enumerate(self.ice_breaker_buttons):
             button.on_click(lambda _b, i=i: self.ice_breaker(i))
         self.send_button.on_click(lambda _b: self._from_text(self.send_text))
+        self.text.on_msg(self._text_message)  # Enter in the box: the front end's "submit"
         self.story_reply_button.on_click(lambda _b: self._from_text(self.story_reply))
         self.comment_button.on_click(lambda _b: self._from_text(self.comment))
         self.mention_button.on_click(lambda _b: self.story_mention())
         self.resolve_button.on_click(lambda _b: self.resolve())
         self.reset_button.on_click(lambda _b: self.reset())
         self.spec_button.on_click(lambda _b: self._show_spec())
-        ice = w.HBox([w.Label("Ice breakers:"), *self.ice_breaker_buttons],
-                     layout=w.Layout(flex_flow="row wrap"))
-        self.widget = w.VBox([
+        ice = w.HBox([w.Label("Ice breakers:"), *self.ice_breaker_buttons], layout=_row())
+        # the debugger
+        self.turn_select = w.Dropdown(description="turn", layout=w.Layout(width="auto"))
+        self.debug_html = w.HTML(layout=w.Layout(width="100%"))
+        self.teach_intent = w.Dropdown(description="intent", layout=w.Layout(width="auto"))
+        self.teach_as = w.ToggleButtons(options=["keyword", "example"], value="keyword",
+                                        tooltips=["a phrase of the intent's keyword NLU",
+                                                  "this exact message, as an extra classifier"],
+                                        style={"button_width": "auto"})
+        self.teach_button = w.Button(description="Add to intent and replay", icon="plus",
+                                     button_style="info", layout=_auto())
+        self.teach_note = w.HTML(layout=w.Layout(width="100%"))
+        self.replay_note = w.HTML(layout=w.Layout(width="100%"))
+        self.teach_label = w.HTML()
+        self.teach_box = w.VBox([self.teach_label,
+                                 w.HBox([self.teach_intent, self.teach_as, self.teach_button],
+                                        layout=_row())],
+                                layout=w.Layout(display="none", width="100%"))
+        self.turn_select.observe(lambda _c: self._show_turn(), names="value")
+        self.teach_button.on_click(lambda _b: self._try(
+            lambda: self.add_to_intent(self.teach_intent.value, as_=self.teach_as.value)))
+        chat = w.VBox([
             self.transcript, self.replies, self.status_label, self.handover_box,
-            w.HBox([self.text, self.send_button]),
+            w.HBox([self.text, self.send_button], layout=_row()),
             w.HBox([self.story_reply_button, self.mention_button, self.comment_button,
-                    self.reset_button, self.spec_button]),
+                    self.reset_button, self.spec_button], layout=_row()),
             ice, self.spec_view,
-        ])
-        self._refresh()
+        ], layout=w.Layout(flex="0 1 440px", min_width="300px"))
+        debugger = w.VBox([w.HTML("<b>Debugger</b>"), self.turn_select, self.teach_box,
+                           self.teach_note, self.replay_note, self.debug_html],
+                          layout=w.Layout(flex="1 1 380px", min_width="300px"))
+        self.widget = w.HBox([chat, debugger], layout=_row())
+        self._refresh(newest=True)
+
+    def _text_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self._from_text(self.send_text)
+
+    def _try(self, do: Any) -> None:
+        try:
+            do()
+        except IgbotError as exc:
+            self.teach_note.value = (f'<div style="color:#b00020;white-space:normal">'
+                                     f"{html.escape(str(exc))}</div>")
 
     def _from_text(self, method: Any) -> None:
         text = self.text.value
@@ -278,23 +406,75 @@ class ChatSimulator:
         self.spec_view.value = self.to_test_spec()
         self.spec_view.layout.display = None
 
-    def _refresh(self) -> None:
+    def _selected_turn(self) -> Turn | None:
+        index = self.turn_select.value
+        if index is None or not 0 <= index < len(self.turns):
+            return self.turns[-1] if self.turns else None
+        return self.turns[index]
+
+    def _show_turn(self) -> None:
+        turn = self._selected_turn()
+        self.debug_html.value = turn_html(turn)
+        text = self.teachable(turn)
+        self.teach_box.layout.display = None if text else "none"
+        if text:
+            choices = self.intent_choices()
+            keep = self.teach_intent.value
+            self.teach_intent.options = choices
+            self.teach_intent.value = keep if keep in choices else (choices[0] if choices
+                                                                    else None)
+            self.teach_label.value = (f"the fallback answered <b>{html.escape(text)}</b>: "
+                                      "teach it to an intent")
+
+    def _refresh(self, newest: bool = False) -> None:
         if not hasattr(self, "widget"):
             return
-        self.transcript.value = (f'<div class="igbot-transcript">{self.transcript_html()}</div>'
-                                 if self._parts else _note("say something to the bot"))
-        self.status_label.value = self.status()
+        body = self.transcript_html() if self._parts else _note("say something to the bot")
+        self.transcript.value = (f'<div class="igbot-transcript" style="{_SCROLLER}">'
+                                 f'<div style="padding:4px 0">{body}</div></div>')
+        self.status_label.value = html.escape(self.status())
         self.handover_box.layout.display = None if self.handed_over else "none"
         buttons = []
         for item in self.tappables():
-            button = w.Button(description=item.title, layout=w.Layout(width="auto"),
+            button = w.Button(description=item.title, layout=_auto(),
                               tooltip=f"tap this {item.kind.replace('_', ' ')}")
             button.on_click(lambda _b, label=item.title: self.tap(label))
             buttons.append(button)
         self.replies.children = buttons
+        options = [(self._turn_label(i, t), i) for i, t in enumerate(self.turns)]
+        keep = self.turn_select.value
+        self.turn_select.options = options
+        if options:
+            self.turn_select.value = len(options) - 1 if newest or keep is None \
+                or keep >= len(options) else keep
+        self._show_turn()
+
+    def _turn_label(self, index: int, turn: Turn) -> str:
+        record = turn.record
+        if record is None:
+            return f"{index + 1}: the agent gave the thread back"
+        said = record.message.get("content") or (record.message.get("payload") or {}).get("type")
+        tag = " (fallback)" if record.is_fallback else ""
+        return f"{index + 1}: {str(said)[:40]} → {record.flow or '-'}.{record.intent or '-'}{tag}"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _auto() -> w.Layout:
+    return w.Layout(width="auto", min_width="fit-content")
+
+
+def _row() -> w.Layout:
+    return w.Layout(flex_flow="row wrap", align_items="center", width="100%")
+
+
+def _where(turn: Turn) -> str:
+    record = turn.record
+    if record is None:
+        return "-"
+    tag = " (fallback)" if record.is_fallback else ""
+    return f"{record.flow or '-'}.{record.intent or '-'}{tag}"
 
 
 def _note(text: str) -> str:

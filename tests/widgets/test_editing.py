@@ -99,3 +99,38 @@ def test_shorthands_are_normalised_like_the_loader(tmp_path: Path) -> None:
     intent = edit.bot.flows["f"].intents["hi"]
     assert intent.condition == ['content == "hi"'] and intent.classifier[0].nlu == "kw"
     assert load_bot(edit.save(tmp_path / "b.yml")) == edit.bot
+
+
+def test_add_keyword_and_example_to_an_intent(shop: Bot) -> None:
+    edit = BotEditing(shop)
+    assert edit.add_to_intent("faq", "faqText", "price list") == \
+        "added 'price list' to the keywords of topic.faq"
+    assert edit.bot.nlus["topic"].options["keywords"]["faq"][-1] == "price list"
+    edit.add_to_intent("faq", "faqText", "what's the damage", as_="example")
+    edit.add_to_intent("faq", "faqText", "how much", as_="example")  # same example classifier
+    extra = edit.bot.flows["faq"].intents["faqText"].classifier[-1]
+    assert extra.options == {"exact": True, "keywords": {"faqText": ["what's the damage",
+                                                                     "how much"]}}
+    with pytest.raises(EditError, match="condition"):
+        edit.add_to_intent("faq", "faqTap", "x")
+    with pytest.raises(EditError, match="no text"):
+        edit.add_to_intent("faq", "faqText", "  ")
+    with pytest.raises(EditError, match="'keyword' or 'example'"):
+        edit.add_to_intent("faq", "faqText", "x", as_="regex")
+    with pytest.raises(EditError, match="no keyword NLU 'nope'"):
+        edit.add_keyword("nope", "faq", "x")
+    edit.undo()
+    edit.undo()
+    assert len(edit.bot.flows["faq"].intents["faqText"].classifier) == 1
+
+
+def test_names_kata_refuses(shop: Bot) -> None:
+    edit = BotEditing(shop)
+    for bad in ["bad name!", "1st", "a-b", "x.y", ""]:
+        with pytest.raises(EditError):
+            edit.add_state("faq", bad)
+        with pytest.raises(EditError):
+            edit.add_flow(bad)
+    assert edit.name_problem("intent", "question", "faq") == \
+        "flow 'faq' already has an intent 'question'"
+    assert edit.name_problem("state", "_ok2", "faq") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_undo_restores_and_save_round_trips(editor: FlowEditor, tmp_path: Path) 
     editor.rename_state("faq", "answer", "reply")
     editor.save_path.value = str(tmp_path / "shop")
     editor.save_button.click()
-    assert "saved to" in editor.message.value
+    assert "saved a copy of the bot to" in editor.message.value
     again = load_bot(tmp_path / "shop")
     assert again == editor.bot and "reply" in again.flows["faq"].states["ask"].transitions
 
@@ -170,3 +171,157 @@ def test_graph_view_redraws_after_changes(shop: Bot) -> None:
 def test_displays_as_its_widget_box(editor: FlowEditor) -> None:
     assert editor._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == (
         editor.widget.model_id)
+
+
+# -- names, saving with review, the canvas contract, layout ---------------------------------------
+
+@pytest.fixture
+def shop_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from .conftest import SHOP
+
+    target = tmp_path / "shop"
+    shutil.copytree(SHOP, target)
+    return target
+
+
+def test_add_flow_refuses_a_bad_name_beside_the_box(editor: FlowEditor) -> None:
+    editor.new_flow.value = "bad name!"
+    assert "a space and '!' are not allowed" in unescape(editor.new_flow_error.value)  # live, while typing
+    editor.add_flow_button.click()
+    assert "bad name!" not in editor.bot.flows and editor.new_flow.value == "bad name!"
+    assert "letters, digits and _" in unescape(editor.new_flow_error.value)
+    editor.new_flow.value = "survey"
+    assert editor.new_flow_error.value == ""
+    editor.add_flow_button.click()
+    assert "survey" in editor.bot.flows
+    assert editor.flow == "survey" and editor.new_flow.value == ""  # switched, box cleared
+    assert list(editor.lists["states"].options) == ["init"]
+    editor.new_flow.value = "survey"
+    assert "already has a flow 'survey'" in unescape(editor.new_flow_error.value)
+
+
+@pytest.mark.parametrize(("tab", "name", "reason"), [
+    ("states", "2nd", "starts with a digit"),
+    ("intents", "say hi", "a space is not allowed"),
+    ("actions", "a-b", "'-' is not allowed"),
+    ("states", "ask", "already has a state 'ask'"),
+])
+def test_names_kata_refuses_are_shown_beside_the_field(editor: FlowEditor, tab: str, name: str,
+                                                        reason: str) -> None:
+    editor.select(flow="faq")
+    before = editor.bot.model_copy(deep=True)
+    editor.names[tab].value = name
+    assert reason in unescape(editor.name_errors[tab].value)
+    editor.buttons[tab]["add"].click()
+    editor.buttons[tab]["rename"].click()
+    assert editor.bot == before and reason in unescape(editor.name_errors[tab].value)
+
+
+def test_add_clears_the_name_box(editor: FlowEditor) -> None:
+    editor.select(flow="faq")
+    editor.names["states"].value = "later"
+    editor.buttons["states"]["add"].click()
+    assert "later" in editor.bot.flows["faq"].states
+    assert editor.names["states"].value == "" and editor.selected("states") == "later"
+
+
+def test_save_shows_the_diff_and_writes_only_after_confirm(shop_copy: Path) -> None:
+    editor = FlowEditor(shop_copy, graph=False)
+    before = (shop_copy / "flows" / "faq.yml").read_text()
+    editor.set_intent("faq", "question", priority=3)
+    editor.save_button.click()  # empty folder box: the bot's own files, reviewed first
+    assert editor.review_box.layout.display is None
+    assert "flows/faq.yml" in editor.review_html.value and "+    priority: 3" in \
+        editor.review_html.value.replace("&nbsp;", " ")
+    assert (shop_copy / "flows" / "faq.yml").read_text() == before  # nothing written yet
+    editor.cancel_button.click()
+    assert editor.review_box.layout.display == "none" and "cancelled" in editor.message.value
+    assert (shop_copy / "flows" / "faq.yml").read_text() == before
+    editor.save_button.click()
+    assert editor.confirm_button.description == "Confirm: write 1 file(s)"
+    editor.confirm_button.click()
+    after = (shop_copy / "flows" / "faq.yml").read_text()
+    assert after != before and load_bot(shop_copy) == editor.bot
+    assert "backup" in editor.message.value
+    assert editor.restore_select.layout.display is None and len(editor.restore_select.options) == 1
+    editor.save_button.click()
+    assert "no changes" in editor.message.value
+    editor.restore_button.click()  # the previous version comes back, on disk and in the editor
+    assert (shop_copy / "flows" / "faq.yml").read_text() == before
+    assert editor.bot.flows["faq"].intents["question"].priority == 10
+    editor.undo()
+    assert editor.bot.flows["faq"].intents["question"].priority == 3
+
+
+def test_an_edit_after_review_drops_the_review(shop_copy: Path) -> None:
+    editor = FlowEditor(shop_copy, graph=False)
+    editor.set_intent("faq", "question", priority=3)
+    editor.save_button.click()
+    editor.set_intent("faq", "question", priority=4)
+    assert editor.pending_save is None and editor.review_box.layout.display == "none"
+    editor.confirm_button.click()
+    assert "priority: 4" not in (shop_copy / "flows" / "faq.yml").read_text()
+
+
+def test_save_refuses_to_overwrite_without_review(shop_copy: Path) -> None:
+    from igbot.widgets import EditError
+
+    editor = FlowEditor(shop_copy, graph=False)
+    with pytest.raises(EditError, match="review_save"):
+        editor.save(shop_copy)
+
+
+def test_select_contract_for_the_canvas(editor: FlowEditor) -> None:
+    editor.select("promo", state="show")
+    assert editor.flow == "promo" and editor.tabs.selected_index == 1
+    assert editor.selected("states") == "show"
+    editor.select("faq", intent="question")
+    assert editor.tabs.selected_index == 0 and editor.selected("intents") == "question"
+    editor.select("promo", transition=("show", "claimed"))
+    assert editor.selected("states") == "show" and editor.tabs.selected_index == 1
+    assert editor.state_panel.transitions.value == "claimed"
+    assert editor.state_panel.condition.value == 'intent == "pick"'
+    from igbot.widgets import EditError
+
+    with pytest.raises(EditError, match="no flow 'nope'"):
+        editor.select("nope")
+
+
+def test_observe_bot_after_each_edit_and_undo(editor: FlowEditor) -> None:
+    seen: list[Bot] = []
+    editor.observe_bot(seen.append)
+    editor.add_state("faq", "extra")
+    assert len(seen) == 1 and "extra" in seen[0].flows["faq"].states
+    editor.undo()
+    assert len(seen) == 2 and "extra" not in seen[1].flows["faq"].states
+    assert seen[1] is editor.bot
+    editor.unobserve_bot(seen.append)
+    editor.add_state("faq", "extra")
+    assert len(seen) == 2
+
+
+def test_nothing_is_cut(editor: FlowEditor) -> None:
+    import ipywidgets as w
+
+    def walk(widget: w.Widget) -> list[w.Widget]:
+        return [widget, *(x for c in getattr(widget, "children", ()) for x in walk(c))]
+
+    everything = walk(editor.widget)
+    for button in (b for b in everything if isinstance(b, w.Button)):
+        assert button.layout.width in (None, "auto"), button.description  # as wide as its label
+    for box in (b for b in everything if isinstance(b, w.HBox)):
+        assert box.layout.flex_flow == "row wrap" or len(box.children) <= 2
+    labelled = [x for x in everything if getattr(x, "description", "")
+                and not isinstance(x, w.Button) and hasattr(x.style, "description_width")]
+    assert labelled and all(x.style.description_width == "110px" for x in labelled)
+    editor.select(flow="faq", action="questions")
+    replies = editor.action_form.field("quick replies").input
+    assert replies.rows >= replies.value.count("\n") + 1  # every quick reply in view
+    editor.delete_state("faq", "answer")  # a lint error with a long message
+    assert editor.lint_view.messages and all("…" not in m for m in editor.lint_view.messages)
+    html_rows = [row.children[1].value for row in editor.lint_view.list.children]
+    assert all("white-space:normal" in h for h in html_rows)
+    full = [f.message for f in editor.lint_view.findings]
+    assert all(any(m in shown for shown in editor.lint_view.messages) for m in full)

@@ -128,3 +128,103 @@ def test_displays_as_its_widget_box(shop: Bot) -> None:
     sim = ChatSimulator(shop)
     bundle = sim._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == sim.widget.model_id
+
+
+# -- newest in view, Enter, Reset, the debugger, teaching from a fallback turn ---------------------
+
+def test_enter_sends_and_the_newest_message_is_in_view(shop: Bot) -> None:
+    sim = ChatSimulator(shop)
+    sim.text.value = "hello"
+    sim.text._handle_custom_msg({"event": "submit"}, [])  # what the front end sends on Enter
+    assert sim.text.value == "" and len(sim.turns) == 1
+    sim.text._handle_custom_msg({"event": "submit"}, [])  # an empty box sends nothing
+    assert len(sim.turns) == 1
+    for text in ["any promo?", "opening hours?", "where are you"]:
+        sim.send_text(text)
+    html = sim.transcript.value
+    # a column-reverse scroller starts at its end: the newest bubble is what shows
+    assert "flex-direction:column-reverse" in html and "overflow-y:auto" in html
+    assert html.rindex("where are you") > html.rindex("opening hours?")
+    assert sim.transcript.layout.overflow is None  # one scroller only, inside the HTML
+    assert sim.turn_select.value == 3  # the debugger follows the newest turn
+
+
+def test_reset_clears_transcript_state_and_spec(shop: Bot) -> None:
+    sim = ChatSimulator(shop)
+    sim.send_text("any promo?")
+    sim.spec_button.click()
+    assert "promoText" in sim.spec_view.value and sim.spec_view.layout.display is None
+    sim.reset_button.click()
+    assert sim.spec_view.value == "" and sim.spec_view.layout.display == "none"
+    assert sim.turns == [] and sim.events == [] and "say something" in sim.transcript.value
+    assert sim.engine.session(sim.user) is None and sim.status() == "new conversation"
+    assert sim.turn_select.options == () and "no turn yet" in sim.debug_html.value
+
+
+def test_debugger_explains_the_turn(shop: Bot) -> None:
+    from html import unescape
+
+    sim = ChatSimulator(shop)
+    sim.send_text("any promo?")
+    text = unescape(sim.debug_html.value)
+    assert "Intents tried" in text and "selected via initial" in text
+    assert "promo.promoText" in text and "▶ chosen" in text
+    assert "no classifier matched (topic gave 'promo')" in text  # greeting.hello, and why
+    assert 'payload.topic == "promo"' in text and "read" in text  # a condition and its values
+    assert "init → show" in text and "▶ taken" in text
+    assert "POST /messages" in text and '"template_type": "generic"' in text  # Send API JSON
+    sim.tap("Claim B1G1")
+    text = unescape(sim.debug_html.value)
+    assert "context" in text and "SENJA-B1G1" in text and "claimed" in text
+    assert "✘ not taken" in text  # show -> show (fallback) was not taken
+    sim.turn_select.value = 0  # an older turn can be looked at again
+    assert "any promo?" in unescape(sim.debug_html.value)
+
+
+def test_fallback_turn_teaches_a_keyword_and_replays(shop: Bot) -> None:
+    sim = ChatSimulator(shop)
+    sim.send_text("how much is a latte")
+    assert sim.teachable() == "how much is a latte"
+    assert sim.teach_box.layout.display is None
+    assert "faq.faqText" in sim.teach_intent.options
+    assert not any(c.endswith(".unknown") for c in sim.teach_intent.options)  # no fallbacks
+    sim.teach_intent.value = "faq.faqText"
+    sim.teach_button.click()
+    assert "how much is a latte" in sim.bot.nlus["topic"].options["keywords"]["faq"]
+    assert sim.turns[-1].record is not None and sim.turns[-1].record.intent == "faqText"
+    assert "fallback.unknown (fallback) → faq.faqText" in sim.replay_note.value
+    assert sim.teach_box.layout.display == "none"  # the replayed turn is no fallback any more
+    assert sim.editing.undo() is not None  # the teaching is an edit like any other
+    assert "how much is a latte" not in sim.bot.nlus["topic"].options["keywords"]["faq"]
+
+
+def test_fallback_turn_teaches_an_example_through_the_editor(shop: Bot) -> None:
+    from igbot.widgets import FlowEditor
+
+    editor = FlowEditor(shop, graph=False)
+    sim = ChatSimulator(editor)  # edits go through the editor: its lists, undo and save
+    sim.send_text("qwerty zzz")
+    sim.teach_as.value = "example"
+    sim.teach_intent.value = "promo.promoText"
+    sim.teach_button.click()
+    classifiers = editor.bot.flows["promo"].intents["promoText"].classifier
+    assert classifiers[-1].nlu == "keyword" and classifiers[-1].match == "promoText"
+    assert classifiers[-1].options == {"exact": True, "keywords": {"promoText": ["qwerty zzz"]}}
+    assert sim.turns[-1].record is not None and sim.turns[-1].record.intent == "promoText"
+    assert editor.can_undo and "set intent promo.promoText" in editor.message.value
+    sim.send_text("another thing")
+    sim.teach_intent.value = "faq.faqTap"  # matched by its condition only: refused, with why
+    sim.teach_button.click()
+    assert "condition(s) only" in sim.teach_note.value
+
+
+def test_an_edit_in_the_editor_reaches_the_next_message(shop: Bot) -> None:
+    from igbot.widgets import FlowEditor
+
+    editor = FlowEditor(shop, graph=False)
+    sim = ChatSimulator(editor)
+    sim.send_text("zzz")
+    assert sim.turns[-1].record is not None and sim.turns[-1].record.is_fallback
+    editor.add_keyword("topic", "promo", "zzz")
+    sim.send_text("zzz")
+    assert sim.turns[-1].record is not None and sim.turns[-1].record.intent == "promoText"
