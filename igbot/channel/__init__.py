@@ -5,9 +5,11 @@ Extend ``__all__`` (sorted) when adding modules (webhook server, inbox, handover
 
 from igbot.channel._async_client import AsyncGraphClient
 from igbot.channel._base import (
+    COMMENT_ENDPOINTS,
     INSTAGRAM_INBOX_APP_ID,
     PAGE_INBOX_APP_ID,
     SendResult,
+    normalise_menu,
     validate_ice_breakers,
 )
 from igbot.channel._client import GraphClient
@@ -49,6 +51,7 @@ from igbot.channel._retry import RetryPolicy
 from igbot.channel.standin import GraphStandIn, RecordedRequest
 
 __all__ = [
+    "COMMENT_ENDPOINTS",
     "INSTAGRAM_INBOX_APP_ID",
     "LIVE_BROADCAST_WINDOW",
     "PAGE_INBOX_APP_ID",
@@ -87,5 +90,6 @@ __all__ = [
     "TransientGraphError",
     "WindowClosedError",
     "error_from_response",
+    "normalise_menu",
     "validate_ice_breakers",
 ]
