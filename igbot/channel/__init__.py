@@ -9,7 +9,6 @@ from igbot.channel._base import (
     INSTAGRAM_INBOX_APP_ID,
     PAGE_INBOX_APP_ID,
     SendResult,
-    normalise_menu,
     validate_ice_breakers,
 )
 from igbot.channel._client import GraphClient
@@ -90,6 +89,5 @@ __all__ = [
     "TransientGraphError",
     "WindowClosedError",
     "error_from_response",
-    "normalise_menu",
     "validate_ice_breakers",
 ]

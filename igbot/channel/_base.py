@@ -38,7 +38,6 @@ __all__ = [
     "PAGE_INBOX_APP_ID",
     "SendResult",
     "dump_body",
-    "normalise_menu",
     "validate_ice_breakers",
 ]
 
@@ -91,32 +90,6 @@ def recipient_key(body: Mapping[str, Any]) -> str | None:
     if recipient.get("comment_id") is not None:
         return f"comment:{recipient['comment_id']}"
     return None
-
-
-def normalise_menu(menu: Any) -> list[dict[str, Any]]:
-    """A persistent menu in Meta's locale form: ``[{"locale", "call_to_actions"}]``.
-
-    Accepts that list, or a plain list of items (taken as the ``default`` locale). Items may
-    be written like Kata buttons (``label`` for ``title``, a payload object): a payload
-    object is encoded as compact JSON, so its tap comes back as the same object.
-    """
-    items = [dump_body(m) for m in menu] if isinstance(menu, Sequence) and not isinstance(
-        menu, str | bytes) else [dump_body(menu)]
-    if items and all("call_to_actions" not in i for i in items):
-        items = [{"locale": "default", "call_to_actions": items}]
-    for locale in items:
-        buttons = []
-        for button in locale.get("call_to_actions") or []:
-            button = dump_body(button)
-            if "label" in button and "title" not in button:
-                button["title"] = button.pop("label")
-            if button.get("type") == "url":
-                button["type"] = "web_url"
-            if isinstance(button.get("payload"), Mapping):
-                button["payload"] = encode_payload(dict(button["payload"]))
-            buttons.append(button)
-        locale["call_to_actions"] = buttons
-    return items
 
 
 def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:

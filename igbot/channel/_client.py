@@ -22,7 +22,6 @@ from igbot.channel._base import (
     GraphCore,
     SendResult,
     dump_body,
-    normalise_menu,
     recipient_key,
     validate_ice_breakers,
 )
@@ -37,6 +36,7 @@ from igbot.models import (
     ReactionRequest,
     Recipient,
     SenderActionRequest,
+    normalise_menu,
 )
 
 __all__ = ["GraphClient"]

@@ -62,6 +62,7 @@ from igbot.models._send import (
     SendMessageRequest,
     SendRequest,
     TakeThreadControlRequest,
+    normalise_menu,
 )
 from igbot.models._split import split_text
 from igbot.models._templates import (
@@ -143,6 +144,7 @@ __all__ = [
     "decode_payload",
     "encode_payload",
     "meta_limits",
+    "normalise_menu",
     "parse_time",
     "parse_webhook",
     "person_bubble_html",

@@ -6,11 +6,13 @@ the Graph API edge the body is posted to. Limits sit beside the fields (see ``_t
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from igbot.models._limits import limit
+from igbot.models._payload import encode_payload
 from igbot.models._templates import (
     Attachment,
     Button,
@@ -47,6 +49,7 @@ __all__ = [
     "SendRequest",
     "SenderActionRequest",
     "TakeThreadControlRequest",
+    "normalise_menu",
 ]
 
 
@@ -288,6 +291,38 @@ class PersistentMenu(_Model):
     locale: str = "default"
     call_to_actions: list[MenuItem] = Field(min_length=1, max_length=20,
                                             json_schema_extra=limit("menu_items"))
+
+
+def normalise_menu(menu: Any) -> list[dict[str, Any]]:
+    """A persistent menu in Meta's locale form: ``[{"locale", "call_to_actions"}]``.
+
+    Accepts that list, or a plain list of items (taken as the ``default`` locale). Items may
+    be written like Kata buttons (``label`` for ``title``, a payload object): a payload
+    object is encoded as compact JSON, so its tap comes back as the same object.
+    """
+    items = [_plain(m) for m in menu] if isinstance(menu, Sequence) and not isinstance(
+        menu, str | bytes) else [_plain(menu)]
+    if items and all("call_to_actions" not in i for i in items):
+        items = [{"locale": "default", "call_to_actions": items}]
+    for locale in items:
+        buttons = []
+        for button in locale.get("call_to_actions") or []:
+            button = _plain(button)
+            if "label" in button and "title" not in button:
+                button["title"] = button.pop("label")
+            if button.get("type") == "url":
+                button["type"] = "web_url"
+            if isinstance(button.get("payload"), Mapping):
+                button["payload"] = encode_payload(dict(button["payload"]))
+            buttons.append(button)
+        locale["call_to_actions"] = buttons
+    return items
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    if hasattr(value, "model_dump"):
+        return dict(value.model_dump(exclude_none=True))
+    return dict(value) if isinstance(value, Mapping) else {"value": value}
 
 
 class PersistentMenuRequest(_Model):
