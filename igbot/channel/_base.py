@@ -49,14 +49,14 @@ PAGE_INBOX_APP_ID = 263902037430900
 ENDPOINTS = frozenset({
     "messages", "pass_thread_control", "take_thread_control", "release_thread_control",
     "request_thread_control", "message_attachments", "messenger_profile", "comment_reply",
-    "hide_comment",
+    "hide_comment", "extend_thread_control",
 })
 COMMENT_ENDPOINTS = frozenset({"comment_reply", "hide_comment"})
 """Requests on a comment, not on the account: ``POST /<comment-id>/replies`` (a public reply)
 and ``POST /<comment-id>`` with ``hide`` (Instagram Graph API: IG Comment)."""
 THREAD_ENDPOINTS = frozenset({
     "pass_thread_control", "take_thread_control", "release_thread_control",
-    "request_thread_control",
+    "request_thread_control", "extend_thread_control",
 })
 MAX_ICE_BREAKERS = 4
 Auth = Literal["page", "bearer"]

@@ -33,8 +33,10 @@ logger = logging.getLogger(__name__)
 
 ACTION_TYPES = frozenset(
     {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image",
-     "senderAction", "react", "unreact", "commentReply", "hideComment"}
+     "senderAction", "react", "unreact", "commentReply", "hideComment", "extendThreadControl"}
 )
+MAX_EXTEND_SECONDS = 86400
+"""``extendThreadControl``'s longest extension, one day (Conversation Control APIs)."""
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 """``senderAction`` actions (Meta, Instagram Messaging: Sender Actions)."""
 IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
@@ -195,6 +197,14 @@ class ActionRunner:
         elif kind in ("senderAction", "react", "unreact"):
             self._sender_action(turn, scope, flow, name, kind, render_value(options, variables),
                                 entry)
+        elif kind == "extendThreadControl":
+            duration = render_value(options, variables).get("duration", 3600)
+            if not isinstance(duration, int | float) or not 0 < duration <= MAX_EXTEND_SECONDS:
+                raise RenderError(f"extendThreadControl: duration {duration!r} must be 1 to "
+                                  f"{MAX_EXTEND_SECONDS} seconds")
+            turn.requests.append(OutboundRequest("extend_thread_control", {
+                "recipient": dict(turn.recipient), "duration": int(duration)}, name, flow))
+            entry.requests += 1
         elif kind in ("commentReply", "hideComment"):
             self._comment_action(turn, scope, flow, name, kind, render_value(options, variables),
                                  entry)
@@ -356,9 +366,24 @@ class ActionRunner:
         variables: dict[str, Any], entry: ActionRecord, record: TurnRecord,
     ) -> None:
         rendered = render_value(options, variables)
+        target = str(rendered.get("target_app_id") or self.agent_app_id)
+        routing = ((self.bot.config or {}).get("instagram") or {}).get("thread_control")
+        if routing == "send_api" and rendered.get("text"):
+            # Conversation Routing's Send API form: the message itself passes the thread
+            # (Meta, Instagram Messaging: Conversation Control APIs, "Message send with thread
+            # controls"); only with routing enabled, so it is chosen by configuration
+            before = len(turn.requests)
+            self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
+            if len(turn.requests) > before:
+                last = turn.requests[-1]
+                passing = {**last.body, "thread_control": {"app_id": target, "control_type": "pass"}}
+                turn.requests[-1] = OutboundRequest(last.endpoint, passing, last.action, last.flow)
+                scope.session.agent = {"app_id": target, "by": "bot", "flow": flow,
+                                       "state": scope.session.state}
+                record.handover = True
+                return
         if rendered.get("text"):
             self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
-        target = str(rendered.get("target_app_id") or self.agent_app_id)
         metadata = rendered.get("metadata")
         body: dict[str, Any] = {"recipient": {"id": scope.session.user}, "target_app_id": target}
         if metadata is not None:

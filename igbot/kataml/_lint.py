@@ -57,6 +57,7 @@ LINT_CODES: dict[str, tuple[Level, str]] = {
     "bad-comment-action": ("error", "a commentReply with no text or over 2,200 characters"),
     "share-without-post": ("error", "a template share with no items.postId"),
     "bad-persistent-menu": ("error", "config.instagram.persistent_menu that Meta would refuse"),
+    "bad-thread-control": ("error", "config.instagram.thread_control or an extension Meta refuses"),
     "non-web-button": ("warning", "a url button that is not http(s): Instagram cannot open it"),
     "unsupported-button": ("warning", "a button type Instagram has no counterpart for"),
     "unsupported-quick-reply": ("warning", "a quick reply type other than text"),

@@ -117,6 +117,13 @@ class _ContentChecker:
             if not isinstance(reaction, str) or not reaction:
                 self.report("bad-sender-action", "react needs a reaction (love, or an emoji) "
                             "(Meta, Instagram Messaging: Reactions)", path, **scope)
+        elif kind == "extendThreadControl":
+            duration = options.get("duration", 3600)
+            if not (isinstance(duration, int) and 0 < duration <= 86400) and "$(" not in str(
+                    duration):
+                self.report("bad-thread-control", f"extendThreadControl duration {duration!r} "
+                            "must be 1 to 86400 seconds (Meta, Instagram Messaging: Conversation "
+                            "Control APIs)", path, **scope)
         elif kind == "commentReply":
             text = options.get("text")
             if not isinstance(text, str) or not text.strip():
@@ -266,6 +273,12 @@ def check_content(bot: Bot, report: Reporter) -> None:
     persistent menu the bot declares (``config.instagram.persistent_menu``)."""
     checker = _ContentChecker(report)
     _check_menu(bot, report)
+    routing = ((bot.config or {}).get("instagram") or {}).get("thread_control")
+    if routing not in (None, "handover", "send_api"):
+        report("bad-thread-control", f"config.instagram.thread_control is {routing!r}: write "
+               "handover (the Handover Protocol calls, the default) or send_api (the Send API's "
+               "thread_control, with Conversation Routing enabled)",
+               "config.instagram.thread_control")
     for fname, flow in bot.flows.items():
         for aname, action in flow.actions.items():
             checker.action(action.type, action.options, f"flows.{fname}.actions.{aname}.options",

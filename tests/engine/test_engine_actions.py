@@ -584,3 +584,53 @@ def test_instagram_actions_outside_their_place_are_typed_errors() -> None:
     turn = engine.handle({"type": "text", "content": "x"}, user="u9")  # no message id to react to
     assert turn.errors == ["flow 'main' action 'react': react: the message has no id to react to"]
     assert len(turn.requests) == 3  # the rest of the state still ran
+
+
+ROUTING = """
+name: routing
+config: {instagram: {thread_control: send_api}}
+flows:
+  main:
+    intents:
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          agent: "content == 'agent'"
+          busy: {fallback: true}
+      agent:
+        end: true
+        action: {name: handover, options: {text: "Passing you to our team"}}
+      busy:
+        end: true
+        action:
+          - {name: text, options: {text: "Still on it"}}
+          - {name: extendThreadControl, options: {duration: 7200}}
+"""
+
+
+def test_send_api_thread_control_and_its_extension_chosen_by_configuration() -> None:
+    engine = make_engine(ROUTING)
+    extend = say(engine, "hmm", user="p1")
+    turn = say(engine, "agent", user="p1")
+    (passing,) = turn.requests
+    assert passing.endpoint == "messages" and passing.body["thread_control"] == {
+        "app_id": "1217981644879628", "control_type": "pass"}
+    assert engine.session("p1").agent is not None and turn.record.handover
+    assert extend.requests[1].endpoint == "extend_thread_control"
+    assert extend.requests[1].body == {"recipient": {"id": "p1"}, "duration": 7200}
+    with GraphStandIn() as standin:
+        client = standin.client()
+        for request in [*extend.requests, *turn.requests]:
+            client.send_request(request.endpoint, request.body)
+        client.close()
+    assert standin.thread_extensions == [{"recipient": {"id": "p1"}, "duration": 7200}]
+    assert standin.thread_owners["p1"] == "1217981644879628"
+    # the Handover Protocol form stays the default
+    default = make_engine(ROUTING.replace("thread_control: send_api", "thread_control: handover"))
+    assert [r.endpoint for r in say(default, "agent").requests] == ["messages", "pass_thread_control"]
+    bad = make_engine(ROUTING.replace("duration: 7200", "duration: 90000"))
+    assert bad.handle({"type": "text", "content": "x"}, user="p2").errors == [
+        "flow 'main' action 'extendThreadControl': extendThreadControl: duration 90000 must be 1 "
+        "to 86400 seconds"]

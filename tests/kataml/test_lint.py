@@ -333,6 +333,17 @@ actions:
     assert "call_to_actions.0.title" in findings[0].message and "30" in findings[0].message
 
 
+def test_thread_control_configuration_and_extension() -> None:
+    findings = _lint("""
+states: {a: {initial: true, end: true, action: [ok, tooLong]}}
+actions:
+  ok: {type: extendThreadControl, options: {duration: 3600}}
+  tooLong: {type: extendThreadControl, options: {duration: 90000}}
+""", extra="config: {instagram: {thread_control: carrier_pigeon}}\n")
+    assert [(f.code, f.action) for f in findings] == [
+        ("bad-thread-control", None), ("bad-thread-control", "tooLong")]
+
+
 def test_state_action_options_are_checked_too() -> None:
     findings = _lint("""
 states:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_STANDIN_APP_ID", "MetaBehaviour"]
 
 DEFAULT_STANDIN_APP_ID = "1000000000000001"
+INBOX_APP = "1217981644879628"  # the default app a pass without app_id goes to
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -89,6 +90,7 @@ class MetaBehaviour:
         self.ice_breakers: list[dict[str, Any]] = []
         self.persistent_menu: list[dict[str, Any]] = []
         self.comment_replies: list[dict[str, Any]] = []
+        self.thread_extensions: list[dict[str, Any]] = []
         self.hidden_comments: set[str] = set()
         self.comment_authors: dict[str, str] = {}
         self._rate_limit = rate_limit
@@ -283,8 +285,16 @@ class MetaBehaviour:
         if not rid:
             cid = str(recipient["comment_id"])
             rid = self.comment_authors.get(cid, str(6200000000000000 + n))
+        control = body.get("thread_control")
+        # Conversation Control APIs, "Message send with thread controls": the message goes out,
+        # then the thread passes ({"app_id", "control_type": "pass"})
+        if control is not None and (not isinstance(control, dict)
+                                    or control.get("control_type") != "pass"):
+            raise _param("(#100) thread_control.control_type must be pass")
         with self._lock:
             self.messages.append(body)
+            if control is not None and rid:
+                self.thread_owners[rid] = str(control.get("app_id") or INBOX_APP)
         answer = {"recipient_id": rid}
         if has_message:
             answer["message_id"] = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE{n:08d}"
@@ -360,6 +370,15 @@ class MetaBehaviour:
                 self.thread_owners.pop(rid, None)
             elif endpoint == "request_thread_control":
                 self.thread_requests.append(body)
+            elif endpoint == "extend_thread_control":
+                # Conversation Control APIs: only the app in control may extend it
+                duration = (body or {}).get("duration")
+                if owner != self.app_id:
+                    raise _graph_error(400, 100, "(#100) Only the app in control of the thread "
+                                       "can extend it", 2018300)
+                if not isinstance(duration, int) or not 0 < duration <= 86400:
+                    raise _param("(#100) param duration must be 1 to 86400 seconds")
+                self.thread_extensions.append(body)
             else:
                 raise _param(f"(#100) Unknown thread control call {endpoint}")
         return {"success": True}
