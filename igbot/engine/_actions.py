@@ -1,10 +1,12 @@
 """Running a state's actions: conditions, option interpolation, and each action type.
 
-Action types: ``text``, ``template``, ``command`` (re-enters the bot in the same turn), ``api``
-(HTTP through httpx, or a stand-in the caller supplies), ``method`` (JavaScript), and igbot's
-Instagram types ``handover`` (pass the thread to the agent inbox) and the like_heart sticker
-(``template`` with ``items.sticker: like_heart``). ``schedule`` and ``asyncApi`` are recorded as
-errors: Instagram's messaging window forbids messages the person did not prompt.
+Action types: ``text``, ``template``, ``image``, ``command`` (re-enters the bot in the same
+turn), ``api`` (HTTP through httpx, or a stand-in the caller supplies), ``method`` (JavaScript),
+and igbot's Instagram types ``handover`` (pass the thread to the agent inbox; or, with
+``config.instagram.thread_control: send_api``, on the message itself), ``extendThreadControl``,
+``senderAction``, ``react``/``unreact``, ``commentReply``/``hideComment`` and the like_heart
+sticker (``template`` with ``items.sticker: like_heart``). ``schedule`` and ``asyncApi`` are
+recorded as errors: Instagram's messaging window forbids messages the person did not prompt.
 """
 
 from __future__ import annotations
