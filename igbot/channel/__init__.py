@@ -5,6 +5,7 @@ Extend ``__all__`` (sorted) when adding modules (webhook server, inbox, handover
 
 from igbot.channel._async_client import AsyncGraphClient
 from igbot.channel._base import (
+    COMMENT_ENDPOINTS,
     INSTAGRAM_INBOX_APP_ID,
     PAGE_INBOX_APP_ID,
     SendResult,
@@ -49,6 +50,7 @@ from igbot.channel._retry import RetryPolicy
 from igbot.channel.standin import GraphStandIn, RecordedRequest
 
 __all__ = [
+    "COMMENT_ENDPOINTS",
     "INSTAGRAM_INBOX_APP_ID",
     "LIVE_BROADCAST_WINDOW",
     "PAGE_INBOX_APP_ID",

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from igbot.channel._base import (
+    COMMENT_ENDPOINTS,
     ENDPOINTS,
     INSTAGRAM_INBOX_APP_ID,
     THREAD_ENDPOINTS,
@@ -56,9 +57,11 @@ class AsyncGraphClient(GraphCore):
         return self._locks.pending(str(recipient_id))
 
     async def request(self, method: str, endpoint: str, *, json: Any = None,
-                      params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One Graph API call with pacing and retries; Meta's JSON answer."""
-        path = self.path(endpoint)
+                      params: dict[str, Any] | None = None,
+                      object_id: str | None = None) -> dict[str, Any]:
+        """One Graph API call with pacing and retries; Meta's JSON answer (``object_id``: an
+        endpoint of that object, a comment, instead of the account's)."""
+        path = self.path(endpoint, object_id)
         attempt = 0
         while True:
             if self.bucket is not None:
@@ -103,6 +106,9 @@ class AsyncGraphClient(GraphCore):
         if endpoint == "messages":
             return await self.send(body, role=role)
         data = dump_body(body)
+        if endpoint in COMMENT_ENDPOINTS:
+            comment_id, under, payload = self.comment_call(endpoint, data)
+            return await self.request("POST", under, json=payload, object_id=comment_id)
         if endpoint == "messenger_profile":
             if "ice_breakers" in data:
                 data["ice_breakers"] = validate_ice_breakers(data["ice_breakers"])

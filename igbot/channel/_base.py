@@ -28,8 +28,10 @@ from igbot.channel._errors import (
 from igbot.channel._policy import Role, SendPolicy
 from igbot.channel._ratelimit import TokenBucket
 from igbot.channel._retry import RetryPolicy, parse_retry_after
+from igbot.models import encode_payload
 
 __all__ = [
+    "COMMENT_ENDPOINTS",
     "DEFAULT_API_VERSION",
     "ENDPOINTS",
     "INSTAGRAM_INBOX_APP_ID",
@@ -46,11 +48,15 @@ INSTAGRAM_INBOX_APP_ID = 1217981644879628
 PAGE_INBOX_APP_ID = 263902037430900
 ENDPOINTS = frozenset({
     "messages", "pass_thread_control", "take_thread_control", "release_thread_control",
-    "request_thread_control", "message_attachments", "messenger_profile",
+    "request_thread_control", "message_attachments", "messenger_profile", "comment_reply",
+    "hide_comment", "extend_thread_control",
 })
+COMMENT_ENDPOINTS = frozenset({"comment_reply", "hide_comment"})
+"""Requests on a comment, not on the account: ``POST /<comment-id>/replies`` (a public reply)
+and ``POST /<comment-id>`` with ``hide`` (Instagram Graph API: IG Comment)."""
 THREAD_ENDPOINTS = frozenset({
     "pass_thread_control", "take_thread_control", "release_thread_control",
-    "request_thread_control",
+    "request_thread_control", "extend_thread_control",
 })
 MAX_ICE_BREAKERS = 4
 Auth = Literal["page", "bearer"]
@@ -126,8 +132,6 @@ def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:
         for m, cta in enumerate(ctas):
             cta = dump_body(cta)
             if isinstance(cta.get("payload"), Mapping):  # a Kata payload object: JSON, like buttons
-                from igbot.models import encode_payload
-
                 cta["payload"] = encode_payload(dict(cta["payload"]))
             ctas[m] = cta
             for key in ("question", "payload"):
@@ -223,10 +227,24 @@ class GraphCore:
                 f"account_id={self.account_id!r}, auth={self.auth!r}, "
                 f"api_version={self.api_version!r})")
 
-    def path(self, endpoint: str) -> str:
-        """The URL path of an endpoint of this account."""
+    def path(self, endpoint: str, object_id: str | None = None) -> str:
+        """The URL path of an endpoint of this account (or of another object, a comment)."""
         prefix = f"/{self.api_version}" if self.api_version else ""
-        return f"{prefix}/{self.account_id}/{endpoint}"
+        return f"{prefix}/{object_id or self.account_id}" + (f"/{endpoint}" if endpoint else "")
+
+    @staticmethod
+    def comment_call(endpoint: str, body: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """``(comment id, endpoint under it, JSON)`` for a ``comment_reply`` or ``hide_comment``
+        request body (``{"comment_id", "message"}`` / ``{"comment_id", "hide"}``)."""
+        comment_id = str(body.get("comment_id") or "")
+        if not comment_id:
+            raise ValueError(f"a {endpoint} body needs a comment_id")
+        if endpoint == "comment_reply":
+            message = body.get("message")
+            if not isinstance(message, str) or not message.strip():
+                raise ValueError("a comment_reply body needs a non-empty message")
+            return comment_id, "replies", {"message": message}
+        return comment_id, "", {"hide": bool(body.get("hide", True))}
 
     def redact(self, text: str) -> str:
         """``text`` with this client's token masked."""

@@ -1,4 +1,5 @@
-"""The Send API client (sync): messages, attachments, ice breakers, thread control.
+"""The Send API client (sync): messages, sender actions and reactions, attachments, ice
+breakers and the persistent menu, comment replies and hiding, thread control.
 
 Every call is paced by the account's token bucket, retried with backoff when Meta says it is
 worth it, and answered with a typed error otherwise. Calls for one recipient go out one at a
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from igbot.channel._base import (
+    COMMENT_ENDPOINTS,
     ENDPOINTS,
     INSTAGRAM_INBOX_APP_ID,
     THREAD_ENDPOINTS,
@@ -26,6 +28,16 @@ from igbot.channel._base import (
 from igbot.channel._errors import GraphError
 from igbot.channel._policy import Role
 from igbot.channel._ratelimit import ConversationLocks
+from igbot.models import (
+    CommentReplyRequest,
+    HideCommentRequest,
+    PersistentMenuRequest,
+    ReactionPayload,
+    ReactionRequest,
+    Recipient,
+    SenderActionRequest,
+    normalise_menu,
+)
 
 __all__ = ["GraphClient"]
 
@@ -74,13 +86,16 @@ class GraphClient(GraphCore):
         return self._locks.pending(str(recipient_id))
 
     def request(self, method: str, endpoint: str, *, json: Any = None,
-                params: dict[str, Any] | None = None) -> dict[str, Any]:
+                params: dict[str, Any] | None = None,
+                object_id: str | None = None) -> dict[str, Any]:
         """One Graph API call with pacing and retries; Meta's JSON answer.
+
+        ``object_id``: call an endpoint of that object (a comment) instead of the account's.
 
         Raises:
             GraphError: the typed error once retries are used up or not allowed.
         """
-        path = self.path(endpoint)
+        path = self.path(endpoint, object_id)
         attempt = 0
         while True:
             if self.bucket is not None:
@@ -137,6 +152,9 @@ class GraphClient(GraphCore):
         if endpoint == "messages":
             return self.send(body, role=role)
         data = dump_body(body)
+        if endpoint in COMMENT_ENDPOINTS:
+            comment_id, under, payload = self.comment_call(endpoint, data)
+            return self.request("POST", under, json=payload, object_id=comment_id)
         if endpoint == "messenger_profile":
             if "ice_breakers" in data:
                 data["ice_breakers"] = validate_ice_breakers(data["ice_breakers"])
@@ -173,6 +191,52 @@ class GraphClient(GraphCore):
         """Remove the ice breakers."""
         return self.request("DELETE", "messenger_profile", json={"fields": ["ice_breakers"]},
                             params={"platform": "instagram"})
+
+    def get_persistent_menu(self) -> list[dict[str, Any]]:
+        """The account's persistent menu (``[{"locale", "call_to_actions"}]``)."""
+        data = self.request("GET", "messenger_profile",
+                            params={"fields": "persistent_menu", "platform": "instagram"})
+        return self.persistent_menu_from(data)
+
+    def set_persistent_menu(self, menu: Any) -> dict[str, Any]:
+        """Replace the persistent menu (checked first: ≤ 20 items of ≤ 30 characters, a
+        ``default`` locale, postback or web_url items).
+
+        Raises:
+            pydantic.ValidationError: before sending anything, if Meta would refuse it.
+        """
+        request = PersistentMenuRequest.model_validate({"persistent_menu": normalise_menu(menu)})
+        return self.request("POST", "messenger_profile",
+                            json=request.model_dump(exclude_none=True),
+                            params={"platform": "instagram"})
+
+    def delete_persistent_menu(self) -> dict[str, Any]:
+        """Remove the persistent menu."""
+        return self.request("DELETE", "messenger_profile", json={"fields": ["persistent_menu"]},
+                            params={"platform": "instagram"})
+
+    def reply_to_comment(self, comment_id: str, text: str) -> str:
+        """Reply publicly under a comment; the new comment's id."""
+        request = CommentReplyRequest(comment_id=str(comment_id), message=text)
+        return str(self.send_request("comment_reply", request.model_dump())["id"])
+
+    def hide_comment(self, comment_id: str, hide: bool = True) -> bool:
+        """Hide a comment from everyone but its author (``hide=False`` shows it again)."""
+        request = HideCommentRequest(comment_id=str(comment_id), hide=hide)
+        return bool(self.send_request("hide_comment", request.model_dump()).get("success"))
+
+    def sender_action(self, recipient_id: str, action: str) -> SendResult:
+        """``typing_on``, ``typing_off`` or ``mark_seen`` in the conversation."""
+        body = SenderActionRequest(recipient=Recipient(id=str(recipient_id)),
+                                   sender_action=action)  # type: ignore[arg-type]
+        return self.send(body.model_dump(exclude_none=True))
+
+    def react(self, recipient_id: str, message_id: str, reaction: str | None = "love") -> SendResult:
+        """React to the person's message (``reaction=None`` takes the reaction off)."""
+        body = ReactionRequest(recipient=Recipient(id=str(recipient_id)),
+                               sender_action="react" if reaction else "unreact",
+                               payload=ReactionPayload(message_id=message_id, reaction=reaction))
+        return self.send(body.model_dump(exclude_none=True))
 
     def _thread(self, endpoint: str, body: dict[str, Any]) -> bool:
         with self._locks.hold(recipient_key(body)):

@@ -1,10 +1,12 @@
 """Running a state's actions: conditions, option interpolation, and each action type.
 
-Action types: ``text``, ``template``, ``command`` (re-enters the bot in the same turn), ``api``
-(HTTP through httpx, or a stand-in the caller supplies), ``method`` (JavaScript), and igbot's
-Instagram types ``handover`` (pass the thread to the agent inbox) and the like_heart sticker
-(``template`` with ``items.sticker: like_heart``). ``schedule`` and ``asyncApi`` are recorded as
-errors: Instagram's messaging window forbids messages the person did not prompt.
+Action types: ``text``, ``template``, ``image``, ``command`` (re-enters the bot in the same
+turn), ``api`` (HTTP through httpx, or a stand-in the caller supplies), ``method`` (JavaScript),
+and igbot's Instagram types ``handover`` (pass the thread to the agent inbox; or, with
+``config.instagram.thread_control: send_api``, on the message itself), ``extendThreadControl``,
+``senderAction``, ``react``/``unreact``, ``commentReply``/``hideComment`` and the like_heart
+sticker (``template`` with ``items.sticker: like_heart``). ``schedule`` and ``asyncApi`` are
+recorded as errors: Instagram's messaging window forbids messages the person did not prompt.
 """
 
 from __future__ import annotations
@@ -32,8 +34,13 @@ __all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", 
 logger = logging.getLogger(__name__)
 
 ACTION_TYPES = frozenset(
-    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image"}
+    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image",
+     "senderAction", "react", "unreact", "commentReply", "hideComment", "extendThreadControl"}
 )
+MAX_EXTEND_SECONDS = 86400
+"""``extendThreadControl``'s longest extension, one day (Conversation Control APIs)."""
+SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
+"""``senderAction`` actions (Meta, Instagram Messaging: Sender Actions)."""
 IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 """Where an ``image`` action (Kata's ``concepts/action.md``) gives its url, first wins."""
 INSTAGRAM_INBOX_APP_ID = "1217981644879628"
@@ -189,6 +196,20 @@ class ActionRunner:
                 self._send(turn, flow, name, messages, entry, record)
         elif kind == "handover":
             self._handover(turn, scope, flow, name, options, variables, entry, record)
+        elif kind in ("senderAction", "react", "unreact"):
+            self._sender_action(turn, scope, flow, name, kind, render_value(options, variables),
+                                entry)
+        elif kind == "extendThreadControl":
+            duration = render_value(options, variables).get("duration", 3600)
+            if not isinstance(duration, int | float) or not 0 < duration <= MAX_EXTEND_SECONDS:
+                raise RenderError(f"extendThreadControl: duration {duration!r} must be 1 to "
+                                  f"{MAX_EXTEND_SECONDS} seconds")
+            turn.requests.append(OutboundRequest("extend_thread_control", {
+                "recipient": dict(turn.recipient), "duration": int(duration)}, name, flow))
+            entry.requests += 1
+        elif kind in ("commentReply", "hideComment"):
+            self._comment_action(turn, scope, flow, name, kind, render_value(options, variables),
+                                 entry)
         else:
             raise KeyError(f"{kind} actions are not supported on Instagram (the person must "
                            "write first; the bot never sends by itself)")
@@ -347,9 +368,24 @@ class ActionRunner:
         variables: dict[str, Any], entry: ActionRecord, record: TurnRecord,
     ) -> None:
         rendered = render_value(options, variables)
+        target = str(rendered.get("target_app_id") or self.agent_app_id)
+        routing = ((self.bot.config or {}).get("instagram") or {}).get("thread_control")
+        if routing == "send_api" and rendered.get("text"):
+            # Conversation Routing's Send API form: the message itself passes the thread
+            # (Meta, Instagram Messaging: Conversation Control APIs, "Message send with thread
+            # controls"); only with routing enabled, so it is chosen by configuration
+            before = len(turn.requests)
+            self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
+            if len(turn.requests) > before:
+                last = turn.requests[-1]
+                passing = {**last.body, "thread_control": {"app_id": target, "control_type": "pass"}}
+                turn.requests[-1] = OutboundRequest(last.endpoint, passing, last.action, last.flow)
+                scope.session.agent = {"app_id": target, "by": "bot", "flow": flow,
+                                       "state": scope.session.state}
+                record.handover = True
+                return
         if rendered.get("text"):
             self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
-        target = str(rendered.get("target_app_id") or self.agent_app_id)
         metadata = rendered.get("metadata")
         body: dict[str, Any] = {"recipient": {"id": scope.session.user}, "target_app_id": target}
         if metadata is not None:
@@ -358,6 +394,59 @@ class ActionRunner:
         entry.requests += 1
         scope.session.agent = {"app_id": target, "by": "bot", "flow": flow, "state": scope.session.state}
         record.handover = True
+
+    def _sender_action(
+        self, turn: TurnContext, scope: Scope, flow: str, name: str, kind: str,
+        options: dict[str, Any], entry: ActionRecord,
+    ) -> None:
+        """Typing on/off, mark seen, or a reaction to the person's message (Meta, Instagram
+        Messaging: Sender Actions; Reactions). A reaction goes on the message being answered."""
+        if turn.comment_id is not None:
+            raise RenderError(f"{kind}: a comment is not a conversation; sender actions and "
+                              "reactions need a direct message")
+        body: dict[str, Any] = {"recipient": dict(turn.recipient)}
+        if kind == "senderAction":
+            action = options.get("action", "typing_on")
+            if action not in SENDER_ACTIONS:
+                raise RenderError(f"senderAction {action!r}: Instagram has "
+                                  f"{', '.join(SENDER_ACTIONS)}")
+            body["sender_action"] = action
+        else:
+            mid = options.get("messageId") or (scope.message.metadata or {}).get("mid")
+            if not mid:
+                raise RenderError(f"{kind}: the message has no id to react to")
+            body["sender_action"] = kind
+            body["payload"] = {"message_id": str(mid)}
+            if kind == "react":
+                body["payload"]["reaction"] = str(options.get("reaction") or "love")
+        turn.requests.append(OutboundRequest("messages", body, name, flow))
+        entry.requests += 1
+
+    def _comment_action(
+        self, turn: TurnContext, scope: Scope, flow: str, name: str, kind: str,
+        options: dict[str, Any], entry: ActionRecord,
+    ) -> None:
+        """A public reply under the comment being answered, or hiding it (Instagram Graph API:
+        IG Comment Replies; IG Comment ``hide``). Beside the one private reply, not instead."""
+        payload = scope.payload if isinstance(scope.payload, dict) else {}
+        comment_id = options.get("commentId") or payload.get("comment_id")
+        if not comment_id:
+            raise RenderError(f"{kind}: only a comment can be answered in public or hidden "
+                              "(this message is not a comment)")
+        if kind == "commentReply":
+            text = options.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise RenderError("commentReply needs options.text")
+            if len(text) > 2200:
+                raise RenderError(f"commentReply: {len(text)} characters, over Instagram's "
+                                  "limit of 2200 for a comment")
+            body: dict[str, Any] = {"comment_id": str(comment_id), "message": text}
+            endpoint = "comment_reply"
+        else:
+            body = {"comment_id": str(comment_id), "hide": options.get("hide", True) is not False}
+            endpoint = "hide_comment"
+        turn.requests.append(OutboundRequest(endpoint, body, name, flow))
+        entry.requests += 1
 
     def close(self) -> None:
         """Close the HTTP client of api actions."""

@@ -3,7 +3,9 @@
 | Kata | Instagram |
 |---|---|
 | ``text`` (and template ``text``) | text message (split past 1,000 bytes) |
-| template ``image`` / ``video`` / ``audio`` | attachment with the url |
+| template ``image`` / ``video`` / ``audio`` | attachment with the url (a list: up to 10 in one) |
+| template ``share`` with ``items.postId`` | ``MEDIA_SHARE`` of one of the account's posts |
+| ``quickreply`` ``user_phone_number`` / ``user_email`` | the chip with the person's own number / email |
 | template ``button`` | button template; a generic template of one card when it has a title or image |
 | template ``carousel`` (static or dynamic) | generic template (one card an item) |
 | ``items.quickreply`` on any of them | ``quick_replies`` on the (last) message |
@@ -107,6 +109,13 @@ def _cards(items: list[Any], warnings: list[str]) -> list[dict[str, Any]]:
     return cards
 
 
+def _media_url(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    url = item.get("originalContentUrl") or item.get("url") or item.get("previewImageUrl")
+    return _text(url) if url else None
+
+
 def _generic(elements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"attachment": {"type": "template",
                            "payload": {"template_type": "generic", "elements": elements}}}
@@ -116,6 +125,9 @@ def _quick_replies(items: Any, warnings: list[str]) -> list[dict[str, Any]]:
     out = []
     for i, qr in enumerate(items if isinstance(items, list) else []):
         if not isinstance(qr, dict):
+            continue
+        if qr.get("type") in ("user_phone_number", "user_email"):  # the person's own, one tap
+            out.append({"content_type": qr["type"]})
             continue
         if qr.get("type", "text") != "text":
             warnings.append(f"quick reply {i + 1}: type {qr.get('type')!r} is not on Instagram; left out")
@@ -133,11 +145,27 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
     messages: list[dict[str, Any]]
     if kind == "text":
         messages = [{"text": _text(single.get("text"))}]
+    elif kind in ("image", "video", "audio", "file") and isinstance(items, list):
+        # several media in one message (Meta, Instagram Messaging: Send a Message)
+        media = []
+        for i, item in enumerate(items):
+            url = _media_url(item)
+            if not url:
+                raise RenderError(f"template {kind}: items[{i}].originalContentUrl is missing")
+            media.append({"type": kind, "payload": {"url": url}})
+        if not media:
+            raise RenderError(f"template {kind}: no items")
+        messages = [{"attachments": media}]
     elif kind in ("image", "video", "audio", "file"):
-        url = single.get("originalContentUrl") or single.get("url") or single.get("previewImageUrl")
+        url = _media_url(single)
         if not url:
             raise RenderError(f"template {kind}: items.originalContentUrl is missing")
-        messages = [{"attachment": {"type": kind, "payload": {"url": _text(url)}}}]
+        messages = [{"attachment": {"type": kind, "payload": {"url": url}}}]
+    elif kind == "share":
+        post = single.get("postId") or single.get("mediaId") or single.get("id")
+        if not post:
+            raise RenderError("template share: items.postId (the post's media id) is missing")
+        messages = [{"attachment": {"type": "MEDIA_SHARE", "payload": {"id": _text(post)}}}]
     elif kind == "button":
         buttons = _buttons(single.get("actions"), warnings)
         if single.get("title") or single.get("thumbnailImageUrl"):

@@ -11,8 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from igbot.kataml._lint import Reporter
 from igbot.kataml._models import Bot
+from igbot.models import PersistentMenuRequest, normalise_menu
 
 __all__ = ["check_content"]
 
@@ -20,7 +23,8 @@ Scope = dict[str, str | None]
 
 _PLACEHOLDER = re.compile(r"\$\([^)]*\)|\$\[[^\]]*\]")
 _TEMPLATE_TYPES = frozenset({"text", "image", "video", "audio", "file", "button", "carousel",
-                             "sticker", "location", "imagemap"})
+                             "sticker", "location", "imagemap", "share"})
+_SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 _WEB = ("http://", "https://")
 # Used if igbot.models is unavailable; the numbers of /work/shared/spec/instagram.md.
 _FALLBACK_LIMITS = {"text": 1000, "quick_replies": 13, "quick_reply_title": 20,
@@ -102,6 +106,33 @@ class _ContentChecker:
             if not any(options.get(k) for k in IMAGE_URL_KEYS):
                 self.report("image-without-url", "image action with no url: write "
                             "options.originalContentUrl (or imageUrl)", path, **scope)
+        elif kind == "senderAction":
+            action = options.get("action", "typing_on")
+            if action not in _SENDER_ACTIONS and "$(" not in str(action):
+                self.report("bad-sender-action", f"senderAction {action!r}: Instagram has "
+                            f"{', '.join(_SENDER_ACTIONS)} (Meta, Instagram Messaging: Sender "
+                            "Actions)", path, **scope)
+        elif kind == "react":
+            reaction = options.get("reaction", "love")
+            if not isinstance(reaction, str) or not reaction:
+                self.report("bad-sender-action", "react needs a reaction (love, or an emoji) "
+                            "(Meta, Instagram Messaging: Reactions)", path, **scope)
+        elif kind == "extendThreadControl":
+            duration = options.get("duration", 3600)
+            if not (isinstance(duration, int) and 0 < duration <= 86400) and "$(" not in str(
+                    duration):
+                self.report("bad-thread-control", f"extendThreadControl duration {duration!r} "
+                            "must be 1 to 86400 seconds (Meta, Instagram Messaging: Conversation "
+                            "Control APIs)", path, **scope)
+        elif kind == "commentReply":
+            text = options.get("text")
+            if not isinstance(text, str) or not text.strip():
+                self.report("bad-comment-action", "commentReply needs options.text (the public "
+                            "reply shown under the comment)", path, **scope)
+            elif len(_static(text)) > 2200:
+                self.report("bad-comment-action", f"commentReply text is {len(_static(text))} "
+                            "characters, over Instagram's limit of 2200 for a comment", path,
+                            **scope)
         elif kind == "schedule":
             self.report("schedule-action", "schedule actions send messages the person did not "
                         "prompt; Instagram only allows replies inside the 24-hour window, so "
@@ -146,6 +177,12 @@ class _ContentChecker:
         elif kind == "location":
             self.report("line-location", "location messages are not on Instagram: igbot sends "
                         "the title, the address and a map link as text instead", ipath, **scope)
+        elif kind == "share":
+            if not any(single.get(k) for k in ("postId", "mediaId", "id")):
+                self.report("share-without-post", "template share needs items.postId (the id of "
+                            "one of the account's posts, sent as MEDIA_SHARE)", ipath, **scope)
+        elif kind in ("image", "video", "audio", "file") and isinstance(items, list):
+            self._count("attachments", items, ipath, scope, f"{kind} attachments")
         elif kind == "imagemap":
             self.report("line-imagemap", "imagemap is LINE-only: Instagram has no image maps, "
                         "so nothing is sent (use a carousel of cards with buttons)", ipath,
@@ -214,6 +251,8 @@ class _ContentChecker:
             if not isinstance(reply, Mapping):
                 continue
             where = f"{path}[{i}]"
+            if reply.get("type") in ("user_phone_number", "user_email"):
+                continue  # the person's own number or email: no label, no payload
             if reply.get("type", "text") != "text":
                 self.report("unsupported-quick-reply", f"quick reply type {reply.get('type')!r}"
                             " is not on Instagram (text only); it is left out", f"{where}.type",
@@ -230,8 +269,16 @@ IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 
 
 def check_content(bot: Bot, report: Reporter) -> None:
-    """Check every action definition, and state actions that give their own options."""
+    """Check every action definition, state actions that give their own options, and the
+    persistent menu the bot declares (``config.instagram.persistent_menu``)."""
     checker = _ContentChecker(report)
+    _check_menu(bot, report)
+    routing = ((bot.config or {}).get("instagram") or {}).get("thread_control")
+    if routing not in (None, "handover", "send_api"):
+        report("bad-thread-control", f"config.instagram.thread_control is {routing!r}: write "
+               "handover (the Handover Protocol calls, the default) or send_api (the Send API's "
+               "thread_control, with Conversation Routing enabled)",
+               "config.instagram.thread_control")
     for fname, flow in bot.flows.items():
         for aname, action in flow.actions.items():
             checker.action(action.type, action.options, f"flows.{fname}.actions.{aname}.options",
@@ -245,3 +292,19 @@ def check_content(bot: Bot, report: Reporter) -> None:
                 options = {**(defined.options if defined else {}), **ref.options}
                 checker.action(kind, options, f"flows.{fname}.states.{sname}.action[{i}].options",
                                {"flow": fname, "state": sname, "action": ref.name})
+
+
+def _check_menu(bot: Bot, report: Reporter) -> None:
+    menu = ((bot.config or {}).get("instagram") or {}).get("persistent_menu")
+    if menu is None:
+        return
+    try:
+        PersistentMenuRequest.model_validate({"persistent_menu": normalise_menu(menu)})
+    except (ValidationError, TypeError, ValueError, AttributeError) as exc:
+        problems = exc.errors(include_url=False) if isinstance(exc, ValidationError) else [
+            {"loc": (), "msg": str(exc)}]
+        for problem in problems:
+            where = ".".join(str(p) for p in problem["loc"])
+            report("bad-persistent-menu", f"persistent menu{' ' + where if where else ''}: "
+                   f"{problem['msg']} (Meta, Instagram Messaging: Persistent Menu)",
+                   "config.instagram.persistent_menu")

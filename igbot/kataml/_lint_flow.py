@@ -20,7 +20,8 @@ __all__ = [
 
 SCHEMAS = ("kata.ai/schema/kata-ml/1.0", "kataml")
 ACTION_TYPES = frozenset({"text", "template", "command", "api", "asyncApi", "method", "schedule",
-                          "handover", "image"})
+                          "handover", "image", "senderAction", "react", "unreact",
+                          "commentReply", "hideComment", "extendThreadControl"})
 LOCAL_NLU_TYPES = frozenset({"keyword", "regex", "method"})
 CLOUD_NLU_TYPES = frozenset({"nl", "verstandClassifier", "verstandTagger", "witIntent",
                              "witEntity"})

@@ -13,6 +13,7 @@ attachment's type and whose ``attachments`` hold all of them; its Kata message c
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from typing import Any, ClassVar, Literal, get_args
 
@@ -239,7 +240,20 @@ class QuickReplyEvent(_PersonMessage):
     payload: str | None = None
 
     def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
-        return "text", self.text, _button_payload("quick_reply", self.payload, self.text)
+        obj = _button_payload("quick_reply", self.payload, self.text)
+        # a user_phone_number / user_email chip sends the person's own number or email as the
+        # payload (Meta, Instagram Messaging: Quick Replies): name it, so a flow can test
+        # payload.user_email or payload.user_phone_number
+        raw = self.payload or ""
+        if _EMAIL.match(raw):
+            obj["user_email"] = raw
+        elif _PHONE.match(raw):
+            obj["user_phone_number"] = raw
+        return "text", self.text, obj
+
+
+_EMAIL = re.compile(r"^[^@\s{}\[\]\"]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,}[0-9]$")
 
 
 class PostbackEvent(Event):

@@ -27,6 +27,8 @@ _QR = "Meta, Instagram Messaging: Quick Replies"
 _GENERIC = "Meta, Instagram Messaging: Generic Template"
 _BUTTON = "Meta, Instagram Messaging: Button Template"
 _ICE = "Meta, Instagram Messaging: Ice Breakers"
+_MENU = "Meta, Instagram Messaging: Persistent Menu"
+_COMMENT = "Meta, Instagram Graph API: IG Comment Replies"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ LIMITS: dict[str, Limit] = {
         Limit("button_template_text", 640, "characters", _BUTTON, "button template text"),
         Limit("ice_breakers", 4, "items", _ICE, "ice breaker questions"),
         Limit("ice_breaker_payload", 1000, "characters", _ICE, "ice breaker payload"),
+        Limit("menu_items", 20, "items", _MENU, "persistent menu items"),
+        Limit("menu_item_title", 30, "characters", _MENU, "persistent menu item title"),
+        Limit("menu_item_payload", 1000, "characters", _MENU, "persistent menu item payload"),
+        Limit("comment_reply", 2200, "characters", _COMMENT, "public comment reply"),
     )
 }
 

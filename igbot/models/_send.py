@@ -6,11 +6,13 @@ the Graph API edge the body is posted to. Limits sit beside the fields (see ``_t
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from igbot.models._limits import limit
+from igbot.models._payload import encode_payload
 from igbot.models._templates import (
     Attachment,
     Button,
@@ -26,11 +28,16 @@ from igbot.models._templates import (
 )
 
 __all__ = [
+    "CommentReplyRequest",
+    "HideCommentRequest",
     "IceBreaker",
     "IceBreakerQuestion",
     "IceBreakersRequest",
+    "MenuItem",
     "OutboundMessage",
     "PassThreadControlRequest",
+    "PersistentMenu",
+    "PersistentMenuRequest",
     "QuickReply",
     "ReactionPayload",
     "ReactionRequest",
@@ -42,6 +49,7 @@ __all__ = [
     "SendRequest",
     "SenderActionRequest",
     "TakeThreadControlRequest",
+    "normalise_menu",
 ]
 
 
@@ -68,11 +76,24 @@ class Recipient(_Model):
 
 
 class QuickReply(_Model):
-    """A chip under the message; a tap sends ``title`` as text with ``payload``."""
+    """A chip under the message; a tap sends ``title`` as text with ``payload``.
 
-    content_type: Literal["text"] = "text"
-    title: str = Field(json_schema_extra=limit("quick_reply_title"))
-    payload: str = Field(json_schema_extra=limit("quick_reply_payload"))
+    ``user_phone_number`` and ``user_email`` chips show the person's own phone number or email
+    (from their profile); a tap sends it back as the quick reply's payload. They carry no title
+    or payload of their own (Meta, Instagram Messaging: Quick Replies).
+    """
+
+    content_type: Literal["text", "user_phone_number", "user_email"] = "text"
+    title: str | None = Field(default=None, json_schema_extra=limit("quick_reply_title"))
+    payload: str | None = Field(default=None, json_schema_extra=limit("quick_reply_payload"))
+
+    @model_validator(mode="after")
+    def _fields(self) -> QuickReply:
+        if self.content_type == "text" and (self.title is None or self.payload is None):
+            raise ValueError("a text quick reply needs a title and a payload")
+        if self.content_type != "text" and (self.title is not None or self.payload is not None):
+            raise ValueError(f"a {self.content_type} quick reply has no title or payload")
+        return self
 
 
 class OutboundMessage(_Model):
@@ -245,6 +266,98 @@ class IceBreakersRequest(_Model):
         return self
 
 
+class MenuItem(_Model):
+    """One item of the persistent menu: a postback (its payload comes back as a postback, like
+    a button's) or a web_url link."""
+
+    type: Literal["postback", "web_url"]
+    title: str = Field(min_length=1, max_length=30, json_schema_extra=limit("menu_item_title"))
+    payload: str | None = Field(default=None, json_schema_extra=limit("menu_item_payload"))
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> MenuItem:
+        if self.type == "postback" and not self.payload:
+            raise ValueError("a postback menu item needs a payload")
+        if self.type == "web_url" and not (self.url or "").startswith(("http://", "https://")):
+            raise ValueError("a web_url menu item needs an http(s) url")
+        return self
+
+
+class PersistentMenu(_Model):
+    """The menu for one locale (``default`` is required); Instagram has no
+    ``composer_input_disabled`` and no ``webview_height_ratio``."""
+
+    locale: str = "default"
+    call_to_actions: list[MenuItem] = Field(min_length=1, max_length=20,
+                                            json_schema_extra=limit("menu_items"))
+
+
+def normalise_menu(menu: Any) -> list[dict[str, Any]]:
+    """A persistent menu in Meta's locale form: ``[{"locale", "call_to_actions"}]``.
+
+    Accepts that list, or a plain list of items (taken as the ``default`` locale). Items may
+    be written like Kata buttons (``label`` for ``title``, a payload object): a payload
+    object is encoded as compact JSON, so its tap comes back as the same object.
+    """
+    items = [_plain(m) for m in menu] if isinstance(menu, Sequence) and not isinstance(
+        menu, str | bytes) else [_plain(menu)]
+    if items and all("call_to_actions" not in i for i in items):
+        items = [{"locale": "default", "call_to_actions": items}]
+    for locale in items:
+        buttons = []
+        for button in locale.get("call_to_actions") or []:
+            button = _plain(button)
+            if "label" in button and "title" not in button:
+                button["title"] = button.pop("label")
+            if button.get("type") == "url":
+                button["type"] = "web_url"
+            if isinstance(button.get("payload"), Mapping):
+                button["payload"] = encode_payload(dict(button["payload"]))
+            buttons.append(button)
+        locale["call_to_actions"] = buttons
+    return items
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    if hasattr(value, "model_dump"):
+        return dict(value.model_dump(exclude_none=True))
+    return dict(value) if isinstance(value, Mapping) else {"value": value}
+
+
+class PersistentMenuRequest(_Model):
+    """``POST /me/messenger_profile?platform=instagram``: the account's persistent menu."""
+
+    endpoint: ClassVar[str] = "messenger_profile"
+
+    platform: Literal["instagram"] = "instagram"
+    persistent_menu: list[PersistentMenu] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_locale(self) -> PersistentMenuRequest:
+        if not any(menu.locale == "default" for menu in self.persistent_menu):
+            raise ValueError('the persistent menu needs one entry with locale "default"')
+        return self
+
+
+class CommentReplyRequest(_Model):
+    """``POST /<comment-id>/replies``: a public reply under a comment (anyone can see it)."""
+
+    endpoint: ClassVar[str] = "comment_reply"
+
+    comment_id: str
+    message: str = Field(min_length=1, max_length=2200, json_schema_extra=limit("comment_reply"))
+
+
+class HideCommentRequest(_Model):
+    """``POST /<comment-id>`` with ``hide``: hide a comment from everyone but its author."""
+
+    endpoint: ClassVar[str] = "hide_comment"
+
+    comment_id: str
+    hide: bool = True
+
+
 class _ThreadControl(_Model):
     recipient: Recipient
     metadata: str | None = None
@@ -280,6 +393,9 @@ SendRequest = (
     | ReactionRequest
     | SenderActionRequest
     | IceBreakersRequest
+    | PersistentMenuRequest
+    | CommentReplyRequest
+    | HideCommentRequest
     | PassThreadControlRequest
     | TakeThreadControlRequest
     | ReleaseThreadControlRequest

@@ -81,3 +81,18 @@ def test_async_errors_and_retries(standin: GraphStandIn) -> None:
 
     run(standin, body)
     assert [r.status for r in standin.requests] == [400, 500, None, 200, 400, 400]
+
+
+def test_async_comment_requests_of_the_engine(standin: GraphStandIn) -> None:
+    async def body(c: AsyncGraphClient) -> None:
+        answer = await c.send_request("comment_reply", {"comment_id": "179001", "message": "Thanks!"})
+        assert answer["id"].isdigit()
+        assert await c.send_request("hide_comment", {"comment_id": "179001", "hide": True}) == {
+            "success": True}
+        assert await c.send_request("extend_thread_control",
+                                    {"recipient": {"id": PERSON}, "duration": 600}) == {"success": True}
+
+    run(standin, body)
+    assert [r.path for r in standin.requests] == [
+        "/v21.0/179001/replies", "/v21.0/179001", "/v21.0/me/extend_thread_control"]
+    assert standin.hidden_comments == {"179001"}

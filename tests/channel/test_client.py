@@ -13,6 +13,7 @@ from igbot.channel import (
     GraphClient,
     GraphStandIn,
     IceBreakerError,
+    InvalidParameterError,
     SendResult,
     ThreadOwnedByOtherAppError,
 )
@@ -239,3 +240,80 @@ def test_bad_auth_value_is_refused() -> None:
 def test_x_app_usage_is_kept(client: GraphClient) -> None:
     client.send_message(PERSON, "hi")
     assert client.last_usage is not None and "call_count" in client.last_usage
+
+
+MENU = [{"type": "postback", "title": "Opening hours", "payload": "HOURS"},
+        {"type": "web_url", "title": "Shop", "url": "https://shop.example/"}]
+
+
+def test_persistent_menu_round_trip(client: GraphClient, standin: GraphStandIn) -> None:
+    assert client.get_persistent_menu() == []
+    assert client.set_persistent_menu(MENU) == {"result": "success"}
+    post = standin.requests[-1]
+    assert post.query == {"platform": "instagram"}
+    assert post.json == {"platform": "instagram",
+                         "persistent_menu": [{"locale": "default", "call_to_actions": MENU}]}
+    raw = httpx.get(f"{standin.url}/v21.0/me/messenger_profile",
+                    params={"fields": "persistent_menu", "platform": "instagram",
+                            "access_token": standin.access_token}).json()
+    assert raw == {"data": [{"persistent_menu": [{"locale": "default", "call_to_actions": MENU}]}]}
+    assert client.get_persistent_menu() == [{"locale": "default", "call_to_actions": MENU}]
+    assert client.delete_persistent_menu() == {"result": "success"}
+    assert standin.requests[-1].json == {"fields": ["persistent_menu"]}
+    assert client.get_persistent_menu() == []
+
+
+def test_persistent_menu_is_checked_before_sending(client: GraphClient, standin: GraphStandIn) -> None:
+    before = len(standin.requests)
+    with pytest.raises(pydantic.ValidationError, match="at most 30 characters"):
+        client.set_persistent_menu([{"type": "postback", "title": "x" * 31, "payload": "P"}])
+    with pytest.raises(pydantic.ValidationError, match="at most 20 items"):
+        client.set_persistent_menu([{"type": "postback", "title": f"{i}", "payload": "P"}
+                                    for i in range(21)])
+    with pytest.raises(pydantic.ValidationError, match="http"):
+        client.set_persistent_menu([{"type": "web_url", "title": "Mail", "url": "mailto:a@b"}])
+    assert len(standin.requests) == before
+    # Kata's button spelling is accepted: label, url type, payload object
+    client.set_persistent_menu([{"type": "postback", "label": "Menu", "payload": {"type": "menu"}}])
+    assert client.get_persistent_menu()[0]["call_to_actions"] == [
+        {"type": "postback", "title": "Menu", "payload": '{"type":"menu"}'}]
+
+
+def test_public_reply_and_hiding_a_comment(client: GraphClient, standin: GraphStandIn) -> None:
+    reply_id = client.reply_to_comment("17900000000000001", "Thanks! Check your DMs")
+    post = standin.requests[-1]
+    assert post.path == "/v21.0/17900000000000001/replies"
+    assert post.json == {"message": "Thanks! Check your DMs"}
+    assert standin.comment_replies == [{"comment_id": "17900000000000001", "id": reply_id,
+                                        "message": "Thanks! Check your DMs"}]
+    assert client.hide_comment("17900000000000002") is True
+    assert standin.requests[-1].path == "/v21.0/17900000000000002"
+    assert standin.requests[-1].json == {"hide": True}
+    assert standin.hidden_comments == {"17900000000000002"}
+    assert client.hide_comment("17900000000000002", hide=False) is True
+    assert standin.hidden_comments == set()
+    with pytest.raises(pydantic.ValidationError):
+        client.reply_to_comment("1", "")
+
+
+def test_sender_actions_and_reactions(client: GraphClient, standin: GraphStandIn) -> None:
+    assert client.sender_action(PERSON, "typing_on").recipient_id == PERSON
+    client.react(PERSON, "m_1", "love")
+    client.react(PERSON, "m_1", None)
+    bodies = [r.json for r in standin.requests[-3:]]
+    assert bodies == [
+        {"recipient": {"id": PERSON}, "sender_action": "typing_on"},
+        {"recipient": {"id": PERSON}, "sender_action": "react",
+         "payload": {"message_id": "m_1", "reaction": "love"}},
+        {"recipient": {"id": PERSON}, "sender_action": "unreact", "payload": {"message_id": "m_1"}},
+    ]
+    with pytest.raises(InvalidParameterError, match=r"react needs payload\.message_id"):
+        client.send({"recipient": {"id": PERSON}, "sender_action": "react", "payload": {}})
+
+
+def test_phone_and_email_quick_replies(client: GraphClient, standin: GraphStandIn) -> None:
+    message = {"text": "How can we reach you?", "quick_replies": [
+        {"content_type": "user_phone_number"}, {"content_type": "user_email"}]}
+    assert client.send_message(PERSON, message).message_id
+    with pytest.raises(InvalidParameterError, match="content_type"):
+        client.send_message(PERSON, {"text": "x", "quick_replies": [{"content_type": "location"}]})

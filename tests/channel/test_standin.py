@@ -110,3 +110,40 @@ def test_lifecycle_and_repr() -> None:
     assert "stopped" in repr(g)
     with pytest.raises(RuntimeError):
         _ = g.url
+
+
+@pytest.mark.parametrize(("path", "body", "error"), [
+    ("/v21.0/me/messenger_profile", {"persistent_menu": [{"locale": "default", "composer_input_disabled": True,
+                                                          "call_to_actions": [{"type": "postback", "title": "A", "payload": "A"}]}]},
+     "composer_input_disabled is not available"),
+    ("/v21.0/me/messenger_profile", {"persistent_menu": [{"locale": "default", "call_to_actions": [
+        {"type": "web_url", "title": "A", "url": "https://a.example", "webview_height_ratio": "full"}]}]},
+     "webview_height_ratio is not available"),
+    ("/v21.0/me/messenger_profile", {"persistent_menu": [{"locale": "en_US", "call_to_actions": [
+        {"type": "postback", "title": "A", "payload": "A"}]}]}, "default locale"),
+    ("/v21.0/me/messenger_profile", {"get_started": {"payload": "GO"}}, "Requires one of the params"),
+    ("/v21.0/1790001", {}, "parameter hide is required"),
+    ("/v21.0/1790001/replies", {"message": ""}, "parameter message is required"),
+    ("/v21.0/me/messages", {"recipient": {"id": PERSON}, "sender_action": "dance"}, "sender_action must be"),
+    ("/v21.0/me/messages", {"recipient": {"id": PERSON}, "sender_action": "unreact"}, "unreact needs payload.message_id"),
+    ("/v21.0/me/messages", {"recipient": {"id": PERSON}, "message": {"attachment": {
+        "type": "MEDIA_SHARE", "payload": {}}}}, "MEDIA_SHARE attachment needs payload.id"),
+    ("/v21.0/me/messages", {"recipient": {"id": PERSON}, "message": {"text": "x"},
+                            "thread_control": {"control_type": "take"}}, "control_type must be pass"),
+    ("/v21.0/me/extend_thread_control", {"recipient": {"id": PERSON}, "duration": 0}, "duration must be 1 to 86400"),
+])
+def test_new_endpoints_refuse_what_meta_refuses(standin: GraphStandIn, path: str, body: dict,
+                                                error: str) -> None:
+    response = post(standin, path, body)
+    assert response.status_code == 400
+    assert error in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == 100
+
+
+def test_only_the_app_in_control_extends_it(standin: GraphStandIn) -> None:
+    standin.set_thread_owner(PERSON, "1217981644879628")
+    response = post(standin, "/v21.0/me/extend_thread_control", {"recipient": {"id": PERSON}, "duration": 60})
+    assert response.status_code == 400 and response.json()["error"]["error_subcode"] == 2018300
+    standin.set_thread_owner(PERSON, standin.app_id)
+    assert post(standin, "/v21.0/me/extend_thread_control",
+                {"recipient": {"id": PERSON}, "duration": 60}).json() == {"success": True}

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from igbot.channel import GraphStandIn
 from igbot.models import parse_webhook
 from tests.engine.conftest import make_engine, say, texts
 
@@ -466,3 +467,170 @@ def test_without_its_app_id_the_engine_resumes_on_any_pass_but_to_the_inbox() ->
     assert engine.session("u1").agent is not None
     engine.handle_webhook(_pass("u1", "900"))
     assert engine.session("u1").agent is None
+
+
+FEATURES = """
+name: features
+flows:
+  main:
+    intents:
+      comment: {initial: true, type: data, condition: "payload.type == 'comment'", priority: 5}
+      gotEmail: {initial: true, condition: "payload && payload.user_email", priority: 4}
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          onComment: "intent == 'comment'"
+          thanks: "intent == 'gotEmail'"
+          dm: {fallback: true}
+      onComment:
+        end: true
+        action:
+          - {name: text, options: {text: "Hi! Here are the details"}}
+          - {name: commentReply, options: {text: "Thanks $(metadata.username)! Check your DMs"}}
+          - name: hideComment
+            condition: "content == 'spam'"
+      dm:
+        end: true
+        action:
+          - {name: senderAction, options: {action: mark_seen}}
+          - {name: senderAction, options: {action: typing_on}}
+          - {name: react, options: {reaction: love}}
+          - {name: share, condition: "content == 'post'"}
+          - {name: gallery, condition: "content == 'photos'"}
+          - {name: ask, condition: "content == 'contact'"}
+          - {name: senderAction, options: {action: typing_off}}
+      thanks:
+        end: true
+        action: {name: text, options: {text: "We will write to $(payload.user_email)"}}
+    actions:
+      share: {type: template, options: {type: share, items: {postId: "17900000000000009"}}}
+      gallery:
+        type: template
+        options:
+          type: image
+          items:
+            - {originalContentUrl: "https://img.example/1.jpg"}
+            - {originalContentUrl: "https://img.example/2.jpg"}
+      ask:
+        type: template
+        options:
+          type: text
+          items: {text: "How can we reach you?", quickreply: [{type: user_email}, {type: user_phone_number}]}
+"""
+
+
+def _dm(text: str, mid: str) -> dict:
+    return {"object": "instagram", "entry": [{"id": "17841400000000001", "time": 1, "messaging": [{
+        "sender": {"id": "p1"}, "recipient": {"id": "17841400000000001"}, "timestamp": 1,
+        "message": {"mid": mid, "text": text}}]}]}
+
+
+def test_instagram_features_from_kataml_actions_end_to_end_against_the_stand_in() -> None:
+    engine = make_engine(FEATURES)
+    turns = [engine.handle_webhook(_dm("post", "m_post")), engine.handle_webhook(_dm("photos", "m_ph")),
+             engine.handle_webhook(_dm("contact", "m_ct"))]
+    comment = {"object": "instagram", "entry": [{"id": "17841400000000001", "time": 1, "changes": [{
+        "field": "comments", "value": {"id": "17900000000000077", "text": "spam",
+                                       "from": {"id": "p2", "username": "ann"},
+                                       "media": {"id": "1790000000000001"}}}]}]}
+    turns.append(engine.handle_webhook(comment))
+    email = {"object": "instagram", "entry": [{"id": "17841400000000001", "time": 1, "messaging": [{
+        "sender": {"id": "p1"}, "recipient": {"id": "17841400000000001"}, "timestamp": 2,
+        "message": {"mid": "m_em", "text": "ann@example.com",
+                    "quick_reply": {"payload": "ann@example.com"}}}]}]}
+    turns.append(engine.handle_webhook(email))
+    assert all(turn.errors == [] for turn in turns)
+    first = [r.body for r in turns[0].requests]
+    assert first[:3] == [
+        {"recipient": {"id": "p1"}, "sender_action": "mark_seen"},
+        {"recipient": {"id": "p1"}, "sender_action": "typing_on"},
+        {"recipient": {"id": "p1"}, "sender_action": "react",
+         "payload": {"message_id": "m_post", "reaction": "love"}}]
+    assert first[3]["message"] == {"attachment": {"type": "MEDIA_SHARE",
+                                                  "payload": {"id": "17900000000000009"}}}
+    assert first[4] == {"recipient": {"id": "p1"}, "sender_action": "typing_off"}
+    assert turns[1].requests[3].body["message"] == {"attachments": [
+        {"type": "image", "payload": {"url": "https://img.example/1.jpg"}},
+        {"type": "image", "payload": {"url": "https://img.example/2.jpg"}}]}
+    assert turns[2].requests[3].body["message"]["quick_replies"] == [
+        {"content_type": "user_email"}, {"content_type": "user_phone_number"}]
+    private, public, hidden = turns[3].requests
+    assert private.body["recipient"] == {"comment_id": "17900000000000077"}
+    assert (public.endpoint, public.body) == ("comment_reply", {
+        "comment_id": "17900000000000077", "message": "Thanks ann! Check your DMs"})
+    assert (hidden.endpoint, hidden.body) == ("hide_comment",
+                                              {"comment_id": "17900000000000077", "hide": True})
+    assert texts(turns[4]) == ["We will write to ann@example.com"]
+    # every request goes through the Graph client to the stand-in, which answers like Meta
+    with GraphStandIn() as standin:
+        client = standin.client()
+        answers = [client.send_request(r.endpoint, r.body) for t in turns for r in t.requests]
+        client.close()
+    assert all(a is not None for a in answers)
+    assert standin.comment_replies[0]["message"] == "Thanks ann! Check your DMs"
+    assert standin.hidden_comments == {"17900000000000077"}
+    assert [r.path for r in standin.requests if "17900000000000077" in r.path] == [
+        "/v21.0/17900000000000077/replies", "/v21.0/17900000000000077"]
+
+
+def test_instagram_actions_outside_their_place_are_typed_errors() -> None:
+    engine = make_engine(FEATURES.replace("intent == 'comment'", "intent == 'nothing'"))
+    comment = {"object": "instagram", "entry": [{"id": "a", "time": 1, "changes": [{
+        "field": "comments", "value": {"id": "c1", "text": "hi", "from": {"id": "p3"}}}]}]}
+    turn = engine.handle_webhook(comment)  # a comment lands in the DM state: no conversation
+    assert any("a comment is not a conversation" in e for e in turn.errors)
+    turn = engine.handle({"type": "text", "content": "x"}, user="u9")  # no message id to react to
+    assert turn.errors == ["flow 'main' action 'react': react: the message has no id to react to"]
+    assert len(turn.requests) == 3  # the rest of the state still ran
+
+
+ROUTING = """
+name: routing
+config: {instagram: {thread_control: send_api}}
+flows:
+  main:
+    intents:
+      any: {initial: true}
+    states:
+      s:
+        initial: true
+        transitions:
+          agent: "content == 'agent'"
+          busy: {fallback: true}
+      agent:
+        end: true
+        action: {name: handover, options: {text: "Passing you to our team"}}
+      busy:
+        end: true
+        action:
+          - {name: text, options: {text: "Still on it"}}
+          - {name: extendThreadControl, options: {duration: 7200}}
+"""
+
+
+def test_send_api_thread_control_and_its_extension_chosen_by_configuration() -> None:
+    engine = make_engine(ROUTING)
+    extend = say(engine, "hmm", user="p1")
+    turn = say(engine, "agent", user="p1")
+    (passing,) = turn.requests
+    assert passing.endpoint == "messages" and passing.body["thread_control"] == {
+        "app_id": "1217981644879628", "control_type": "pass"}
+    assert engine.session("p1").agent is not None and turn.record.handover
+    assert extend.requests[1].endpoint == "extend_thread_control"
+    assert extend.requests[1].body == {"recipient": {"id": "p1"}, "duration": 7200}
+    with GraphStandIn() as standin:
+        client = standin.client()
+        for request in [*extend.requests, *turn.requests]:
+            client.send_request(request.endpoint, request.body)
+        client.close()
+    assert standin.thread_extensions == [{"recipient": {"id": "p1"}, "duration": 7200}]
+    assert standin.thread_owners["p1"] == "1217981644879628"
+    # the Handover Protocol form stays the default
+    default = make_engine(ROUTING.replace("thread_control: send_api", "thread_control: handover"))
+    assert [r.endpoint for r in say(default, "agent").requests] == ["messages", "pass_thread_control"]
+    bad = make_engine(ROUTING.replace("duration: 7200", "duration: 90000"))
+    assert bad.handle({"type": "text", "content": "x"}, user="p2").errors == [
+        "flow 'main' action 'extendThreadControl': extendThreadControl: duration 90000 must be 1 "
+        "to 86400 seconds"]

@@ -302,6 +302,48 @@ actions:
     assert "Generic Template" in findings[0].message
 
 
+def test_instagram_actions_menu_and_quick_replies() -> None:
+    findings = _lint("""
+states: {a: {initial: true, end: true, action: [typing, badTyping, heart, reply, noReply, hide, share, noShare, pics, ask]}}
+actions:
+  typing: {type: senderAction, options: {action: typing_on}}
+  badTyping: {type: senderAction, options: {action: recording}}
+  heart: {type: react, options: {reaction: love}}
+  reply: {type: commentReply, options: {text: "Thanks! Check your DMs"}}
+  noReply: {type: commentReply}
+  hide: {type: hideComment}
+  share: {type: template, options: {type: share, items: {postId: "17900000000000001"}}}
+  noShare: {type: template, options: {type: share, items: {}}}
+  pics: {type: template, options: {type: image, items: [{originalContentUrl: "https://x/1.jpg"}, {originalContentUrl: "https://x/2.jpg"}]}}
+  ask:
+    type: template
+    options: {type: text, items: {text: "Your contact?", quickreply: [{type: user_phone_number}, {type: user_email}, {type: location}]}}
+""", extra="""config:
+  instagram:
+    persistent_menu:
+      - {type: postback, label: "a label far longer than thirty chars", payload: P}
+""")
+    assert [(f.code, f.action) for f in findings] == [
+        ("bad-persistent-menu", None),
+        ("bad-sender-action", "badTyping"),
+        ("bad-comment-action", "noReply"),
+        ("share-without-post", "noShare"),
+        ("unsupported-quick-reply", "ask"),
+    ]
+    assert "call_to_actions.0.title" in findings[0].message and "30" in findings[0].message
+
+
+def test_thread_control_configuration_and_extension() -> None:
+    findings = _lint("""
+states: {a: {initial: true, end: true, action: [ok, tooLong]}}
+actions:
+  ok: {type: extendThreadControl, options: {duration: 3600}}
+  tooLong: {type: extendThreadControl, options: {duration: 90000}}
+""", extra="config: {instagram: {thread_control: carrier_pigeon}}\n")
+    assert [(f.code, f.action) for f in findings] == [
+        ("bad-thread-control", None), ("bad-thread-control", "tooLong")]
+
+
 def test_state_action_options_are_checked_too() -> None:
     findings = _lint("""
 states:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from igbot.kataml import Finding, lint, load_bot
+from tests._conformance import BOTS, loading_bot_names
 
 Key = tuple[str, str | None, str | None, str | None, str | None]
 
@@ -126,3 +127,29 @@ def test_methods_without_a_js_engine(bots_dir: Path) -> None:
         ("qrcode", "state_text")]
     pizza = lint(load_bot(bots_dir / "pizzabot"), js_available=False)
     assert not [f for f in pizza if f.code == "js-unavailable"]  # pizzabot has no methods
+
+
+CORPUS_ERRORS: dict[str, set[tuple[str, str | None, str | None]]] = {
+    # five platform buttons on one button template: Instagram shows at most 3
+    "bot-issue-reporting": {("limit-exceeded", "sendReport", "askWhichPlatformAction")},
+    "buttonbot": {("undefined-action", "card", "reenter")},
+}
+CORPUS_WARNINGS: dict[str, set[str]] = {
+    # methods read context.$now; a schedule action times the order out; the FAQ uses a cloud NLU
+    "rayachatbot": {"schedule-action", "cloud-nlu"},
+    "azizmf-chat-bot": {"schedule-action", "cloud-nlu"},
+    "bot-geku": {"line-sticker"},
+    "hotel-chat": {"cloud-nlu"},
+    "kataai-bot-example": {"cloud-nlu"},
+}
+
+
+@pytest.mark.parametrize("name", loading_bot_names())
+def test_every_corpus_bot_lints_with_only_its_own_errors(name: str) -> None:
+    findings = lint(load_bot(BOTS / name))
+    errors = {(f.code, f.flow, f.action or f.state or f.intent) for f in findings
+              if f.level == "error"}
+    assert errors == CORPUS_ERRORS.get(name, set())
+    warnings = {f.code for f in findings if f.level == "warning"}
+    assert CORPUS_WARNINGS.get(name, set()) <= warnings
+    assert all(f.file and f.message for f in findings)

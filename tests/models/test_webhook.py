@@ -373,3 +373,19 @@ def test_a_message_edit_with_num_edit_as_a_numeric_string_is_an_edit() -> None:
     assert (event.kind, event.num_edit) == ("message_edit", 37)
     item["message_edit"]["num_edit"] = "many"
     assert parse_webhook(body(item))[0].kind == "unknown"
+
+
+@pytest.mark.parametrize(("payload", "key"), [
+    ("+62 812-3456-7890", "user_phone_number"), ("ann@example.com", "user_email"),
+    ("HOURS", None), ('{"type":"size","size":"L"}', None)])
+def test_phone_and_email_quick_reply_answers_are_named_in_the_kata_payload(
+        payload: str, key: str | None) -> None:
+    item = {"sender": {"id": PERSON}, "recipient": {"id": ACCOUNT}, "timestamp": 1,
+            "message": {"mid": "m1", "text": payload, "quick_reply": {"payload": payload}}}
+    (event,) = parse_webhook(body(item))
+    kata = event.to_message().payload
+    assert event.kind == "quick_reply" and kata["type"] in ("quick_reply", "size")
+    named = {k for k in ("user_phone_number", "user_email") if k in kata}
+    assert named == ({key} if key else set())
+    if key:
+        assert kata[key] == payload

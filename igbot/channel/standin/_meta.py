@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_STANDIN_APP_ID", "MetaBehaviour"]
 
 DEFAULT_STANDIN_APP_ID = "1000000000000001"
+INBOX_APP = "1217981644879628"  # the default app a pass without app_id goes to
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
 
@@ -88,6 +89,9 @@ class MetaBehaviour:
         self.thread_requests: list[dict[str, Any]] = []
         self.ice_breakers: list[dict[str, Any]] = []
         self.persistent_menu: list[dict[str, Any]] = []
+        self.comment_replies: list[dict[str, Any]] = []
+        self.thread_extensions: list[dict[str, Any]] = []
+        self.hidden_comments: set[str] = set()
         self.comment_authors: dict[str, str] = {}
         self._rate_limit = rate_limit
         self._calls: deque[float] = deque()
@@ -116,9 +120,14 @@ class MetaBehaviour:
             if failure is not None:
                 self._scripted(failure)
             self._check_token(token, auth)
-            account, endpoint = self._route(path)
-            self._count_call()
-            status, answer = self._dispatch(method, account, endpoint, query, body)
+            comment = self._comment_route(path)
+            if comment is not None:
+                self._count_call()
+                status, answer = 200, self._comment(method, *comment, query, body)
+            else:
+                account, endpoint = self._route(path)
+                self._count_call()
+                status, answer = self._dispatch(method, account, endpoint, query, body)
             headers: dict[str, str] = {}
         except _Reply as reply:
             status, answer, headers = reply.status, reply.body, reply.headers
@@ -149,6 +158,47 @@ class MetaBehaviour:
             raise _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access "
                                "token", headers={"WWW-Authenticate": 'OAuth "Facebook Platform" '
                                                  '"invalid_token" "Invalid OAuth access token"'})
+
+    def _comment_route(self, path: str) -> tuple[str, str] | None:
+        """``(comment id, "replies" or "")`` for a path on an object that is not the account."""
+        parts = [p for p in path.split("/") if p]
+        if len(parts) not in (2, 3) or not _VERSION.match(parts[0]):
+            return None
+        if parts[1] in ("me", self.account_id):
+            return None
+        under = parts[2] if len(parts) == 3 else ""
+        return (parts[1], under) if under in ("", "replies") else None
+
+    # IG Comment: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment
+    #   POST /<comment-id>?hide=true -> {"success": true}
+    # IG Comment Replies: https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment/replies
+    #   POST /<comment-id>/replies?message=... -> {"id": "<the reply's comment id>"}
+    def _comment(self, method: str, comment_id: str, under: str, query: dict[str, str],
+                 body: Any) -> dict[str, Any]:
+        params = {**query, **(body if isinstance(body, dict) else {})}
+        if method != "POST":
+            raise _graph_error(400, 100, f"Unsupported {method.lower()} request to comment "
+                               f"{comment_id}", error_type="GraphMethodException")
+        if under == "replies":
+            message = params.get("message")
+            if not isinstance(message, str) or not message.strip():
+                raise _param("(#100) The parameter message is required")
+            if len(message) > 2200:
+                raise _param("(#100) message must be at most 2200 characters")
+            reply_id = str(18000000000000000 + self._next_id())
+            with self._lock:
+                self.comment_replies.append({"comment_id": comment_id, "id": reply_id,
+                                             "message": message})
+            return {"id": reply_id}
+        hide = params.get("hide")
+        if hide not in (True, False, "true", "false"):
+            raise _param("(#100) The parameter hide is required (true or false)")
+        with self._lock:
+            if hide in (True, "true"):
+                self.hidden_comments.add(comment_id)
+            else:
+                self.hidden_comments.discard(comment_id)
+        return {"success": True}
 
     def _route(self, path: str) -> tuple[str, str]:
         parts = [p for p in path.split("/") if p]
@@ -219,6 +269,8 @@ class MetaBehaviour:
             raise _param("(#100) Must send either message or sender action")
         if has_message:
             _check_message(body["message"])
+        else:
+            _check_sender_action(body)
         if body.get("messaging_type") == "MESSAGE_TAG" and not body.get("tag"):
             raise _param("(#100) Param tag must be set when messaging_type is MESSAGE_TAG")
         rid = str(recipient.get("id") or "")
@@ -233,8 +285,16 @@ class MetaBehaviour:
         if not rid:
             cid = str(recipient["comment_id"])
             rid = self.comment_authors.get(cid, str(6200000000000000 + n))
+        control = body.get("thread_control")
+        # Conversation Control APIs, "Message send with thread controls": the message goes out,
+        # then the thread passes ({"app_id", "control_type": "pass"})
+        if control is not None and (not isinstance(control, dict)
+                                    or control.get("control_type") != "pass"):
+            raise _param("(#100) thread_control.control_type must be pass")
         with self._lock:
             self.messages.append(body)
+            if control is not None and rid:
+                self.thread_owners[rid] = str(control.get("app_id") or INBOX_APP)
         answer = {"recipient_id": rid}
         if has_message:
             answer["message_id"] = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE{n:08d}"
@@ -310,6 +370,15 @@ class MetaBehaviour:
                 self.thread_owners.pop(rid, None)
             elif endpoint == "request_thread_control":
                 self.thread_requests.append(body)
+            elif endpoint == "extend_thread_control":
+                # Conversation Control APIs: only the app in control may extend it
+                duration = (body or {}).get("duration")
+                if owner != self.app_id:
+                    raise _graph_error(400, 100, "(#100) Only the app in control of the thread "
+                                       "can extend it", 2018300)
+                if not isinstance(duration, int) or not 0 < duration <= 86400:
+                    raise _param("(#100) param duration must be 1 to 86400 seconds")
+                self.thread_extensions.append(body)
             else:
                 raise _param(f"(#100) Unknown thread control call {endpoint}")
         return {"success": True}
@@ -350,6 +419,30 @@ def _check_message(message: Any) -> None:
         if len(text.encode()) > 1000:
             raise _param("(#100) Length of param message[text] must be less than or equal "
                          "to 1000")
+    # Quick replies: https://developers.facebook.com/docs/messenger-platform/instagram/features/quick-replies
+    #   text (title + payload), user_phone_number, user_email (no title, no payload); at most 13
+    quick = message.get("quick_replies")
+    if quick is not None:
+        if not isinstance(quick, list) or len(quick) > 13:
+            raise _param("(#100) param message[quick_replies] must be an array of at most 13")
+        for reply in quick:
+            kind = reply.get("content_type") if isinstance(reply, dict) else None
+            if kind == "text":
+                if not reply.get("title") or not reply.get("payload"):
+                    raise _param("(#100) a text quick reply needs a title and a payload")
+            elif kind not in ("user_phone_number", "user_email"):
+                raise _param("(#100) quick reply content_type must be text, user_phone_number "
+                             "or user_email")
+    # several attachments: https://developers.facebook.com/docs/messenger-platform/instagram/features/send-message
+    #   message.attachments: up to 10 images (or other media) in one message
+    attachments = message.get("attachments")
+    if attachments is not None and (not isinstance(attachments, list) or not 1 <= len(attachments) <= 10):
+        raise _param("(#100) param message[attachments] must hold 1 to 10 attachments")
+    # MEDIA_SHARE: {"attachment": {"type": "MEDIA_SHARE", "payload": {"id": "<post id>"}}}
+    attachment = message.get("attachment")
+    if (isinstance(attachment, dict) and attachment.get("type") == "MEDIA_SHARE"
+            and not (attachment.get("payload") or {}).get("id")):
+        raise _param("(#100) a MEDIA_SHARE attachment needs payload.id (the post's id)")
 
 
 
@@ -391,3 +484,27 @@ def _check_persistent_menu(menu: Any) -> list[dict[str, Any]]:
             if "webview_height_ratio" in button:
                 raise _param("(#100) webview_height_ratio is not available on Instagram")
     return menu
+
+
+# Sender actions: https://developers.facebook.com/docs/messenger-platform/instagram/features/sender-actions
+#   {"recipient": {"id"}, "sender_action": "typing_on" | "typing_off" | "mark_seen"}
+# Reactions: https://developers.facebook.com/docs/messenger-platform/instagram/features/reactions
+#   {"recipient", "sender_action": "react", "payload": {"message_id", "reaction": "love"}};
+#   "unreact" with only payload.message_id. Both answer {"recipient_id"}.
+_SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen", "react", "unreact")
+
+
+def _check_sender_action(body: dict[str, Any]) -> None:
+    action = body.get("sender_action")
+    if action not in _SENDER_ACTIONS:
+        raise _param(f"(#100) param sender_action must be one of {', '.join(_SENDER_ACTIONS)}")
+    if "comment_id" in (body.get("recipient") or {}):
+        raise _param("(#100) sender actions need recipient.id, not a comment")
+    payload = body.get("payload")
+    if action in ("react", "unreact"):
+        if not isinstance(payload, dict) or not payload.get("message_id"):
+            raise _param(f"(#100) {action} needs payload.message_id")
+        if action == "react" and not payload.get("reaction"):
+            raise _param("(#100) react needs payload.reaction")
+    elif payload is not None:
+        raise _param(f"(#100) {action} takes no payload")
