@@ -121,7 +121,8 @@ class WebhookApp:
         """The request body; None when it was refused (already answered) or never came."""
         close = [*_TEXT, (b"connection", b"close")]
         try:
-            body = await asyncio.wait_for(_read_body(receive, limit), self.config.body_timeout)
+            async with asyncio.timeout(self.config.body_timeout):  # no extra task per request
+                body = await _read_body(receive, limit)
         except TimeoutError:
             logger.warning("request body not received within %.1f s: 408, connection closed",
                            self.config.body_timeout)
