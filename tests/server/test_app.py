@@ -203,7 +203,7 @@ def _read_all(sock: socket.socket) -> bytes:
 def test_a_body_that_never_finishes_gets_408_and_the_connection_closed(
     standin: GraphStandIn, tmp_path: Path,
 ) -> None:
-    with ServerRunner(bot(), config(standin, tmp_path / "data", body_timeout=0.5)) as runner:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", request_timeout=0.5)) as runner:
         live = Live(runner, standin, tmp_path / "data")
         body = text_body("slow", "hello", "m-slow")
         head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -217,6 +217,28 @@ def test_a_body_that_never_finishes_gets_408_and_the_connection_closed(
         assert live.post(body).status_code == 200
         wait_for(lambda: texts_to(standin, "slow"))
         assert len(runner.server.inbox) == 1
+        live.http.close()
+
+
+@pytest.mark.parametrize("head", [b"", b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Le"])
+def test_a_request_head_that_never_finishes_gets_408_and_the_connection_closed(
+    standin: GraphStandIn, tmp_path: Path, head: bytes,
+) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", request_timeout=0.5)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        with _raw_request(live, head, b"") as sock:  # a slowloris: a few bytes, then nothing
+            answer = _read_all(sock)  # returns once the server closed the connection
+        assert answer.startswith(b"HTTP/1.1 408 ") and b"connection: close" in answer.lower()
+        # a keep-alive connection that finished a request gets the same deadline for the next
+        body = text_body("ka", "hello", "m-ka")
+        request = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Signature-256: " +
+                   sign_body(SECRET, body).encode() + b"\r\nContent-Length: " +
+                   str(len(body)).encode() + b"\r\n\r\n" + body)
+        with _raw_request(live, request + b"POST /webhook HTTP/1.1\r\n", b"") as sock:
+            answer = _read_all(sock)
+        first, second = answer.split(b"EVENT_RECEIVED")
+        assert first.startswith(b"HTTP/1.1 200 ") and second.startswith(b"HTTP/1.1 408 ")
+        wait_for(lambda: texts_to(standin, "ka"))
         live.http.close()
 
 

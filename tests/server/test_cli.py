@@ -66,7 +66,7 @@ def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("option", "named"), [
     (["--reorder-window", "-1"], "--reorder-window"),
     (["--max-sends", "0"], "--max-sends"),
-    (["--body-timeout", "0"], "--body-timeout"),
+    (["--request-timeout", "0"], "--request-timeout"),
 ])
 def test_serve_refuses_a_bad_limit_in_one_line(tmp_path: Path, standin: GraphStandIn,
                                                capsys: pytest.CaptureFixture[str],
