@@ -242,6 +242,20 @@ def test_a_request_head_that_never_finishes_gets_408_and_the_connection_closed(
         live.http.close()
 
 
+def test_a_body_over_max_body_gets_413_and_nothing_is_stored(
+    standin: GraphStandIn, tmp_path: Path,
+) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", max_body=2000)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        big = text_body("big", "x" * 3000, "m-big")
+        response = live.post(big)
+        assert response.status_code == 413 and response.headers["connection"] == "close"
+        assert live.post(text_body("small", "hi", "m-small")).status_code == 200
+        wait_for(lambda: texts_to(standin, "small"))
+        assert len(runner.server.inbox) == 1 and texts_to(standin, "big") == []
+        live.http.close()
+
+
 def test_a_client_that_goes_away_mid_body_leaves_nothing_behind(live: Live) -> None:
     body = text_body("gone", "hello", "m-gone")
     head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: " +
