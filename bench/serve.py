@@ -3,10 +3,17 @@ with the Graph API stand-in (another subprocess).
 
 Reports acknowledged posts per second and the time to 200 (p50/p99), then waits until every
 acknowledged event is processed and checks the log: one incoming line per acknowledged
-message, one bot reply each. The baseline, measured in the same run with the same client, is
-a bare ASGI app under uvicorn that answers 200 without checking or storing anything.
+message, one bot reply each. Two baselines, measured in the same run:
 
-    python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32]
+- intake: a bare ASGI app under uvicorn that answers 200 without checking or storing anything,
+  posted to by the same client;
+- processing: the same number of Send API calls made straight to the same stand-in with
+  httpx, over as many threads as the server has workers (the one call per event a server
+  cannot avoid). End to end, events processed per second is reported as a ratio to it.
+
+It also reports the server process's CPU time per event (user + system, from ``/proc``).
+
+    python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32] [--workers 4]
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -141,6 +149,39 @@ def blast(port: int, posts: int, seconds: float, connections: int) -> dict[str, 
             "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
 
 
+def direct_sends(graph_port: int, sends: int, threads: int) -> float:
+    """Send API calls per second straight to the stand-in (httpx, keep-alive, ``threads``)."""
+    url = f"http://127.0.0.1:{graph_port}/v21.0/{ACCOUNT}/messages"
+    counter = iter(range(sends))
+    lock = threading.Lock()
+
+    def run() -> None:
+        with httpx.Client(timeout=30) as client:
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                body = {"recipient": {"id": f"user-{n % 500}"}, "messaging_type": "RESPONSE",
+                        "message": {"text": f"You said: message {n}"}}
+                client.post(url, json=body, params={"access_token": TOKEN}).raise_for_status()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sends / (time.monotonic() - started)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -177,6 +218,7 @@ def main() -> int:
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         procs.append(standin)
         assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
+        sends_per_second = direct_sends(graph_port, args.posts, args.workers)
         with tempfile.TemporaryDirectory() as tmp:
             bot_file = Path(tmp) / "bot.yml"
             bot_file.write_text(BOT)
@@ -191,6 +233,7 @@ def main() -> int:
                 env=server_env, stderr=subprocess.PIPE)
             procs.append(server)
             wait_http(f"http://127.0.0.1:{port}/healthz", server)
+            cpu_before, posting = cpu_seconds(server.pid), time.monotonic()
             result = blast(port, args.posts, args.seconds, args.connections)
             started = time.monotonic()
             health: dict[str, int] = {}
@@ -200,6 +243,8 @@ def main() -> int:
                     break
                 time.sleep(0.2)
             drain = time.monotonic() - started
+            end_to_end = result["acked"] / (time.monotonic() - posting)
+            cpu_ms = 1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["acked"])
             lines = [json.loads(x) for x in (data / "log.jsonl").read_text().splitlines()]
             incoming = {r["mid"] for r in lines if r["direction"] == "in"}
             replies = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
@@ -221,6 +266,9 @@ def main() -> int:
           f"(group commit: {health.get('stored', 0) / max(1, health.get('inbox_commits', 1)):.1f} per fsync)")
     print(f"processing: all {health.get('processed')} events and {replies} replies done "
           f"{drain:.1f} s after the last ack; logged incoming {len(incoming)}, lost {lost}")
+    print(f"end to end: {end_to_end:.0f} events/s = {end_to_end / sends_per_second:.2f} x the "
+          f"bare Send API calls ({sends_per_second:.0f}/s to the same stand-in, "
+          f"{args.workers} threads); server CPU {cpu_ms:.2f} ms per event")
     return 0 if lost == 0 and replies >= result["acked"] else 1
 
 

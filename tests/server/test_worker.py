@@ -132,3 +132,15 @@ def test_an_event_whose_effects_cannot_be_stored_becomes_an_error_line(live: Liv
     assert payload["mid"] == "m-bad" and "\\ud800" in payload["message"]
     assert server.db.seen(key)  # recorded once: a redelivery is not processed again
     assert texts_to(live.standin, "bad") == []  # nothing of the failed unit was sent
+
+
+def test_a_reorder_window_of_zero_keeps_arrival_order(standin: GraphStandIn, tmp_path: Path) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", reorder_window=0)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        t0 = now_ms() - 60_000
+        for n in (2, 1, 0):  # newest first, one body each, quickly: held, they would be sorted
+            live.post(text_body("z1", f"n{n}", f"m-z{n}", t0 + n * 1000))
+        live.idle()
+        assert texts_to(standin, "z1") == [f"Hi! You said: n{n}" for n in (2, 1, 0)]
+        assert runner.server.stats()["held"] == 0
+        live.http.close()
