@@ -94,11 +94,11 @@ class Explorer:
     def filter(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None) -> pd.DataFrame:
+               trigger: str | None = None, text: str | None = None) -> pd.DataFrame:
         """Show the sessions that match every filter given (the others are cleared).
 
         Args:
-            flow, state, edge, outcome, start, end, intent, trigger: as
+            flow, state, edge, outcome, start, end, intent, trigger, text: as
                 :meth:`SessionIndex.select` (``end`` is exclusive).
         Returns:
             The matching sessions, sorted (also :attr:`shown`).
@@ -107,7 +107,7 @@ class Explorer:
         """
         filters = {"flow": flow, "state": state, "edge": tuple(edge) if edge else None,
                    "outcome": outcome, "start": start, "end": end, "intent": intent,
-                   "trigger": trigger}
+                   "trigger": trigger, "text": text or None}
         filters = {k: v for k, v in filters.items() if v is not None}
         self.index.select(**filters)  # raises before anything changes
         self.filters = filters
@@ -190,6 +190,8 @@ class Explorer:
         self.start_filter = w.DatePicker(description="From")
         self.end_filter = w.DatePicker(description="To (incl.)")
         self.sort_choice = w.Dropdown(description="Sort", options=list(SORTS), value=self.sort_by)
+        self.text_filter = w.Text(description="Said", placeholder="words the person wrote",
+                                  continuous_update=False)
         self.edge_label = w.HTML()
         self.clear_button = w.Button(description="Clear filters", icon="times")
         self.count_label = w.HTML()
@@ -198,13 +200,13 @@ class Explorer:
                              layout=w.Layout(max_height="560px", overflow="auto",
                                              border="1px solid #dbdbdb", width="440px"))
         for control in (self.flow_filter, self.state_filter, self.outcome_filter,
-                        self.start_filter, self.end_filter):
+                        self.start_filter, self.end_filter, self.text_filter):
             control.observe(self._filters_changed, names="value")
         self.sort_choice.observe(lambda ch: self._syncing or self.sort(ch["new"]), names="value")
         self.session_list.observe(self._clicked, names="value")
         self.clear_button.on_click(lambda _b: self.filter())
         self.widget = w.VBox([
-            w.HBox([self.flow_filter, self.state_filter, self.outcome_filter],
+            w.HBox([self.flow_filter, self.state_filter, self.outcome_filter, self.text_filter],
                    layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.start_filter, self.end_filter, self.sort_choice, self.clear_button],
                    layout=w.Layout(flex_flow="row wrap")),
@@ -231,6 +233,7 @@ class Explorer:
             self.state_filter.options = [ANY, *states]
             self.state_filter.value = f.get("state", ANY) if f.get("state") in states else ANY
             self.outcome_filter.value = f.get("outcome", ANY)
+            self.text_filter.value = f.get("text") or ""
             self.start_filter.value = _as_date(f.get("start"))
             end = _as_date(f.get("end"))
             self.end_filter.value = end - dt.timedelta(days=1) if end else None
@@ -253,7 +256,7 @@ class Explorer:
             return
         f = dict(self.filters)
         f.pop("flow", None), f.pop("state", None), f.pop("outcome", None)
-        f.pop("start", None), f.pop("end", None)
+        f.pop("start", None), f.pop("end", None), f.pop("text", None)
         if self.flow_filter.value != ANY:
             f["flow"] = self.flow_filter.value
         if self.state_filter.value != ANY and self.state_filter.value in self.index.states(
@@ -261,6 +264,8 @@ class Explorer:
             f["state"] = self.state_filter.value
         if self.outcome_filter.value != ANY:
             f["outcome"] = self.outcome_filter.value
+        if self.text_filter.value.strip():
+            f["text"] = self.text_filter.value.strip()
         if self.start_filter.value:
             f["start"] = pd.Timestamp(self.start_filter.value)
         if self.end_filter.value:

@@ -174,7 +174,7 @@ class SessionIndex:
     def select(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None) -> np.ndarray:
+               trigger: str | None = None, text: str | None = None) -> np.ndarray:
         """A boolean mask over :attr:`sessions`: the sessions that match every filter given.
 
         Args:
@@ -186,6 +186,7 @@ class SessionIndex:
                 a date without a time zone is read in the index's ``tz``).
             intent: its first intent.
             trigger: what opened it (one of ``TRIGGERS``: story_reply, comment, ...).
+            text: the person wrote this somewhere in it (any case; plain text, not a pattern).
         Raises:
             UnknownSelectionError: a flow, state, outcome or edge that the log does not have.
         """
@@ -233,6 +234,8 @@ class SessionIndex:
                 raise UnknownSelectionError(
                     f"no trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}")
             mask &= (self.sessions["trigger"].astype(str) == trigger).to_numpy(dtype=bool)
+        if text:
+            mask &= np.isin(np.arange(n), self._sessions_saying(text))
         if intent is not None:
             mask &= (self.sessions["first_intent"] == intent).fillna(False).to_numpy(dtype=bool)
         starts = self.sessions["start"]
@@ -241,6 +244,12 @@ class SessionIndex:
         if end is not None:
             mask &= (starts < self._when(end)).to_numpy(dtype=bool)
         return mask
+
+    def _sessions_saying(self, text: str) -> np.ndarray:
+        p = self.prepared
+        rows = np.flatnonzero(p.user_msg)
+        said = p.df["text"].iloc[rows].str.contains(text, case=False, regex=False, na=False)
+        return np.unique(self._session_of_rows()[rows[said.to_numpy(dtype=bool)]])
 
     def _when(self, value: Any) -> pd.Timestamp:
         stamp = pd.Timestamp(value)

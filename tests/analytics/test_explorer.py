@@ -133,3 +133,14 @@ def test_behind_a_report_figure_or_a_funnel_step(explorer: Explorer) -> None:
         explorer.behind("median_bot_response_s")
     with pytest.raises(ia.UnknownSelectionError, match="no trigger 'tv'"):
         explorer.filter(trigger="tv")
+
+
+def test_search_what_the_person_wrote(explorer: Explorer) -> None:
+    assert explorer.filter(text="NICE")["session_id"].tolist() == ["a#0"]  # any case
+    assert explorer.text_filter.value == "NICE"
+    assert len(explorer.filter(text="connecting")) == 0  # the bot's words do not count
+    explorer.filter()
+    explorer.text_filter.value = "??"                       # typed in the box: plain text
+    assert explorer.filters == {"text": "??"} and explorer.shown["session_id"].tolist() == ["a#0"]
+    explorer.outcome_filter.value = "contained"             # other filters keep the search
+    assert explorer.filters == {"text": "??", "outcome": "contained"} and len(explorer.shown) == 0
