@@ -46,6 +46,7 @@ itu dan atau di ke dari yang aja saja juga udah sudah ok oke okay plis pls pleas
 aku saya gue gw kamu anda kita kami nya lah kah pun tuh loh kok eh hehe wkwk the a an is are am be
 to of for in on at and or i me my you your we it this that do does can could would will just hi
 hello halo hai hey apakah ada lain bisa gak tidak gimana bagaimana apa what how there any other
+when kapan masih banyak lot sama
 """.split())  # noqa: SIM905 (a word list reads best as words)
 
 # Chat spellings of Indonesian words, read as the word (so "brp" and "berapa" are one word).
@@ -58,6 +59,8 @@ SLANG = {"brp": "berapa", "brapa": "berapa", "gmn": "gimana", "gmana": "gimana",
          "trs": "terus", "jg": "juga", "sm": "sama", "utk": "untuk", "dgn": "dengan"}
 
 _TOKEN = r"(?u)\b\w\w+\b"
+KEYWORD_COVERAGE = 0.9  # a proposal's keywords should match this share of its topic
+MAX_KEYWORDS = 6
 CHAR_RANGE = (2, 4)
 CHAR_WEIGHT = 1.5  # character n-grams weigh more: they carry typos and slang
 _MAX_CLUSTERED = 3000  # unique texts clustered directly; rarer ones join the nearest topic
@@ -70,7 +73,8 @@ class MissTopic:
     Attributes:
         id: 0 is the largest topic; ``-1`` is "other" (groups under ``min_size``).
         label: its most characteristic words.
-        keywords: words most of its messages share (what a keyword NLU would look for).
+        keywords: the few words that together match most of its messages (what a keyword
+            NLU would look for).
         size: messages; share: of all missed messages; people: distinct conversations.
         examples: its most frequent texts, most frequent first.
         where: ``{"flow/state": messages}``, where the person was when the bot missed.
@@ -97,7 +101,11 @@ class MissTopic:
         if not self.keywords:
             raise ProposalError(f"topic {self.id} ({self.label}) has no words to match: its "
                                 "messages are emoji or filler words")
-        return propose(self.keywords, list(self.texts), name=name or _name(self.keywords),
+        written = {w for t in self.texts for w in re.findall(r"(?u)\b\w+\b", t.lower())}
+        spelled = [short for short, word in SLANG.items()  # "brp" when people wrote it so
+                   if word in self.keywords and short in written]
+        return propose(self.keywords + spelled, list(self.texts),
+                       name=name or _name(self.keywords),
                        nlu=nlu, flow=flow, reply=reply)
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,18 +298,29 @@ def _cluster_rows(x: Any, threshold: float) -> np.ndarray:
 
 def _describe(members: np.ndarray, counts: np.ndarray, w: Any, vocab: list[str],
               texts: list[str]) -> tuple[str, list[str]]:
-    """The label (top weighted words) and keywords (words in at least a third of the messages)."""
+    """The label (its most weighted words) and the keywords: single words chosen greedily, each
+    the one that matches most of the messages not matched yet, until :data:`KEYWORD_COVERAGE`
+    of the topic's messages hold one (at most :data:`MAX_KEYWORDS`; a word must add at least a
+    tenth of the topic and two messages, so a word of one odd message is left out)."""
     if w is None or not vocab:
         return texts[members[0]][:30], []
     block = w[members]
     weights = np.asarray(block.multiply(counts[:, None]).sum(axis=0)).ravel()
-    present = np.asarray((block > 0).multiply(counts[:, None]).sum(axis=0)).ravel() / counts.sum()
     order = np.argsort(-weights, kind="stable")
-    top = [vocab[i] for i in order[:3] if weights[i] > 0]
-    keywords = [vocab[i] for i in order if present[i] >= 1 / 3 and " " not in vocab[i]][:6]
-    if not keywords:
-        keywords = [vocab[i] for i in order[:2] if weights[i] > 0 and " " not in vocab[i]]
-    return ", ".join(top) or texts[members[0]][:30], keywords
+    label = ", ".join(vocab[i] for i in order[:3] if weights[i] > 0)
+    single = np.array([" " not in v for v in vocab])
+    has = (block > 0).toarray() & single[None, :]
+    total = counts.sum()
+    covered = np.zeros(len(members), dtype=bool)
+    keywords: list[str] = []
+    while covered @ counts < KEYWORD_COVERAGE * total and len(keywords) < MAX_KEYWORDS:
+        gain = (has & ~covered[:, None]).T @ counts
+        best = max(range(len(vocab)), key=lambda i: (gain[i], weights[i]))
+        if gain[best] <= 0 or (gain[best] < max(2.0, 0.1 * total) and keywords):
+            break
+        keywords.append(vocab[best])
+        covered |= has[:, best]
+    return label or texts[members[0]][:30], keywords
 
 
 def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 0.85,
