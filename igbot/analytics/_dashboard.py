@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PERIODS", "RATES", "Dashboard"]
 
-PERIODS = {"day": "D", "week": "W-MON", "month": "M"}
+# period -> pandas frequency of session starts ("W-SUN": weeks from Monday to Sunday)
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}
 # rate name -> (session-table column counted, what the tile says)
 RATES: dict[str, tuple[str, str]] = {
     "containment_rate": ("contained", "Contained"),
@@ -36,7 +37,6 @@ RATES: dict[str, tuple[str, str]] = {
     "fallback_session_rate": ("fallback", "Sessions with a fallback"),
     "abandonment_rate": ("abandoned", "Abandoned"),
 }
-_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M"}
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:
@@ -175,7 +175,7 @@ class Dashboard:
         if sessions.empty:
             return pd.DataFrame(columns=columns)
         local = sessions["start"].dt.tz_convert(self.tz).dt.tz_localize(None)
-        period = local.dt.to_period(_PERIOD_FREQ[self.period]).rename("period")
+        period = local.dt.to_period(PERIODS[self.period]).rename("period")
         grouped = sessions.groupby(period)
         table = pd.DataFrame({"sessions": grouped.size()})
         full = pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq)

@@ -69,6 +69,7 @@ def test_periods_and_integer_ticks() -> None:
     board.set(period="week")
     weekly = board.timeline()
     assert weekly["sessions"].tolist() == [4, 2]
+    assert [p.start_time.strftime("%a %d") for p in weekly.index] == ["Mon 06", "Mon 13"]
     assert weekly["handover_rate"].tolist() == [0.25, 1.0]
     low, _high = ia.wilson(2, 2)
     assert weekly["handover_rate_low"].iloc[1] == pytest.approx(float(low))
