@@ -30,6 +30,8 @@ __all__ = ["FIGURE_OUTCOMES", "SORTS", "Explorer"]
 logger = logging.getLogger(__name__)
 
 ANY = "(any)"
+_STYLE = ("<style>.igbot-sessions select{font-family:ui-monospace,Menlo,Consolas,monospace;"
+          "font-size:12px}</style>")
 # a report figure -> the outcome of the sessions it counts (None: all of them)
 FIGURE_OUTCOMES: dict[str, str | None] = {
     "sessions": None, "conversations": None, "people": None, "messages_in": None,
@@ -196,6 +198,7 @@ class Explorer:
         self.clear_button = w.Button(description="Clear filters", icon="times")
         self.count_label = w.HTML()
         self.session_list = w.Select(options=[], rows=14, layout=w.Layout(width="520px"))
+        self.session_list.add_class("igbot-sessions")  # monospace, so the columns line up
         self.reader = w.HTML('<i style="color:#8e8e8e">click a session to read it</i>',
                              layout=w.Layout(max_height="560px", overflow="auto",
                                              border="1px solid #dbdbdb", width="440px"))
@@ -247,7 +250,7 @@ class Explorer:
             self.session_list.value = self.selected if self.selected in self._listed else None
             total, n = len(self.index.sessions), len(self.shown)
             more = f" (listing the first {self.max_rows:,})" if n > self.max_rows else ""
-            self.count_label.value = f"<b>{n:,}</b> of {total:,} sessions{more}"
+            self.count_label.value = f"{_STYLE}<b>{n:,}</b> of {total:,} sessions{more}"
         finally:
             self._syncing = False
 

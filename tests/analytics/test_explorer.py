@@ -28,7 +28,7 @@ def shop(samples: Path) -> Explorer:
 
 def test_lists_every_session_newest_first(explorer: Explorer) -> None:
     assert len(explorer.shown) == 5
-    assert explorer.count_label.value == "<b>5</b> of 5 sessions"
+    assert explorer.count_label.value.endswith("<b>5</b> of 5 sessions")
     starts = explorer.shown["start"].tolist()
     assert starts == sorted(starts, reverse=True)
     assert [v for _label, v in explorer.session_list.options] == explorer.shown["session_id"].tolist()
@@ -61,7 +61,7 @@ def test_an_unknown_name_changes_nothing(explorer: Explorer) -> None:
 def test_clicking_filters_sorts_and_opens(explorer: Explorer) -> None:
     explorer.outcome_filter.value = "contained"          # a person picks an outcome
     assert explorer.filters == {"outcome": "contained"}
-    assert explorer.count_label.value.startswith("<b>3</b> of 5")
+    assert "<b>3</b> of 5" in explorer.count_label.value
     explorer.sort_choice.value = "most messages"         # ... a sort
     assert explorer.shown["session_id"].tolist()[0] == "c#0"
     explorer.session_list.value = "c#0"                  # ... and clicks a session
@@ -75,7 +75,7 @@ def test_clicking_filters_sorts_and_opens(explorer: Explorer) -> None:
 
 def test_date_pickers_filter_by_day(explorer: Explorer) -> None:
     explorer.start_filter.value = dt.date(2024, 5, 7)
-    assert len(explorer.shown) == 0 and explorer.count_label.value.startswith("<b>0</b>")
+    assert len(explorer.shown) == 0 and "<b>0</b> of 5" in explorer.count_label.value
     explorer.start_filter.value = None
     explorer.end_filter.value = dt.date(2024, 5, 6)
     assert len(explorer.shown) == 5
