@@ -130,13 +130,17 @@ class Misses:
             ``timestamp``, ``text``, ``at`` (flow/state before the miss), ``topic``.
         total: missed messages with text; ``without_text``: missed ones without (stickers,
             photos), not grouped.
+        recorded: whether the log holds the bot's record (flow, intent or is_fallback) at all:
+            webhook archives and exports do not, so nothing in them can count as missed.
     """
 
-    def __init__(self, topics: list[MissTopic], messages: pd.DataFrame, without_text: int) -> None:
+    def __init__(self, topics: list[MissTopic], messages: pd.DataFrame, without_text: int,
+                 recorded: bool = True) -> None:
         self.topics = topics
         self.messages = messages
         self.total = len(messages)
         self.without_text = without_text
+        self.recorded = recorded
 
     def topic(self, key: int | str) -> MissTopic:
         """A topic by id or by a word of its label."""
@@ -157,12 +161,16 @@ class Misses:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: totals and the topics."""
         return {"missed_messages": self.total, "missed_without_text": self.without_text,
+                "recorded": self.recorded,
                 "topics": [t.to_dict() for t in self.topics]}
 
     def to_text(self) -> str:
         """A plain listing for the terminal."""
         lines = [f"{self.total:,} missed messages in {len(self.topics)} topics"
                  + (f" ({self.without_text:,} more without text)" if self.without_text else "")]
+        if not self.recorded:
+            lines.append("the log has no record of the bot (flow, intent, is_fallback): use "
+                         "igbot's own log, where each turn says what the bot did")
         for t in self.topics:
             where = ", ".join(f"{k} ({v})" for k, v in list(t.where.items())[:3])
             lines.append(f"{'other' if t.id < 0 else t.id:>5}  {t.size:>5} "
@@ -348,7 +356,10 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
         raise ValueError(f"min_size must be at least 1, got {min_size!r}")
     if bot is not None:
         params["bot"] = bot
-    missed = _missed(_frame(logs, load_options or {}), MetricParams.make(params))
+    frame = _frame(logs, load_options or {})
+    recorded = bool(frame["flow"].notna().any() or frame["intent"].notna().any()
+                    or frame["is_fallback"].notna().any())
+    missed = _missed(frame, MetricParams.make(params))
     has_text = np.array([isinstance(t, str) and bool(t.strip()) for t in missed["text"]],
                         dtype=bool)
     without_text = int((~has_text).sum())
@@ -359,7 +370,7 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
     counts = counts_by_text.to_numpy()
     missed["topic"] = -1
     if not texts:
-        return Misses([], missed.drop(columns="norm"), without_text)
+        return Misses([], missed.drop(columns="norm"), without_text, recorded)
     x, w, vocab = _features(texts)
     if embed is not None:
         x = _with_embedding(x, embed(texts), len(texts), embed_weight)
@@ -383,7 +394,7 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
     text_topic = {texts[i]: renumber.get(int(labels[i]), -1) for i in range(len(texts))}
     missed["topic"] = missed["norm"].map(text_topic).astype(int)
     logger.info("%d missed messages in %d topics", total, len(topics))
-    return Misses(topics, missed.drop(columns="norm"), without_text)
+    return Misses(topics, missed.drop(columns="norm"), without_text, recorded)
 
 
 def _topic(topic_id: int, members: np.ndarray, counts: np.ndarray, w: Any, vocab: list[str],

@@ -171,3 +171,10 @@ def test_proposals_for_every_topic_remove_most_fallbacks_on_replay() -> None:
     # Measured: 240 -> 27 fallbacks (89% removed), nothing taken from the bot's own intents.
     assert trial["fallbacks_before"] == 240
     assert trial["removed_share"] >= 0.85 and trial["taken"] == 0
+
+
+def test_a_log_without_the_bots_record_says_so(samples: Path) -> None:
+    result = ia.misses(samples / "webhooks.jsonl")
+    assert result.total == 0 and result.recorded is False
+    assert "no record of the bot" in result.to_text()
+    assert ia.misses(small_log()).recorded is True
