@@ -50,7 +50,8 @@ class SessionIndex:
     Args:
         df: a canonical event frame (anything :func:`~igbot.analytics.load` returns).
         params: metric parameters as for :func:`~igbot.analytics.summary` (``bot=``, ``gap=``,
-            ``end_states=``, ...).
+            ``end_states=``, ...); with ``bot=``, its flows and states are known names even
+            where no session went (a canvas node nobody reached selects nothing, no error).
     Attributes:
         prepared: the sessionized frame and its row arrays.
         sessions: one row per session (see :meth:`build`).
@@ -60,6 +61,7 @@ class SessionIndex:
     """
 
     def __init__(self, df: pd.DataFrame, **params: Any) -> None:
+        self.bot = params.get("bot")
         self.params = MetricParams.make(params)
         self.prepared = prepare(df, self.params)
         self._names: dict[str, list[str]] = {}
@@ -158,17 +160,23 @@ class SessionIndex:
         return visits, edges
 
     def flows(self) -> list[str]:
-        """The flows the log names, sorted."""
+        """The flows the log or the bot (``bot=``) names, sorted."""
         if "flows" not in self._names:
-            self._names["flows"] = sorted(set(self.flow_visits["flow"]))
+            bot_flows = set(self.bot.flows) if self.bot is not None else set()
+            self._names["flows"] = sorted(set(self.flow_visits["flow"]) | bot_flows)
         return list(self._names["flows"])
 
     def states(self, flow: str | None = None) -> list[str]:
-        """The states the log names (of ``flow`` when given), sorted."""
+        """The states the log or the bot names (of ``flow`` when given), sorted. A state of the
+        bot that no session reached selects no session; it is not an error."""
         key = f"states:{flow}"
         if key not in self._names:
             visits = self.visits if flow is None else self.visits[self.visits["flow"] == flow]
-            self._names[key] = sorted({str(s) for s in visits["state"].unique()})
+            names = {str(s) for s in visits["state"].unique()}
+            if self.bot is not None:
+                names |= {state for name, f in self.bot.flows.items() if flow in (None, name)
+                          for state in f.states}
+            self._names[key] = sorted(names)
         return list(self._names[key])
 
     def select(self, *, flow: str | None = None, state: str | None = None,

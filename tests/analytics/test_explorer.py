@@ -144,3 +144,13 @@ def test_search_what_the_person_wrote(explorer: Explorer) -> None:
     assert explorer.filters == {"text": "??"} and explorer.shown["session_id"].tolist() == ["a#0"]
     explorer.outcome_filter.value = "contained"             # other filters keep the search
     assert explorer.filters == {"text": "??", "outcome": "contained"} and len(explorer.shown) == 0
+
+
+def test_a_bot_state_nobody_reached_selects_nothing(shop: Explorer) -> None:
+    bot = load_bot(SHOP)
+    bot.flows["faq"].states["neverVisited"] = bot.flows["faq"].states["answer"].model_copy()
+    explorer = ia.Explorer(shop.index.events, bot=bot)
+    assert len(explorer.filter(flow="faq", state="neverVisited")) == 0  # a canvas click: empty
+    assert "neverVisited" in explorer.state_filter.options
+    with pytest.raises(ia.UnknownSelectionError, match="no state 'nope' of flow 'faq'"):
+        explorer.filter(flow="faq", state="nope")
