@@ -96,11 +96,12 @@ class Explorer:
     def filter(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None, text: str | None = None) -> pd.DataFrame:
+               trigger: str | None = None, text: str | None = None,
+               sessions: Sequence[str] | None = None) -> pd.DataFrame:
         """Show the sessions that match every filter given (the others are cleared).
 
         Args:
-            flow, state, edge, outcome, start, end, intent, trigger, text: as
+            flow, state, edge, outcome, start, end, intent, trigger, text, sessions: as
                 :meth:`SessionIndex.select` (``end`` is exclusive).
         Returns:
             The matching sessions, sorted (also :attr:`shown`).
@@ -109,7 +110,8 @@ class Explorer:
         """
         filters = {"flow": flow, "state": state, "edge": tuple(edge) if edge else None,
                    "outcome": outcome, "start": start, "end": end, "intent": intent,
-                   "trigger": trigger, "text": text or None}
+                   "trigger": trigger, "text": text or None,
+                   "sessions": tuple(sessions) if sessions is not None else None}
         filters = {k: v for k, v in filters.items() if v is not None}
         self.index.select(**filters)  # raises before anything changes
         self.filters = filters
@@ -241,8 +243,9 @@ class Explorer:
             end = _as_date(f.get("end"))
             self.end_filter.value = end - dt.timedelta(days=1) if end else None
             self.sort_choice.value = self.sort_by
-            edge = f.get("edge")
-            self.edge_label.value = (f"&nbsp; moved <b>{edge[0]} → {edge[1]}</b>" if edge else "")
+            edge, chosen = f.get("edge"), f.get("sessions")
+            self.edge_label.value = (f"&nbsp; moved <b>{edge[0]} → {edge[1]}</b>" if edge else "") + (
+                f"&nbsp; among <b>{len(chosen):,}</b> chosen sessions" if chosen is not None else "")
             listed = self.shown.head(self.max_rows)
             self._listed = set(listed["session_id"])
             self.session_list.options = [(self._label(r), r.session_id)

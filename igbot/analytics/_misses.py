@@ -149,6 +149,13 @@ class Misses:
                 return t
         raise KeyError(f"no topic {key!r}; topics: {', '.join(f'{t.id} ({t.label})' for t in self.topics)}")
 
+    def sessions(self, key: int | str) -> list[str]:
+        """The sessions where a topic (by id or word) was missed, for
+        ``Explorer.filter(sessions=...)``."""
+        topic = self.topic(key)
+        rows = self.messages[self.messages["topic"] == topic.id]
+        return list(dict.fromkeys(rows["session_id"]))
+
     def table(self) -> pd.DataFrame:
         """One row per topic: id, label, size, share, people, keywords, examples, where."""
         rows = [{**t.to_dict(), "keywords": ", ".join(t.keywords),

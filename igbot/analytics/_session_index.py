@@ -182,7 +182,8 @@ class SessionIndex:
     def select(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None, text: str | None = None) -> np.ndarray:
+               trigger: str | None = None, text: str | None = None,
+               sessions: Sequence[str] | None = None) -> np.ndarray:
         """A boolean mask over :attr:`sessions`: the sessions that match every filter given.
 
         Args:
@@ -195,6 +196,7 @@ class SessionIndex:
             intent: its first intent.
             trigger: what opened it (one of ``TRIGGERS``: story_reply, comment, ...).
             text: the person wrote this somewhere in it (any case; plain text, not a pattern).
+            sessions: one of these session ids (e.g. a topic's, from ``misses``).
         Raises:
             UnknownSelectionError: a flow, state, outcome or edge that the log does not have.
         """
@@ -244,6 +246,8 @@ class SessionIndex:
             mask &= (self.sessions["trigger"].astype(str) == trigger).to_numpy(dtype=bool)
         if text:
             mask &= np.isin(np.arange(n), self._sessions_saying(text))
+        if sessions is not None:
+            mask &= self.sessions["session_id"].isin(list(sessions)).to_numpy(dtype=bool)
         if intent is not None:
             mask &= (self.sessions["first_intent"] == intent).fillna(False).to_numpy(dtype=bool)
         starts = self.sessions["start"]

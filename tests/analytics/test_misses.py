@@ -178,3 +178,16 @@ def test_a_log_without_the_bots_record_says_so(samples: Path) -> None:
     assert result.total == 0 and result.recorded is False
     assert "no record of the bot" in result.to_text()
     assert ia.misses(small_log()).recorded is True
+
+
+def test_a_topics_sessions_open_in_the_explorer(samples: Path) -> None:
+    bot = load_bot(SHOP)
+    log = ia.load(samples / "igbot_log.jsonl")
+    found = ia.misses(log, bot=bot)
+    chosen = found.sessions("warna")
+    assert len(chosen) == found.topic("warna").people == 3
+    explorer = ia.Explorer(log, bot=bot)
+    shown = explorer.filter(sessions=chosen)
+    assert sorted(shown["session_id"]) == sorted(chosen)
+    assert "3</b> chosen sessions" in explorer.edge_label.value
+    assert "warna" in explorer.open(chosen[0])
