@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PERIODS", "RATES", "Dashboard"]
 
-PERIODS = {"day": "D", "week": "W-MON", "month": "M"}
+# period -> pandas frequency of session starts ("W-SUN": weeks from Monday to Sunday)
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}
 # rate name -> (session-table column counted, what the tile says)
 RATES: dict[str, tuple[str, str]] = {
     "containment_rate": ("contained", "Contained"),
@@ -36,7 +37,6 @@ RATES: dict[str, tuple[str, str]] = {
     "fallback_session_rate": ("fallback", "Sessions with a fallback"),
     "abandonment_rate": ("abandoned", "Abandoned"),
 }
-_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M"}
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:
@@ -175,7 +175,7 @@ class Dashboard:
         if sessions.empty:
             return pd.DataFrame(columns=columns)
         local = sessions["start"].dt.tz_convert(self.tz).dt.tz_localize(None)
-        period = local.dt.to_period(_PERIOD_FREQ[self.period]).rename("period")
+        period = local.dt.to_period(PERIODS[self.period]).rename("period")
         grouped = sessions.groupby(period)
         table = pd.DataFrame({"sessions": grouped.size()})
         full = pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq)
@@ -194,16 +194,19 @@ class Dashboard:
     # -- drawing --------------------------------------------------------------------------
 
     def figure(self) -> Figure:
-        """Sessions per period (bars, integer ticks) and the rates with their Wilson bands."""
+        """Sessions per period (bars, integer ticks), then one small panel per rate: the rate
+        per period with its 95% Wilson band (wide where a period has few sessions)."""
         from matplotlib.ticker import MaxNLocator
 
         from igbot._figure import NotebookFigure
 
         table = self.timeline()
-        fig = NotebookFigure(figsize=(8.0, 5.6), layout="constrained")
-        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.4])
+        fig = NotebookFigure(figsize=(8.0, 6.4), layout="constrained")
+        grid = fig.add_gridspec(3, 2, height_ratios=[1.1, 1, 1])
+        top = fig.add_subplot(grid[0, :])
+        panels = [fig.add_subplot(grid[1 + i // 2, i % 2], sharex=top) for i in range(len(RATES))]
         if table.empty:
-            for ax in (top, bottom):
+            for ax in (top, *panels):
                 ax.text(0.5, 0.5, "no sessions", ha="center", va="center", transform=ax.transAxes)
                 ax.set_axis_off()
             return fig
@@ -215,15 +218,17 @@ class Dashboard:
         top.set_title(f"Sessions per {self.period}")
         colours = {"containment_rate": "#2e7d32", "handover_rate": "#1565c0",
                    "fallback_session_rate": "#c62828", "abandonment_rate": "#ef6c00"}
-        for name, (_column, label) in RATES.items():
-            bottom.plot(x, table[name] * 100, marker="o", color=colours[name], label=label)
-            bottom.fill_between(x, table[f"{name}_low"] * 100, table[f"{name}_high"] * 100,
-                                color=colours[name], alpha=0.12, linewidth=0)
-        bottom.set_ylim(0, 100)
-        bottom.set_ylabel("% of sessions (95% interval)")
-        bottom.legend(loc="upper left", fontsize=8, ncols=2)
-        step = max(1, len(x) // 12)
-        bottom.set_xticks(x[::step], labels[::step], rotation=30, ha="right")
+        step = max(1, -(-len(x) // 7))  # at most 7 labels
+        for ax, (name, (_column, label)) in zip(panels, RATES.items(), strict=True):
+            ax.fill_between(x, table[f"{name}_low"] * 100, table[f"{name}_high"] * 100,
+                            color=colours[name], alpha=0.18, linewidth=0, label="95% interval")
+            ax.plot(x, table[name] * 100, marker="o", markersize=3, color=colours[name])
+            ax.set_ylim(0, 100)
+            ax.set_title(f"{label} (% of sessions)", fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.set_xticks(x[::step], labels[::step], rotation=30, ha="right")
+        for ax in (top, *panels[:2]):
+            ax.tick_params(labelbottom=False)
         return fig
 
     def _period_label(self, period: pd.Period) -> str:
@@ -243,6 +248,10 @@ class Dashboard:
         """The headline tiles as HTML: value, sample size, interval, and the previous period."""
         now = self.figures()
         before = self.figures(previous=True) if self.compare else None
+        empty_before = before is not None and before["sessions"] == 0
+        compared = before
+        if empty_before:
+            before = None
 
         def was(key: str) -> Any:
             return before[key] if before is not None else None
@@ -269,7 +278,8 @@ class Dashboard:
                             if v) or "all sessions"
         head = (f"<div style='font:600 14px sans-serif;margin:4px 0'>{now['start']} – {now['end']}"
                 f" · {escape(filters)}"
-                + (f" · compared with {before['start']} – {before['end']}" if before else "")
+                + (f" · compared with {compared['start']} – {compared['end']}"
+                   + (" (no sessions then)" if empty_before else "") if compared else "")
                 + "</div>")
         return (head + "<div class='igbot-tiles' style='display:flex;flex-wrap:wrap;gap:8px'>"
                 + "".join(tiles) + "</div>")

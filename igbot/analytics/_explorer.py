@@ -30,6 +30,8 @@ __all__ = ["FIGURE_OUTCOMES", "SORTS", "Explorer"]
 logger = logging.getLogger(__name__)
 
 ANY = "(any)"
+_STYLE = ("<style>.igbot-sessions select{font-family:ui-monospace,Menlo,Consolas,monospace;"
+          "font-size:12px}</style>")
 # a report figure -> the outcome of the sessions it counts (None: all of them)
 FIGURE_OUTCOMES: dict[str, str | None] = {
     "sessions": None, "conversations": None, "people": None, "messages_in": None,
@@ -94,11 +96,12 @@ class Explorer:
     def filter(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None) -> pd.DataFrame:
+               trigger: str | None = None, text: str | None = None,
+               sessions: Sequence[str] | None = None) -> pd.DataFrame:
         """Show the sessions that match every filter given (the others are cleared).
 
         Args:
-            flow, state, edge, outcome, start, end, intent, trigger: as
+            flow, state, edge, outcome, start, end, intent, trigger, text, sessions: as
                 :meth:`SessionIndex.select` (``end`` is exclusive).
         Returns:
             The matching sessions, sorted (also :attr:`shown`).
@@ -107,7 +110,8 @@ class Explorer:
         """
         filters = {"flow": flow, "state": state, "edge": tuple(edge) if edge else None,
                    "outcome": outcome, "start": start, "end": end, "intent": intent,
-                   "trigger": trigger}
+                   "trigger": trigger, "text": text or None,
+                   "sessions": tuple(sessions) if sessions is not None else None}
         filters = {k: v for k, v in filters.items() if v is not None}
         self.index.select(**filters)  # raises before anything changes
         self.filters = filters
@@ -190,21 +194,24 @@ class Explorer:
         self.start_filter = w.DatePicker(description="From")
         self.end_filter = w.DatePicker(description="To (incl.)")
         self.sort_choice = w.Dropdown(description="Sort", options=list(SORTS), value=self.sort_by)
+        self.text_filter = w.Text(description="Said", placeholder="words the person wrote",
+                                  continuous_update=False)
         self.edge_label = w.HTML()
         self.clear_button = w.Button(description="Clear filters", icon="times")
         self.count_label = w.HTML()
         self.session_list = w.Select(options=[], rows=14, layout=w.Layout(width="520px"))
+        self.session_list.add_class("igbot-sessions")  # monospace, so the columns line up
         self.reader = w.HTML('<i style="color:#8e8e8e">click a session to read it</i>',
                              layout=w.Layout(max_height="560px", overflow="auto",
                                              border="1px solid #dbdbdb", width="440px"))
         for control in (self.flow_filter, self.state_filter, self.outcome_filter,
-                        self.start_filter, self.end_filter):
+                        self.start_filter, self.end_filter, self.text_filter):
             control.observe(self._filters_changed, names="value")
         self.sort_choice.observe(lambda ch: self._syncing or self.sort(ch["new"]), names="value")
         self.session_list.observe(self._clicked, names="value")
         self.clear_button.on_click(lambda _b: self.filter())
         self.widget = w.VBox([
-            w.HBox([self.flow_filter, self.state_filter, self.outcome_filter],
+            w.HBox([self.flow_filter, self.state_filter, self.outcome_filter, self.text_filter],
                    layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.start_filter, self.end_filter, self.sort_choice, self.clear_button],
                    layout=w.Layout(flex_flow="row wrap")),
@@ -231,12 +238,14 @@ class Explorer:
             self.state_filter.options = [ANY, *states]
             self.state_filter.value = f.get("state", ANY) if f.get("state") in states else ANY
             self.outcome_filter.value = f.get("outcome", ANY)
+            self.text_filter.value = f.get("text") or ""
             self.start_filter.value = _as_date(f.get("start"))
             end = _as_date(f.get("end"))
             self.end_filter.value = end - dt.timedelta(days=1) if end else None
             self.sort_choice.value = self.sort_by
-            edge = f.get("edge")
-            self.edge_label.value = (f"&nbsp; moved <b>{edge[0]} → {edge[1]}</b>" if edge else "")
+            edge, chosen = f.get("edge"), f.get("sessions")
+            self.edge_label.value = (f"&nbsp; moved <b>{edge[0]} → {edge[1]}</b>" if edge else "") + (
+                f"&nbsp; among <b>{len(chosen):,}</b> chosen sessions" if chosen is not None else "")
             listed = self.shown.head(self.max_rows)
             self._listed = set(listed["session_id"])
             self.session_list.options = [(self._label(r), r.session_id)
@@ -244,7 +253,7 @@ class Explorer:
             self.session_list.value = self.selected if self.selected in self._listed else None
             total, n = len(self.index.sessions), len(self.shown)
             more = f" (listing the first {self.max_rows:,})" if n > self.max_rows else ""
-            self.count_label.value = f"<b>{n:,}</b> of {total:,} sessions{more}"
+            self.count_label.value = f"{_STYLE}<b>{n:,}</b> of {total:,} sessions{more}"
         finally:
             self._syncing = False
 
@@ -253,7 +262,7 @@ class Explorer:
             return
         f = dict(self.filters)
         f.pop("flow", None), f.pop("state", None), f.pop("outcome", None)
-        f.pop("start", None), f.pop("end", None)
+        f.pop("start", None), f.pop("end", None), f.pop("text", None)
         if self.flow_filter.value != ANY:
             f["flow"] = self.flow_filter.value
         if self.state_filter.value != ANY and self.state_filter.value in self.index.states(
@@ -261,6 +270,8 @@ class Explorer:
             f["state"] = self.state_filter.value
         if self.outcome_filter.value != ANY:
             f["outcome"] = self.outcome_filter.value
+        if self.text_filter.value.strip():
+            f["text"] = self.text_filter.value.strip()
         if self.start_filter.value:
             f["start"] = pd.Timestamp(self.start_filter.value)
         if self.end_filter.value:

@@ -46,6 +46,7 @@ itu dan atau di ke dari yang aja saja juga udah sudah ok oke okay plis pls pleas
 aku saya gue gw kamu anda kita kami nya lah kah pun tuh loh kok eh hehe wkwk the a an is are am be
 to of for in on at and or i me my you your we it this that do does can could would will just hi
 hello halo hai hey apakah ada lain bisa gak tidak gimana bagaimana apa what how there any other
+when kapan masih banyak lot sama
 """.split())  # noqa: SIM905 (a word list reads best as words)
 
 # Chat spellings of Indonesian words, read as the word (so "brp" and "berapa" are one word).
@@ -58,6 +59,8 @@ SLANG = {"brp": "berapa", "brapa": "berapa", "gmn": "gimana", "gmana": "gimana",
          "trs": "terus", "jg": "juga", "sm": "sama", "utk": "untuk", "dgn": "dengan"}
 
 _TOKEN = r"(?u)\b\w\w+\b"
+KEYWORD_COVERAGE = 0.9  # a proposal's keywords should match this share of its topic
+MAX_KEYWORDS = 6
 CHAR_RANGE = (2, 4)
 CHAR_WEIGHT = 1.5  # character n-grams weigh more: they carry typos and slang
 _MAX_CLUSTERED = 3000  # unique texts clustered directly; rarer ones join the nearest topic
@@ -70,7 +73,8 @@ class MissTopic:
     Attributes:
         id: 0 is the largest topic; ``-1`` is "other" (groups under ``min_size``).
         label: its most characteristic words.
-        keywords: words most of its messages share (what a keyword NLU would look for).
+        keywords: the few words that together match most of its messages (what a keyword
+            NLU would look for).
         size: messages; share: of all missed messages; people: distinct conversations.
         examples: its most frequent texts, most frequent first.
         where: ``{"flow/state": messages}``, where the person was when the bot missed.
@@ -97,7 +101,11 @@ class MissTopic:
         if not self.keywords:
             raise ProposalError(f"topic {self.id} ({self.label}) has no words to match: its "
                                 "messages are emoji or filler words")
-        return propose(self.keywords, list(self.texts), name=name or _name(self.keywords),
+        written = {w for t in self.texts for w in re.findall(r"(?u)\b\w+\b", t.lower())}
+        spelled = [short for short, word in SLANG.items()  # "brp" when people wrote it so
+                   if word in self.keywords and short in written]
+        return propose(self.keywords + spelled, list(self.texts),
+                       name=name or _name(self.keywords),
                        nlu=nlu, flow=flow, reply=reply)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,13 +130,17 @@ class Misses:
             ``timestamp``, ``text``, ``at`` (flow/state before the miss), ``topic``.
         total: missed messages with text; ``without_text``: missed ones without (stickers,
             photos), not grouped.
+        recorded: whether the log holds the bot's record (flow, intent or is_fallback) at all:
+            webhook archives and exports do not, so nothing in them can count as missed.
     """
 
-    def __init__(self, topics: list[MissTopic], messages: pd.DataFrame, without_text: int) -> None:
+    def __init__(self, topics: list[MissTopic], messages: pd.DataFrame, without_text: int,
+                 recorded: bool = True) -> None:
         self.topics = topics
         self.messages = messages
         self.total = len(messages)
         self.without_text = without_text
+        self.recorded = recorded
 
     def topic(self, key: int | str) -> MissTopic:
         """A topic by id or by a word of its label."""
@@ -136,6 +148,13 @@ class Misses:
             if t.id == key or (isinstance(key, str) and key in t.label.split(", ")):
                 return t
         raise KeyError(f"no topic {key!r}; topics: {', '.join(f'{t.id} ({t.label})' for t in self.topics)}")
+
+    def sessions(self, key: int | str) -> list[str]:
+        """The sessions where a topic (by id or word) was missed, for
+        ``Explorer.filter(sessions=...)``."""
+        topic = self.topic(key)
+        rows = self.messages[self.messages["topic"] == topic.id]
+        return list(dict.fromkeys(rows["session_id"]))
 
     def table(self) -> pd.DataFrame:
         """One row per topic: id, label, size, share, people, keywords, examples, where."""
@@ -149,12 +168,16 @@ class Misses:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: totals and the topics."""
         return {"missed_messages": self.total, "missed_without_text": self.without_text,
+                "recorded": self.recorded,
                 "topics": [t.to_dict() for t in self.topics]}
 
     def to_text(self) -> str:
         """A plain listing for the terminal."""
         lines = [f"{self.total:,} missed messages in {len(self.topics)} topics"
                  + (f" ({self.without_text:,} more without text)" if self.without_text else "")]
+        if not self.recorded:
+            lines.append("the log has no record of the bot (flow, intent, is_fallback): use "
+                         "igbot's own log, where each turn says what the bot did")
         for t in self.topics:
             where = ", ".join(f"{k} ({v})" for k, v in list(t.where.items())[:3])
             lines.append(f"{'other' if t.id < 0 else t.id:>5}  {t.size:>5} "
@@ -290,18 +313,29 @@ def _cluster_rows(x: Any, threshold: float) -> np.ndarray:
 
 def _describe(members: np.ndarray, counts: np.ndarray, w: Any, vocab: list[str],
               texts: list[str]) -> tuple[str, list[str]]:
-    """The label (top weighted words) and keywords (words in at least a third of the messages)."""
+    """The label (its most weighted words) and the keywords: single words chosen greedily, each
+    the one that matches most of the messages not matched yet, until :data:`KEYWORD_COVERAGE`
+    of the topic's messages hold one (at most :data:`MAX_KEYWORDS`; a word must add at least a
+    tenth of the topic and two messages, so a word of one odd message is left out)."""
     if w is None or not vocab:
         return texts[members[0]][:30], []
     block = w[members]
     weights = np.asarray(block.multiply(counts[:, None]).sum(axis=0)).ravel()
-    present = np.asarray((block > 0).multiply(counts[:, None]).sum(axis=0)).ravel() / counts.sum()
     order = np.argsort(-weights, kind="stable")
-    top = [vocab[i] for i in order[:3] if weights[i] > 0]
-    keywords = [vocab[i] for i in order if present[i] >= 1 / 3 and " " not in vocab[i]][:6]
-    if not keywords:
-        keywords = [vocab[i] for i in order[:2] if weights[i] > 0 and " " not in vocab[i]]
-    return ", ".join(top) or texts[members[0]][:30], keywords
+    label = ", ".join(vocab[i] for i in order[:3] if weights[i] > 0)
+    single = np.array([" " not in v for v in vocab])
+    has = (block > 0).toarray() & single[None, :]
+    total = counts.sum()
+    covered = np.zeros(len(members), dtype=bool)
+    keywords: list[str] = []
+    while covered @ counts < KEYWORD_COVERAGE * total and len(keywords) < MAX_KEYWORDS:
+        gain = (has & ~covered[:, None]).T @ counts
+        best = max(range(len(vocab)), key=lambda i: (gain[i], weights[i]))
+        if gain[best] <= 0 or (gain[best] < max(2.0, 0.1 * total) and keywords):
+            break
+        keywords.append(vocab[best])
+        covered |= has[:, best]
+    return label or texts[members[0]][:30], keywords
 
 
 def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 0.85,
@@ -329,7 +363,10 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
         raise ValueError(f"min_size must be at least 1, got {min_size!r}")
     if bot is not None:
         params["bot"] = bot
-    missed = _missed(_frame(logs, load_options or {}), MetricParams.make(params))
+    frame = _frame(logs, load_options or {})
+    recorded = bool(frame["flow"].notna().any() or frame["intent"].notna().any()
+                    or frame["is_fallback"].notna().any())
+    missed = _missed(frame, MetricParams.make(params))
     has_text = np.array([isinstance(t, str) and bool(t.strip()) for t in missed["text"]],
                         dtype=bool)
     without_text = int((~has_text).sum())
@@ -340,7 +377,7 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
     counts = counts_by_text.to_numpy()
     missed["topic"] = -1
     if not texts:
-        return Misses([], missed.drop(columns="norm"), without_text)
+        return Misses([], missed.drop(columns="norm"), without_text, recorded)
     x, w, vocab = _features(texts)
     if embed is not None:
         x = _with_embedding(x, embed(texts), len(texts), embed_weight)
@@ -364,7 +401,7 @@ def misses(logs: Any, *, bot: Any = None, min_size: int = 2, threshold: float = 
     text_topic = {texts[i]: renumber.get(int(labels[i]), -1) for i in range(len(texts))}
     missed["topic"] = missed["norm"].map(text_topic).astype(int)
     logger.info("%d missed messages in %d topics", total, len(topics))
-    return Misses(topics, missed.drop(columns="norm"), without_text)
+    return Misses(topics, missed.drop(columns="norm"), without_text, recorded)
 
 
 def _topic(topic_id: int, members: np.ndarray, counts: np.ndarray, w: Any, vocab: list[str],

@@ -50,7 +50,8 @@ class SessionIndex:
     Args:
         df: a canonical event frame (anything :func:`~igbot.analytics.load` returns).
         params: metric parameters as for :func:`~igbot.analytics.summary` (``bot=``, ``gap=``,
-            ``end_states=``, ...).
+            ``end_states=``, ...); with ``bot=``, its flows and states are known names even
+            where no session went (a canvas node nobody reached selects nothing, no error).
     Attributes:
         prepared: the sessionized frame and its row arrays.
         sessions: one row per session (see :meth:`build`).
@@ -60,6 +61,7 @@ class SessionIndex:
     """
 
     def __init__(self, df: pd.DataFrame, **params: Any) -> None:
+        self.bot = params.get("bot")
         self.params = MetricParams.make(params)
         self.prepared = prepare(df, self.params)
         self._names: dict[str, list[str]] = {}
@@ -158,23 +160,30 @@ class SessionIndex:
         return visits, edges
 
     def flows(self) -> list[str]:
-        """The flows the log names, sorted."""
+        """The flows the log or the bot (``bot=``) names, sorted."""
         if "flows" not in self._names:
-            self._names["flows"] = sorted(set(self.flow_visits["flow"]))
+            bot_flows = set(self.bot.flows) if self.bot is not None else set()
+            self._names["flows"] = sorted(set(self.flow_visits["flow"]) | bot_flows)
         return list(self._names["flows"])
 
     def states(self, flow: str | None = None) -> list[str]:
-        """The states the log names (of ``flow`` when given), sorted."""
+        """The states the log or the bot names (of ``flow`` when given), sorted. A state of the
+        bot that no session reached selects no session; it is not an error."""
         key = f"states:{flow}"
         if key not in self._names:
             visits = self.visits if flow is None else self.visits[self.visits["flow"] == flow]
-            self._names[key] = sorted({str(s) for s in visits["state"].unique()})
+            names = {str(s) for s in visits["state"].unique()}
+            if self.bot is not None:
+                names |= {state for name, f in self.bot.flows.items() if flow in (None, name)
+                          for state in f.states}
+            self._names[key] = sorted(names)
         return list(self._names[key])
 
     def select(self, *, flow: str | None = None, state: str | None = None,
                edge: Sequence[str] | None = None, outcome: str | None = None,
                start: Any = None, end: Any = None, intent: str | None = None,
-               trigger: str | None = None) -> np.ndarray:
+               trigger: str | None = None, text: str | None = None,
+               sessions: Sequence[str] | None = None) -> np.ndarray:
         """A boolean mask over :attr:`sessions`: the sessions that match every filter given.
 
         Args:
@@ -186,6 +195,8 @@ class SessionIndex:
                 a date without a time zone is read in the index's ``tz``).
             intent: its first intent.
             trigger: what opened it (one of ``TRIGGERS``: story_reply, comment, ...).
+            text: the person wrote this somewhere in it (any case; plain text, not a pattern).
+            sessions: one of these session ids (e.g. a topic's, from ``misses``).
         Raises:
             UnknownSelectionError: a flow, state, outcome or edge that the log does not have.
         """
@@ -233,6 +244,10 @@ class SessionIndex:
                 raise UnknownSelectionError(
                     f"no trigger {trigger!r}; triggers: {', '.join(TRIGGERS)}")
             mask &= (self.sessions["trigger"].astype(str) == trigger).to_numpy(dtype=bool)
+        if text:
+            mask &= np.isin(np.arange(n), self._sessions_saying(text))
+        if sessions is not None:
+            mask &= self.sessions["session_id"].isin(list(sessions)).to_numpy(dtype=bool)
         if intent is not None:
             mask &= (self.sessions["first_intent"] == intent).fillna(False).to_numpy(dtype=bool)
         starts = self.sessions["start"]
@@ -241,6 +256,12 @@ class SessionIndex:
         if end is not None:
             mask &= (starts < self._when(end)).to_numpy(dtype=bool)
         return mask
+
+    def _sessions_saying(self, text: str) -> np.ndarray:
+        p = self.prepared
+        rows = np.flatnonzero(p.user_msg)
+        said = p.df["text"].iloc[rows].str.contains(text, case=False, regex=False, na=False)
+        return np.unique(self._session_of_rows()[rows[said.to_numpy(dtype=bool)]])
 
     def _when(self, value: Any) -> pd.Timestamp:
         stamp = pd.Timestamp(value)

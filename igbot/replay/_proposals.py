@@ -44,7 +44,7 @@ def _row(name: str, keywords: str, before: ReplayResult, after: ReplayResult,
 
 
 def try_proposals(bot: Bot | str | Path, log: Any, proposals: Sequence[IntentProposal], *,
-                  together: bool = True, progress: bool | None = False,
+                  each: bool = True, together: bool = True, progress: bool | None = False,
                   **replay_options: Any) -> pd.DataFrame:
     """How many fallbacks each proposal would have removed on ``log``.
 
@@ -52,6 +52,7 @@ def try_proposals(bot: Bot | str | Path, log: Any, proposals: Sequence[IntentPro
         bot: the bot that answered the log (loaded, or a path).
         log: a canonical frame or paths :func:`igbot.analytics.load` reads.
         proposals: from :meth:`igbot.analytics.MissTopic.proposal`.
+        each: a row per proposal (one replay each).
         together: add a row ``(all)`` with every proposal applied at once.
         progress: tqdm bars of the replays.
         replay_options: passed to :func:`igbot.replay.replay` (``gap``, ``api``, ``seed``, ...).
@@ -65,11 +66,11 @@ def try_proposals(bot: Bot | str | Path, log: Any, proposals: Sequence[IntentPro
         log = load(log)
     before = replay(base, log, progress=progress, **replay_options)
     rows = []
-    for proposal in proposals:
+    for proposal in proposals if each else []:
         after = replay(proposal.apply(base), log, progress=progress, **replay_options)
         rows.append(_row(proposal.name, ", ".join(proposal.keywords), before, after,
                          {proposal.name}))
-    if together and len(proposals) > 1:
+    if together and (len(proposals) > 1 or not each):
         combined = base
         for proposal in proposals:
             combined = proposal.apply(combined)

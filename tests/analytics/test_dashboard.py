@@ -57,6 +57,8 @@ def test_every_rate_has_its_sample_size_and_interval() -> None:
     assert "Handed over 50.0% 3 of 6 sessions; 95% CI 18.8%–81.2%" in tiles
     assert "Messages answered by a fallback 0.0% 0 of 6 messages" in tiles
     assert "Agent first response (median) 8.0 h p90 8.8 h; n=3 handovers, 0 unanswered" in tiles
+    assert "compared with 2024-04-27 – 2024-05-05 (no sessions then)" in tiles
+    assert "points vs" not in tiles  # nothing to compare with: said once, not on every tile
 
 
 def test_periods_and_integer_ticks() -> None:
@@ -69,6 +71,7 @@ def test_periods_and_integer_ticks() -> None:
     board.set(period="week")
     weekly = board.timeline()
     assert weekly["sessions"].tolist() == [4, 2]
+    assert [p.start_time.strftime("%a %d") for p in weekly.index] == ["Mon 06", "Mon 13"]
     assert weekly["handover_rate"].tolist() == [0.25, 1.0]
     low, _high = ia.wilson(2, 2)
     assert weekly["handover_rate_low"].iloc[1] == pytest.approx(float(low))

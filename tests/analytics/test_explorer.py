@@ -28,7 +28,7 @@ def shop(samples: Path) -> Explorer:
 
 def test_lists_every_session_newest_first(explorer: Explorer) -> None:
     assert len(explorer.shown) == 5
-    assert explorer.count_label.value == "<b>5</b> of 5 sessions"
+    assert explorer.count_label.value.endswith("<b>5</b> of 5 sessions")
     starts = explorer.shown["start"].tolist()
     assert starts == sorted(starts, reverse=True)
     assert [v for _label, v in explorer.session_list.options] == explorer.shown["session_id"].tolist()
@@ -61,7 +61,7 @@ def test_an_unknown_name_changes_nothing(explorer: Explorer) -> None:
 def test_clicking_filters_sorts_and_opens(explorer: Explorer) -> None:
     explorer.outcome_filter.value = "contained"          # a person picks an outcome
     assert explorer.filters == {"outcome": "contained"}
-    assert explorer.count_label.value.startswith("<b>3</b> of 5")
+    assert "<b>3</b> of 5" in explorer.count_label.value
     explorer.sort_choice.value = "most messages"         # ... a sort
     assert explorer.shown["session_id"].tolist()[0] == "c#0"
     explorer.session_list.value = "c#0"                  # ... and clicks a session
@@ -75,7 +75,7 @@ def test_clicking_filters_sorts_and_opens(explorer: Explorer) -> None:
 
 def test_date_pickers_filter_by_day(explorer: Explorer) -> None:
     explorer.start_filter.value = dt.date(2024, 5, 7)
-    assert len(explorer.shown) == 0 and explorer.count_label.value.startswith("<b>0</b>")
+    assert len(explorer.shown) == 0 and "<b>0</b> of 5" in explorer.count_label.value
     explorer.start_filter.value = None
     explorer.end_filter.value = dt.date(2024, 5, 6)
     assert len(explorer.shown) == 5
@@ -133,3 +133,24 @@ def test_behind_a_report_figure_or_a_funnel_step(explorer: Explorer) -> None:
         explorer.behind("median_bot_response_s")
     with pytest.raises(ia.UnknownSelectionError, match="no trigger 'tv'"):
         explorer.filter(trigger="tv")
+
+
+def test_search_what_the_person_wrote(explorer: Explorer) -> None:
+    assert explorer.filter(text="NICE")["session_id"].tolist() == ["a#0"]  # any case
+    assert explorer.text_filter.value == "NICE"
+    assert len(explorer.filter(text="connecting")) == 0  # the bot's words do not count
+    explorer.filter()
+    explorer.text_filter.value = "??"                       # typed in the box: plain text
+    assert explorer.filters == {"text": "??"} and explorer.shown["session_id"].tolist() == ["a#0"]
+    explorer.outcome_filter.value = "contained"             # other filters keep the search
+    assert explorer.filters == {"text": "??", "outcome": "contained"} and len(explorer.shown) == 0
+
+
+def test_a_bot_state_nobody_reached_selects_nothing(shop: Explorer) -> None:
+    bot = load_bot(SHOP)
+    bot.flows["faq"].states["neverVisited"] = bot.flows["faq"].states["answer"].model_copy()
+    explorer = ia.Explorer(shop.index.events, bot=bot)
+    assert len(explorer.filter(flow="faq", state="neverVisited")) == 0  # a canvas click: empty
+    assert "neverVisited" in explorer.state_filter.options
+    with pytest.raises(ia.UnknownSelectionError, match="no state 'nope' of flow 'faq'"):
+        explorer.filter(flow="faq", state="nope")
