@@ -67,7 +67,7 @@ class AsyncGraphClient(GraphCore):
             if self.bucket is not None:
                 await self.bucket.acquire_async()
             try:
-                response = await self._http.request(method, self.url(endpoint), json=json,
+                response = await self._http.request(method, self.url(endpoint, object_id), json=json,
                                                     params=params)
             except httpx.TransportError as exc:
                 outcome: dict[str, Any] | GraphError = self.connection_error(exc)

@@ -263,8 +263,13 @@ class GraphCore:
             return comment_id, "replies", {"message": message}
         return comment_id, "", {"hide": bool(body.get("hide", True))}
 
-    def url(self, endpoint: str) -> httpx.URL:
-        """The absolute URL of an endpoint (parsed once: httpx reuses a URL as it is)."""
+    def url(self, endpoint: str, object_id: str | None = None) -> httpx.URL:
+        """The absolute URL of an endpoint of this account, or of another object (a comment).
+
+        The account's URLs are parsed once (httpx reuses a URL as it is); an object's each time.
+        """
+        if object_id:
+            return httpx.URL(self.base_url + self.path(endpoint, object_id))
         url = self._urls.get(endpoint)
         if url is None:
             url = self._urls[endpoint] = httpx.URL(self.base_url + self.path(endpoint))

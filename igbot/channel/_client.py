@@ -101,7 +101,7 @@ class GraphClient(GraphCore):
             if self.bucket is not None:
                 self.bucket.acquire()
             try:
-                response = self._http.request(method, self.url(endpoint), json=json,
+                response = self._http.request(method, self.url(endpoint, object_id), json=json,
                                                    params=params)
             except httpx.TransportError as exc:
                 outcome: dict[str, Any] | GraphError = self.connection_error(exc)
