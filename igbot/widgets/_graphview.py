@@ -39,7 +39,7 @@ class GraphView:
         self.draws = 0
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         self.note = w.HTML()
-        self.widget = w.VBox([self.note, self.image], layout=w.Layout(width="100%"))
+        self.widget = w.VBox([self.note, self.image])
         self._pending: Any = None
         if not enabled:
             self.note.value = "<i>graph view off</i>"

@@ -315,8 +315,8 @@ class ChatSimulator:
     # -- widgets --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.transcript = w.HTML(layout=w.Layout(width="100%"))
-        self.status_label = w.HTML(layout=w.Layout(width="100%"))
+        self.transcript = w.HTML()
+        self.status_label = w.HTML()
         self.banner = w.HTML(_banner("👤 an agent owns this conversation: the bot is silent"))
         self.resolve_button = w.Button(description="Resolve", button_style="warning",
                                        tooltip="the agent gives the thread back (engine.resume)",
@@ -334,7 +334,7 @@ class ChatSimulator:
         self.reset_button = w.Button(description="Reset", icon="refresh", layout=_auto(),
                                      tooltip="forget the transcript, the state and the spec")
         self.spec_button = w.Button(description="Export test spec", layout=_auto())
-        self.spec_view = w.Textarea(layout=w.Layout(width="100%", height="160px",
+        self.spec_view = w.Textarea(layout=w.Layout(height="160px",
                                                     display="none"))
         self.ice_breaker_buttons = [
             w.Button(description=str(item.get("question", f"ice breaker {i + 1}")),
@@ -354,7 +354,7 @@ class ChatSimulator:
         ice = w.HBox([w.Label("Ice breakers:"), *self.ice_breaker_buttons], layout=_row())
         # the debugger
         self.turn_select = w.Dropdown(description="turn", layout=w.Layout(width="auto"))
-        self.debug_html = w.HTML(layout=w.Layout(width="100%"))
+        self.debug_html = w.HTML()
         self.teach_intent = w.Dropdown(description="intent", layout=w.Layout(width="auto"))
         self.teach_as = w.ToggleButtons(options=["keyword", "example"], value="keyword",
                                         tooltips=["a phrase of the intent's keyword NLU",
@@ -362,13 +362,13 @@ class ChatSimulator:
                                         style={"button_width": "auto"})
         self.teach_button = w.Button(description="Add to intent and replay", icon="plus",
                                      button_style="info", layout=_auto())
-        self.teach_note = w.HTML(layout=w.Layout(width="100%"))
-        self.replay_note = w.HTML(layout=w.Layout(width="100%"))
+        self.teach_note = w.HTML()
+        self.replay_note = w.HTML()
         self.teach_label = w.HTML()
         self.teach_box = w.VBox([self.teach_label,
                                  w.HBox([self.teach_intent, self.teach_as, self.teach_button],
                                         layout=_row())],
-                                layout=w.Layout(display="none", width="100%"))
+                                layout=w.Layout(display="none"))
         self.turn_select.observe(lambda _c: self._show_turn(), names="value")
         self.teach_button.on_click(lambda _b: self._try(
             lambda: self.add_to_intent(self.teach_intent.value, as_=self.teach_as.value)))
@@ -382,7 +382,8 @@ class ChatSimulator:
         debugger = w.VBox([w.HTML("<b>Debugger</b>"), self.turn_select, self.teach_box,
                            self.teach_note, self.replay_note, self.debug_html],
                           layout=w.Layout(flex="1 1 380px", min_width="300px"))
-        self.widget = w.HBox([chat, debugger], layout=_row())
+        self.widget = w.HBox([chat, debugger],
+                             layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self._refresh(newest=True)
 
     def _text_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
@@ -466,7 +467,7 @@ def _auto() -> w.Layout:
 
 
 def _row() -> w.Layout:
-    return w.Layout(flex_flow="row wrap", align_items="center", width="100%")
+    return w.Layout(flex_flow="row wrap", align_items="center")
 
 
 def _where(turn: Turn) -> str:
