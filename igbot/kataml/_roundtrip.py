@@ -812,7 +812,56 @@ class _Merge:
                 else:
                     self.replace(inner, i, _styled(raw[i], plain(n)))
             return
+        if _same_data(raw, old) and self.data_value(loc, raw_key, old, new_plain):
+            return
         self.replace(loc, raw_key, _styled(raw, new_plain))
+
+    def data_value(self, loc: _Loc, raw_key: Any, old: Any, new: Any) -> bool:
+        """Merge plain data (NLU options, action options) key by key and item by item, where
+        the file holds it as the model does; ``False`` if it must be replaced whole."""
+        raw = loc.node[raw_key]
+        if isinstance(raw, CommentedMap) and isinstance(old, Mapping) \
+                and isinstance(new, Mapping) and all(isinstance(k, str) for k in raw):
+            inner = loc.child(raw_key)
+            order = list(new)
+            for key in old:
+                if key not in new:
+                    self.delete(inner, key)
+            for key in order:
+                if key in old and old[key] != new[key]:
+                    if not (_same_data(raw[key], old[key])
+                            and self.data_value(inner, key, old[key], new[key])):
+                        self.replace(inner, key, _styled(raw[key], new[key]))
+                elif key not in old:
+                    previous = next((k for k in reversed(order[: order.index(key)])
+                                     if k in raw), None)
+                    self.insert(inner, key, new[key], previous,
+                                first=previous is None and bool(raw))
+            return True
+        if isinstance(raw, CommentedSeq) and isinstance(old, list) and isinstance(new, list) \
+                and len(raw) == len(old) and old:
+            inner = loc.child(raw_key)
+            if len(new) > len(old) and new[: len(old)] == old:
+                for value in new[len(old):]:
+                    self.append_item(inner, value)
+                return True
+            if len(new) == len(old):
+                for i, (o, n) in enumerate(zip(old, new, strict=True)):
+                    if o != n and not (_same_data(raw[i], o) and self.data_value(inner, i, o, n)):
+                        self.replace(inner, i, _styled(raw[i], n))
+                return True
+        return False
+
+    def append_item(self, loc: _Loc, value: Any) -> None:
+        """Add ``value`` at the end of the sequence at ``loc``."""
+        seq, file = loc.node, loc.file
+        last = len(seq) - 1
+        seq.append(_node(value, None))
+        if self._redump_anchor(loc):
+            return
+        at = _entry_end(file, loc.steps, seq, last)
+        col = _dash_col(file, seq, last)
+        self._edits(file).add(_Edit((at, 0), (at, 0), _item_text(file, seq[-1], col)))
 
     def models(self, loc: _Loc, old: dict[str, Any], new: dict[str, Any]) -> None:
         """Merge a dict of models (flows, intents, states, transitions, actions, ...)."""
@@ -1053,6 +1102,21 @@ def compact_field(model: type[KataModel], key: str, value: Any) -> Any:
         names = [v["name"] for v in value]
         return names[0] if len(names) == 1 else names
     return value
+
+
+def _same_data(raw: Any, value: Any) -> bool:
+    """Whether the file's node holds exactly ``value`` (same keys, items and scalars)."""
+    if isinstance(raw, Mapping) and isinstance(value, Mapping):
+        return list(map(str, raw)) == list(map(str, value)) and all(
+            _same_data(raw[k], value[str(k)]) for k in raw)
+    if isinstance(raw, list) and isinstance(value, list):
+        return len(raw) == len(value) and all(_same_data(a, b) for a, b in zip(raw, value,
+                                                                              strict=True))
+    if isinstance(raw, Mapping | list) or isinstance(value, Mapping | list):
+        return False
+    return bool(raw == value and type(raw) in (type(value), *type(value).__mro__)) \
+        or (isinstance(raw, str) and isinstance(value, str) and str(raw) == value) \
+        or (isinstance(raw, bool) == isinstance(value, bool) and raw == value)
 
 
 def _is_models(value: Any) -> bool:

@@ -273,3 +273,67 @@ def test_conformance_edits_change_only_their_lines(name: str, tmp_path: Path) ->
         assert all("renamedState" in line for line in added)
         plan.write()
         assert load_bot(folder) == bot
+
+
+def test_keyword_added_to_a_flow_list_changes_one_line(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    options = dict(bot.nlus["topic"].options or {})
+    keywords = dict(options["keywords"])
+    keywords["faq"] = [*keywords["faq"], "price list"]
+    options["keywords"] = keywords
+    bot.nlus["topic"].options = options
+    plan = source.plan(bot)
+    assert plan.files == [shop_dir / "nlus.yml"]
+    added, removed = _changed_lines(plan.diff())
+    assert len(added) == len(removed) == 1
+    assert added[0].startswith("      faq: [") and added[0].endswith(", price list]")
+
+
+def test_text_that_needs_quotes_gets_them(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    tricky = ["Hours: 8-5 # all week", "yes", "1.0", "- dash", "null", "@home", "a 'quote'",
+              "line one\nline two"]
+    for i, text in enumerate(tricky):
+        bot.flows["promo"].actions[f"t{i}"] = bot.flows["promo"].actions["tapHint"].model_copy(
+            deep=True)
+        bot.flows["promo"].actions[f"t{i}"].options = {"text": text}
+    bot.flows["promo"].actions["tapHint"].options = {"text": "Tap: a card"}
+    plan = source.plan(bot)  # checks its own result: every text reads back as written
+    plan.write()
+    again = load_bot(shop_dir)
+    assert [again.flows["promo"].actions[f"t{i}"].options["text"] for i in range(len(tricky))] \
+        == tricky
+    assert again.flows["promo"].actions["tapHint"].options["text"] == "Tap: a card"
+
+
+def test_a_rename_keeps_the_comment_on_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "bot"
+    folder.mkdir()
+    (folder / "bot.yml").write_text(
+        "flows:\n  main:\n    states:\n      start:   # where it begins\n        initial: true\n"
+        "        transitions:\n          end: {fallback: true}\n      end: {end: true}\n")
+    source = BotSource(folder)
+    bot = _edited(source)
+    flow = bot.flows["main"]
+    flow.states = {("begin" if k == "start" else k): v for k, v in flow.states.items()}
+    added, removed = _changed_lines(source.plan(bot).diff())
+    assert removed == ["      start:   # where it begins"]
+    assert added == ["      begin:   # where it begins"]
+
+
+def test_nothing_is_written_when_the_check_fails(shop_dir: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from igbot.kataml import _roundtrip
+
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    bot.flows["promo"].intents["pick"].priority = 20
+    before = _texts(shop_dir)
+    monkeypatch.setattr(_roundtrip, "_dump", lambda file, node: "broken: [\n")
+    monkeypatch.setattr(_roundtrip.BotSource, "_check",
+                        lambda self, changes, edited: "flows.promo would read differently")
+    with pytest.raises(SaveError, match="nothing was written"):
+        source.plan(bot)
+    assert _texts(shop_dir) == before
