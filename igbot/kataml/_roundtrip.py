@@ -675,6 +675,10 @@ class BotSource:
             SaveError: the result would not read back as ``edited``.
         """
         sources = {p: _read(p) for p in self.sources}  # fresh trees: a plan mutates them
+        moved = [p for p, f in sources.items() if f.text != self.sources[p].text]
+        if moved:
+            raise SaveError(f"{moved[0]} changed on disk since the bot was loaded: reload it "
+                            "(BotSource.reload) or save to a new folder; nothing was written")
         merge = _Merge(sources, self.root)
         root = _Loc(sources[self.main], sources[self.main].tree)
         if not isinstance(root.node, CommentedMap):

@@ -337,3 +337,16 @@ def test_nothing_is_written_when_the_check_fails(shop_dir: Path,
     with pytest.raises(SaveError, match="nothing was written"):
         source.plan(bot)
     assert _texts(shop_dir) == before
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    bot.flows["promo"].intents["pick"].priority = 20
+    promo = shop_dir / "flows" / "promo.yml"
+    promo.write_text(promo.read_text() + "# someone else's line\n")
+    with pytest.raises(SaveError, match="changed on disk"):
+        source.plan(bot)
+    source.reload()
+    source.plan(bot).write()
+    assert "# someone else's line" in promo.read_text() and load_bot(shop_dir) == bot
