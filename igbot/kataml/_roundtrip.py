@@ -20,12 +20,11 @@ a bot whose flows are ``$include``d gets its own file next to the others. Before
 written the plan loads its own result back and checks that it is the edited bot
 (:class:`SaveError` if not), so a save can never leave a bot that reads differently from what was
 edited. :meth:`SavePlan.write` keeps a backup of every file it replaces
-(``.igbot-backups/<stamp>/`` beside the main file); :func:`restore` puts a backup back.
+(see :mod:`igbot.kataml._backups`); :func:`~igbot.kataml.restore` puts a backup back.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import html
 import io
@@ -51,33 +50,22 @@ from ruamel.yaml.scalarstring import (
 )
 
 from igbot._errors import IgbotError
+from igbot.kataml._backups import Backup, SaveError, keep_backup
 from igbot.kataml._loader import BOT_FILE_NAMES, KataYamlLoader, load_bot
 from igbot.kataml._models import Bot, Flow, Intent, KataModel, State
 from igbot.kataml._normalise import js_literal
 from igbot.kataml._writer import dump_yaml, file_stem, plain
 
 __all__ = [
-    "BACKUP_DIR",
-    "Backup",
     "BotSource",
     "FileChange",
-    "SaveError",
     "SavePlan",
-    "backups",
-    "restore",
 ]
 
 logger = logging.getLogger(__name__)
 
-BACKUP_DIR = ".igbot-backups"
-"""The folder, beside a bot's main file, that keeps the files a save replaced."""
-
 _INCLUDE = re.compile(r"^\s*\$include\(\s*(.*?)\s*\)\s*$", re.DOTALL)
 _INDICATORS = tuple("-?:,[]{}#&*!|>'\"%@`")
-
-
-class SaveError(IgbotError, ValueError):
-    """A save that cannot be done safely (names the file and what went wrong); nothing written."""
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -432,23 +420,6 @@ class FileChange:
 
 
 @dataclass
-class Backup:
-    """The files one save replaced, kept under ``.igbot-backups/<stamp>/``."""
-
-    folder: Path
-    root: Path
-    files: list[str]
-    created: list[str]
-
-    @property
-    def stamp(self) -> str:
-        return self.folder.name
-
-    def __str__(self) -> str:
-        return f"{self.stamp}: {len(self.files)} file(s) replaced, {len(self.created)} created"
-
-
-@dataclass
 class SavePlan:
     """What a save would write, shown before anything is written.
 
@@ -514,7 +485,8 @@ class SavePlan:
         """Write the changed files in place; returns the backup of what they replaced."""
         if not self.changes:
             return None
-        kept = _backup(self.root, self.changes) if backup else None
+        kept = keep_backup(self.root, [(c.path, c.before is None) for c in self.changes]) \
+            if backup else None
         for change in self.changes:
             change.path.parent.mkdir(parents=True, exist_ok=True)
             change.path.write_text(change.after, encoding="utf-8")
@@ -546,75 +518,6 @@ class SavePlan:
             else:
                 shutil.copyfile(path, target)
         return folder / self.source.main.relative_to(self.root)
-
-
-# -- backups ---------------------------------------------------------------------------------------
-
-def _backup(root: Path, changes: list[FileChange]) -> Backup:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    folder = root / BACKUP_DIR / stamp
-    files, created = [], []
-    for change in changes:
-        rel = str(change.path.relative_to(root)) if change.path.is_relative_to(root) \
-            else None
-        if rel is None:
-            raise SaveError(f"{change.path} is outside the bot's folder {root}: no backup "
-                            "can be kept for it")
-        if change.before is None:
-            created.append(rel)
-            continue
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(change.path, target)
-        files.append(rel)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_text(
-        json.dumps({"files": files, "created": created}, indent=2), encoding="utf-8")
-    return Backup(folder, root, files, created)
-
-
-def backups(bot: str | Path) -> list[Backup]:
-    """The backups kept for the bot at ``bot`` (its folder or main file), newest first."""
-    root = _root_of(Path(bot))
-    out = []
-    for folder in sorted((root / BACKUP_DIR).glob("*"), reverse=True):
-        manifest = folder / "manifest.json"
-        if not manifest.is_file():
-            continue
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        out.append(Backup(folder, root, list(data.get("files", [])),
-                          list(data.get("created", []))))
-    return out
-
-
-def restore(backup: Backup) -> list[Path]:
-    """Put the files of ``backup`` back (and remove the files that save created).
-
-    The files it replaces are backed up first, so a restore can be undone too.
-    """
-    current = []
-    for rel in backup.files:
-        path = backup.root / rel
-        before = path.read_text(encoding="utf-8") if path.exists() else None
-        current.append(FileChange(path, before, ""))
-    for rel in backup.created:
-        path = backup.root / rel
-        if path.exists():
-            current.append(FileChange(path, path.read_text(encoding="utf-8"), ""))
-    existing = [c for c in current if c.before is not None]
-    if existing:
-        _backup(backup.root, existing)
-    restored = []
-    for rel in backup.files:
-        shutil.copyfile(backup.folder / rel, backup.root / rel)
-        restored.append(backup.root / rel)
-    for rel in backup.created:
-        (backup.root / rel).unlink(missing_ok=True)
-    return restored
-
-
-def _root_of(path: Path) -> Path:
-    return path.parent if path.suffix.lower() in (".yml", ".yaml") else path
 
 
 # -- the source of a bot ---------------------------------------------------------------------------

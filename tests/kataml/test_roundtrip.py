@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from igbot.kataml import Bot, Flow, Intent, State, Transition, load_bot
-from igbot.kataml._roundtrip import BotSource, SaveError, backups, restore
+from igbot.kataml import Bot, BotSource, Flow, Intent, SaveError, State, Transition, load_bot
 
 from .conftest import BOTS_DIR
 
@@ -179,22 +178,6 @@ def test_delete_intent_removes_only_its_lines(shop_dir: Path) -> None:
     assert added == []
     assert removed == ["  promoText:", "    initial: true", "    type: text",
                        "    classifier: {nlu: topic, match: promo}"]
-
-
-def test_backup_and_restore(shop_dir: Path) -> None:
-    before = _texts(shop_dir)
-    source = BotSource(shop_dir)
-    bot = _edited(source)
-    bot.flows["promo"].intents["pick"].priority = 20
-    bot.flows["extra"] = Flow(states={"init": State(initial=True)})
-    kept = source.plan(bot).write()
-    assert kept is not None and sorted(kept.files) == ["bot.yml", "flows/promo.yml"]
-    assert kept.created == ["flows/extra.yml"]
-    assert _texts(shop_dir) != before
-    assert backups(shop_dir)[0].stamp == kept.stamp
-    restore(kept)
-    assert _texts(shop_dir) == before
-    assert len(backups(shop_dir)) == 2  # restoring kept what it replaced, too
 
 
 def test_write_to_refuses_a_folder_with_a_bot(shop_dir: Path, tmp_path: Path) -> None:
