@@ -81,7 +81,9 @@ class ChatSimulator:
     """Chat with a bot as one Instagram user; see the replies as bubbles.
 
     Args:
-        bot: a loaded bot or a path to one.
+        bot: a loaded bot, a path to one, or a :class:`FlowEditor` (then teaching a message
+            to an intent is an edit of that editor, with its undo and save). A loaded bot is
+            edited in place when a message is taught to it.
         user: the fixed user id of the simulated person.
         seed: seeds the choice among text variants (reproducible transcripts).
     """
