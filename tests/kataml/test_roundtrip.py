@@ -333,3 +333,14 @@ def test_a_file_changed_on_disk_is_not_overwritten(shop_dir: Path) -> None:
     source.reload()
     source.plan(bot).write()
     assert "# someone else's line" in promo.read_text() and load_bot(shop_dir) == bot
+
+
+def test_rename_intent_changes_its_key_and_the_conditions_naming_it(shop_dir: Path) -> None:
+    from igbot.widgets import BotEditing
+
+    source = BotSource(shop_dir)
+    edit = BotEditing(_edited(source))
+    edit.rename_intent("promo", "pick", "choose")
+    added, removed = _changed_lines(source.plan(edit.bot).diff())
+    assert removed == ["  pick:", '        condition: intent == "pick"']
+    assert added == ["  choose:", '        condition: intent == "choose"']
