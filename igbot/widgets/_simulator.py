@@ -326,7 +326,7 @@ class ChatSimulator:
         self.handover_box = w.HBox([self.banner, self.resolve_button], layout=_row())
         self.replies = w.HBox(layout=_row())
         self.text = w.Text(placeholder="type as the person… (Enter sends)",
-                           continuous_update=False, layout=w.Layout(flex="1 1 220px"))
+                           continuous_update=True, layout=w.Layout(flex="1 1 220px"))
         self.send_button = w.Button(description="Send", button_style="primary", layout=_auto())
         self.story_reply_button = w.Button(description="Story reply", layout=_auto(),
                                            tooltip="send the text as a reply to your story")
@@ -346,7 +346,9 @@ class ChatSimulator:
         for i, button in enumerate(self.ice_breaker_buttons):
             button.on_click(lambda _b, i=i: self.ice_breaker(i))
         self.send_button.on_click(lambda _b: self._from_text(self.send_text))
-        self.text.on_msg(self._text_message)  # Enter in the box: the front end's "submit"
+        # Enter in the box: the front end sends "submit" (the value is synced as typed, so it
+        # is current by then)
+        self.text.on_msg(self._text_message)
         self.story_reply_button.on_click(lambda _b: self._from_text(self.story_reply))
         self.comment_button.on_click(lambda _b: self._from_text(self.comment))
         self.mention_button.on_click(lambda _b: self.story_mention())

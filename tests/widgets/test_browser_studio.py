@@ -4,7 +4,8 @@ Voilà serves a notebook written by the test (the editor on a copy of the shop b
 error, the simulator after a long conversation); headless Chromium, driven over the DevTools
 protocol, lays it out at each width and checks that no button label and no field label is cut,
 the page does not scroll sideways, lint messages are whole, and the simulator's newest bubble is
-inside the transcript's visible box while the first one has scrolled out of it. Screenshots:
+inside the transcript's visible box while the first one has scrolled out of it; typing into the
+simulator's box and pressing Enter sends the message, which arrives in view. Screenshots:
 ``out/browser/studio_<width>.png``. Skipped, with the reason, where Chromium or Voilà is missing.
 """
 
@@ -146,3 +147,33 @@ def test_nothing_cut_at_1100_and_800_px(studio_url: str, browser: _DevTools) -> 
         assert state["overflows"], "the conversation should be longer than its box"
         assert view["top"] - 1 <= last["top"] and last["bottom"] <= view["bottom"] + 1, state
         assert first["bottom"] <= view["top"] + 1, state
+        if width == 800:
+            _enter_sends(browser)
+
+
+TYPED = "typed and sent with enter zz"
+
+
+def _enter_sends(tools: _DevTools) -> None:
+    """Type into the simulator's box and press Enter: the message arrives and is in view."""
+    tools.evaluate("document.querySelector('input[placeholder^=\"type as the person\"]').focus()")
+    tools.call("Input.insertText", text=TYPED)
+    time.sleep(1.0)  # the typed value reaches the kernel as it is typed
+    for kind in ("keyDown", "keyUp"):
+        tools.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+                   windowsVirtualKeyCode=13, nativeVirtualKeyCode=13,
+                   **({"text": "\r"} if kind == "keyDown" else {}))
+    probe = CHECK.replace(json.dumps(LAST), json.dumps(TYPED))
+    deadline = time.monotonic() + 60
+    state: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        state = tools.evaluate(probe) or state
+        if state.get("last"):
+            break
+        time.sleep(0.5)
+    assert state.get("last"), "Enter did not send the typed message"
+    view, last = state["view"], state["last"]
+    assert view["top"] - 1 <= last["top"] and last["bottom"] <= view["bottom"] + 1, state
+    value = tools.evaluate("document.querySelector('input[placeholder^=\"type as the person\"]')"
+                           ".value")
+    assert value == "", "the box is cleared after sending"
