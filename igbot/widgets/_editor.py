@@ -378,7 +378,11 @@ class FlowEditor(BotEditing):
         self.message.value = f"<i>{message}</i>"
 
     def _refresh_backups(self) -> None:
-        kept = self.backups()
+        try:
+            kept = self.backups()
+        except IgbotError as exc:  # the bot's files are gone or unreadable: saving will say so
+            logger.warning("no backups listed: %s", exc)
+            kept = []
         self.restore_select.options = [(str(b), b) for b in kept]
         self.restore_select.value = kept[0] if kept else None
         shown = None if kept else "none"
