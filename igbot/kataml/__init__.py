@@ -1,6 +1,7 @@
 """Kata-ML: typed models of a bot, the loader (with ``$include``), the YAML writer, saving into
 a bot's own files (round-trip, with backups) and lint."""
 
+from igbot.kataml._backups import Backup, SaveError, backups, restore
 from igbot.kataml._display import register_display
 from igbot.kataml._limits import LoadLimits
 from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
@@ -19,7 +20,7 @@ from igbot.kataml._models import (
     Transition,
 )
 from igbot.kataml._naming import NAME_RULE, check_name
-from igbot.kataml._roundtrip import Backup, BotSource, SaveError, SavePlan, backups, restore
+from igbot.kataml._roundtrip import BotSource, SavePlan
 from igbot.kataml._writer import write_bot
 
 __all__ = [

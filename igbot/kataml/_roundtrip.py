@@ -20,12 +20,11 @@ a bot whose flows are ``$include``d gets its own file next to the others. Before
 written the plan loads its own result back and checks that it is the edited bot
 (:class:`SaveError` if not), so a save can never leave a bot that reads differently from what was
 edited. :meth:`SavePlan.write` keeps a backup of every file it replaces
-(``.igbot-backups/<stamp>/`` beside the main file); :func:`restore` puts a backup back.
+(see :mod:`igbot.kataml._backups`); :func:`~igbot.kataml.restore` puts a backup back.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import html
 import io
@@ -51,33 +50,22 @@ from ruamel.yaml.scalarstring import (
 )
 
 from igbot._errors import IgbotError
+from igbot.kataml._backups import Backup, SaveError, keep_backup
 from igbot.kataml._loader import BOT_FILE_NAMES, KataYamlLoader, load_bot
 from igbot.kataml._models import Bot, Flow, Intent, KataModel, State
 from igbot.kataml._normalise import js_literal
 from igbot.kataml._writer import dump_yaml, file_stem, plain
 
 __all__ = [
-    "BACKUP_DIR",
-    "Backup",
     "BotSource",
     "FileChange",
-    "SaveError",
     "SavePlan",
-    "backups",
-    "restore",
 ]
 
 logger = logging.getLogger(__name__)
 
-BACKUP_DIR = ".igbot-backups"
-"""The folder, beside a bot's main file, that keeps the files a save replaced."""
-
 _INCLUDE = re.compile(r"^\s*\$include\(\s*(.*?)\s*\)\s*$", re.DOTALL)
 _INDICATORS = tuple("-?:,[]{}#&*!|>'\"%@`")
-
-
-class SaveError(IgbotError, ValueError):
-    """A save that cannot be done safely (names the file and what went wrong); nothing written."""
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -432,23 +420,6 @@ class FileChange:
 
 
 @dataclass
-class Backup:
-    """The files one save replaced, kept under ``.igbot-backups/<stamp>/``."""
-
-    folder: Path
-    root: Path
-    files: list[str]
-    created: list[str]
-
-    @property
-    def stamp(self) -> str:
-        return self.folder.name
-
-    def __str__(self) -> str:
-        return f"{self.stamp}: {len(self.files)} file(s) replaced, {len(self.created)} created"
-
-
-@dataclass
 class SavePlan:
     """What a save would write, shown before anything is written.
 
@@ -514,7 +485,8 @@ class SavePlan:
         """Write the changed files in place; returns the backup of what they replaced."""
         if not self.changes:
             return None
-        kept = _backup(self.root, self.changes) if backup else None
+        kept = keep_backup(self.root, [(c.path, c.before is None) for c in self.changes]) \
+            if backup else None
         for change in self.changes:
             change.path.parent.mkdir(parents=True, exist_ok=True)
             change.path.write_text(change.after, encoding="utf-8")
@@ -546,75 +518,6 @@ class SavePlan:
             else:
                 shutil.copyfile(path, target)
         return folder / self.source.main.relative_to(self.root)
-
-
-# -- backups ---------------------------------------------------------------------------------------
-
-def _backup(root: Path, changes: list[FileChange]) -> Backup:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    folder = root / BACKUP_DIR / stamp
-    files, created = [], []
-    for change in changes:
-        rel = str(change.path.relative_to(root)) if change.path.is_relative_to(root) \
-            else None
-        if rel is None:
-            raise SaveError(f"{change.path} is outside the bot's folder {root}: no backup "
-                            "can be kept for it")
-        if change.before is None:
-            created.append(rel)
-            continue
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(change.path, target)
-        files.append(rel)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_text(
-        json.dumps({"files": files, "created": created}, indent=2), encoding="utf-8")
-    return Backup(folder, root, files, created)
-
-
-def backups(bot: str | Path) -> list[Backup]:
-    """The backups kept for the bot at ``bot`` (its folder or main file), newest first."""
-    root = _root_of(Path(bot))
-    out = []
-    for folder in sorted((root / BACKUP_DIR).glob("*"), reverse=True):
-        manifest = folder / "manifest.json"
-        if not manifest.is_file():
-            continue
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        out.append(Backup(folder, root, list(data.get("files", [])),
-                          list(data.get("created", []))))
-    return out
-
-
-def restore(backup: Backup) -> list[Path]:
-    """Put the files of ``backup`` back (and remove the files that save created).
-
-    The files it replaces are backed up first, so a restore can be undone too.
-    """
-    current = []
-    for rel in backup.files:
-        path = backup.root / rel
-        before = path.read_text(encoding="utf-8") if path.exists() else None
-        current.append(FileChange(path, before, ""))
-    for rel in backup.created:
-        path = backup.root / rel
-        if path.exists():
-            current.append(FileChange(path, path.read_text(encoding="utf-8"), ""))
-    existing = [c for c in current if c.before is not None]
-    if existing:
-        _backup(backup.root, existing)
-    restored = []
-    for rel in backup.files:
-        shutil.copyfile(backup.folder / rel, backup.root / rel)
-        restored.append(backup.root / rel)
-    for rel in backup.created:
-        (backup.root / rel).unlink(missing_ok=True)
-    return restored
-
-
-def _root_of(path: Path) -> Path:
-    return path.parent if path.suffix.lower() in (".yml", ".yaml") else path
 
 
 # -- the source of a bot ---------------------------------------------------------------------------
@@ -675,6 +578,10 @@ class BotSource:
             SaveError: the result would not read back as ``edited``.
         """
         sources = {p: _read(p) for p in self.sources}  # fresh trees: a plan mutates them
+        moved = [p for p, f in sources.items() if f.text != self.sources[p].text]
+        if moved:
+            raise SaveError(f"{moved[0]} changed on disk since the bot was loaded: reload it "
+                            "(BotSource.reload) or save to a new folder; nothing was written")
         merge = _Merge(sources, self.root)
         root = _Loc(sources[self.main], sources[self.main].tree)
         if not isinstance(root.node, CommentedMap):
@@ -812,7 +719,56 @@ class _Merge:
                 else:
                     self.replace(inner, i, _styled(raw[i], plain(n)))
             return
+        if _same_data(raw, old) and self.data_value(loc, raw_key, old, new_plain):
+            return
         self.replace(loc, raw_key, _styled(raw, new_plain))
+
+    def data_value(self, loc: _Loc, raw_key: Any, old: Any, new: Any) -> bool:
+        """Merge plain data (NLU options, action options) key by key and item by item, where
+        the file holds it as the model does; ``False`` if it must be replaced whole."""
+        raw = loc.node[raw_key]
+        if isinstance(raw, CommentedMap) and isinstance(old, Mapping) \
+                and isinstance(new, Mapping) and all(isinstance(k, str) for k in raw):
+            inner = loc.child(raw_key)
+            order = list(new)
+            for key in old:
+                if key not in new:
+                    self.delete(inner, key)
+            for key in order:
+                if key in old and old[key] != new[key]:
+                    if not (_same_data(raw[key], old[key])
+                            and self.data_value(inner, key, old[key], new[key])):
+                        self.replace(inner, key, _styled(raw[key], new[key]))
+                elif key not in old:
+                    previous = next((k for k in reversed(order[: order.index(key)])
+                                     if k in raw), None)
+                    self.insert(inner, key, new[key], previous,
+                                first=previous is None and bool(raw))
+            return True
+        if isinstance(raw, CommentedSeq) and isinstance(old, list) and isinstance(new, list) \
+                and len(raw) == len(old) and old:
+            inner = loc.child(raw_key)
+            if len(new) > len(old) and new[: len(old)] == old:
+                for value in new[len(old):]:
+                    self.append_item(inner, value)
+                return True
+            if len(new) == len(old):
+                for i, (o, n) in enumerate(zip(old, new, strict=True)):
+                    if o != n and not (_same_data(raw[i], o) and self.data_value(inner, i, o, n)):
+                        self.replace(inner, i, _styled(raw[i], n))
+                return True
+        return False
+
+    def append_item(self, loc: _Loc, value: Any) -> None:
+        """Add ``value`` at the end of the sequence at ``loc``."""
+        seq, file = loc.node, loc.file
+        last = len(seq) - 1
+        seq.append(_node(value, None))
+        if self._redump_anchor(loc):
+            return
+        at = _entry_end(file, loc.steps, seq, last)
+        col = _dash_col(file, seq, last)
+        self._edits(file).add(_Edit((at, 0), (at, 0), _item_text(file, seq[-1], col)))
 
     def models(self, loc: _Loc, old: dict[str, Any], new: dict[str, Any]) -> None:
         """Merge a dict of models (flows, intents, states, transitions, actions, ...)."""
@@ -1053,6 +1009,21 @@ def compact_field(model: type[KataModel], key: str, value: Any) -> Any:
         names = [v["name"] for v in value]
         return names[0] if len(names) == 1 else names
     return value
+
+
+def _same_data(raw: Any, value: Any) -> bool:
+    """Whether the file's node holds exactly ``value`` (same keys, items and scalars)."""
+    if isinstance(raw, Mapping) and isinstance(value, Mapping):
+        return list(map(str, raw)) == list(map(str, value)) and all(
+            _same_data(raw[k], value[str(k)]) for k in raw)
+    if isinstance(raw, list) and isinstance(value, list):
+        return len(raw) == len(value) and all(_same_data(a, b) for a, b in zip(raw, value,
+                                                                              strict=True))
+    if isinstance(raw, Mapping | list) or isinstance(value, Mapping | list):
+        return False
+    return bool(raw == value and type(raw) in (type(value), *type(value).__mro__)) \
+        or (isinstance(raw, str) and isinstance(value, str) and str(raw) == value) \
+        or (isinstance(raw, bool) == isinstance(value, bool) and raw == value)
 
 
 def _is_models(value: Any) -> bool:

@@ -42,7 +42,7 @@ def _auto() -> w.Layout:
 
 def _row() -> w.Layout:
     """A row that wraps onto the next line instead of cutting its children."""
-    return w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+    return w.Layout(flex_flow="row wrap", align_items="flex-start")
 
 
 def _widen_labels(widget: w.Widget) -> None:
@@ -73,7 +73,7 @@ class FlowEditor(BotEditing):
         self.flow_select = w.Dropdown(description="flow", options=list(self.bot.flows),
                                       layout=w.Layout(width="auto", min_width="220px"))
         self.new_flow = w.Text(placeholder="new flow name", layout=w.Layout(width="200px"))
-        self.new_flow_error = w.HTML(layout=w.Layout(width="100%"))
+        self.new_flow_error = w.HTML()
         self.add_flow_button = w.Button(description="Add flow", icon="plus", layout=_auto())
         self.undo_button = w.Button(description="Undo", icon="undo", layout=_auto())
         self.save_path = w.Text(placeholder="a new folder (empty: the bot's own files)",
@@ -84,17 +84,17 @@ class FlowEditor(BotEditing):
         self.confirm_button = w.Button(description="Confirm save", icon="check",
                                        button_style="danger", layout=_auto())
         self.cancel_button = w.Button(description="Cancel", layout=_auto())
-        self.review_html = w.HTML(layout=w.Layout(width="100%"))
+        self.review_html = w.HTML()
         self.review_box = w.VBox([self.review_html,
                                   w.HBox([self.confirm_button, self.cancel_button],
                                          layout=_row())],
-                                 layout=w.Layout(display="none", width="100%"))
+                                 layout=w.Layout(display="none"))
         self.restore_select = w.Dropdown(description="backup",
                                          layout=w.Layout(width="auto", display="none"))
         self.restore_button = w.Button(description="Restore", icon="history",
                                        tooltip="put the files of this backup back",
                                        layout=w.Layout(width="auto", display="none"))
-        self.message = w.HTML(layout=w.Layout(width="100%"))
+        self.message = w.HTML()
         self.lists = {tab: w.Select(rows=8, layout=w.Layout(width="220px")) for tab in _TABS}
         self.names = {tab: w.Text(placeholder=f"{tab[:-1]} name", layout=w.Layout(width="220px"))
                       for tab in _TABS}
@@ -104,8 +104,8 @@ class FlowEditor(BotEditing):
         self.intent_panel = IntentPanel(self)
         self.state_panel = StatePanel(self)
         self.action_form = ActionForm(self._action_edited)
-        self.preview_html = w.HTML(layout=w.Layout(width="100%"))
-        self.preview_problems = w.HTML(layout=w.Layout(width="100%"))
+        self.preview_html = w.HTML()
+        self.preview_problems = w.HTML()
         self.lint_view = LintView(self.goto)
         self.graph = GraphView(lambda: (self.bot, self.flow), delay=debounce, enabled=graph)
         self.buttons: dict[str, dict[str, w.Button]] = {}
@@ -124,7 +124,7 @@ class FlowEditor(BotEditing):
                    layout=_row()),
             self.review_box, self.message,
             w.HBox([self.tabs, self.preview_box], layout=_row()),
-            self.lint_view.widget, self.graph.widget], layout=w.Layout(width="100%"))
+            self.lint_view.widget, self.graph.widget])
         _widen_labels(self.widget)
         self.flow_select.observe(lambda _c: self._refresh(), names="value")
         for tab in _TABS:
@@ -378,7 +378,11 @@ class FlowEditor(BotEditing):
         self.message.value = f"<i>{message}</i>"
 
     def _refresh_backups(self) -> None:
-        kept = self.backups()
+        try:
+            kept = self.backups()
+        except IgbotError as exc:  # the bot's files are gone or unreadable: saving will say so
+            logger.warning("no backups listed: %s", exc)
+            kept = []
         self.restore_select.options = [(str(b), b) for b in kept]
         self.restore_select.value = kept[0] if kept else None
         shown = None if kept else "none"

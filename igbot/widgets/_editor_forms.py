@@ -183,7 +183,7 @@ class Field:
         else:
             self.input = w.Text(value=encode(value), description=self.label, style=style,
                                 continuous_update=False, layout=w.Layout(width="95%"))
-        return w.VBox([self.input, self.messages], layout=w.Layout(width="100%"))
+        return w.VBox([self.input, self.messages])
 
     def read(self) -> Any:
         return self.input.value if self.choices else _CODECS[self.codec][1](self.input.value)

@@ -1,4 +1,5 @@
-"""The editor's graph panel: ``igbot.graph.show(bot, flow=...)`` drawn as a PNG, redrawn after edits.
+"""The editor's graph panel: ``igbot.graph.show(bot, flow=...)`` drawn as a PNG at its own size (up to
+the full output width, never a thumbnail), redrawn after edits.
 
 Redraws are debounced: inside a running event loop (a Jupyter kernel) a burst of edits draws
 once, ``delay`` seconds after the last; without a loop (scripts, tests) it draws at once.
@@ -36,7 +37,7 @@ class GraphView:
         self.delay = delay
         self.enabled = enabled
         self.draws = 0
-        self.image = w.Image(format="png", layout=w.Layout(max_width="640px"))
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         self.note = w.HTML()
         self.widget = w.VBox([self.note, self.image])
         self._pending: Any = None

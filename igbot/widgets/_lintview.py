@@ -33,8 +33,8 @@ class LintView:
         self.on_select = on_select
         self.findings: list[Any] = []
         self.summary = w.HTML()
-        self.list = w.VBox(layout=w.Layout(max_height="260px", overflow="auto", width="100%"))
-        self.widget = w.VBox([self.summary, self.list], layout=w.Layout(width="100%"))
+        self.list = w.VBox(layout=w.Layout(max_height="260px", overflow="auto"))
+        self.widget = w.VBox([self.summary, self.list])
 
     @property
     def buttons(self) -> list[w.Button]:
@@ -71,5 +71,5 @@ class LintView:
                 f'{": " if place else ""}{html.escape(str(finding.message))}</div>',
                 layout=w.Layout(flex="1 1 300px", min_width="0"))
             rows.append(w.HBox([button, message],
-                               layout=w.Layout(width="100%", align_items="flex-start")))
+                               layout=w.Layout(align_items="flex-start")))
         self.list.children = rows

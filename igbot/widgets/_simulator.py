@@ -81,7 +81,9 @@ class ChatSimulator:
     """Chat with a bot as one Instagram user; see the replies as bubbles.
 
     Args:
-        bot: a loaded bot or a path to one.
+        bot: a loaded bot, a path to one, or a :class:`FlowEditor` (then teaching a message
+            to an intent is an edit of that editor, with its undo and save). A loaded bot is
+            edited in place when a message is taught to it.
         user: the fixed user id of the simulated person.
         seed: seeds the choice among text variants (reproducible transcripts).
     """
@@ -315,8 +317,8 @@ class ChatSimulator:
     # -- widgets --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.transcript = w.HTML(layout=w.Layout(width="100%"))
-        self.status_label = w.HTML(layout=w.Layout(width="100%"))
+        self.transcript = w.HTML()
+        self.status_label = w.HTML()
         self.banner = w.HTML(_banner("👤 an agent owns this conversation: the bot is silent"))
         self.resolve_button = w.Button(description="Resolve", button_style="warning",
                                        tooltip="the agent gives the thread back (engine.resume)",
@@ -324,7 +326,7 @@ class ChatSimulator:
         self.handover_box = w.HBox([self.banner, self.resolve_button], layout=_row())
         self.replies = w.HBox(layout=_row())
         self.text = w.Text(placeholder="type as the person… (Enter sends)",
-                           continuous_update=False, layout=w.Layout(flex="1 1 220px"))
+                           continuous_update=True, layout=w.Layout(flex="1 1 220px"))
         self.send_button = w.Button(description="Send", button_style="primary", layout=_auto())
         self.story_reply_button = w.Button(description="Story reply", layout=_auto(),
                                            tooltip="send the text as a reply to your story")
@@ -334,7 +336,7 @@ class ChatSimulator:
         self.reset_button = w.Button(description="Reset", icon="refresh", layout=_auto(),
                                      tooltip="forget the transcript, the state and the spec")
         self.spec_button = w.Button(description="Export test spec", layout=_auto())
-        self.spec_view = w.Textarea(layout=w.Layout(width="100%", height="160px",
+        self.spec_view = w.Textarea(layout=w.Layout(height="160px",
                                                     display="none"))
         self.ice_breaker_buttons = [
             w.Button(description=str(item.get("question", f"ice breaker {i + 1}")),
@@ -344,7 +346,9 @@ class ChatSimulator:
         for i, button in enumerate(self.ice_breaker_buttons):
             button.on_click(lambda _b, i=i: self.ice_breaker(i))
         self.send_button.on_click(lambda _b: self._from_text(self.send_text))
-        self.text.on_msg(self._text_message)  # Enter in the box: the front end's "submit"
+        # Enter in the box: the front end sends "submit" (the value is synced as typed, so it
+        # is current by then)
+        self.text.on_msg(self._text_message)
         self.story_reply_button.on_click(lambda _b: self._from_text(self.story_reply))
         self.comment_button.on_click(lambda _b: self._from_text(self.comment))
         self.mention_button.on_click(lambda _b: self.story_mention())
@@ -354,7 +358,7 @@ class ChatSimulator:
         ice = w.HBox([w.Label("Ice breakers:"), *self.ice_breaker_buttons], layout=_row())
         # the debugger
         self.turn_select = w.Dropdown(description="turn", layout=w.Layout(width="auto"))
-        self.debug_html = w.HTML(layout=w.Layout(width="100%"))
+        self.debug_html = w.HTML()
         self.teach_intent = w.Dropdown(description="intent", layout=w.Layout(width="auto"))
         self.teach_as = w.ToggleButtons(options=["keyword", "example"], value="keyword",
                                         tooltips=["a phrase of the intent's keyword NLU",
@@ -362,13 +366,13 @@ class ChatSimulator:
                                         style={"button_width": "auto"})
         self.teach_button = w.Button(description="Add to intent and replay", icon="plus",
                                      button_style="info", layout=_auto())
-        self.teach_note = w.HTML(layout=w.Layout(width="100%"))
-        self.replay_note = w.HTML(layout=w.Layout(width="100%"))
+        self.teach_note = w.HTML()
+        self.replay_note = w.HTML()
         self.teach_label = w.HTML()
         self.teach_box = w.VBox([self.teach_label,
                                  w.HBox([self.teach_intent, self.teach_as, self.teach_button],
                                         layout=_row())],
-                                layout=w.Layout(display="none", width="100%"))
+                                layout=w.Layout(display="none"))
         self.turn_select.observe(lambda _c: self._show_turn(), names="value")
         self.teach_button.on_click(lambda _b: self._try(
             lambda: self.add_to_intent(self.teach_intent.value, as_=self.teach_as.value)))
@@ -382,7 +386,8 @@ class ChatSimulator:
         debugger = w.VBox([w.HTML("<b>Debugger</b>"), self.turn_select, self.teach_box,
                            self.teach_note, self.replay_note, self.debug_html],
                           layout=w.Layout(flex="1 1 380px", min_width="300px"))
-        self.widget = w.HBox([chat, debugger], layout=_row())
+        self.widget = w.HBox([chat, debugger],
+                             layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self._refresh(newest=True)
 
     def _text_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
@@ -466,7 +471,7 @@ def _auto() -> w.Layout:
 
 
 def _row() -> w.Layout:
-    return w.Layout(flex_flow="row wrap", align_items="center", width="100%")
+    return w.Layout(flex_flow="row wrap", align_items="center")
 
 
 def _where(turn: Turn) -> str:

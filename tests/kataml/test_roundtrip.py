@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from igbot.kataml import Bot, Flow, Intent, State, Transition, load_bot
-from igbot.kataml._roundtrip import BotSource, SaveError, backups, restore
+from igbot.kataml import Bot, BotSource, Flow, Intent, SaveError, State, Transition, load_bot
 
 from .conftest import BOTS_DIR
 
@@ -181,22 +180,6 @@ def test_delete_intent_removes_only_its_lines(shop_dir: Path) -> None:
                        "    classifier: {nlu: topic, match: promo}"]
 
 
-def test_backup_and_restore(shop_dir: Path) -> None:
-    before = _texts(shop_dir)
-    source = BotSource(shop_dir)
-    bot = _edited(source)
-    bot.flows["promo"].intents["pick"].priority = 20
-    bot.flows["extra"] = Flow(states={"init": State(initial=True)})
-    kept = source.plan(bot).write()
-    assert kept is not None and sorted(kept.files) == ["bot.yml", "flows/promo.yml"]
-    assert kept.created == ["flows/extra.yml"]
-    assert _texts(shop_dir) != before
-    assert backups(shop_dir)[0].stamp == kept.stamp
-    restore(kept)
-    assert _texts(shop_dir) == before
-    assert len(backups(shop_dir)) == 2  # restoring kept what it replaced, too
-
-
 def test_write_to_refuses_a_folder_with_a_bot(shop_dir: Path, tmp_path: Path) -> None:
     source = BotSource(shop_dir)
     with pytest.raises(SaveError, match="own folder"):
@@ -273,3 +256,91 @@ def test_conformance_edits_change_only_their_lines(name: str, tmp_path: Path) ->
         assert all("renamedState" in line for line in added)
         plan.write()
         assert load_bot(folder) == bot
+
+
+def test_keyword_added_to_a_flow_list_changes_one_line(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    options = dict(bot.nlus["topic"].options or {})
+    keywords = dict(options["keywords"])
+    keywords["faq"] = [*keywords["faq"], "price list"]
+    options["keywords"] = keywords
+    bot.nlus["topic"].options = options
+    plan = source.plan(bot)
+    assert plan.files == [shop_dir / "nlus.yml"]
+    added, removed = _changed_lines(plan.diff())
+    assert len(added) == len(removed) == 1
+    assert added[0].startswith("      faq: [") and added[0].endswith(", price list]")
+
+
+def test_text_that_needs_quotes_gets_them(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    tricky = ["Hours: 8-5 # all week", "yes", "1.0", "- dash", "null", "@home", "a 'quote'",
+              "line one\nline two"]
+    for i, text in enumerate(tricky):
+        bot.flows["promo"].actions[f"t{i}"] = bot.flows["promo"].actions["tapHint"].model_copy(
+            deep=True)
+        bot.flows["promo"].actions[f"t{i}"].options = {"text": text}
+    bot.flows["promo"].actions["tapHint"].options = {"text": "Tap: a card"}
+    plan = source.plan(bot)  # checks its own result: every text reads back as written
+    plan.write()
+    again = load_bot(shop_dir)
+    assert [again.flows["promo"].actions[f"t{i}"].options["text"] for i in range(len(tricky))] \
+        == tricky
+    assert again.flows["promo"].actions["tapHint"].options["text"] == "Tap: a card"
+
+
+def test_a_rename_keeps_the_comment_on_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "bot"
+    folder.mkdir()
+    (folder / "bot.yml").write_text(
+        "flows:\n  main:\n    states:\n      start:   # where it begins\n        initial: true\n"
+        "        transitions:\n          end: {fallback: true}\n      end: {end: true}\n")
+    source = BotSource(folder)
+    bot = _edited(source)
+    flow = bot.flows["main"]
+    flow.states = {("begin" if k == "start" else k): v for k, v in flow.states.items()}
+    added, removed = _changed_lines(source.plan(bot).diff())
+    assert removed == ["      start:   # where it begins"]
+    assert added == ["      begin:   # where it begins"]
+
+
+def test_nothing_is_written_when_the_check_fails(shop_dir: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from igbot.kataml import _roundtrip
+
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    bot.flows["promo"].intents["pick"].priority = 20
+    before = _texts(shop_dir)
+    monkeypatch.setattr(_roundtrip, "_dump", lambda file, node: "broken: [\n")
+    monkeypatch.setattr(_roundtrip.BotSource, "_check",
+                        lambda self, changes, edited: "flows.promo would read differently")
+    with pytest.raises(SaveError, match="nothing was written"):
+        source.plan(bot)
+    assert _texts(shop_dir) == before
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(shop_dir: Path) -> None:
+    source = BotSource(shop_dir)
+    bot = _edited(source)
+    bot.flows["promo"].intents["pick"].priority = 20
+    promo = shop_dir / "flows" / "promo.yml"
+    promo.write_text(promo.read_text() + "# someone else's line\n")
+    with pytest.raises(SaveError, match="changed on disk"):
+        source.plan(bot)
+    source.reload()
+    source.plan(bot).write()
+    assert "# someone else's line" in promo.read_text() and load_bot(shop_dir) == bot
+
+
+def test_rename_intent_changes_its_key_and_the_conditions_naming_it(shop_dir: Path) -> None:
+    from igbot.widgets import BotEditing
+
+    source = BotSource(shop_dir)
+    edit = BotEditing(_edited(source))
+    edit.rename_intent("promo", "pick", "choose")
+    added, removed = _changed_lines(source.plan(edit.bot).diff())
+    assert removed == ["  pick:", '        condition: intent == "pick"']
+    assert added == ["  choose:", '        condition: intent == "choose"']

@@ -325,3 +325,13 @@ def test_nothing_is_cut(editor: FlowEditor) -> None:
     assert all("white-space:normal" in h for h in html_rows)
     full = [f.message for f in editor.lint_view.findings]
     assert all(any(m in shown for shown in editor.lint_view.messages) for m in full)
+
+
+def test_files_gone_since_loading_are_reported_not_crashed_on(shop_copy: Path) -> None:
+    import shutil
+
+    bot = load_bot(shop_copy)
+    shutil.rmtree(shop_copy)
+    editor = FlowEditor(bot, graph=False)  # still opens
+    editor.save_button.click()
+    assert "no such bot file" in editor.message.value and editor.pending_save is None
