@@ -53,7 +53,7 @@ from igbot.analytics._volume import (
     _window_health,
 )
 
-__all__ = ["Report", "report"]
+__all__ = ["Report", "report", "report_meta"]
 
 def _plain(value: Any) -> Any:
     """A JSON-safe version of a value from a table."""
@@ -227,10 +227,10 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},
                                     "funnel_states": list(funnel_states or []),
                                     "funnel_flow": funnel_flow, "problems": problems[:100]},
-                  _meta(p.df, p.ts, mp.tz, bot))
+                  report_meta(p.df, p.ts, mp.tz, bot))
 
 
-def _meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str, Any]:
+def report_meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str, Any]:
     """What the report's header says: bot, first and last event, sources, inputs, when."""
     first = last = None
     if len(ts):
