@@ -8,6 +8,8 @@
   the figures defined in :data:`DEFINITIONS` (pass ``bot=`` to take end states, the fallback flow
   and ice breakers from the Kata-ML bot); :func:`report` gathers them for a notebook or an HTML
   page; the ``plot_*`` functions draw one figure each from those tables.
+- :func:`format_percent`, :func:`format_duration` and :func:`wilson_interval` put numbers in the
+  units people read and give a rate on few sessions its 95% interval.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -32,6 +34,8 @@ __all__ = [
     "ShopBot",
     "detect_format",
     "fix_mojibake",
+    "format_duration",
+    "format_percent",
     "funnel",
     "generate_events",
     "hour_of_week",
@@ -57,6 +61,7 @@ __all__ = [
     "to_log_record",
     "trigger_mix",
     "volume",
+    "wilson_interval",
     "window_health",
     "write_all",
     "write_log",
@@ -66,7 +71,8 @@ _WHERE = {
     "DEFINITIONS": "_metrics", "LOG_FIELDS": "_log", "SCHEMA": "_schema",
     "AccountUnknownError": "_load_graph", "BotTurn": "_generate", "MetricParams": "_sessions",
     "Reply": "_generate", "Report": "_report", "ShopBot": "_generate",
-    "detect_format": "_load", "fix_mojibake": "_load_dyi", "funnel": "_funnel",
+    "detect_format": "_load", "fix_mojibake": "_load_dyi",
+    "format_duration": "_units", "format_percent": "_units", "wilson_interval": "_units", "funnel": "_funnel",
     "generate_events": "_generate", "hour_of_week": "_volume",
     "intent_frequencies": "_funnel", "load": "_load", "load_dask": "_dask",
     "new_vs_returning": "_volume", "rates_over_time": "_volume",
