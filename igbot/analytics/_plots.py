@@ -69,8 +69,9 @@ def plot_rates(rates: pd.DataFrame) -> Figure:
         return fig
     x = rates.index.tz_localize(None) if getattr(rates.index, "tz", None) else rates.index
     bars = ax.twinx()
-    bars.bar(x, rates["sessions"], color="#dbdbdb", label="sessions (right axis)", width=0.8 if len(x) < 2 else
-             0.8 * float(np.min(np.diff(x.to_numpy())) / np.timedelta64(1, "D")), zorder=0)
+    width = 0.8 if len(x) < 2 else 0.8 * float(np.min(np.diff(x.to_numpy())) / np.timedelta64(1, "D"))
+    bars.bar(x, rates["sessions"], color="#dbdbdb", label="sessions (right axis)", width=width,
+             zorder=0)
     bars.set_ylabel("sessions")
     _integer_ticks(bars.yaxis)
     ax.set_zorder(bars.get_zorder() + 1)
