@@ -29,6 +29,7 @@ __all__ = [
     "AccountUnknownError",
     "BotTurn",
     "MetricParams",
+    "ParameterError",
     "Reply",
     "Report",
     "ShopBot",
@@ -70,6 +71,7 @@ __all__ = [
 _WHERE = {
     "DEFINITIONS": "_metrics", "LOG_FIELDS": "_log", "SCHEMA": "_schema",
     "AccountUnknownError": "_load_graph", "BotTurn": "_generate", "MetricParams": "_sessions",
+    "ParameterError": "_errors",
     "Reply": "_generate", "Report": "_report", "ShopBot": "_generate",
     "detect_format": "_load", "fix_mojibake": "_load_dyi",
     "format_duration": "_units", "format_percent": "_units", "wilson_interval": "_units", "funnel": "_funnel",

@@ -98,7 +98,7 @@ def test_report_progress_shows_only_when_asked(capsys: pytest.CaptureFixture[str
 
 
 def test_parameters_that_name_nothing_raise_typed_errors() -> None:
-    from igbot.analytics._errors import ParameterError
+    from igbot.analytics import ParameterError
 
     log = small_log()
     with pytest.raises(ParameterError) as info:
