@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=2, metavar=("TASK", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--frames", default="sim,short",
                         help="sim (simulated conversations, ~7 events a session), short (2.5)")
-    parser.add_argument("--jsonl-max", type=int, default=2_000_000,
+    parser.add_argument("--jsonl-max", type=int, default=1_000_000,
                         help="write/ingest JSON lines only up to this size (disk, time)")
     args = parser.parse_args(argv)
     if args.child:
@@ -251,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = args.sizes or ([200_000] if args.quick else [1_000_000, 10_000_000])
     shapes = args.frames.split(",")
-    rows = []
+    header = (f"{'events':>11} {'frame':<5} {'ev/sess':>7} {'duckdb s':>9} {'load s':>7} "
+              f"{'summary s':>9} {'ratio':>6} {'report s':>9} {'ratio':>6} {'arrow MB':>9} "
+              f"{'peak MB':>8} {'mem x':>6} {'jsonl ev/s':>11}")
+    print(header, flush=True)
     with tempfile.TemporaryDirectory(prefix="igbot-bench-") as tmp:
         for n in sizes:
             for shape in shapes:
@@ -263,7 +266,6 @@ def main(argv: list[str] | None = None) -> int:
                 summ = _run_child("summary", parquet)
                 rep = _run_child("report", parquet)
                 ingest = _run_child("jsonl", jsonl) if jsonl else None
-                rows.append((n, shape, arrow_bytes, duck, summ, rep, ingest))
                 for name, r in (("duckdb", duck), ("igbot summary", summ),
                                 ("igbot report", rep)):
                     print(f"  {n:>10,} {shape:<5} {name:<14} "
@@ -271,18 +273,14 @@ def main(argv: list[str] | None = None) -> int:
                 for f in (parquet, jsonl):
                     if f:
                         os.unlink(f)
-    print(f"{'events':>11} {'frame':<5} {'ev/sess':>7} {'duckdb s':>9} {'load s':>7} "
-          f"{'summary s':>9} {'ratio':>6} {'report s':>9} {'ratio':>6} {'arrow MB':>9} "
-          f"{'peak MB':>8} {'mem x':>6} {'jsonl ev/s':>11}")
-    for n, shape, arrow_bytes, duck, summ, rep, ingest in rows:
-        rate = f"{n / ingest['total_s']:,.0f}" if ingest else "-"
-        peak = max(summ["peak_bytes"], rep["peak_bytes"])
-        per = n / max(duck["figures"]["sessions"] or 1, 1)
-        print(f"{n:>11,} {shape:<5} {per:>7.1f} {duck['total_s']:>9.2f} {summ['load_s']:>7.2f} "
-              f"{summ['total_s']:>9.2f} {summ['total_s'] / duck['total_s']:>6.2f} "
-              f"{rep['total_s']:>9.2f} {rep['total_s'] / duck['total_s']:>6.2f} "
-              f"{arrow_bytes / 2**20:>9.0f} {peak / 2**20:>8.0f} {peak / arrow_bytes:>6.2f} "
-              f"{rate:>11}")
+                rate = f"{n / ingest['total_s']:,.0f}" if ingest else "-"
+                peak = max(summ["peak_bytes"], rep["peak_bytes"])
+                per = n / max(duck["figures"]["sessions"] or 1, 1)
+                print(f"{n:>11,} {shape:<5} {per:>7.1f} {duck['total_s']:>9.2f} "
+                      f"{summ['load_s']:>7.2f} {summ['total_s']:>9.2f} "
+                      f"{summ['total_s'] / duck['total_s']:>6.2f} {rep['total_s']:>9.2f} "
+                      f"{rep['total_s'] / duck['total_s']:>6.2f} {arrow_bytes / 2**20:>9.0f} "
+                      f"{peak / 2**20:>8.0f} {peak / arrow_bytes:>6.2f} {rate:>11}", flush=True)
     print("targets: report ratio <= 1.0 (load+report vs DuckDB's read+SQL), mem x <= 2.0, "
           "jsonl >= 1,000,000 ev/s")
     return 0

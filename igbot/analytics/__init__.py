@@ -13,6 +13,8 @@
   (:class:`Rate`, :func:`wilson`); both select sessions through :class:`SessionIndex`.
 - :func:`misses` groups the messages that ended in a fallback into topics; each proposes an
   intent (:class:`IntentProposal`) that :func:`igbot.replay.try_proposals` checks on the log.
+- :func:`format_percent`, :func:`format_duration` and :func:`wilson_interval` put numbers in the
+  units people read and give a rate on few sessions its 95% interval.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -38,6 +40,7 @@ __all__ = [
     "MetricParams",
     "MissTopic",
     "Misses",
+    "ParameterError",
     "ProposalError",
     "Rate",
     "Reply",
@@ -47,6 +50,8 @@ __all__ = [
     "UnknownSelectionError",
     "detect_format",
     "fix_mojibake",
+    "format_duration",
+    "format_percent",
     "funnel",
     "generate_events",
     "hour_of_week",
@@ -63,6 +68,7 @@ __all__ = [
     "plot_volume",
     "rates_over_time",
     "report",
+    "report_dask",
     "response_times",
     "save",
     "session_table",
@@ -73,6 +79,7 @@ __all__ = [
     "trigger_mix",
     "volume",
     "wilson",
+    "wilson_interval",
     "window_health",
     "write_all",
     "write_log",
@@ -81,14 +88,16 @@ __all__ = [
 _WHERE = {
     "DEFINITIONS": "_metrics", "LOG_FIELDS": "_log", "SCHEMA": "_schema",
     "AccountUnknownError": "_load_graph", "BotTurn": "_generate", "MetricParams": "_sessions",
+    "ParameterError": "_errors",
     "Reply": "_generate", "Report": "_report", "ShopBot": "_generate",
-    "detect_format": "_load", "fix_mojibake": "_load_dyi", "funnel": "_funnel",
+    "detect_format": "_load", "fix_mojibake": "_load_dyi",
+    "format_duration": "_units", "format_percent": "_units", "wilson_interval": "_units", "funnel": "_funnel",
     "generate_events": "_generate", "hour_of_week": "_volume",
     "intent_frequencies": "_funnel", "load": "_load", "load_dask": "_dask",
     "new_vs_returning": "_volume", "rates_over_time": "_volume",
     "plot_funnel": "_plots", "plot_hour_of_week": "_plots", "plot_rates": "_plots",
     "plot_response_times": "_plots", "plot_trigger_mix": "_plots", "plot_volume": "_plots",
-    "report": "_report",
+    "report": "_report", "report_dask": "_dask",
     "response_times": "_metrics", "save": "_log", "session_table": "_metrics",
     "sessionize": "_sessions", "state_frequencies": "_funnel", "summary": "_metrics",
     "to_log_record": "_log", "trigger_mix": "_metrics", "volume": "_volume",

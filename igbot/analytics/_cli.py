@@ -41,6 +41,19 @@ def register(subparsers: Any) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    import logging
+
+    logger = logging.getLogger("igbot.analytics")
+    level = logger.level
+    if not getattr(args, "verbose", False):  # problems are summarised below, one line each
+        logger.setLevel(logging.ERROR)
+    try:
+        return _run(args)
+    finally:
+        logger.setLevel(level)
+
+
+def _run(args: argparse.Namespace) -> int:
     import json
 
     from igbot._errors import IgbotError

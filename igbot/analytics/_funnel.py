@@ -108,8 +108,9 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
     out.index = pd.Index(names[out.index.to_numpy()], name="intent")
     total = int(out["messages"].sum())
     out["share"] = out["messages"] / total if total else 0.0
-    out = out.sort_values(["messages"], ascending=False, kind="stable")
-    return out.reset_index()
+    out = out.reset_index()
+    return out.sort_values(["messages", "intent"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
 
 
 def intent_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
@@ -132,7 +133,8 @@ def _state_frequencies(p: Prepared) -> pd.DataFrame:
     out["flow"] = flows[out["flow"].to_numpy()]
     out["state"] = states[out["state"].to_numpy()]
     out["session_share"] = out["sessions"] / p.n_sessions if p.n_sessions else 0.0
-    return out.sort_values("events", ascending=False, kind="stable").reset_index(drop=True)
+    return out.sort_values(["events", "flow", "state"], ascending=[False, True, True],
+                           kind="stable").reset_index(drop=True)
 
 
 def state_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:

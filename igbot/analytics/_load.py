@@ -141,14 +141,23 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
             continue
         groups.setdefault(fmt, []).append(path)
     frames: list[pd.DataFrame] = []
+    from tqdm.auto import tqdm
+
+    files = tqdm(total=sum(len(v) for v in groups.values()), desc="files", unit=" file",
+                 delay=1.0, leave=False, disable=None if progress is None else not progress)
     for fmt, paths in groups.items():
-        if fmt == "igbot_log":
-            frames.extend(read_jsonl_log(p, problems, progress=progress) for p in paths)
-        elif fmt == "parquet":
-            frames.extend(read_parquet(p, problems) for p in paths)
-        elif fmt == "csv":
-            frames.extend(load_csv(p, problems, columns, values, tz) for p in paths)
-        elif fmt == "graph":
+        if fmt in ("igbot_log", "parquet", "csv"):
+            for path in paths:  # one file at a time: the bar moves as each is read
+                if fmt == "igbot_log":
+                    frames.append(read_jsonl_log(path, problems, progress=progress))
+                elif fmt == "parquet":
+                    frames.append(read_parquet(path, problems))
+                else:
+                    frames.append(load_csv(path, problems, columns, values, tz))
+                files.update()
+            continue
+        files.update(len(paths))
+        if fmt == "graph":
             frames.append(load_graph(paths, problems, account, out_role))
         elif fmt == "dyi":
             frames.append(load_dyi(paths, problems, owner, out_role))
@@ -157,6 +166,7 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
 
             frames.append(load_webhooks(paths, problems, agent_app_ids or INBOX_APP_IDS,
                                         progress))
+    files.close()
     df = problems.attach(concat_frames(frames))
     df.attrs["inputs"] = [str(p) for p in inputs]
     return df

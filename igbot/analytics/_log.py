@@ -317,7 +317,7 @@ def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(path, pre_buffer=False)  # no read-ahead copy: lower peak memory
     except (OSError, pa.ArrowInvalid) as exc:
         problems.add(str(path), None, f"not a readable Parquet file: {exc}")
         return build_frame({c: [] for c in COLUMNS})

@@ -266,7 +266,9 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     state_names = np.asarray(df["state"].cat.categories, dtype=object)
     gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")
     end_ts = p.ts[ends - 1]
-    closed = end_ts + gap_ns <= p.ts.max()
+    data_end = p.ts.max() if p.params.data_end is None else pd.Timestamp(
+        p.params.data_end).value
+    closed = end_ts + gap_ns <= data_end
     at_end = np.append(np.isin(state_names, list(p.params.end_states)), False)[last_code]
     last_is_bot = (last_msg >= 0) & p.bot_msg[np.maximum(last_msg, 0)]
     abandoned = last_is_bot & closed & ~at_end & (messages_in > 0)

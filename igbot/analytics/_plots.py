@@ -69,8 +69,9 @@ def plot_rates(rates: pd.DataFrame) -> Figure:
         return fig
     x = rates.index.tz_localize(None) if getattr(rates.index, "tz", None) else rates.index
     bars = ax.twinx()
-    bars.bar(x, rates["sessions"], color="#dbdbdb", width=0.8 if len(x) < 2 else
-             0.8 * float(np.min(np.diff(x.to_numpy())) / np.timedelta64(1, "D")), zorder=0)
+    width = 0.8 if len(x) < 2 else 0.8 * float(np.min(np.diff(x.to_numpy())) / np.timedelta64(1, "D"))
+    bars.bar(x, rates["sessions"], color="#dbdbdb", label="sessions (right axis)", width=width,
+             zorder=0)
     bars.set_ylabel("sessions")
     _integer_ticks(bars.yaxis)
     ax.set_zorder(bars.get_zorder() + 1)
@@ -83,8 +84,10 @@ def plot_rates(rates: pd.DataFrame) -> Figure:
                             color=color, alpha=0.15, linewidth=0)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of sessions")
-    ax.set_title("Handover and containment per day (bands: 95% interval; bars: sessions)")
-    ax.legend(loc="upper left")
+    ax.set_title("Handover and containment per day, with 95% intervals")
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = bars.get_legend_handles_labels()
+    ax.legend(handles + more, labels + more_labels, loc="upper left", fontsize="small")
     fig.autofmt_xdate()
     return fig
 

@@ -53,7 +53,7 @@ from igbot.analytics._volume import (
     _window_health,
 )
 
-__all__ = ["Report", "report"]
+__all__ = ["Report", "report", "report_meta"]
 
 def _plain(value: Any) -> Any:
     """A JSON-safe version of a value from a table."""
@@ -190,8 +190,7 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
     mp = MetricParams.make(params)
     if funnel_states or funnel_flow:
         check_funnel(df, list(funnel_states or []), funnel_flow, bot)
-    steps: list[tuple[str, Callable[[], Any]]] = []
-    bar = tqdm(total=14 + bool(funnel_states), desc="report", unit=" step", delay=1.0,
+    bar = tqdm(total=12 + bool(funnel_states), desc="report", unit=" step", delay=1.0,
                disable=None if progress is None else not progress, leave=False)
     with bar:
         bar.set_postfix_str("sessions")
@@ -201,7 +200,7 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         table = _session_table(p)
         bar.update()
         empty = pd.DataFrame({"trigger": pd.Categorical([])})
-        steps = [
+        steps: list[tuple[str, Callable[[], Any]]] = [
             ("triggers", lambda: _trigger_mix(table if len(table) else empty)),
             ("response_times", lambda: _response_times(p)),
             ("volume_daily", lambda: _volume(p, table, "D")),
@@ -222,15 +221,15 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         bar.set_postfix_str("summary")
         window = _window_health(p)
         summary = _summary(p, table, window)
-        bar.update(bar.total - bar.n)
+        bar.update()
     problems = df.attrs.get("problems", [])
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},
                                     "funnel_states": list(funnel_states or []),
                                     "funnel_flow": funnel_flow, "problems": problems[:100]},
-                  _meta(p.df, p.ts, mp.tz, bot))
+                  report_meta(p.df, p.ts, mp.tz, bot))
 
 
-def _meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str, Any]:
+def report_meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str, Any]:
     """What the report's header says: bot, first and last event, sources, inputs, when."""
     first = last = None
     if len(ts):

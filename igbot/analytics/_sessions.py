@@ -132,6 +132,9 @@ class MetricParams:
         ice_breakers: postback payloads or titles that are ice-breaker questions (besides a
             payload object with ``"type": "ice_breaker"``).
         tz: time zone for per-day and per-hour figures.
+        data_end: when the data ends (default: its last event); sessions ending less than
+            ``gap`` before it are still open, not abandoned. A partitioned computation passes
+            the whole log's end so every partition judges alike.
     """
 
     gap: str | pd.Timedelta | float | None = "30min"
@@ -142,6 +145,7 @@ class MetricParams:
     end_states: tuple[str, ...] = ("end",)
     ice_breakers: tuple[str, ...] = ()
     tz: str = "UTC"
+    data_end: pd.Timestamp | None = None
 
     @classmethod
     def make(cls, params: dict[str, Any]) -> MetricParams:

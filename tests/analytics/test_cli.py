@@ -81,8 +81,8 @@ def test_nothing_loaded_exits_nonzero_with_one_line_per_input(
     assert main(["analyze", str(csv), str(empty), str(odd)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    lines = [x for x in captured.err.splitlines() if x.startswith("igbot analyze:")]
-    assert len(lines) == 3 and "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 3 and all(x.startswith("igbot analyze: ") for x in lines), lines
     assert f"nothing loaded from {csv}: column mapping needs conversation_id" in lines[0]
     assert lines[1] == f"igbot analyze: nothing loaded from {empty}: empty file"
     assert lines[2] == f"igbot analyze: nothing loaded from {odd}: format not recognised " \
@@ -107,8 +107,9 @@ def test_bad_parameters_are_one_line_errors(samples: Path, capsys: pytest.Captur
     assert main(["analyze", str(samples / "igbot_log.jsonl"), *args]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "Traceback" not in captured.err
-    errors = [x for x in captured.err.splitlines() if x.startswith("igbot analyze:")]
-    assert len(errors) == 1 and says in errors[0], captured.err
+    errors = captured.err.splitlines()
+    assert len(errors) == 1 and errors[0].startswith("igbot analyze: ") and says in errors[0], \
+        captured.err
 
 
 def test_funnel_in_every_output_format(samples: Path, tmp_path: Path,

@@ -95,3 +95,20 @@ def test_rates_per_day_carry_their_sample_and_interval() -> None:
 def test_report_progress_shows_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
     report(small_log(), progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_parameters_that_name_nothing_raise_typed_errors() -> None:
+    from igbot.analytics import ParameterError
+
+    log = small_log()
+    with pytest.raises(ParameterError) as info:
+        report(log, funnel_states=["menu"], funnel_flow="nosuch")
+    assert info.value.field == "flow" and "flows: fallback, greeting" in str(info.value)
+    with pytest.raises(ParameterError, match="state 'nowhere': not a state of the log; states: "
+                                             "end, init, menu, misunderstood"):
+        report(log, funnel_states=["menu", "nowhere"])
+    with pytest.raises(ParameterError, match="tz 'Mars/Olympus'"):
+        report(log, tz="Mars/Olympus")
+    with pytest.raises(ParameterError, match="gap '0s': must be positive"):
+        report(log, gap="0s")
+    assert isinstance(ParameterError("gap", 1, "x"), ValueError)
