@@ -13,8 +13,7 @@
   (:class:`Rate`, :func:`wilson`); both select sessions through :class:`SessionIndex`.
 - :func:`misses` groups the messages that ended in a fallback into topics; each proposes an
   intent (:class:`IntentProposal`) that :func:`igbot.replay.try_proposals` checks on the log.
-- :func:`format_percent`, :func:`format_duration` and :func:`wilson_interval` put numbers in the
-  units people read and give a rate on few sessions its 95% interval.
+- :func:`format_percent` and :func:`format_duration` put numbers in the units people read.
 - :data:`LOG_FIELDS`, :func:`to_log_record` and :func:`write_log` define the log line format the
   runtime writes.
 
@@ -79,7 +78,6 @@ __all__ = [
     "trigger_mix",
     "volume",
     "wilson",
-    "wilson_interval",
     "window_health",
     "write_all",
     "write_log",
@@ -91,7 +89,7 @@ _WHERE = {
     "ParameterError": "_errors",
     "Reply": "_generate", "Report": "_report", "ShopBot": "_generate",
     "detect_format": "_load", "fix_mojibake": "_load_dyi",
-    "format_duration": "_units", "format_percent": "_units", "wilson_interval": "_units", "funnel": "_funnel",
+    "format_duration": "_units", "format_percent": "_units", "funnel": "_funnel",
     "generate_events": "_generate", "hour_of_week": "_volume",
     "intent_frequencies": "_funnel", "load": "_load", "load_dask": "_dask",
     "new_vs_returning": "_volume", "rates_over_time": "_volume",

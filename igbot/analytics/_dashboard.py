@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._explorer import ANY, Explorer, _frame
-from igbot.analytics._intervals import Rate, format_count, format_duration, format_percent, wilson
+from igbot.analytics._intervals import Rate, wilson
 from igbot.analytics._metrics import _response_times
 from igbot.analytics._session_index import OUTCOMES, SessionIndex, UnknownSelectionError
+from igbot.analytics._units import format_count, format_duration, format_percent
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -19,11 +19,11 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._intervals import format_duration
 from igbot.analytics._load import load
 from igbot.analytics._metrics import TRIGGERS, _user_fallbacks
 from igbot.analytics._session_index import OUTCOMES, SessionIndex, UnknownSelectionError
 from igbot.analytics._transcript import transcript_html
+from igbot.analytics._units import format_duration
 
 __all__ = ["FIGURE_OUTCOMES", "SORTS", "Explorer"]
 

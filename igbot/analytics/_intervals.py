@@ -1,4 +1,4 @@
-"""Rates with their sample size and a Wilson score interval, and the units people read.
+"""Rates with their sample size and a Wilson score interval.
 
 A rate of 0% or 100% on three sessions says little; the Wilson interval says how little. It is the
 interval Wilson (1927) derived by inverting the normal test of a proportion; unlike the textbook
@@ -8,14 +8,15 @@ interval Wilson (1927) derived by inverting the normal test of a proportion; unl
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Rate", "format_count", "format_duration", "format_percent", "wilson"]
+from igbot.analytics._units import format_percent
+
+__all__ = ["Rate", "wilson"]
 
 
 def _z(confidence: float) -> float:
@@ -43,33 +44,6 @@ def wilson(successes: Any, trials: Any, confidence: float = 0.95) -> tuple[np.nd
         low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
         high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
     return low, high
-
-
-def format_percent(value: float | None, digits: int = 1) -> str:
-    """``0.0769`` -> ``7.7%``; None or NaN -> an en dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value * 100:.{digits}f}%"
-
-
-def format_count(value: float | None) -> str:
-    """``12345`` -> ``12,345``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{round(value):,}"
-
-
-def format_duration(seconds: float | None) -> str:
-    """A duration in the unit people read: ``42 s``, ``3.5 min``, ``2.3 h``, ``1.5 days``."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._explorer import _frame
-from igbot.analytics._intervals import format_percent
 from igbot.analytics._metrics import _user_fallbacks
 from igbot.analytics._proposal import IntentProposal, ProposalError, propose
 from igbot.analytics._sessions import MetricParams, prepare
+from igbot.analytics._units import format_percent
 
 __all__ = ["FILLER_WORDS", "SLANG", "MissTopic", "Misses", "misses"]
 

@@ -1,5 +1,5 @@
 """Numbers as people read them: percentages, durations in seconds, minutes or hours, counts,
-dates; and the Wilson interval that tells how far a rate on few sessions can be trusted."""
+dates (the Wilson interval of a rate is in ``_intervals``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["NONE", "format_count", "format_date", "format_duration", "format_percent",
-           "wilson_interval"]
+__all__ = ["NONE", "format_count", "format_date", "format_duration", "format_percent"]
 
 NONE = "–"
 
@@ -60,21 +59,3 @@ def format_date(value: Any, with_time: bool = False) -> str:
         return ts.strftime("%Y-%m-%d")
     zone = ts.strftime(" %Z") if ts.tzinfo is not None else ""
     return ts.strftime("%Y-%m-%d %H:%M") + zone
-
-
-def wilson_interval(successes: Any, n: Any, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval (95% by default) of ``successes`` out of ``n``, element-wise.
-
-    Returns (low, high) arrays; NaN where ``n`` is 0. Unlike ``p ± z·se`` it stays inside
-    [0, 1] and is honest on 1-5 sessions a day: 1 of 2 gives 9%-91%.
-    """
-    k = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / m
-        z2 = z * z
-        centre = (p + z2 / (2 * m)) / (1 + z2 / m)
-        half = z * np.sqrt(p * (1 - p) / m + z2 / (4 * m * m)) / (1 + z2 / m)
-        low = np.where(m > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-        high = np.where(m > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
-    return low, high

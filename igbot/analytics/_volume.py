@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._intervals import wilson
 from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, count_distinct, prepare
-from igbot.analytics._units import wilson_interval
 
 __all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume", "window_health"]
 
@@ -164,7 +164,7 @@ def _rates_over_time(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFr
     out = pd.DataFrame({"sessions": n})
     for name in _RATE_COLUMNS:
         hits = grouped[name].sum().astype(int)
-        low, high = wilson_interval(hits.to_numpy(), n.to_numpy())
+        low, high = wilson(hits.to_numpy(), n.to_numpy())
         out[f"{name}_sessions"] = hits
         out[f"{name}_rate"] = hits / n
         out[f"{name}_low"] = low

@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from igbot.analytics._intervals import (
-    Rate,
-    format_count,
-    format_duration,
-    format_percent,
-    wilson,
-)
+from igbot.analytics._intervals import Rate, wilson
+from igbot.analytics._units import format_count, format_duration, format_percent
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 5), (3, 5), (5, 5), (77, 1000), (1, 3)])

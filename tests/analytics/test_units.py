@@ -1,4 +1,4 @@
-"""Numbers in the units people read, and the Wilson interval."""
+"""Numbers in the units people read, and the Wilson interval the report prints."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from igbot.analytics._intervals import wilson
 from igbot.analytics._units import (
     format_count,
     format_date,
     format_duration,
     format_percent,
-    wilson_interval,
 )
 
 
@@ -28,9 +28,9 @@ def test_formats() -> None:
 
 
 def test_wilson_interval_matches_the_textbook_values() -> None:
-    low, high = wilson_interval([1, 0, 5, 50], [2, 3, 5, 100])
+    low, high = wilson([1, 0, 5, 50], [2, 3, 5, 100])
     # 1 of 2: 9.5%-90.5%; 0 of 3: 0-56.1%; 5 of 5: 56.6%-100%; 50 of 100: 40.4%-59.6%
     assert low == pytest.approx([0.0945, 0.0, 0.5655, 0.4038], abs=1e-3)
     assert high == pytest.approx([0.9055, 0.5615, 1.0, 0.5962], abs=1e-3)
-    low, high = wilson_interval([0], [0])
+    low, high = wilson([0], [0])
     assert np.isnan(low[0]) and np.isnan(high[0])
