@@ -165,3 +165,19 @@ def test_results_keep_unicode_and_dates(warm: JSRuntime) -> None:
     code = "return {emoji: '\\ud83d\\ude00', when: new Date(0), gone: undefined, n: NaN};"
     assert warm.call(method(code), [{}]) == {"emoji": "\U0001f600",
                                              "when": "1970-01-01T00:00:00.000Z", "n": None}
+
+
+def test_a_runtime_can_bring_its_own_pool() -> None:
+    from igbot.engine import MethodWorkerPool
+
+    pool = MethodWorkerPool(max_workers=1, max_idle=1)
+    try:
+        rt = JSRuntime(time_limit=LIMIT, pool=pool)
+        assert rt.pool is pool
+        assert rt.call(method("return ctx.a + 1;"), [{"a": 1}]) == 2
+        with pytest.raises(MethodError, match="time limit"):  # QuickJS cannot stop this one
+            rt.call(method("return /^(a+)+$/.test('a'.repeat(40) + 'b');"), [{}])
+        assert pool.kills == 1
+        assert rt.call(method("return 5;"), [{}]) == 5
+    finally:
+        pool.close()
