@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
+	$(PY) bench/methods.py --calls 600
 	$(PY) bench/serve.py
 	$(PY) bench/channel.py
 	$(PY) bench/graph.py

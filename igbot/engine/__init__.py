@@ -3,6 +3,7 @@
 from igbot.engine._actions import ACTION_TYPES, INSTAGRAM_INBOX_APP_ID, ApiCall
 from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
+from igbot.engine._jspool import MethodWorkerPool
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
 from igbot.engine._preview import preview_action, requests_html
 from igbot.engine._records import (
@@ -33,6 +34,7 @@ __all__ = [
     "IntentTrial",
     "JSRuntime",
     "MemoryStore",
+    "MethodWorkerPool",
     "OutboundRequest",
     "Session",
     "SessionStore",

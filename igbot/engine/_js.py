@@ -10,6 +10,8 @@ and goes on.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import logging
 import re
@@ -26,13 +28,10 @@ logger = logging.getLogger(__name__)
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 
 
+@functools.cache
 def js_available() -> bool:
     """Whether the embedded JS engine (the ``quickjs`` package) can be imported."""
-    try:
-        import quickjs  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("quickjs") is not None
 
 
 class JSRuntime:
@@ -67,6 +66,9 @@ class JSRuntime:
             MethodError: the method threw, ran past a limit, or returned something that cannot
                 cross (too deep, too large, not valid Unicode); the message says which.
         """
+        if not js_available():
+            raise MethodError(
+                f"method {method.name!r}: no JavaScript engine installed (pip install quickjs)")
         source, entry = self._source(method)
         try:
             encoded = json.dumps(args, default=str)

@@ -155,14 +155,16 @@ class MethodWorkerPool:
             WorkerFailure: no worker could be started, it died during the call, or its answer
                 was over ``max_answer`` bytes. The worker is replaced either way.
         """
-        worker = self._acquire()
+        worker: _Worker | None = self._acquire()
         after = "kill"
         try:
+            assert worker is not None
             self._wait_ready(worker)
             try:
                 worker.send(request)
             except OSError:  # the idle worker had died: one retry with a fresh one
                 self._discard(worker, "kill")
+                worker = None
                 worker = self._acquire()
                 self._wait_ready(worker)
                 worker.send(request)
@@ -176,9 +178,9 @@ class MethodWorkerPool:
         except (OSError, ValueError) as exc:
             raise WorkerFailure(f"its worker failed: {type(exc).__name__}: {exc}") from None
         finally:
-            if after == "keep":
+            if worker is not None and after == "keep":
                 self._release(worker)
-            else:
+            elif worker is not None:
                 self._discard(worker, after)
 
     def close(self) -> None:

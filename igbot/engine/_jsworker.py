@@ -10,7 +10,8 @@ backtracks, a ``toString`` that loops while an error is printed) and the parent 
 Answers: ``{"ok": json_text}`` (the result, ``JSON.stringify``-ed inside the sandbox through a
 replacer that bounds its depth and size and refuses lone surrogates), ``{"threw": text}``,
 ``{"bad": text}`` (a result that cannot cross), ``{"time": true}``, ``{"memory": true}``; with
-``"recycle": true`` when the process has grown by over a quarter of the memory limit.
+``"recycle": true`` (and the worker exits) when the process has grown by over a quarter of the
+memory limit. The next call's context is made while the worker waits, off the call's path.
 
 QuickJS throws ``null`` when it cannot even allocate its "out of memory" error, so a ``null``
 caught is told apart from ``throw null`` by the process's peak memory during the call (``VmHWM``,
@@ -22,6 +23,7 @@ worker that has grown by a quarter of the limit is replaced so that the comparis
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import struct
@@ -93,54 +95,89 @@ var __igbot_call = (function () {
 """
 
 
-def _status(field: str) -> int | None:
-    """A memory figure of this process from ``/proc/self/status``, in bytes (Linux)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+class _Memory:
+    """This process's resident memory, read from ``/proc`` through files kept open (Linux)."""
+
+    def __init__(self) -> None:
+        self.statm = self._open("/proc/self/statm", os.O_RDONLY)
+        self.refs = self._open("/proc/self/clear_refs", os.O_WRONLY)
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    @staticmethod
+    def _open(path: str, flags: int) -> int | None:
+        try:
+            return os.open(path, flags)
+        except OSError:
+            return None
+
+    def reset_peak(self) -> bool:
+        """Start measuring the peak afresh (``VmHWM``); False where the system cannot."""
+        if self.refs is None:
+            return False
+        try:
+            os.write(self.refs, b"5")
+        except OSError:
+            return False
+        return True
+
+    def resident(self) -> int | None:
+        if self.statm is None:
+            return None
+        try:
+            return int(os.pread(self.statm, 200, 0).split()[1]) * self.page
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def size(self) -> int:
+        """The resident memory now, or the peak where that cannot be read."""
+        now = self.resident()
+        return self.peak() if now is None else now
+
+    def peak(self) -> int:
+        """The peak resident memory in bytes since the last reset (or ever)."""
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _reset_peak() -> bool:
-    """Start measuring the peak afresh (``VmHWM``); False where the system cannot."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
-            refs.write("5")
-    except OSError:
-        return False
-    return True
+_memory = _Memory()
 
 
-def _peak() -> int:
-    """The process's peak resident memory in bytes since the last reset (or ever)."""
-    hwm = _status("VmHWM")
-    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def fresh_context() -> Any:
+    """A new QuickJS context with the prelude evaluated, waiting for its one call."""
+    import quickjs
+
+    context = quickjs.Context()
+    context.eval(PRELUDE)
+    return context
 
 
-def answer(request: dict[str, Any]) -> dict[str, Any]:
-    """Run one call described by ``request`` and return the answer to send back."""
-    before = _status("VmRSS") if _reset_peak() else None
+def answer(request: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Run one call described by ``request`` (in ``context``, from :func:`fresh_context`, or a
+    new one) and return the answer to send back."""
+    if context is None:
+        context = fresh_context()
+    before = _memory.resident() if _memory.reset_peak() else None
     if before is None:
-        before = _peak()
-    result = _run(request)
+        before = _memory.peak()
+    result = _run(request, context)
     if result.pop("null", False):
-        grown = _peak() - before
+        grown = _memory.peak() - before
         result = {"memory": True} if grown >= request["memory_limit"] // 2 else {"threw": "null"}
     return result
 
 
-def _run(request: dict[str, Any]) -> dict[str, Any]:
+def _run(request: dict[str, Any], context: Any) -> dict[str, Any]:
     import quickjs
 
-    context = quickjs.Context()
     context.set_time_limit(request["time_limit"])
     context.set_memory_limit(request["memory_limit"])
     try:
-        context.eval(PRELUDE)
         context.eval(request["source"])
         fn = context.eval(f"({request['entry']})")
         call = context.get("__igbot_call")
@@ -195,8 +232,9 @@ def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the answers
     _send(stdout, {"ready": True})
-    start = _peak()
+    start = _memory.size()
     while True:
+        context = fresh_context()  # made while idle, so a call does not wait for it
         header = _read_exactly(stdin, _HEADER.size)
         if header is None:
             return
@@ -209,14 +247,15 @@ def main() -> None:
         request = json.loads(body)
         signal.setitimer(signal.ITIMER_REAL, float(request["time_limit"]) + 5.0)
         try:
-            result = answer(request)
+            result = answer(request, context)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        if _peak() - start > int(request["memory_limit"]) // 4:
+        if _memory.size() - start > int(request["memory_limit"]) // 4:
             result["recycle"] = True
         _send(stdout, result)
         if result.get("recycle"):
             return
+        del context
 
 
 if __name__ == "__main__":
