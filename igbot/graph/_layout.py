@@ -355,7 +355,7 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
     for w in col_w:
         col_x.append(x + w / 2)
         x += w + COL_GAP
-    width = x - COL_GAP + MARGIN
+    width = x - COL_GAP / 2 + MARGIN  # the last gap's middle carries routes back to the left
     # the title and legend wrap at the drawing's width (at least 420 pt), not the page's
     top = _place_title_and_legend(graph, out, title, min(max_width, max(width, 420.0)), traffic)
     out.layers = [[] for _ in range(n_cols)]
@@ -468,14 +468,14 @@ def _wrapping(column: dict[Hashable, int], widths: dict[Hashable, float],
               max_width: float) -> tuple[int, int]:
     """The first column that wraps and how many columns follow it on one band."""
     n_cols = max(column.values()) + 1
-    col_w = [0.0] * n_cols
+    col_w = [4 * RADIUS] * n_cols  # as wide as the drawing makes an empty column
     for n, c in column.items():
         col_w[c] = max(col_w[c], widths[n])
     wrap_from = 2 if n_cols > 2 and any(c >= 2 for c in column.values()) else 0
     for span in range(n_cols - wrap_from, 0, -1):
         fixed = sum(col_w[:wrap_from])
         folded = [max(col_w[c] for c in range(wrap_from + j, n_cols, span)) for j in range(span)]
-        total = fixed + sum(folded) + COL_GAP * (wrap_from + span - 1) + 2 * MARGIN
+        total = fixed + sum(folded) + COL_GAP * (wrap_from + span - 0.5) + 2 * MARGIN
         if total <= max_width:
             return wrap_from, span
     return wrap_from, 1
