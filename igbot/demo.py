@@ -7,6 +7,8 @@ Writes under ``out/`` (or ``--out``):
 - ``conversation.html``: the simulated conversations as Instagram bubbles;
 - ``lint.txt``: the bot's lint findings;
 - ``graph.png``, ``graph.svg``, ``graph.mmd``, ``graph.dot``: the bot's flow graph;
+- ``canvas.html``: the bot's canvas as a standalone page, and ``canvas.png``, its screenshot
+  (where Chromium and playwright are installed);
 - ``traffic.png``: the graph with the sample log's traffic on its edges;
 - ``report.html`` and ``plots/*.png``: the analytics report of the sample log;
 - ``notebooks/*.html``: every notebook, executed.
