@@ -23,7 +23,7 @@ def test_demo_writes_replies_report_graph_and_plots(tmp_path: Path, capsys) -> N
     assert (tmp_path / "graph.png").read_bytes().startswith(b"\x89PNG")
     assert "flowchart LR" in (tmp_path / "graph.mmd").read_text()
     page = (tmp_path / "canvas.html").read_text()
-    assert 'data-id="state:promo/show"' in page and "<script src" not in page  # self-contained
+    assert 'data-id=\\"state:promo/show' in page and "<script src" not in page  # self-contained
     if shutil.which("chromium") and importlib.util.find_spec("playwright"):
         assert (tmp_path / "canvas.png").read_bytes().startswith(b"\x89PNG")
     out = capsys.readouterr().out

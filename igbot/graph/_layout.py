@@ -306,7 +306,7 @@ def _node_label(d: dict[str, Any], node: Hashable, traffic: bool) -> str:
 
 def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float = MAX_WIDTH,
                    title: str | None = None, edge_labels: bool = True,
-                   max_edge_labels: int = 400) -> Layout:
+                   max_edge_labels: int = 250) -> Layout:
     """Lay the graph out (see the module docs) and return every place and route.
 
     Args:
@@ -605,7 +605,7 @@ def _place_label(edge: EdgePlace, obstacles: _Index, corridors: list[float], wid
     w = text_width(edge.label, EDGE_FONT) + 2
     h = _LINE_EDGE
     lo, hi = w / 2 + MARGIN / 2, width - w / 2 - MARGIN / 2
-    candidates = _along(edge.points, 5.0)
+    candidates = _along(edge.points, 8.0)
     for x, y in candidates:
         for dx in (0.0, w / 2 + 4, -(w / 2 + 4)):
             cx = min(max(x + dx, lo), max(lo, hi))
@@ -615,9 +615,9 @@ def _place_label(edge: EdgePlace, obstacles: _Index, corridors: list[float], wid
                 obstacles.add(box)
                 return bottom
     mx, my = candidates[0]
-    near = sorted(corridors, key=lambda c: abs(c - my))
+    near = sorted(corridors, key=lambda c: abs(c - my))[:8]  # the nearest corridors only
     for cy in near:
-        for step in range(0, int(width / 8) + 1):
+        for step in range(0, min(int(width / 8), 40) + 1):
             for sign in (1, -1):
                 cx = min(max(mx + sign * step * 8, lo), max(lo, hi))
                 box = Box.around(cx, cy, w, h)
