@@ -405,6 +405,14 @@ class FlowCanvas(w.HBox):
 
     # -- export ------------------------------------------------------------------------------
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget where widgets run, and the drawing as static SVG for everything else
+        (nbconvert HTML, GitHub)."""
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        if self.layout_ is not None:
+            bundle["text/html"] = render_svg(layout=self.layout_)
+        return bundle
+
     def to_html(self) -> str:
         """The canvas as a standalone HTML page (see :func:`canvas_page`)."""
         return canvas_page(self)

@@ -213,7 +213,7 @@ def offline(context: Any) -> list[str]:
 
     def route(r: Any) -> None:
         url = r.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if url.startswith(("http://127.0.0.1", "file:", "data:", "blob:", "about:")):
             r.continue_()
         else:
             refused.append(url)

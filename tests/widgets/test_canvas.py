@@ -218,3 +218,9 @@ def test_standalone_page_has_everything_inline(canvas: FlowCanvas, tmp_path: Pat
     assert "const __default__ = { render };" in page
     assert '"node:state:promo/show"' in page and "carousel" in page  # hover panels computed
     assert "</script>" not in page.split('<script type="module">')[1].rsplit("</script>", 1)[0]
+
+
+def test_the_canvas_widget_carries_its_static_drawing(canvas: FlowCanvas) -> None:
+    bundle = canvas._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith("<svg") and "data-kind" not in bundle["text/html"]
