@@ -84,8 +84,12 @@ class FlowCanvas(w.HBox):
         if isinstance(bot, Flow):
             bot = Bot(name="flow", flows={"flow": bot})
         self.read_only = editor is False
-        if editor is None or editor is False:
-            editor = FlowEditor(bot, graph=False) if editor is None else BotEditing(bot)
+        if editor is False:
+            editor = BotEditing(bot)
+        elif editor is None:  # the editor's own graph would repeat the canvas
+            quiet: dict[str, Any] = (
+                {"graph": False} if "graph" in inspect.signature(FlowEditor).parameters else {})
+            editor = FlowEditor(bot, **quiet)
         self.editor: Any = editor
         self.canvas = CanvasView(height=height, layout=w.Layout(flex="3 1 520px",
                                                                  min_width="420px"))
