@@ -387,7 +387,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
                         nodes.sort(key=lambda n: bary[n])
                     for i, n in enumerate(nodes):
                         rank[n] = y + i
-            rows = max(len(cells[k]) for k in keys)
+            # the intents and flow columns stand beside every band: only states set its height
+            rows = max((len(cells[k]) for k in keys if k[1] >= fixed), default=0)
             for key in keys:
                 for i, n in enumerate(cells[key]):
                     row_y[n] = y + i * ROW
@@ -395,6 +396,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
                     out.nodes[n] = _node_place(n, data[n], labels[n], col_x[key[1]],
                                                y + i * ROW, widths[n], li, key[1])
             y += rows * ROW
+        beside = max((len(cells[k]) for k in cells if k[1] < fixed), default=0)
+        y = max(y, lane_top + max(beside, 1) * ROW)
         name = "human agent" if lane == "\x00agent" else lane
         out.lanes.append((name, lane_top, y))
         y += 4
