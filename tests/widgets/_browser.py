@@ -113,19 +113,23 @@ class Server:
         return f"{self.url}{path}" + (f"{sep}token={self.token}" if self.token else "")
 
 
-def start_server(args: list[str], root: Path, ready: str, token: str = "") -> Server:
-    """Start a Jupyter-style server (``args`` after ``python -m``) in ``root``."""
-    log = (root / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=root, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1",
-                                 "JUPYTER_RUNTIME_DIR": str(root / ".runtime"),
-                                 "JUPYTER_CONFIG_DIR": str(root / ".config")})
+def start_server(args: list[str], root: Path, ready: str, token: str = "",
+                 state: Path | None = None) -> Server:
+    """Start a Jupyter-style server (``args`` after ``python -m``) in ``root``; its log,
+    runtime and config files go to ``state`` (default: ``root``), never to the user's."""
+    state = state or root
+    log_path = state / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", *args], cwd=root, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1",
+                                     "JUPYTER_RUNTIME_DIR": str(state / ".runtime"),
+                                     "JUPYTER_CONFIG_DIR": str(state / ".config")})
     try:
         wait_http(ready, 120, proc)
     except Exception:
         stop(proc)
-        raise RuntimeError((root / "server.log").read_text(errors="replace")[-2000:]) from None
+        raise RuntimeError(log_path.read_text(errors="replace")[-2000:]) from None
     base = ready.split("/api")[0] + "/"
     return Server(base, token, root, proc)
 
@@ -171,7 +175,8 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path],
         server = start_server(
             ["voila", notebook.name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
              "--Voila.tornado_settings={'xsrf_cookies': False}"],
-            notebook.parent, f"http://127.0.0.1:{port}/api/kernelspecs")
+            notebook.parent, f"http://127.0.0.1:{port}/api/kernelspecs",
+            state=tmp_path_factory.mktemp("voila-state"))
         started.append(server)
         return server
     try:
