@@ -10,7 +10,7 @@ import pytest
 from igbot.kataml import Bot, load_bot
 
 # the browser fixtures (Playwright + Chromium, JupyterLab, Voilà), shared by the browser tests
-from ._browser import browser, jupyter_lab, page, voila  # noqa: F401
+from ._browser import browser, jupyter_lab, jupyter_notebook, page, voila  # noqa: F401
 
 SHOP = Path(__file__).resolve().parents[2] / "data" / "bots" / "shop"
 

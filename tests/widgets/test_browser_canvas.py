@@ -1,7 +1,7 @@
-"""The flow canvas in a real browser: JupyterLab 4 and Voilà, driven by Playwright + Chromium.
+"""The flow canvas in a real browser: JupyterLab 4, Notebook 7 and Voilà, with Playwright.
 
 A notebook showing ``FlowCanvas(shop, flow="faq")`` and a ``ChatSimulator`` is run in
-JupyterLab (started here on 127.0.0.1 with a token) and served by Voilà; in each, Chromium
+JupyterLab and Notebook 7 (started here on 127.0.0.1 with a token) and served by Voilà; in each, Chromium
 renders the canvas, hovers an edge for its full condition, clicks a node and renames it in the
 editor's form, drags from a state to another to add a transition, and sends a chat message with
 Enter. Screenshots go to ``out/browser/canvas_<front end>_<step>.png``. Nothing is fetched from
@@ -48,7 +48,7 @@ def _notebook(root: Path) -> Path:
     return write_notebook(root / "canvas.ipynb", CELLS)
 
 
-@pytest.fixture(scope="module", params=["lab", "voila"])
+@pytest.fixture(scope="module", params=["lab", "notebook7", "voila"])
 def front(request: pytest.FixtureRequest, browser: Browser,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Page]]:
     """A page showing the canvas notebook, in JupyterLab or in Voilà (one per module run)."""
@@ -56,8 +56,9 @@ def front(request: pytest.FixtureRequest, browser: Browser,
     refused = offline(context)
     page = context.new_page()
     page.set_default_timeout(90_000)
-    if request.param == "lab":
-        server: Server = request.getfixturevalue("jupyter_lab")
+    if request.param in ("lab", "notebook7"):
+        server: Server = request.getfixturevalue(
+            "jupyter_lab" if request.param == "lab" else "jupyter_notebook")
         _notebook(server.root)
         lab_run_all(page, server, "canvas.ipynb")
     else:
