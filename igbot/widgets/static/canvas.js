@@ -212,8 +212,12 @@ function render({ model, el }) {
   model.on("change:flow", options);
   model.on("change:hover", showTip);
   model.on("change:message", () => { status.textContent = model.get("message") || ""; });
+  let sized = false; // the first render may come before the page lays the stage out
   if (typeof ResizeObserver !== "undefined") {
-    new ResizeObserver(() => setView(pending || model.get("view"))).observe(stage);
+    new ResizeObserver(() => {
+      if (!sized && stage.clientWidth > 0) { sized = true; fitHeight(); }
+      setView(pending || model.get("view"));
+    }).observe(stage);
   }
   options();
   draw();
