@@ -224,3 +224,13 @@ def test_the_canvas_widget_carries_its_static_drawing(canvas: FlowCanvas) -> Non
     bundle = canvas._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/html"].startswith("<svg") and "data-kind" not in bundle["text/html"]
+
+
+def test_traffic_from_a_log_file_igbot_reads(canvas: FlowCanvas) -> None:
+    log = Path(__file__).resolve().parents[2] / "data" / "logs" / "igbot_log.jsonl"
+    canvas.show_traffic(log)
+    assert canvas.counts is not None and canvas.counts.sessions > 0
+    assert f"traffic: {canvas.counts.sessions} sessions" == canvas.canvas.message
+    canvas.handle({"event": "select", "kind": "node", "id": "state:promo/show"})
+    names = canvas.sessions_of()
+    assert names and canvas.open_session(names[0]).count("<div") > 2
