@@ -7,6 +7,8 @@ Writes under ``out/`` (or ``--out``):
 - ``conversation.html``: the simulated conversations as Instagram bubbles;
 - ``lint.txt``: the bot's lint findings;
 - ``graph.png``, ``graph.svg``, ``graph.mmd``, ``graph.dot``: the bot's flow graph;
+- ``canvas.html``: the bot's canvas as a standalone page, and ``canvas.png``, its screenshot
+  (where Chromium and playwright are installed);
 - ``traffic.png``: the graph with the sample log's traffic on its edges;
 - ``report.html`` and ``plots/*.png``: the analytics report of the sample log;
 - ``notebooks/*.html``: every notebook, executed.
@@ -23,6 +25,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from traitlets.config import Config
 
 __all__ = ["main"]
 
@@ -120,6 +124,39 @@ def draw_graph(out: Path) -> None:
         graph.save(out / f"graph.{suffix}")
 
 
+def draw_canvas(out: Path) -> Path | None:
+    """The shop bot's canvas as a standalone page (``canvas.html``) and, where Chromium and
+    Playwright are installed, its screenshot (``canvas.png``); returns the screenshot."""
+    import shutil
+
+    from igbot.kataml import load_bot
+    from igbot.widgets import FlowCanvas
+
+    page = FlowCanvas(load_bot(SHOP), editor=False, height=900).save(out / "canvas.html")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if chromium is None:
+        return None
+    shot = out / "canvas.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        try:
+            tab = browser.new_page(viewport={"width": 1100, "height": 1000})
+            tab.goto(page.as_uri())
+            tab.wait_for_selector('.igbot-canvas [data-kind="node"]')
+            tab.hover('.igbot-canvas [data-kind="node"][data-id="state:promo/show"] circle')
+            tab.wait_for_selector(".igbot-canvas-tip:not([hidden])")
+            tab.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    return shot
+
+
 def analyse(out: Path) -> dict[str, Any]:
     """The analytics report and plots of the sample log, and its traffic on the graph."""
     import matplotlib
@@ -141,6 +178,10 @@ def analyse(out: Path) -> dict[str, Any]:
     return rep.to_dict()["summary"]
 
 
+_STATIC_HTML = Config({"NbConvertBase": {"display_data_priority": [
+    "text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain"]}})
+
+
 def run_notebooks(out: Path) -> list[Path]:
     """Execute every notebook and write it as HTML."""
     import nbformat
@@ -156,7 +197,8 @@ def run_notebooks(out: Path) -> list[Path]:
         ExecutePreprocessor(timeout=300, kernel_name="python3",
                             extra_arguments=["--IPKernelApp.log_level=ERROR"]).preprocess(
             notebook, {"metadata": {"path": str(NOTEBOOKS)}})
-        body, _ = HTMLExporter().from_notebook_node(notebook)
+        # a widget view needs a widget manager (from a CDN): show the static drawing instead
+        body, _ = HTMLExporter(config=_STATIC_HTML).from_notebook_node(notebook)
         destination = target / f"{path.stem}.html"
         destination.write_text(body, encoding="utf-8")
         written.append(destination)
@@ -179,6 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _say(f"  lint: {errors} errors (out/lint.txt)")
     draw_graph(out)
     _say("  graph: graph.png, graph.svg, graph.mmd, graph.dot")
+    shot = draw_canvas(out)
+    _say("  canvas: canvas.html" + (", canvas.png" if shot else
+                                    " (no screenshot: Chromium or playwright missing)"))
     summary = analyse(out)
     keys = ("events", "sessions", "handover_rate", "containment_rate", "fallback_rate")
     _say("  analytics: " + ", ".join(
@@ -188,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         written = run_notebooks(out)
         _say(f"  notebooks: {len(written)} executed (out/notebooks/)")
     _say("Open:")
-    for name in ("conversation.html", "report.html", "graph.png", "traffic.png", "replies.jsonl"):
+    for name in ("conversation.html", "report.html", "graph.png", "canvas.html", "traffic.png",
+                 "replies.jsonl"):
         _say(f"  {out / name}")
     return 1 if errors else 0
 

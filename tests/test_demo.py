@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 from igbot.demo import main
@@ -11,7 +13,8 @@ from igbot.demo import main
 def test_demo_writes_replies_report_graph_and_plots(tmp_path: Path, capsys) -> None:
     assert main(["--out", str(tmp_path), "--skip-notebooks"]) == 0
     for name in ("replies.jsonl", "records.jsonl", "conversation.html", "lint.txt", "graph.png",
-                 "graph.svg", "graph.mmd", "graph.dot", "traffic.png", "report.html"):
+                 "graph.svg", "graph.mmd", "graph.dot", "traffic.png", "report.html",
+                 "canvas.html"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert sorted(p.name for p in (tmp_path / "plots").iterdir())
     replies = [json.loads(line) for line in (tmp_path / "replies.jsonl").read_text().splitlines()]
@@ -24,5 +27,9 @@ def test_demo_writes_replies_report_graph_and_plots(tmp_path: Path, capsys) -> N
     assert page.count('class="igbot-story"') == 2  # the mention and the story reply
     assert "<h2>@citra.snaps " in page  # the commenter's username
     assert "<h2>6251234567890123" not in page and "<h2>Instagram user 1 " in page
+    canvas = (tmp_path / "canvas.html").read_text()
+    assert 'data-id=\\"state:promo/show' in canvas and "<script src" not in canvas  # self-contained
+    if shutil.which("chromium") and importlib.util.find_spec("playwright"):
+        assert (tmp_path / "canvas.png").read_bytes().startswith(b"\x89PNG")
     out = capsys.readouterr().out
     assert "lint: 0 errors" in out and "Open:" in out

@@ -1,4 +1,10 @@
-"""The flow as a graph: a networkx model of a bot, drawings, Mermaid and DOT, traffic.
+"""The flow as a graph: a networkx model of a bot, one layout, drawings, Mermaid and DOT, traffic.
+
+A bot becomes a networkx graph (:func:`flow_graph`), the graph one layout
+(:func:`layered_layout`: lanes per flow, routes, labels placed where they collide with
+nothing), and the layout every drawing: the SVG (:func:`render_svg`, what notebooks show, no
+CDN), the matplotlib figure (:func:`draw_figure`) and ``igbot.widgets.FlowCanvas``. Importing
+this package makes bots and flows show as their drawing in notebooks.
 
 >>> fg = show(load_bot("pizzabot"))      # doctest: +SKIP
 >>> fg.nx.edges["state:order/showPizza", "state:order/pizzaQuantity", "transition"]

@@ -306,7 +306,7 @@ def _node_label(d: dict[str, Any], node: Hashable, traffic: bool) -> str:
 
 def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float = MAX_WIDTH,
                    title: str | None = None, edge_labels: bool = True,
-                   max_edge_labels: int = 400) -> Layout:
+                   max_edge_labels: int = 250) -> Layout:
     """Lay the graph out (see the module docs) and return every place and route.
 
     Args:
@@ -355,7 +355,7 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
     for w in col_w:
         col_x.append(x + w / 2)
         x += w + COL_GAP
-    width = x - COL_GAP + MARGIN
+    width = x - COL_GAP / 2 + MARGIN  # the last gap's middle carries routes back to the left
     # the title and legend wrap at the drawing's width (at least 420 pt), not the page's
     top = _place_title_and_legend(graph, out, title, min(max_width, max(width, 420.0)), traffic)
     out.layers = [[] for _ in range(n_cols)]
@@ -387,7 +387,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
                         nodes.sort(key=lambda n: bary[n])
                     for i, n in enumerate(nodes):
                         rank[n] = y + i
-            rows = max(len(cells[k]) for k in keys)
+            # the intents and flow columns stand beside every band: only states set its height
+            rows = max((len(cells[k]) for k in keys if k[1] >= fixed), default=0)
             for key in keys:
                 for i, n in enumerate(cells[key]):
                     row_y[n] = y + i * ROW
@@ -395,6 +396,8 @@ def layered_layout(graph: nx.MultiDiGraph, *, sweeps: int = 2, max_width: float 
                     out.nodes[n] = _node_place(n, data[n], labels[n], col_x[key[1]],
                                                y + i * ROW, widths[n], li, key[1])
             y += rows * ROW
+        beside = max((len(cells[k]) for k in cells if k[1] < fixed), default=0)
+        y = max(y, lane_top + max(beside, 1) * ROW)
         name = "human agent" if lane == "\x00agent" else lane
         out.lanes.append((name, lane_top, y))
         y += 4
@@ -468,14 +471,14 @@ def _wrapping(column: dict[Hashable, int], widths: dict[Hashable, float],
               max_width: float) -> tuple[int, int]:
     """The first column that wraps and how many columns follow it on one band."""
     n_cols = max(column.values()) + 1
-    col_w = [0.0] * n_cols
+    col_w = [4 * RADIUS] * n_cols  # as wide as the drawing makes an empty column
     for n, c in column.items():
         col_w[c] = max(col_w[c], widths[n])
     wrap_from = 2 if n_cols > 2 and any(c >= 2 for c in column.values()) else 0
     for span in range(n_cols - wrap_from, 0, -1):
         fixed = sum(col_w[:wrap_from])
         folded = [max(col_w[c] for c in range(wrap_from + j, n_cols, span)) for j in range(span)]
-        total = fixed + sum(folded) + COL_GAP * (wrap_from + span - 1) + 2 * MARGIN
+        total = fixed + sum(folded) + COL_GAP * (wrap_from + span - 0.5) + 2 * MARGIN
         if total <= max_width:
             return wrap_from, span
     return wrap_from, 1
@@ -605,7 +608,7 @@ def _place_label(edge: EdgePlace, obstacles: _Index, corridors: list[float], wid
     w = text_width(edge.label, EDGE_FONT) + 2
     h = _LINE_EDGE
     lo, hi = w / 2 + MARGIN / 2, width - w / 2 - MARGIN / 2
-    candidates = _along(edge.points, 5.0)
+    candidates = _along(edge.points, 8.0)
     for x, y in candidates:
         for dx in (0.0, w / 2 + 4, -(w / 2 + 4)):
             cx = min(max(x + dx, lo), max(lo, hi))
@@ -615,9 +618,9 @@ def _place_label(edge: EdgePlace, obstacles: _Index, corridors: list[float], wid
                 obstacles.add(box)
                 return bottom
     mx, my = candidates[0]
-    near = sorted(corridors, key=lambda c: abs(c - my))
+    near = sorted(corridors, key=lambda c: abs(c - my))[:8]  # the nearest corridors only
     for cy in near:
-        for step in range(0, int(width / 8) + 1):
+        for step in range(0, min(int(width / 8), 40) + 1):
             for sign in (1, -1):
                 cx = min(max(mx + sign * step * 8, lo), max(lo, hi))
                 box = Box.around(cx, cy, w, h)

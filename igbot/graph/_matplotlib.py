@@ -57,7 +57,7 @@ def quiet() -> Iterator[None]:
 
 def draw_figure(
     graph: nx.MultiDiGraph, *, layout: Layout | None = None, title: str | None = None,
-    max_edge_labels: int = 400,
+    max_edge_labels: int = 250,
 ) -> Figure:
     """Draw the graph's layout on a new Figure and return it (nothing is shown or printed).
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import json
 import logging
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ from igbot.widgets._editing import BotEditing
 from igbot.widgets._editor import FlowEditor
 from igbot.widgets._validation import check_condition
 
-__all__ = ["CanvasView", "FlowCanvas", "canvas_bundle"]
+__all__ = ["CanvasView", "FlowCanvas", "canvas_bundle", "canvas_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,12 @@ class FlowCanvas(w.HBox):
         if isinstance(bot, Flow):
             bot = Bot(name="flow", flows={"flow": bot})
         self.read_only = editor is False
-        if editor is None or editor is False:
-            editor = FlowEditor(bot, graph=False) if editor is None else BotEditing(bot)
+        if editor is False:
+            editor = BotEditing(bot)
+        elif editor is None:  # the editor's own graph would repeat the canvas
+            quiet: dict[str, Any] = (
+                {"graph": False} if "graph" in inspect.signature(FlowEditor).parameters else {})
+            editor = FlowEditor(bot, **quiet)
         self.editor: Any = editor
         self.canvas = CanvasView(height=height, layout=w.Layout(flex="3 1 520px",
                                                                  min_width="420px"))
@@ -402,6 +407,26 @@ class FlowCanvas(w.HBox):
         what = self.editor.undo()
         self._say(f"undid: {what}" if what else "nothing to undo")
 
+    # -- export ------------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget where widgets run, and the drawing as static SVG for everything else
+        (nbconvert HTML, GitHub)."""
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        if self.layout_ is not None:
+            bundle["text/html"] = render_svg(layout=self.layout_)
+        return bundle
+
+    def to_html(self) -> str:
+        """The canvas as a standalone HTML page (see :func:`canvas_page`)."""
+        return canvas_page(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_html` to ``path``."""
+        path = Path(path)
+        path.write_text(self.to_html(), encoding="utf-8")
+        return path
+
     # -- traffic -------------------------------------------------------------------------------
 
     def show_traffic(self, logs: pd.DataFrame | str | Path | list[str | Path], *,
@@ -464,6 +489,59 @@ class FlowCanvas(w.HBox):
                      "message": {"text": text}}))
         self.session_html.value = (f"<b>{html.escape(name)}</b>" + render_bubbles(items))
         return str(self.session_html.value)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body {{ margin: 16px; font-family: "DejaVu Sans", Verdana, Arial, sans-serif; }}
+{css}</style></head>
+<body><div id="canvas"></div>
+<script type="module">
+{esm}
+const state = {state};
+const hovers = {hovers};
+const listeners = {{}};
+const set = (name, value) => {{
+  state[name] = value;
+  (listeners["change:" + name] || []).forEach((f) => f());
+}};
+const model = {{
+  get: (name) => state[name],
+  on: (name, f) => {{ (listeners[name] = listeners[name] || []).push(f); }},
+  send: (msg) => {{
+    if (msg.event === "view") set("view", msg.view);
+    else if (msg.event === "fit") set("view", state.fit);
+    else if (msg.event === "hover") set("hover", msg.kind ? hovers[msg.kind + ":" + msg.id] || {{}} : {{}});
+    else if (msg.event === "select") set("selection", msg.kind ? {{kind: msg.kind, id: msg.id}} : {{}});
+    else set("message", "this page is a snapshot: open the notebook to edit");
+  }},
+}};
+__default__.render({{ model, el: document.getElementById("canvas") }});
+</script></body></html>
+"""
+
+
+def canvas_page(canvas: FlowCanvas) -> str:
+    """The canvas as one standalone HTML page (pan, zoom, fit and hover work; no server, no
+    network): its script and style inline, every hover panel computed here."""
+    hovers: dict[str, Any] = {}
+    for node in canvas.graph.nodes:
+        canvas.hover("node", node)
+        hovers[f"node:{node}"] = dict(canvas.canvas.hover)
+    for i in range(len(canvas.layout_.edges if canvas.layout_ else [])):
+        canvas.hover("edge", str(i))
+        hovers[f"edge:{i}"] = dict(canvas.canvas.hover)
+    canvas.hover(None)
+    view = canvas.canvas
+    state = {"svg": view.svg, "flows": view.flows, "flow": view.flow, "view": view.view,
+             "fit": view.view, "selection": {}, "hover": {}, "message": view.message,
+             "height": view.height}
+    esm = view._esm.replace("export default { render };", "const __default__ = { render };")
+
+    def js(value: Any) -> str:  # JSON inside a <script>: "</" must not close it
+        return json.dumps(value).replace("</", "<\\/")
+    return _PAGE.format(title=html.escape(str(canvas.bot.name or "bot")), css=view._css, esm=esm,
+                        state=js(state), hovers=js(hovers))
 
 
 def canvas_bundle(model: Bot | Flow) -> dict[str, Any]:

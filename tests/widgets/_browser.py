@@ -53,6 +53,7 @@ __all__ = [
     "browser",
     "free_port",
     "jupyter_lab",
+    "jupyter_notebook",
     "lab_run_all",
     "needs_chromium",
     "offline",
@@ -107,27 +108,32 @@ class Server:
     token: str
     root: Path
     proc: subprocess.Popen[bytes]
+    app: str = ""
 
     def page_url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
         return f"{self.url}{path}" + (f"{sep}token={self.token}" if self.token else "")
 
 
-def start_server(args: list[str], root: Path, ready: str, token: str = "") -> Server:
-    """Start a Jupyter-style server (``args`` after ``python -m``) in ``root``."""
-    log = (root / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=root, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1",
-                                 "JUPYTER_RUNTIME_DIR": str(root / ".runtime"),
-                                 "JUPYTER_CONFIG_DIR": str(root / ".config")})
+def start_server(args: list[str], root: Path, ready: str, token: str = "",
+                 state: Path | None = None) -> Server:
+    """Start a Jupyter-style server (``args`` after ``python -m``) in ``root``; its log,
+    runtime and config files go to ``state`` (default: ``root``), never to the user's."""
+    state = state or root
+    log_path = state / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", *args], cwd=root, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1",
+                                     "JUPYTER_RUNTIME_DIR": str(state / ".runtime"),
+                                     "JUPYTER_CONFIG_DIR": str(state / ".config")})
     try:
         wait_http(ready, 120, proc)
     except Exception:
         stop(proc)
-        raise RuntimeError((root / "server.log").read_text(errors="replace")[-2000:]) from None
+        raise RuntimeError(log_path.read_text(errors="replace")[-2000:]) from None
     base = ready.split("/api")[0] + "/"
-    return Server(base, token, root, proc)
+    return Server(base, token, root, proc, args[0])
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:
@@ -141,20 +147,35 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
     return path
 
 
+def _jupyter(app: str, root: Path) -> Server:
+    port, token = free_port(), secrets.token_hex(16)
+    lab = ["--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly",
+           "--LabServerApp.workspaces_dir=" + str(root / ".workspaces"),
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    return start_server(
+        [app, "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
+         "--LanguageServerManager.autodetect=False",
+         *(lab if app == "jupyterlab" else ["--JupyterNotebookApp.expose_app_in_browser=True"])],
+        root, f"http://127.0.0.1:{port}/api/status?token={token}", token)
+
+
 @pytest.fixture(scope="module")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """JupyterLab 4 on 127.0.0.1 with a token, serving a fresh folder (``server.root``)."""
-    root = tmp_path_factory.mktemp("lab")
-    port, token = free_port(), secrets.token_hex(16)
-    server = start_server(
-        ["jupyterlab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False",
-         "--LabServerApp.workspaces_dir=" + str(root / ".workspaces"),
-         "--LanguageServerManager.autodetect=False", "--ServerApp.allow_root=True",
-         "--LabApp.extension_manager=readonly",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        root, f"http://127.0.0.1:{port}/api/status?token={token}", token)
+    server = _jupyter("jupyterlab", tmp_path_factory.mktemp("lab"))
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+@pytest.fixture(scope="module")
+def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Notebook 7 on 127.0.0.1 with a token, serving a fresh folder (``server.root``)."""
+    pytest.importorskip("notebook", reason="Notebook 7 is not installed (pip install -e '.[test]')")
+    server = _jupyter("notebook", tmp_path_factory.mktemp("notebook7"))
     try:
         yield server
     finally:
@@ -171,7 +192,8 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path],
         server = start_server(
             ["voila", notebook.name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
              "--Voila.tornado_settings={'xsrf_cookies': False}"],
-            notebook.parent, f"http://127.0.0.1:{port}/api/kernelspecs")
+            notebook.parent, f"http://127.0.0.1:{port}/api/kernelspecs",
+            state=tmp_path_factory.mktemp("voila-state"))
         started.append(server)
         return server
     try:
@@ -213,7 +235,7 @@ def offline(context: Any) -> list[str]:
 
     def route(r: Any) -> None:
         url = r.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if url.startswith(("http://127.0.0.1", "file:", "data:", "blob:", "about:")):
             r.continue_()
         else:
             refused.append(url)
@@ -222,13 +244,21 @@ def offline(context: Any) -> list[str]:
     return refused
 
 
+_KERNEL_IDLE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+
 def lab_run_all(page: Page, server: Server, notebook: str) -> None:
-    """Open ``notebook`` in JupyterLab and run all its cells once its kernel is idle."""
-    page.goto(server.page_url(f"lab/tree/{notebook}"))
+    """Open ``notebook`` in JupyterLab (or Notebook 7, whose server has no ``lab`` path) and
+    run all its cells once its kernel is idle."""
+    path = "lab/tree" if server.app == "jupyterlab" else "notebooks"
+    page.goto(server.page_url(f"{path}/{notebook}"))
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell"
                            " && document.querySelector('.jp-Notebook')", timeout=120_000)
-    page.wait_for_function("() => (document.querySelector('#jp-main-statusbar') || {}).innerText"
-                           "?.includes('Idle')", timeout=120_000)
+    page.wait_for_function(_KERNEL_IDLE, timeout=120_000)
     # not awaited: the command's promise settles only when every cell has run
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 

@@ -197,3 +197,40 @@ def test_bot_and_flow_display_without_cdn(shop: Bot) -> None:
     assert "mermaid" not in html.lower()
     flow_bundle = load_bot(SHOP).flows["promo"]._repr_mimebundle_()
     assert "<svg" in flow_bundle["text/html"]
+
+
+def test_in_a_kernel_a_bot_shows_as_the_canvas_with_the_svg_fallback(shop: Bot) -> None:
+    import ipykernel  # noqa: F401 - present in a kernel; canvas_bundle checks for it
+
+    from igbot.widgets import canvas_bundle
+
+    bundle = canvas_bundle(shop)
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"]
+    assert bundle["text/html"].startswith("<svg") and bundle["text/plain"] == repr(shop)
+    assert shop._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+
+def test_standalone_page_has_everything_inline(canvas: FlowCanvas, tmp_path: Path) -> None:
+    page = canvas.save(tmp_path / "canvas.html").read_text(encoding="utf-8")
+    assert "<script src" not in page and "<link" not in page and "import " not in page.split(
+        "<script type=\"module\">")[1].split("function button")[0]
+    assert "const __default__ = { render };" in page
+    assert '"node:state:promo/show"' in page and "carousel" in page  # hover panels computed
+    assert "</script>" not in page.split('<script type="module">')[1].rsplit("</script>", 1)[0]
+
+
+def test_the_canvas_widget_carries_its_static_drawing(canvas: FlowCanvas) -> None:
+    bundle = canvas._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith("<svg") and "data-kind" not in bundle["text/html"]
+
+
+def test_traffic_from_a_log_file_igbot_reads(canvas: FlowCanvas) -> None:
+    log = Path(__file__).resolve().parents[2] / "data" / "logs" / "igbot_log.jsonl"
+    canvas.show_traffic(log)
+    assert canvas.counts is not None and canvas.counts.sessions > 0
+    assert f"traffic: {canvas.counts.sessions} sessions" == canvas.canvas.message
+    canvas.handle({"event": "select", "kind": "node", "id": "state:promo/show"})
+    names = canvas.sessions_of()
+    assert names and canvas.open_session(names[0]).count("<div") > 2

@@ -44,7 +44,17 @@ function render({ model, el }) {
   const send = (msg) => model.send(msg);
 
   function setView(v) {
-    if (svg && v && v.w > 0 && v.h > 0) svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+    if (!(svg && v && v.w > 0 && v.h > 0)) return;
+    svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+    // a view taller than the stage fills its width (text stays readable; drag to see the rest)
+    const tall = stage.clientWidth > 0 && v.h / v.w > stage.clientHeight / stage.clientWidth;
+    svg.setAttribute("preserveAspectRatio", tall ? "xMidYMin slice" : "xMidYMin meet");
+  }
+  function fitHeight() {
+    // the stage is as tall as the drawing needs at full width, up to the model's height
+    const v = model.get("view") || {};
+    const want = v.w > 0 && stage.clientWidth > 0 ? stage.clientWidth * v.h / v.w + 4 : Infinity;
+    stage.style.height = `${Math.max(160, Math.min(model.get("height"), want))}px`;
   }
   function currentView() {
     const v = pending || model.get("view") || {};
@@ -66,11 +76,10 @@ function render({ model, el }) {
       svg.removeAttribute("width");
       svg.removeAttribute("height");
       svg.style.maxWidth = "none";
-      svg.setAttribute("preserveAspectRatio", "xMidYMin meet");
       // the <title> tooltips stay for static views; here the hover panel shows them in full
       svg.querySelectorAll("[data-kind] > title").forEach((t) => t.remove());
     }
-    stage.style.height = `${model.get("height")}px`;
+    fitHeight();
     setView(model.get("view"));
     markSelection();
   }
@@ -203,6 +212,13 @@ function render({ model, el }) {
   model.on("change:flow", options);
   model.on("change:hover", showTip);
   model.on("change:message", () => { status.textContent = model.get("message") || ""; });
+  let sized = false; // the first render may come before the page lays the stage out
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(() => {
+      if (!sized && stage.clientWidth > 0) { sized = true; fitHeight(); }
+      setView(pending || model.get("view"));
+    }).observe(stage);
+  }
   options();
   draw();
   showTip();
