@@ -30,9 +30,10 @@ ENV_VARS: dict[str, str] = {
     "account_id": "IGBOT_ACCOUNT_ID",
     "app_id": "IGBOT_APP_ID",
     "agent_app_id": "IGBOT_AGENT_APP_ID",
+    "database": "IGBOT_DATABASE_URL",
 }
 REQUIRED = ("app_secret", "verify_token", "access_token")
-_SECRETS = ("app_secret", "verify_token", "access_token", "admin_token")
+_SECRETS = ("app_secret", "verify_token", "access_token", "admin_token", "database")
 
 
 class ServerConfigError(IgbotError, ValueError):
@@ -65,6 +66,9 @@ class ServerConfig(BaseModel):
         echo_grace: after a crash, seconds to wait for Meta's echo of a send whose outcome is
             unknown before sending it again.
         max_body: largest webhook body accepted (bytes).
+        database: ``postgresql://...`` (``IGBOT_DATABASE_URL``): keep everything in PostgreSQL,
+            shared by several servers; None: SQLite files in ``data_dir`` (one server). A
+            secret (the URL may hold a password).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -86,6 +90,7 @@ class ServerConfig(BaseModel):
     max_retries: int = 3
     echo_grace: float = 10.0
     max_body: int = 8 * 1024 * 1024
+    database: SecretStr | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ServerConfig:
@@ -106,6 +111,11 @@ class ServerConfig(BaseModel):
             raise ServerConfigError(
                 f"cannot start: set {', '.join(missing)} in the environment "
                 f"({'it is' if len(missing) == 1 else 'they are'} required)", missing)
+        database = values.get("database")
+        if database and not str(database).startswith(("postgresql://", "postgres://")):
+            raise ServerConfigError("database (--database / IGBOT_DATABASE_URL): expected a "
+                                    "postgresql:// URL; leave it unset for SQLite in the data "
+                                    "directory")
         return cls(**values)
 
     def secrets(self) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from typing import Any
 from igbot._errors import ConflictError
 from igbot.channel import Role
 from igbot.engine import Session
+from igbot.server._storage import StateStore
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]
 
@@ -82,7 +83,7 @@ class Unit:
     redact: list[str] = field(default_factory=list)
 
 
-class StateDB:
+class StateDB(StateStore):
     """The server's SQLite state (WAL; ``synchronous=NORMAL``: survives a killed process)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -153,6 +154,11 @@ class StateDB:
         if cur.rowcount != 1:
             raise ConflictError(f"session {session.channel}/{session.user} changed since "
                                 f"version {expected}: another worker advanced it")
+
+    def put_session(self, session: Session, expected: int) -> None:
+        """Write one session outside a unit (raises ConflictError on a version change)."""
+        with self.transaction() as conn:
+            self._write_session(conn, session, expected)
 
     def delete_session(self, channel: str, user: str) -> None:
         """Forget a conversation."""
@@ -259,6 +265,10 @@ class StateDB:
 
     # -- log queue -------------------------------------------------------------------------
 
+    def log_pending(self) -> bool:
+        """Whether queued lines still wait for the log writer."""
+        return bool(self.query("SELECT 1 FROM logq LIMIT 1"))
+
     def queue_log(self, lines: list[LogLine], redact: tuple[str, ...] | list[str] = ()) -> None:
         """Queue log lines (and redactions) outside a unit."""
         with self.transaction() as conn:
@@ -275,7 +285,7 @@ class StateDB:
 class ServerStore:
     """The engine's session store on :class:`StateDB`; writes wait for the current unit."""
 
-    def __init__(self, db: StateDB) -> None:
+    def __init__(self, db: StateStore) -> None:
         self.db = db
         self._local = threading.local()
 
@@ -302,8 +312,7 @@ class ServerStore:
         key = (session.channel, session.user)
         if unit is None:
             session.version, session.updated_at = expected_version + 1, time.time()
-            with self.db.transaction() as conn:
-                self.db._write_session(conn, session, expected_version)
+            self.db.put_session(session, expected_version)
             return session
         staged = unit.sessions.get(key)
         base = staged[1] if staged is not None else expected_version
@@ -320,4 +329,4 @@ class ServerStore:
         self.db.delete_session(channel, user)
 
     def __repr__(self) -> str:
-        return f"ServerStore({str(self.db.path)!r})"
+        return f"ServerStore({self.db!r})"

@@ -138,7 +138,7 @@ def test_a_deleted_message_is_redacted_in_the_log_and_the_inbox(live: Live) -> N
                "message": {"mid": "m-del", "is_deleted": True}}
     assert live.post(json.dumps(envelope(deleted)).encode()).status_code == 200
     log = live.log()
-    raw = (live.data_dir / "log.jsonl").read_text()
+    raw = live.raw_log()
     assert '"text":"my secret address"' not in raw
     original = next(r for r in log if r["mid"] == "m-del" and r["kind"] == "text")
     assert original["text"] is None and original["payload"] is None
