@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -39,8 +40,8 @@ from igbot.server._state import LogLine, OutboxRow, Unit
 from igbot.server._storage import StateStore
 
 __all__ = ["MIGRATIONS", "DatabaseError", "PgInbox", "PgPolicyStore", "PgState", "TableLog",
-           "connect_pool",
-           "is_postgres_url", "safe_url", "schema_version", "upgrade"]
+           "connect_pool", "export_log",
+           "is_postgres_url", "safe_url", "schema_version", "table_counts", "upgrade"]
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,35 @@ def upgrade(url: str) -> tuple[int, int]:
                              (version, what))
                 logger.info("database schema: applied version %d (%s)", version, what)
         return before, _version(conn)
+
+
+def table_counts(url: str) -> dict[str, Any]:
+    """The schema version and the row count of each igbot table (``igbot db status``)."""
+    with _connect(url) as conn:
+        version = _version(conn)
+        out: dict[str, Any] = {"database": safe_url(url), "schema_version": version,
+                               "latest": LATEST}
+        if version:
+            for table in ("inbox", "pending", "events", "sessions", "outbox", "dead_letters",
+                          "log"):
+                row = conn.execute(f"SELECT count(*) FROM igbot_{table}").fetchone()
+                out[table] = int(row[0]) if row else 0
+    return out
+
+
+def export_log(url: str, path: str | Path) -> int:
+    """Write the log table to ``path`` as JSON lines (igbot's log format); how many lines."""
+    count = 0
+    with _connect(url) as conn, open(path, "w", encoding="utf-8") as out:
+        if not _version(conn):
+            raise DatabaseError(f"{safe_url(url)} has no igbot tables (run `igbot db upgrade`)")
+        with conn.transaction(), conn.cursor(name="igbot_export") as cur:
+            cur.itersize = 5000
+            cur.execute("SELECT line FROM igbot_log ORDER BY seq")
+            for (line,) in cur:
+                out.write(line + "\n")
+                count += 1
+    return count
 
 
 def connect_pool(url: str, size: int, *, check_schema: bool = True) -> ConnectionPool:

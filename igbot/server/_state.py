@@ -16,19 +16,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from igbot._errors import ConflictError
-from igbot.channel import Role
 from igbot.engine import Session
-from igbot.server._storage import StateStore
+from igbot.server._storage import LogLine, OutboxRow, StateStore, Unit
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]
-
-LogLine = tuple[str, str | None]
-"""A log line and, for a person's message with content, its mid (to redact it on delete)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,
@@ -53,34 +48,6 @@ CREATE TABLE IF NOT EXISTS log_index (mid TEXT NOT NULL, offset INTEGER NOT NULL
 
 class _Duplicate(Exception):
     """The unit's event was committed by someone else first."""
-
-
-@dataclass
-class OutboxRow:
-    """One Graph API request waiting to be sent, or sent (``state``)."""
-
-    id: int
-    conversation: str
-    endpoint: str
-    body: dict[str, Any]
-    role: Role
-    meta: dict[str, Any]
-    state: str = "pending"
-    message_id: str | None = None
-
-
-@dataclass
-class Unit:
-    """Everything one event (or one API call) changes, committed at once."""
-
-    key: str | None = None
-    inbox_id: int | None = None
-    idx: int | None = None
-    kind: str | None = None
-    sessions: dict[tuple[str, str], tuple[Session, int]] = field(default_factory=dict)
-    outbox: list[tuple[str, str, dict[str, Any], Role, dict[str, Any]]] = field(default_factory=list)
-    log: list[LogLine] = field(default_factory=list)
-    redact: list[str] = field(default_factory=list)
 
 
 class StateDB(StateStore):

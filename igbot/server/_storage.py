@@ -12,13 +12,45 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-if TYPE_CHECKING:
-    from igbot.engine import Session
-    from igbot.server._state import LogLine, OutboxRow, Unit
+from igbot.channel import Role
+from igbot.engine import Session
 
-__all__ = ["StateStore"]
+__all__ = ["LogLine", "OutboxRow", "StateStore", "Unit"]
+
+LogLine = tuple[str, str | None]
+"""A log line and, for a person's message with content, its mid (to redact it on delete)."""
+
+@dataclass
+class OutboxRow:
+    """One Graph API request waiting to be sent, or sent (``state``)."""
+
+    id: int
+    conversation: str
+    endpoint: str
+    body: dict[str, Any]
+    role: Role
+    meta: dict[str, Any]
+    state: str = "pending"
+    message_id: str | None = None
+
+
+@dataclass
+class Unit:
+    """Everything one event (or one API call) changes, committed at once."""
+
+    key: str | None = None
+    inbox_id: int | None = None
+    idx: int | None = None
+    kind: str | None = None
+    sessions: dict[tuple[str, str], tuple[Session, int]] = field(default_factory=dict)
+    outbox: list[tuple[str, str, dict[str, Any], Role, dict[str, Any]]] = field(default_factory=list)
+    log: list[LogLine] = field(default_factory=list)
+    redact: list[str] = field(default_factory=list)
+
+
 
 
 class StateStore(ABC):
