@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import os
 import random
@@ -181,7 +182,7 @@ def test_three_workers_killed_in_turn_lose_nothing_and_keep_order(
         replies = list(dict.fromkeys(texts_to(standin, user)))  # a repeated send keeps its place
         assert replies == [f"Hi! You said: {t}" for t in said], user
         seen = texts_to(standin, user)
-        inversions += sum(1 for a, b in zip(seen, seen[1:], strict=False) if b < a)
+        inversions += sum(1 for a, b in itertools.pairwise(seen) if b < a)
     assert doubled <= repeated, (doubled, repeated)
     assert inversions == 0
     # session counters: one turn per message, whichever worker ran it
