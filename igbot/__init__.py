@@ -4,7 +4,8 @@ The core (models, expressions, Kata-ML, engine) imports no notebook libraries, s
 server starts fast. Analytics, graphs, widgets and replay live in their subpackages
 (``igbot.analytics``, ``igbot.graph``, ``igbot.widgets``, ``igbot.replay``); ``igbot.replay`` and
 ``igbot.diff``, ``igbot.coverage``, ``igbot.FlowEditor`` and ``igbot.ChatSimulator`` are also
-reachable here, imported on first use.
+reachable here, imported on first use, and so are the Send API client and its helpers from
+``igbot.channel`` (``GraphClient``, ``AsyncGraphClient``, ``SendPolicy``, ``GraphStandIn``...).
 """
 
 from typing import Any
@@ -93,8 +94,15 @@ __all__ = [
 ]
 
 _LAZY = {
+    "AsyncGraphClient": "igbot.channel",
     "ChatSimulator": "igbot.widgets",
     "FlowEditor": "igbot.widgets",
+    "GraphClient": "igbot.channel",
+    "GraphStandIn": "igbot.channel",
+    "MemoryPolicyStore": "igbot.channel",
+    "RetryPolicy": "igbot.channel",
+    "SQLitePolicyStore": "igbot.channel",
+    "SendPolicy": "igbot.channel",
     "coverage": "igbot.replay",
     "diff": "igbot.replay",
     "replay": "igbot.replay",

@@ -242,12 +242,15 @@ class SendPolicy:
             person_id: the person's IGSID.
             kind: the event kind (``message``/``text``/``image``..., ``postback``, ``reaction``,
                 ``comment``...); echoes, reads, deletions, edits and handovers open nothing.
-            timestamp: when (datetime, epoch ms as int, or epoch seconds as float).
+            timestamp: when (datetime, epoch ms as int, or epoch seconds as float); a time
+                after the policy's "now" counts as now.
             comment_id: for a comment, its id (allows one private reply within 7 days).
         """
         if kind in _NOT_OPENING:
             return False
-        at = _utc(timestamp)
+        # A time in the future (a skewed or forged clock) counts as now: it must not keep the
+        # window open longer than 24 h after igbot heard from the person.
+        at = min(_utc(timestamp), self._now(None))
         if person_id:
             self.store.record_inbound(person_id, at)
         if comment_id:
@@ -299,6 +302,10 @@ class SendPolicy:
                     f"HUMAN_AGENT only within 7 days of the person's last message ({said})",
                     person))
             return Decision(True, "human_agent_7d", f"agent reply {_age(age)} after last message")
+        if role == "agent" and (age is None or age > HUMAN_AGENT_WINDOW):
+            return self._refuse(HumanAgentWindowClosedError(
+                f"an agent may reply only within 7 days of the person's last message ({said})",
+                person))
         if age is None or age >= STANDARD_WINDOW:
             hint = "; an agent may reply with HUMAN_AGENT" if (
                 age is not None and age <= HUMAN_AGENT_WINDOW) else ""

@@ -45,7 +45,8 @@ class Event(BaseModel):
 
     ``person_id`` is the other party (the sender, or the recipient of an echo); ``triggers_bot``
     says whether a flow should answer; ``opens_window`` whether it (re)opens the 24 h window.
-    ``raw`` is the webhook item exactly as it came, unknown fields included.
+    ``raw`` is the webhook item exactly as it came, unknown fields included (text repaired:
+    ``repaired`` names the fields whose lone UTF-16 surrogates became U+FFFD, else it is empty).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -61,6 +62,7 @@ class Event(BaseModel):
     mid: str | None = None
     standby: bool = False
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+    repaired: list[str] = Field(default_factory=list, repr=False)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

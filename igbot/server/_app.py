@@ -4,9 +4,10 @@ A plain ASGI callable (no framework: five routes do not need one, and the hot pa
 function calls). Routes:
 
 - ``GET /webhook``: the subscription handshake (``hub.challenge`` as text/plain, else 403);
-- ``POST /webhook``: checks ``X-Hub-Signature-256`` over the raw body (403, nothing stored, when
-  missing or wrong), stores the body in the fsync'd inbox, answers 200 (``EVENT_RECEIVED``);
-  the workers process it afterwards;
+- ``POST /webhook``: reads the body within ``body_timeout`` seconds (408 and the connection
+  closed when the client is slower; 413 past ``max_body``), checks ``X-Hub-Signature-256`` over
+  the raw body (403, nothing stored, when missing or wrong), stores the body in the fsync'd
+  inbox, answers 200 (``EVENT_RECEIVED``); the workers process it afterwards;
 - ``GET /healthz``: ``{"status": "ok", ...counters}``;
 - ``POST /api/resolve`` ``{"user"}`` and ``POST /api/agent/send`` ``{"user", "text"}``, with
   ``Authorization: Bearer <IGBOT_ADMIN_TOKEN>`` (403 without it; 404 when no token is set).
@@ -96,9 +97,8 @@ class WebhookApp:
             await _respond(send, 403, b"forbidden", _TEXT)
 
     async def _webhook(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = await _read_body(receive, self.config.max_body)
+        body = await self._body(receive, send, self.config.max_body)
         if body is None:
-            await _respond(send, 413, b"body too large", _TEXT)
             return
         signature = _header(scope, b"x-hub-signature-256")
         if not verify_signature(self.config.app_secret, body, signature):
@@ -117,6 +117,22 @@ class WebhookApp:
             return
         await _respond(send, 200, b"EVENT_RECEIVED", _TEXT)
 
+    async def _body(self, receive: Any, send: Any, limit: int) -> bytes | None:
+        """The request body; None when it was refused (already answered) or never came."""
+        close = [*_TEXT, (b"connection", b"close")]
+        try:
+            body = await asyncio.wait_for(_read_body(receive, limit), self.config.body_timeout)
+        except TimeoutError:
+            logger.warning("request body not received within %.1f s: 408, connection closed",
+                           self.config.body_timeout)
+            await _respond(send, 408, b"body too slow", close)
+            return None
+        except _Disconnected:
+            return None
+        if body is None:
+            await _respond(send, 413, b"body too large", close)
+        return body
+
     async def _api(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
         admin = self.config.admin_token
         if admin is None or not admin.get_secret_value():
@@ -128,9 +144,11 @@ class WebhookApp:
             await _json(send, 403, {"error": {"type": "Forbidden",
                                               "message": "a bearer admin token is required"}})
             return
-        raw = await _read_body(receive, 1024 * 1024)
+        raw = await self._body(receive, send, 1024 * 1024)
+        if raw is None:
+            return
         try:
-            data = json.loads(raw or b"")
+            data = json.loads(raw)
             user = str(data["user"])
             text = str(data["text"]) if path == "/api/agent/send" else None
             if not user or (path == "/api/agent/send" and not text):
@@ -165,11 +183,22 @@ def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
     return None
 
 
+class _Disconnected(Exception):
+    """The client went away before sending the whole body."""
+
+
 async def _read_body(receive: Any, limit: int) -> bytes | None:
+    """The whole request body, or None past ``limit`` bytes.
+
+    Raises:
+        _Disconnected: the client closed the connection first.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
                        help="Send API calls per second (0: unpaced)")
     serve.add_argument("--echo-grace", type=float, default=10.0,
                        help="after a crash, seconds to wait for Meta's echo of an interrupted send")
+    serve.add_argument("--reorder-window", type=float, default=1.0,
+                       help="seconds to hold a person's message for an earlier one arriving "
+                            "late, to process them in the order sent (0: arrival order)")
+    serve.add_argument("--max-sends", type=int, default=10,
+                       help="messages one incoming event may send; the rest are dropped, logged")
+    serve.add_argument("--body-timeout", type=float, default=10.0,
+                       help="seconds a client may take to send a webhook body (then 408)")
     serve.set_defaults(func=_serve)
 
     for name, help_text in (("resolve", "give a conversation back to the bot"),
@@ -81,6 +88,8 @@ def _fail(command: str, message: str, code: int = 2) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from igbot._errors import IgbotError
     from igbot.server._config import ServerConfig
     from igbot.server._runner import serve
@@ -88,24 +97,27 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = ServerConfig.from_env(
             host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
-            send_rate=args.send_rate, echo_grace=args.echo_grace, database=args.database)
+            send_rate=args.send_rate, echo_grace=args.echo_grace,
+            reorder_window=args.reorder_window, max_sends=args.max_sends,
+            body_timeout=args.body_timeout, database=args.database)
         from igbot.kataml import load_bot
+        from igbot.server._server import WebhookServer
 
-        bot = load_bot(args.bot)
+        server = WebhookServer(load_bot(args.bot), config)  # takes the data directory's lock
     except IgbotError as exc:
         return _fail("serve", str(exc))
+    except ValidationError as exc:  # a bad option value (named, never echoed)
+        return _fail("serve", "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: "
+                                        f"{e['msg']}" for e in exc.errors()))
     if config.database is not None:
         from igbot.server._postgres import safe_url
 
         where = f"database {safe_url(config.database.get_secret_value())}"
     else:
         where = f"data in {config.data_dir}"
-    print(f"igbot serve: {bot.name!r} on http://{config.host}:{config.port}/webhook "
+    print(f"igbot serve: {server.bot.name!r} on http://{config.host}:{config.port}/webhook "
           f"({where})", file=sys.stderr)
-    try:
-        serve(bot, config)
-    except IgbotError as exc:
-        return _fail("serve", str(exc), 1)
+    serve(server)
     return 0
 
 

@@ -66,6 +66,11 @@ class ServerConfig(BaseModel):
         echo_grace: after a crash, seconds to wait for Meta's echo of a send whose outcome is
             unknown before sending it again.
         max_body: largest webhook body accepted (bytes).
+        body_timeout: seconds a client may take to send a whole body (slower: 408, closed).
+        reorder_window: seconds each event of a conversation waits for an earlier-timestamped
+            one arriving in a later body; released in timestamp order (0: arrival order).
+        reorder_max: events held per conversation; past it the oldest is released at once.
+        max_sends: messages one incoming event may send; the rest are dropped and logged.
         database: ``postgresql://...`` (``IGBOT_DATABASE_URL``): keep everything in PostgreSQL,
             shared by several servers; None: SQLite files in ``data_dir`` (one server). A
             secret (the URL may hold a password).
@@ -90,6 +95,10 @@ class ServerConfig(BaseModel):
     max_retries: int = 3
     echo_grace: float = 10.0
     max_body: int = 8 * 1024 * 1024
+    body_timeout: float = Field(default=10.0, gt=0)
+    reorder_window: float = Field(default=1.0, ge=0, le=60)
+    reorder_max: int = Field(default=100, ge=1)
+    max_sends: int = Field(default=10, ge=1)
     database: SecretStr | None = None
 
     @classmethod

@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from igbot._errors import ConflictError
-from igbot.channel import GraphError, HumanAgentWindowClosedError, PolicyError
-from igbot.channel._policy import HUMAN_AGENT_WINDOW, STANDARD_WINDOW
+from igbot.channel import GraphError, PolicyError
 from igbot.server._lines import outcome_line, system_line
 from igbot.server._state import OutboxRow, Unit
 
@@ -65,17 +64,11 @@ def agent_send(worker: _Worker, user: str, text: str, *,
     """
     body: dict[str, Any] = {"recipient": {"id": str(user)}, "message": {"text": text},
                             "messaging_type": "RESPONSE"}
-    last = worker.policy.store.last_inbound(str(user))
-    age = (now or datetime.now(UTC)) - last if last is not None else None
-    if age is None or age > HUMAN_AGENT_WINDOW:
-        said = "no message on record" if age is None else f"last message {age.days} days ago"
-        error = HumanAgentWindowClosedError(
-            f"an agent may reply only within 7 days of the person's last message ({said})",
-            str(user))
-        _log(worker, body, error)
-        raise error
-    if age >= STANDARD_WINDOW:
-        body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+    body = worker.policy.auto_tag(body, "agent", now=now)  # HUMAN_AGENT past 24 h
+    decision = worker.policy.check(body, role="agent", now=now, mark=False)
+    if decision.error is not None:  # past 7 days: HumanAgentWindowClosedError
+        _log(worker, body, decision.error)
+        raise decision.error
     row = OutboxRow(0, str(user), "messages", body, "agent", {"by": "agent"})
     try:
         result = worker.client.send(body, role="agent")

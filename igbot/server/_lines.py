@@ -10,7 +10,7 @@ from igbot.engine import Turn
 from igbot.server._log import log_line
 from igbot.server._state import LogLine, OutboxRow
 
-__all__ = ["event_line", "outcome_line", "refusal_reason", "system_line"]
+__all__ = ["dropped_line", "event_line", "outcome_line", "refusal_reason", "system_line"]
 
 _REASONS = {
     "window_24h": "outside_window",
@@ -48,6 +48,9 @@ def event_line(event: Any, conversation: str, turn: Turn | None = None, *,
     payload = dict(message.payload) if message.payload else {}
     if extra:
         payload.update(extra)
+    if event.repaired:
+        payload["repaired"] = {"fields": event.repaired,
+                               "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
     record = turn.record if turn is not None else None
     content = message.content
     line = log_line(
@@ -67,6 +70,18 @@ def system_line(conversation: str, kind: str, direction: str, payload: dict[str,
     """A handover/resolve/error line written by the server itself (now)."""
     return log_line(conversation, int(time.time() * 1000), direction, role, kind,
                     payload=payload, flow=flow, state=state), None
+
+
+def dropped_line(conversation: str, role: str, bodies: list[dict[str, Any]], limit: int, *,
+                 flow: str | None = None, state: str | None = None) -> LogLine:
+    """The ``refused`` line of the messages a turn asked for past ``max_sends``."""
+    kinds = [_message_parts(body)[0] for body in bodies]
+    first = _message_parts(bodies[0])[1] if bodies else None
+    payload = {"reason": "too_many_sends", "rule": "max_sends", "limit": limit,
+               "dropped": len(bodies), "kinds": sorted(set(kinds)),
+               "message": f"{len(bodies)} more messages than the {limit} one event may send"}
+    return log_line(conversation, int(time.time() * 1000), "out", role, "refused",
+                    text=first, payload=payload, flow=flow, state=state), None
 
 
 def _message_parts(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:

@@ -7,7 +7,9 @@
   transaction that marks the row routed.
 - **Workers** (``config.workers`` threads per server): each claims a whole conversation with a
   session-level advisory lock (``pg_try_advisory_lock``) on its own connection, then processes
-  the conversation's pending events in timestamp order, each event's effects and the removal of
+  the conversation's pending events in timestamp order (an event waits ``reorder_window``
+  seconds after routing, by the database's clock, for an earlier-timestamped one in a later
+  body), each event's effects and the removal of
   its pending row committed in one transaction (the dedupe key makes a second commit
   impossible), then sends its requests. One conversation is thus handled by one worker of one
   server at a time.
@@ -37,7 +39,7 @@ from igbot.models import parse_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._postgres import NOTIFY_CHANNEL, PgInbox, PgState
 from igbot.server._state import OutboxRow, ServerStore
-from igbot.server._worker import _EventItem, _Worker
+from igbot.server._worker import _EventItem, _Worker, unreadable_reason
 
 __all__ = ["PgWorkerPool"]
 
@@ -91,6 +93,8 @@ class PgWorkerPool:
         self.processed = 0
         self.dead = 0
         self.resent = 0
+        self.window = float(config.reorder_window)
+        self.reorder_overflowed = 0  # no cap here: held events wait in the database
 
     def __repr__(self) -> str:
         return f"PgWorkerPool(workers={self.size}, db={self.db!r})"
@@ -129,6 +133,13 @@ class PgWorkerPool:
         future: Future[Any] = Future()
         self._calls.put((conversation, fn, future))
         return future
+
+    @property
+    def held(self) -> int:
+        """Events still inside the reorder window (all servers)."""
+        rows = self.db.query("SELECT count(*) FROM igbot_pending WHERE routed_at > "
+                             "clock_timestamp() - make_interval(secs => %s)", (self.window,))
+        return int(rows[0][0])
 
     def outstanding(self) -> int:
         """Events and bodies not yet processed, and requests not yet sent (all servers)."""
@@ -198,8 +209,10 @@ class PgWorkerPool:
                 body = bytes(raw)
                 try:
                     events = parse_webhook(body)
+                    reason = unreadable_reason(events)
                 except (IgbotError, RecursionError) as exc:
                     reason = str(exc) if isinstance(exc, IgbotError) else "body nested too deeply"
+                if reason is not None:
                     logger.warning("inbox entry %d is not a webhook (dead letter): %s",
                                    inbox_id, reason)
                     self.db.dead_letter_in(conn, inbox_id, received_at, reason, body)
@@ -211,8 +224,9 @@ class PgWorkerPool:
                     pending.append((inbox_id, idx, conversation, event.timestamp_ms, key))
             if pending:
                 with conn.cursor() as cur:
-                    cur.executemany("INSERT INTO igbot_pending VALUES (%s, %s, %s, %s, %s) "
-                                    "ON CONFLICT DO NOTHING", pending)
+                    cur.executemany("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, "
+                                    "key) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                    pending)
                 conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
             conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = ANY(%s)",
                          ([r[0] for r in rows],))
@@ -257,9 +271,10 @@ class PgWorkerPool:
     def _claim(self, conn: psycopg.Connection[Any], index: int) -> str | None:
         """Lock a conversation with pending events or unsent requests; its id, or None."""
         rows = conn.execute(
-            "(SELECT conversation FROM igbot_pending ORDER BY inbox_id, idx LIMIT %s) UNION ALL "
+            "(SELECT conversation FROM igbot_pending WHERE routed_at <= clock_timestamp() - "
+            "make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) UNION ALL "
             "(SELECT conversation FROM igbot_outbox WHERE state IN ('pending', 'sending') "
-            "ORDER BY id LIMIT %s)", (_CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
+            "ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
         candidates = list(dict.fromkeys(r[0] for r in rows))
         if not candidates:
             return None
@@ -279,8 +294,9 @@ class PgWorkerPool:
         while not self._stop.is_set():
             rows = self.db.query(
                 "SELECT p.inbox_id, p.idx, p.key, i.body FROM igbot_pending p JOIN igbot_inbox i "
-                "ON i.id = p.inbox_id WHERE p.conversation = %s "
-                "ORDER BY p.ts, p.inbox_id, p.idx LIMIT 50", (conversation,))
+                "ON i.id = p.inbox_id WHERE p.conversation = %s AND p.routed_at <= "
+                "clock_timestamp() - make_interval(secs => %s) "
+                "ORDER BY p.ts, p.inbox_id, p.idx LIMIT 50", (conversation, self.window))
             if not rows:
                 return
             bodies: dict[int, list[Any]] = {}

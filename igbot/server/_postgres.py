@@ -55,7 +55,7 @@ CREATE TABLE igbot_inbox (id bigserial PRIMARY KEY, received_at double precision
 CREATE INDEX igbot_inbox_unrouted ON igbot_inbox (id) WHERE NOT routed;
 CREATE TABLE igbot_pending (inbox_id bigint NOT NULL, idx integer NOT NULL,
   conversation text NOT NULL, ts bigint NOT NULL, key text NOT NULL,
-  PRIMARY KEY (inbox_id, idx));
+  routed_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (inbox_id, idx));
 CREATE INDEX igbot_pending_conversation ON igbot_pending (conversation, ts, inbox_id, idx);
 CREATE TABLE igbot_events (key text PRIMARY KEY, inbox_id bigint, idx integer, kind text,
   processed_at double precision NOT NULL);

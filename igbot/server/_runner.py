@@ -26,10 +26,26 @@ def _uvicorn_config(app: WebhookApp, host: str, port: int, **options: Any) -> uv
                           timeout_graceful_shutdown=10, **options)
 
 
-def serve(bot: Bot | str | Path, config: ServerConfig, **uvicorn_options: Any) -> None:
-    """Serve ``bot`` until interrupted (SIGINT/SIGTERM stop it gracefully)."""
-    app = WebhookApp(WebhookServer(bot, config))
-    uvicorn.Server(_uvicorn_config(app, config.host, config.port, **uvicorn_options)).run()
+def serve(bot: Bot | str | Path | WebhookServer, config: ServerConfig | None = None,
+          **uvicorn_options: Any) -> None:
+    """Serve ``bot`` (or an already built server) until SIGINT/SIGTERM stop it gracefully.
+
+    Raises:
+        DataDirLockedError: another server holds the data directory.
+    """
+    if isinstance(bot, WebhookServer):
+        server = bot
+    elif config is None:
+        raise TypeError("serve(bot, config): the config is required with a bot")
+    else:
+        server = WebhookServer(bot, config)
+    app = WebhookApp(server)
+    settings = server.config
+    try:
+        uvicorn.Server(_uvicorn_config(app, settings.host, settings.port,
+                                       **uvicorn_options)).run()
+    finally:
+        server.stop()  # a no-op after a clean shutdown; frees the data directory otherwise
 
 
 class ServerRunner:

@@ -13,6 +13,7 @@ from igbot.channel import GraphClient, PolicyStore, SendPolicy, SQLitePolicyStor
 from igbot.kataml import Bot, load_bot
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
+from igbot.server._lock import DataDirLock
 from igbot.server._log import ConversationLog
 from igbot.server._pgworker import PgWorkerPool
 from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, TableLog, connect_pool
@@ -30,19 +31,39 @@ class WebhookServer:
 
     Files in ``config.data_dir``: ``inbox.sqlite`` (raw bodies, fsync'd), ``state.sqlite``
     (sessions, processed events, dead letters, outbox), ``policy.sqlite`` (the send policy's
-    windows and comments), ``log.jsonl`` (the conversation log).
+    windows and comments), ``log.jsonl`` (the conversation log), ``igbot.lock`` (held while
+    the server exists, so a second server on the same directory refuses to start).
 
     Args:
         bot: a loaded :class:`~igbot.kataml.Bot` or the path of its ``bot.yml``.
         config: the settings.
+
+    Raises:
+        DataDirLockedError: another server holds ``config.data_dir``.
     """
 
     def __init__(self, bot: Bot | str | Path, config: ServerConfig) -> None:
         self.config = config
         self.bot = bot if isinstance(bot, Bot) else load_bot(bot)
         self.data_dir = Path(config.data_dir)
-        self.db: StateStore
+        self.lock: DataDirLock | None = None
         self.pg: ConnectionPool | None = None
+        if config.database is None:  # SQLite: one server per data directory
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = DataDirLock(self.data_dir).acquire()
+        try:
+            self._open()
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            if self.pg is not None:
+                self.pg.close()
+            raise
+        self.running = False
+
+    def _open(self) -> None:
+        config = self.config
+        self.db: StateStore
         if config.database is not None:
             url = config.database.get_secret_value()
             self.pg = connect_pool(url, config.workers * 2 + 6)
@@ -51,7 +72,6 @@ class WebhookServer:
             policy_store: PolicyStore = PgPolicyStore(self.pg, url)
             self.inbox: Inbox | PgInbox = PgInbox(self.pg, url)
         else:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
             state = StateDB(self.data_dir / "state.sqlite")
             self.db = state
             self.log = ConversationLog(self.data_dir / "log.jsonl", state)
@@ -70,7 +90,6 @@ class WebhookServer:
             self.pool = WorkerPool(config, self.bot, self.db, self.inbox,  # type: ignore[arg-type]
                                    self.client, self.policy)
         self.inbox.on_stored = self.pool.submit
-        self.running = False
 
     def __repr__(self) -> str:
         where = (f"database={self.db!r}" if self.pg is not None
@@ -108,12 +127,16 @@ class WebhookServer:
             self.pool.stop(timeout)
             self.log.stop()
             self.running = False
+        if self.lock is not None and not self.lock.held:  # closed already
+            return
         self.inbox.close()
         self.client.close()
         self.policy.store.close()
         self.db.close()
         if self.pg is not None:
             self.pg.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def stats(self) -> dict[str, Any]:
         """Counters for ``/healthz``."""
@@ -121,4 +144,5 @@ class WebhookServer:
         return {"stored": self.inbox.stored, "inbox_commits": self.inbox.commits,
                 "events": pool.dispatched, "processed": pool.processed,
                 "dead_letters": pool.dead, "log_lines": self.log.written,
+                "held": pool.held, "reorder_overflowed": pool.reorder_overflowed,
                 "workers": pool.size}

@@ -1,8 +1,11 @@
 """Processing stored webhooks: one dispatcher, N worker threads, order kept per conversation.
 
-The dispatcher parses each inbox entry (a body that is not a webhook goes to the dead letters)
-and puts every event on the queue of the worker its conversation hashes to, so one person's
-events are handled in order while different people's run in parallel. A worker runs the
+The dispatcher parses each inbox entry (a body that is not a webhook, or holds nothing igbot
+can read, goes to the dead letters with the reason), holds each event in a
+:class:`~igbot.server._reorder.ReorderBuffer` for ``reorder_window`` seconds so one person's
+messages that arrived in separate bodies are put back in time order, then puts it on the queue
+of the worker its conversation hashes to, so one person's events are handled in order while
+different people's run in parallel. A worker runs the
 engine inside a :class:`~igbot.server._state.Unit`, commits it (retrying on
 :class:`igbot.ConflictError`), then sends the unit's requests in order through the Graph client
 and its :class:`~igbot.channel.SendPolicy`.
@@ -10,6 +13,10 @@ and its :class:`~igbot.channel.SendPolicy`.
 After a crash, requests whose outcome is unknown (``sending``) wait up to ``echo_grace``
 seconds for Meta's echo of that message (the dispatcher matches echoes to them) before being
 sent again; everything not yet processed is processed.
+
+An event whose effects cannot be stored (a bug, or a value SQLite refuses) is recorded as an
+``error`` log line with the reason; if even that fails, its whole body becomes a dead letter.
+Nothing is marked done silently.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from igbot.engine import Engine, Turn
 from igbot.models import parse_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
-from igbot.server._lines import event_line, outcome_line, system_line
+from igbot.server._lines import dropped_line, event_line, outcome_line, system_line
+from igbot.server._reorder import ReorderBuffer
 from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
 
 __all__ = ["WorkerPool"]
@@ -63,6 +71,15 @@ class _Doubt:
     resolved: threading.Event = field(default_factory=threading.Event)
 
 
+def unreadable_reason(events: list[Any]) -> str | None:
+    """Why a parsed body holds nothing igbot can read (a dead letter), or None."""
+    if all(event.kind == "unknown" for event in events):
+        reasons = "; ".join(dict.fromkeys(getattr(e, "reason", "") or "unknown item"
+                                          for e in events))
+        return f"nothing igbot can read: {reasons}"[:2000]
+    return None
+
+
 class WorkerPool:
     """The dispatcher and the workers of one server (see the module docstring)."""
 
@@ -85,6 +102,8 @@ class WorkerPool:
         self.processed = 0
         self.dead = 0
         self._idle = threading.Condition(self._lock)
+        self._reorder: ReorderBuffer[_EventItem] = ReorderBuffer(config.reorder_window,
+                                                                 config.reorder_max)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -123,6 +142,16 @@ class WorkerPool:
             thread.join(max(0.1, deadline - time.monotonic()))
         self._threads = []
 
+    @property
+    def held(self) -> int:
+        """Events waiting in the reorder buffer."""
+        return len(self._reorder)
+
+    @property
+    def reorder_overflowed(self) -> int:
+        """Events let go before their window ended because a conversation held too many."""
+        return self._reorder.overflowed
+
     def slot(self, conversation: str) -> int:
         """The worker a conversation belongs to."""
         return zlib.crc32(conversation.encode()) % self.size
@@ -153,18 +182,31 @@ class WorkerPool:
     # -- dispatcher ------------------------------------------------------------------------
 
     def _dispatcher(self) -> None:
+        reorder = self._reorder
         while True:
-            item = self._dispatch.get()
-            if item is None:
-                return
+            due = reorder.next_due()
             try:
-                self._route(*item)
-            except Exception:
-                logger.exception("dispatching inbox entry %s failed", item[0])
-            finally:
-                with self._idle:
-                    self._bodies -= 1
-                    self._idle.notify_all()
+                item = self._dispatch.get(
+                    timeout=None if due is None else max(0.0, due - time.monotonic()))
+            except queue.Empty:
+                item = ()
+            if item is None:
+                self._enqueue(reorder.drain())
+                return
+            if item:
+                try:
+                    self._route(*item)
+                except Exception:
+                    logger.exception("dispatching inbox entry %s failed", item[0])
+                finally:
+                    with self._idle:
+                        self._bodies -= 1
+                        self._idle.notify_all()
+            self._enqueue(reorder.due())
+
+    def _enqueue(self, items: list[_EventItem]) -> None:
+        for item in items:
+            self._queues[self.slot(item.conversation)].put(item)
 
     def _route(self, inbox_id: int, received_at: float, body: bytes) -> None:
         try:
@@ -179,8 +221,11 @@ class WorkerPool:
             self.db.dead_letter(inbox_id, received_at, "body nested too deeply", body)
             self.dead += 1
             return
-        if not events:
-            self.db.mark_done(inbox_id)
+        unreadable = unreadable_reason(events)
+        if unreadable is not None:
+            logger.warning("inbox entry %d (dead letter): %s", inbox_id, unreadable)
+            self.db.dead_letter(inbox_id, received_at, unreadable, body)
+            self.dead += 1
             return
         with self._lock:
             self._remaining[inbox_id] = len(events)
@@ -191,7 +236,10 @@ class WorkerPool:
             conversation = event.person_id or f"inbox:{inbox_id}"
             key = event.dedupe_key or f"inbox:{inbox_id}#{idx}"
             item = _EventItem(inbox_id, idx, key, event, conversation)
-            self._queues[self.slot(conversation)].put(item)
+            if event.person_id:
+                self._enqueue(self._reorder.add(conversation, event.timestamp_ms, item))
+            else:
+                self._enqueue([item])
 
     def _resolve_by_echo(self, event: Any) -> None:
         """An echo of a message whose send was interrupted by a crash: it did go out."""
@@ -278,17 +326,15 @@ class _Worker:
                     continue
                 except Exception as exc:  # a bug or a bad bot: record it, never loop on it
                     logger.exception("event %s could not be processed", item.key)
-                    unit.sessions.clear()
-                    unit.outbox.clear()
-                    unit.log = [event_line(item.event, item.conversation),
-                                system_line(item.conversation, "error", "in", {
-                                    "reason": "processing_failed", "error": type(exc).__name__,
-                                    "message": str(exc)[:500]})]
+                    self._record_failure(unit, item, "processing_failed", exc)
             try:
                 rows = self.db.commit(unit)
             except ConflictError:
                 logger.info("conflict on %s: running the event again", item.conversation)
                 continue
+            except Exception as exc:  # SQLite refused a value (or the disk): keep the reason
+                logger.exception("event %s could not be stored", item.key)
+                rows = self._store_failure(unit, item, exc)
             if rows is None:
                 return
             for mid in unit.redact:
@@ -298,6 +344,32 @@ class _Worker:
             self.send_rows(rows)
             return
         logger.error("event %s: gave up after %d conflicts", item.key, MAX_CONFLICT_RETRIES)
+
+    @staticmethod
+    def _record_failure(unit: Unit, item: _EventItem, reason: str, exc: BaseException) -> None:
+        """Replace the unit's effects with one ``error`` line saying why (no session change)."""
+        unit.sessions.clear()
+        unit.outbox.clear()
+        unit.redact.clear()
+        unit.log = [system_line(item.conversation, "error", "in", {
+            "reason": reason, "error": type(exc).__name__, "message": _printable(str(exc))[:500],
+            "mid": _printable(item.event.mid or ""), "kind": item.event.kind})]
+
+    def _store_failure(self, unit: Unit, item: _EventItem,
+                       exc: BaseException) -> list[OutboxRow] | None:
+        """Commit an ``error`` line instead of the unit; failing that, dead-letter the body."""
+        self._record_failure(unit, item, "store_failed", exc)
+        try:
+            return self.db.commit(unit)
+        except Exception:
+            logger.exception("event %s: the error line could not be stored either", item.key)
+        body = self.pool.inbox.get(item.inbox_id) or b""
+        reason = (f"event {item.idx} ({item.event.kind}) could not be stored: "
+                  f"{type(exc).__name__}: {_printable(str(exc))[:500]}")
+        self.db.dead_letter(item.inbox_id, time.time(), reason, body)
+        with self.pool._lock:
+            self.pool.dead += 1
+        return None
 
     def _build(self, unit: Unit, event: Any, conv: str) -> None:
         kind = event.kind
@@ -348,16 +420,34 @@ class _Worker:
         else:
             unit.log.append(system_line(conv, event.kind, "in", info))
 
-    @staticmethod
-    def add_requests(unit: Unit, conv: str, turn: Turn, role: Role = "bot") -> None:
-        """Put a turn's requests in the unit's outbox (with what their log lines need)."""
+    def add_requests(self, unit: Unit, conv: str, turn: Turn, role: Role = "bot") -> None:
+        """Put a turn's requests in the unit's outbox (with what their log lines need).
+
+        At most ``config.max_sends`` messages per turn; the rest are dropped, with one
+        ``refused`` log line (reason ``too_many_sends``) saying how many. Thread-control
+        requests are always kept.
+        """
         last = turn.records[-1] if turn.records else None
+        limit = self.config.max_sends
+        messages = 0
+        dropped: list[dict[str, Any]] = []
         for request in turn.requests:
             meta = {"flow": request.flow or (last.flow if last else None),
                     "state": last.state if last else None, "action": request.action}
+            if request.endpoint == "messages":
+                messages += 1
+                if messages > limit:
+                    dropped.append(request.body)
+                    continue
             if request.endpoint == "pass_thread_control":
                 meta["by"] = "bot"
             unit.outbox.append((conv, request.endpoint, request.body, role, meta))
+        if dropped:
+            logger.warning("%s: a turn asked for %d messages, over max_sends=%d: %d dropped",
+                           conv, messages, limit, len(dropped))
+            unit.log.append(dropped_line(conv, role, dropped, limit,
+                                         flow=last.flow if last else None,
+                                         state=last.state if last else None))
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -398,3 +488,8 @@ class _Worker:
             logger.warning("request %d: no echo within %.0f s of restart, sending it again",
                            row.id, self.config.echo_grace)
         self.send_row(row)
+
+
+def _printable(text: str) -> str:
+    """``text`` safe for UTF-8 (a lone surrogate becomes ``\\ud800``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

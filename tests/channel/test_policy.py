@@ -94,11 +94,25 @@ def test_non_opening_kinds(store: PolicyStore, kind: str) -> None:
     assert not policy.check(text("42"), now=T0).allowed
 
 
-def test_latest_inbound_wins_even_out_of_order(policy: SendPolicy) -> None:
+def test_latest_inbound_wins_even_out_of_order(store: PolicyStore) -> None:
+    policy = SendPolicy(store, clock=lambda: T0 + timedelta(hours=21))
     policy.record_inbound(PERSON, "message", T0 + timedelta(hours=20))
     policy.record_inbound(PERSON, "message", T0 + timedelta(hours=1))  # late redelivery
     assert policy.check(text(), now=T0 + timedelta(hours=43)).allowed
     assert policy.store.last_inbound(PERSON) == T0 + timedelta(hours=20)
+
+
+def test_a_time_in_the_future_counts_as_now(store: PolicyStore) -> None:
+    policy = SendPolicy(store, clock=lambda: T0)
+    assert policy.record_inbound("42", "message", T0 + timedelta(days=1000))
+    assert store.last_inbound("42") == T0
+    assert policy.check(text("42"), now=T0 + timedelta(hours=23)).allowed
+    late = policy.check(text("42"), now=T0 + timedelta(hours=25))
+    assert isinstance(late.error, WindowClosedError)
+    # a comment dated in the future gets its 7 days from now, not from then
+    policy.record_inbound("43", "comment", T0 + timedelta(days=1000), comment_id=COMMENT)
+    expired = policy.check(private_reply(), now=T0 + timedelta(days=8))
+    assert isinstance(expired.error, PrivateReplyExpiredError)
 
 
 def test_timestamps_in_ms_and_seconds(store: PolicyStore) -> None:
@@ -121,6 +135,10 @@ def test_human_agent_rules(policy: SendPolicy) -> None:
     assert isinstance(other.error, TagNotAllowedError)
     untagged = policy.check(text(), role="agent", now=T0 + timedelta(days=2))
     assert isinstance(untagged.error, WindowClosedError) and "HUMAN_AGENT" in str(untagged.error)
+    for late_untagged in (policy.check(text(), role="agent", now=T0 + timedelta(days=8)),
+                          policy.check(text("nobody"), role="agent", now=T0)):
+        assert type(late_untagged.error) is HumanAgentWindowClosedError
+        assert late_untagged.rule == "human_agent_7d"
 
 
 def test_auto_tag(policy: SendPolicy) -> None:
@@ -207,13 +225,13 @@ def test_client_refuses_before_sending(standin: GraphStandIn) -> None:
         with pytest.raises(TagNotAllowedError):
             client.send_message(PERSON, "bot pretending", tag="HUMAN_AGENT")
         now[0] = T0 + timedelta(days=8)
-        with pytest.raises(WindowClosedError):
+        with pytest.raises(HumanAgentWindowClosedError):
             client.send_message(PERSON, "too late even for agents", role="agent")
     sent = standin.sent()
     assert len(sent) == 3
     assert sent[2]["tag"] == "HUMAN_AGENT" and sent[2]["messaging_type"] == "MESSAGE_TAG"
     assert [type(e) for _, e in refused] == [PrivateReplyAlreadySentError, WindowClosedError,
-                                             TagNotAllowedError, WindowClosedError]
+                                             TagNotAllowedError, HumanAgentWindowClosedError]
     assert refused[1][0]["message"] == {"text": "too late for a bot"}
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from igbot import WebhookFormatError
@@ -41,6 +41,10 @@ def body(*items: dict[str, Any]) -> dict[str, Any]:
         ('{"object": "instagram", "entry": {}}', "body 'entry' is dict, expected a list"),
         ('{"object": "instagram", "entry": [5]}', "entry[0] is a JSON number, expected an object"),
         ('{"object": "instagram", "entry": [{"time": 1}]}', "entry[0]: missing id"),
+        ('{"object": "page", "entry": []}', "body has no entries"),
+        ('{"entry": [{"time": NaN}]}', "body is not JSON: NaN is not a JSON number"),
+        ('{"object": "instagram", "entry": [{"id": "1", "time": -Infinity}]}',
+         "body is not JSON: -Infinity is not a JSON number"),
     ],
 )
 def test_whole_body_problems_raise_naming_what_is_wrong(raw: object, message: str) -> None:
@@ -97,6 +101,48 @@ def test_malformed_items_say_why(item: object, reason: str) -> None:
     (event,) = parse_webhook(body(item))  # type: ignore[arg-type]
     assert event.kind == "unknown"
     assert event.reason == f"entry[0].messaging[0]: {reason}"
+
+
+@pytest.mark.parametrize("entry", [
+    {"id": ACCOUNT, "time": 1},
+    {"id": ACCOUNT, "time": 1, "messaging": [], "standby": []},
+    {"id": ACCOUNT, "something_new": {"x": 1}},
+])
+def test_an_entry_without_items_is_unknown_with_the_reason(entry: dict[str, Any]) -> None:
+    (event,) = parse_webhook({"object": "instagram", "entry": [entry]})
+    assert isinstance(event, UnknownEvent)
+    assert event.reason == "entry[0]: no items (no messaging, standby or changes)"
+    assert event.raw == entry
+    with pytest.raises(WebhookFormatError, match="no items"):
+        parse_webhook({"object": "instagram", "entry": [entry]}, strict=True)
+
+
+def test_lone_surrogates_are_replaced_and_named(caplog: pytest.LogCaptureFixture) -> None:
+    good = text_item(2000, "fine \U0001f600")
+    bad = text_item(3000, "half \ud83d of an emoji")
+    bad["message"]["mid"] = "m-\udfff"
+    bad["odd\udc00key"] = 1
+    raw = json.dumps(body(good, bad)).encode()
+    assert b"\\ud83d\\ude00" in raw and b"\\ud83d " in raw  # a pair, then a lone one
+    ok, fixed = parse_webhook(raw)
+    assert ok.text == "fine \U0001f600" and ok.repaired == []
+    assert fixed.text == "half \ufffd of an emoji" and fixed.mid == "m-\ufffd"
+    assert fixed.repaired == ["message.mid", "message.text", "odd\ufffdkey"]
+    assert fixed.raw["message"]["text"] == "half \ufffd of an emoji"
+    assert "lone surrogates replaced" in caplog.text
+    # every string of the result is valid Unicode now
+    json.dumps([e.model_dump(mode="json") for e in (ok, fixed)], ensure_ascii=False).encode()
+    # the same body as text, or already decoded, gives the same events
+    from_str = parse_webhook(raw.decode())
+    decoded = json.loads(raw)
+    from_dict = parse_webhook(decoded)
+    assert [e.text for e in from_str] == [e.text for e in from_dict] == [ok.text, fixed.text]
+    assert decoded["entry"][0]["messaging"][1]["message"]["text"] == "half \ud83d of an emoji"
+
+
+def test_an_escaped_backslash_before_u_is_not_a_surrogate() -> None:
+    (event,) = parse_webhook(json.dumps(body(text_item(2000, "C:\\ud800\\dir"))))
+    assert event.text == "C:\\ud800\\dir" and event.repaired == []
 
 
 def test_missing_timestamp_falls_back_to_entry_time() -> None:
@@ -193,9 +239,11 @@ def test_every_chatwoot_case_is_checked() -> None:
 
 # --- fuzzing --------------------------------------------------------------------------------
 
+# text with everything, lone surrogates included (st.text() leaves them out by default)
+any_text = st.text(st.characters(codec=None, categories=None), max_size=12)
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True), st.text(max_size=12),
+    st.floats(allow_nan=True), any_text, st.sampled_from(["\ud800", "a\udfffb", "\ud83d"]),
     st.sampled_from(["2021-09-08T06:34:04+0000", "1527459824", "1732500000000", "", "0001-01-01"]),
 )
 ids = st.one_of(st.text(max_size=8), st.integers(), st.none(), st.lists(st.integers(), max_size=2))
@@ -242,25 +290,40 @@ bodies = st.fixed_dictionaries({}, optional={
 })
 
 
-@settings(max_examples=300, deadline=None)
-@given(bodies)
-def test_webhook_shaped_json_never_raises_anything_else(b: dict[str, Any]) -> None:
-    try:
-        events = parse_webhook(b)
-    except WebhookFormatError:
-        return
+# Bounded for CI: a fixed number of cases, each with a deadline (a slow case is a failure).
+FUZZ = settings(max_examples=300, deadline=timedelta(milliseconds=500),
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check(events: list[Any]) -> None:
+    """What the server needs from every event: a Kata message, UTC time, storable text."""
+    assert events, "parse_webhook returns events or raises"
     for event in events:
         assert event.to_message().metadata["kind"] == event.kind
         assert event.timestamp.utcoffset() == timedelta(0)
-    with contextlib.suppress(WebhookFormatError):
-        parse_webhook(b, strict=True)
+        # a log line and a SQLite row need valid UTF-8: no lone surrogate survives parsing
+        json.dumps(event.model_dump(mode="json"), ensure_ascii=False).encode()
+        json.dumps(event.to_message().model_dump(mode="json"), ensure_ascii=False).encode()
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=40) | st.text(max_size=40))
+@FUZZ
+@given(bodies)
+def test_webhook_shaped_json_never_raises_anything_else(b: dict[str, Any]) -> None:
+    for raw in (b, json.dumps(b).encode()):  # decoded, and as Meta sends it (escapes, NaN)
+        try:
+            events = parse_webhook(raw)
+        except WebhookFormatError:
+            continue
+        _check(events)
+        with contextlib.suppress(WebhookFormatError):
+            _check(parse_webhook(raw, strict=True))
+
+
+@settings(FUZZ, max_examples=150)
+@given(st.binary(max_size=40) | any_text)
 def test_random_bytes_never_raise_anything_else(raw: bytes | str) -> None:
     with contextlib.suppress(WebhookFormatError):
-        parse_webhook(raw)
+        _check(parse_webhook(raw))
 
 
 def test_deeply_nested_json_is_a_format_error() -> None:

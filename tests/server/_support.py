@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +62,7 @@ BOT_YAML = textwrap.dedent("""
 """)
 
 BOT_FILE = Path(__file__).with_name("shop_bot.yml")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot():  # type: ignore[no-untyped-def]
@@ -100,7 +105,7 @@ def config(standin: GraphStandIn, data_dir: Path, **options: Any) -> ServerConfi
         "app_secret": SECRET, "verify_token": VERIFY, "access_token": standin.access_token,
         "admin_token": ADMIN, "graph_url": standin.url, "account_id": ACCOUNT, "app_id": APP_ID,
         "data_dir": data_dir, "port": 0, "workers": 3, "send_rate": None, "max_retries": 1,
-        "echo_grace": 1.0,
+        "echo_grace": 1.0, "reorder_window": 0.2,
     }
     values.update(options)
     return ServerConfig(**values)
@@ -225,3 +230,37 @@ def live(standin: GraphStandIn, tmp_path: Path, backend: str | None) -> Iterator
     finally:
         server.http.close()
         runner.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_command(bot_file: Path, data: Path, port: int, *options: str) -> list[str]:
+    """``python -m igbot.server serve`` on 127.0.0.1:port (a subprocess of the test)."""
+    return [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
+            "--data-dir", str(data), "--workers", "3", "--send-rate", "0", "--echo-grace", "3",
+            *options]
+
+
+def serve_env(standin: GraphStandIn, data: Path) -> dict[str, str]:
+    return {**os.environ, **env(standin, data), "PYTHONPATH": str(ROOT)}
+
+
+def start_serve(bot_file: Path, data: Path, port: int, standin: GraphStandIn) -> subprocess.Popen[bytes]:
+    """Start ``igbot serve`` in a subprocess and wait until /healthz says ok."""
+    proc = subprocess.Popen(serve_command(bot_file, data, port), env=serve_env(standin, data),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def up() -> bool:
+        try:
+            return httpx.get(url, timeout=1).json().get("status") == "ok"
+        except httpx.HTTPError:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            return False
+
+    wait_for(up, timeout=30, interval=0.1)
+    return proc

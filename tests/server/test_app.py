@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import socket
+from pathlib import Path
 
 import pytest
 
-from igbot.server import sign_body
+from igbot.channel import GraphStandIn
+from igbot.server import ServerRunner, sign_body
 
 from ._support import (
     ACCOUNT,
+    SECRET,
     VERIFY,
     Live,
+    bot,
+    config,
     echo_item,
     envelope,
     now_ms,
@@ -101,6 +107,16 @@ def test_the_same_body_posted_twice_gets_one_reply(live: Live) -> None:
     (b'{"object": "whatsapp_business_account", "entry": []}', "object is"),
     (b'{"object": "instagram"}', "entry"),
     (b"\xff\xfe\x00", "not JSON"),
+    (b'{"object": "page", "entry": []}', "no entries"),
+    (b'{"entry": [{"time": NaN}]}', "NaN is not a JSON number"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "time": NaN, "messaging": []}]}', "NaN"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "time": Infinity}]}', "Infinity"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "time": 1}]}', "entry[0]: no items"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "messaging": []}]}', "entry[0]: no items"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "messaging": [{"recipient": {"id": "1"}, '
+     b'"timestamp": 1, "message": {"mid": "m", "text": "who?"}}]}]}', "missing sender.id"),
+    (b'{"object": "instagram", "entry": [{"id": "1", "changes": [{"field": "mentions", '
+     b'"value": {}}]}]}', "field 'mentions' is not one igbot knows"),
 ])
 def test_malformed_bodies_are_answered_200_and_kept_as_dead_letters(live: Live, body: bytes, reason: str) -> None:
     assert live.post(body).status_code == 200
@@ -164,3 +180,48 @@ def test_healthz_and_unknown_paths(live: Live) -> None:
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert live.http.get(live.url + "/nope").status_code == 404
     assert live.http.put(live.url + "/webhook").status_code == 405
+
+
+def _raw_request(live: Live, head: bytes, body: bytes) -> socket.socket:
+    host, port = live.url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(head + body)
+    return sock
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_body_that_never_finishes_gets_408_and_the_connection_closed(
+    standin: GraphStandIn, tmp_path: Path,
+) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", body_timeout=0.5)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        body = text_body("slow", "hello", "m-slow")
+        head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"X-Hub-Signature-256: " + sign_body(SECRET, body).encode() +
+                b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        with _raw_request(live, head, body[:10]) as sock:  # and then nothing more
+            answer = _read_all(sock)  # returns once the server closed the connection
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b"connection: close" in answer.lower()
+        # the server is fine, and a whole body still goes through
+        assert live.post(body).status_code == 200
+        wait_for(lambda: texts_to(standin, "slow"))
+        assert len(runner.server.inbox) == 1
+        live.http.close()
+
+
+def test_a_client_that_goes_away_mid_body_leaves_nothing_behind(live: Live) -> None:
+    body = text_body("gone", "hello", "m-gone")
+    head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+            str(len(body)).encode() + b"\r\n\r\n")
+    _raw_request(live, head, body[:20]).close()
+    assert live.post(text_body("still", "there?", "m-still")).status_code == 200
+    wait_for(lambda: texts_to(live.standin, "still"))
+    assert len(live.runner.server.inbox) == 1 and live.runner.server.db.dead_letters() == []
+

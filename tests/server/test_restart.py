@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,16 +20,15 @@ from ._support import (
     bot,
     config,
     echo_item,
-    env,
     envelope,
+    free_port,
     post,
     read_log,
+    start_serve,
     text_body,
     texts_to,
     wait_for,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bodies_stored_before_a_restart_are_processed_once(standin: GraphStandIn, tmp_path: Path) -> None:
@@ -56,37 +51,12 @@ def test_bodies_stored_before_a_restart_are_processed_once(standin: GraphStandIn
     assert incoming == ["q-0", "q-1", "q-2"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(bot_file: Path, data: Path, port: int, standin: GraphStandIn) -> subprocess.Popen[bytes]:
-    environ = {**os.environ, **env(standin, data), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
-         "--data-dir", str(data), "--workers", "3", "--send-rate", "0", "--echo-grace", "3"],
-        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/healthz"
-
-    def up() -> bool:
-        try:
-            return httpx.get(url, timeout=1).json().get("status") == "ok"
-        except httpx.HTTPError:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            return False
-
-    wait_for(up, timeout=30, interval=0.1)
-    return proc
-
-
 def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, tmp_path: Path) -> None:
     bot_file = tmp_path / "bot.yml"
     bot_file.write_text(BOT_YAML)
     data = tmp_path / "data"
-    port = _free_port()
-    proc = _start(bot_file, data, port, standin)
+    port = free_port()
+    proc = start_serve(bot_file, data, port, standin)
     url = f"http://127.0.0.1:{port}"
     acked: set[str] = set()
     lock = threading.Lock()
@@ -117,7 +87,7 @@ def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, t
         t.join()
     killed_at = len(acked)
     assert 150 <= killed_at < 1600
-    proc = _start(bot_file, data, port, standin)
+    proc = start_serve(bot_file, data, port, standin)
     try:
         # Meta echoes every message it accepted (our app id): the server uses them to settle
         # sends that were on the wire when it died.
