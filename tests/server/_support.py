@@ -19,8 +19,7 @@ import pytest
 from igbot.channel import GraphStandIn
 from igbot.kataml import load_bot_text
 from igbot.server import ServerConfig, ServerRunner, sign_body
-from igbot.server._pgcluster import PostgresUnavailable, TempPostgres
-from igbot.server._postgres import PgState, upgrade
+from igbot.server._postgres import PgState
 
 SECRET = "test-app-secret-4f1c"
 VERIFY = "test-verify-token-9a2b"
@@ -152,35 +151,6 @@ def texts_to(standin: GraphStandIn, user: str) -> list[str]:
 def standin() -> Iterator[GraphStandIn]:
     with GraphStandIn(account_id=ACCOUNT, app_id=APP_ID) as s:
         yield s
-
-
-_TEMPLATE = "igbot_template"
-_databases = iter(range(1, 1 << 30))
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[TempPostgres]:
-    """A PostgreSQL server of the test session's own (initdb in a temp folder, 127.0.0.1)."""
-    try:
-        pg = TempPostgres(settings={"fsync": "off", "synchronous_commit": "off"}).start()
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL cannot run here: {exc}")
-    try:
-        upgrade(pg.createdb(_TEMPLATE))
-        yield pg
-    finally:
-        pg.stop()
-
-
-@pytest.fixture
-def database_url(postgres: TempPostgres) -> str:
-    """A fresh database (at the latest schema) for one test."""
-    import psycopg
-
-    name = f"t{next(_databases)}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
-    return postgres.url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
