@@ -186,6 +186,11 @@ def export_log(url: str, path: str | Path) -> int:
     return count
 
 
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Commits after the inbox do not wait for the WAL flush (see :class:`PgState`)."""
+    conn.execute("SET synchronous_commit TO off")
+
+
 def connect_pool(url: str, size: int, *, check_schema: bool = True) -> ConnectionPool:
     """A connection pool on ``url`` (autocommit connections), opened and checked.
 
@@ -201,7 +206,7 @@ def connect_pool(url: str, size: int, *, check_schema: bool = True) -> Connectio
             raise DatabaseError(f"{safe_url(url)} has schema version {found}, this igbot needs "
                                 f"{LATEST}: {hint}")
     pool = ConnectionPool(url, min_size=2, max_size=max(2, size), open=False,
-                          kwargs={"autocommit": True}, name="igbot")
+                          kwargs={"autocommit": True}, name="igbot", configure=_configure)
     try:
         pool.open(wait=True, timeout=15)
     except Exception as exc:
@@ -228,7 +233,14 @@ class _Duplicate(Exception):
 
 
 class PgState(StateStore):
-    """The server's state in PostgreSQL (see the module docstring); thread-safe."""
+    """The server's state in PostgreSQL (see the module docstring); thread-safe.
+
+    Only the inbox's commits wait for the WAL flush (``synchronous_commit`` on: a body Meta
+    heard 200 for is on disk). The workers' commits do not (``off``): a worker that dies loses
+    nothing it committed (PostgreSQL has it), and if PostgreSQL itself crashes, the last
+    ~``wal_writer_delay`` (200 ms) of processing is redone from the inbox, which may repeat
+    those replies. Set ``synchronous_commit = on`` for the role to trade throughput for that.
+    """
 
     def __init__(self, pool: ConnectionPool, url: str) -> None:
         self.pool = pool
@@ -473,7 +485,8 @@ class PgInbox:
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        with self.pool.connection() as conn:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit TO on")
             got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
                                "RETURNING id", (time.time(), bytes(body))).fetchone()
             conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
@@ -512,6 +525,7 @@ class PgInbox:
         now = time.time()
         try:
             with self.pool.connection() as conn, conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
                 got = conn.execute(
                     "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b "
                     "FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
