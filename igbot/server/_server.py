@@ -123,7 +123,8 @@ class WebhookServer:
         """Stop taking bodies, finish queued work (up to ``timeout`` s), close everything."""
         if self.running:
             self.inbox.stop()
-            self.pool.wait_idle(timeout)
+            if self.pg is None:  # on PostgreSQL what is left is for the other servers (or the next start)
+                self.pool.wait_idle(timeout)
             self.pool.stop(timeout)
             self.log.stop()
             self.running = False
