@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 _ROUTE_LOCK = 0x16B0_7E0
 _ROUTE_BATCH = 500
 _CLAIM_SCAN = 200
+_DRAIN_BATCH = 50
 _POLL = 0.2
 _LOCK = "hashtextextended(%s, 0)"
 
@@ -247,12 +248,13 @@ class PgWorkerPool:
                 try:
                     if conn is None or conn.closed:
                         conn = self._connect()
-                    conversation = self._claim(conn, index)
-                    if conversation is None:
+                    claimed = self._claim(conn, index)
+                    if claimed is None:
                         self._wake.wait(seen, _POLL)
                         continue
+                    conversation, unsent = claimed
                     try:
-                        self._drain(worker, conversation)
+                        self._drain(worker, conversation, unsent)
                     finally:
                         conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
                 except psycopg.OperationalError as exc:
@@ -268,14 +270,16 @@ class PgWorkerPool:
             if conn is not None:
                 conn.close()
 
-    def _claim(self, conn: psycopg.Connection[Any], index: int) -> str | None:
-        """Lock a conversation with pending events or unsent requests; its id, or None."""
+    def _claim(self, conn: psycopg.Connection[Any], index: int) -> tuple[str, bool] | None:
+        """Lock a conversation with pending events or unsent requests: ``(its id, whether it
+        has unsent requests)``, or None."""
         rows = conn.execute(
-            "(SELECT conversation FROM igbot_pending WHERE routed_at <= clock_timestamp() - "
-            "make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) UNION ALL "
-            "(SELECT conversation FROM igbot_outbox WHERE state IN ('pending', 'sending') "
-            "ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
+            "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
+            "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) "
+            "UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE state IN ('pending', "
+            "'sending') ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
         candidates = list(dict.fromkeys(r[0] for r in rows))
+        unsent = {r[0] for r in rows if r[1]}
         if not candidates:
             return None
         # each worker starts at a different place in the oldest-first list: fewer collisions
@@ -284,19 +288,25 @@ class PgWorkerPool:
             got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
                                (conversation,)).fetchone()
             if got and got[0]:
-                return str(conversation)
+                return str(conversation), conversation in unsent
         return None
 
-    def _drain(self, worker: _Worker, conversation: str) -> None:
-        """Holding the conversation's lock: its leftover requests, then its events in order."""
-        for row in self.db.unsent(conversation):
-            self._resend(worker, row)
+    def _drain(self, worker: _Worker, conversation: str, unsent: bool = True) -> None:
+        """Holding the conversation's lock: its leftover requests, then its events in order.
+
+        Events routed while this runs are left to the next claim (the router's NOTIFY wakes a
+        worker for them), so a short batch ends the turn without another query.
+        """
+        if unsent:
+            for row in self.db.unsent(conversation):
+                self._resend(worker, row)
         while not self._stop.is_set():
             rows = self.db.query(
                 "SELECT p.inbox_id, p.idx, p.key, i.body FROM igbot_pending p JOIN igbot_inbox i "
                 "ON i.id = p.inbox_id WHERE p.conversation = %s AND p.routed_at <= "
                 "clock_timestamp() - make_interval(secs => %s) "
-                "ORDER BY p.ts, p.inbox_id, p.idx LIMIT 50", (conversation, self.window))
+                "ORDER BY p.ts, p.inbox_id, p.idx LIMIT %s",
+                (conversation, self.window, _DRAIN_BATCH))
             if not rows:
                 return
             bodies: dict[int, list[Any]] = {}
@@ -313,6 +323,8 @@ class PgWorkerPool:
                 self.db.done_pending(inbox_id, idx)
                 with self._lock:
                     self.processed += 1
+            if len(rows) < _DRAIN_BATCH:
+                return
 
     def _resend(self, worker: _Worker, row: OutboxRow) -> None:
         if row.state == "sending":

@@ -283,7 +283,8 @@ class ServerStore:
             return session
         staged = unit.sessions.get(key)
         base = staged[1] if staged is not None else expected_version
-        current = staged[0].version if staged is not None else self.db.session_version(*key)
+        # unstaged: the commit checks the stored version (one query less a turn)
+        current = staged[0].version if staged is not None else expected_version
         if current != expected_version:
             raise ConflictError(f"session {session.channel}/{session.user} is at version "
                                 f"{current}, expected {expected_version}: another worker "
