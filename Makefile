@@ -25,6 +25,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/engine.py
 	$(PY) bench/serve.py
+	$(PY) bench/serve_postgres.py --backend postgresql
+	$(PY) bench/channel.py
 	$(PY) bench/graph.py
 	$(PY) bench/analytics.py --quick
 	$(PY) bench/replay.py --messages 20000

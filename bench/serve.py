@@ -3,14 +3,17 @@ with the Graph API stand-in (another subprocess).
 
 Reports acknowledged posts per second and the time to 200 (p50/p99), then waits until every
 acknowledged event is processed and checks the log: one incoming line per acknowledged
-message, one bot reply each. The baseline, measured in the same run with the same client, is
-a bare ASGI app under uvicorn that answers 200 without checking or storing anything.
+message, one bot reply each. Two baselines, measured in the same run:
 
-With ``--backend postgresql`` (or ``both``, the default) it also starts a PostgreSQL of its own
-(fsync on) and measures one ``igbot serve`` and then two on the same database, the client's
-connections spread over them as a load balancer would.
+- intake: a bare ASGI app under uvicorn that answers 200 without checking or storing anything,
+  posted to by the same client;
+- processing: the same number of Send API calls made straight to the same stand-in with
+  httpx, over as many threads as the server has workers (the one call per event a server
+  cannot avoid). End to end, events processed per second is reported as a ratio to it.
 
-    python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32] [--backend both]
+It also reports the server process's CPU time per event (user + system, from ``/proc``).
+
+    python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32] [--workers 4]
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -124,10 +127,8 @@ async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
         writer.close()
 
 
-def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
-    """Post ``posts`` signed bodies over ``connections`` keep-alive connections (spread over
-    several servers' ports round-robin, as a load balancer would)."""
-    ports = port if isinstance(port, list) else [port]
+def blast(port: int, posts: int, seconds: float, connections: int) -> dict[str, float]:
+    """Post ``posts`` signed bodies over ``connections`` keep-alive connections."""
 
     async def run() -> tuple[list[int], list[float], float]:
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -136,8 +137,8 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
         acked: list[int] = []
         latencies: list[float] = []
         started = time.monotonic()
-        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, acked, latencies,
-                                           started + seconds) for i in range(connections)))
+        await asyncio.gather(*(_connection(port, queue, acked, latencies, started + seconds)
+                               for _ in range(connections)))
         return acked, latencies, time.monotonic() - started
 
     acked, latencies, elapsed = asyncio.run(run())
@@ -146,6 +147,39 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
         if latencies else (lambda q: float("nan"))
     return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
             "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+
+
+def direct_sends(graph_port: int, sends: int, threads: int) -> float:
+    """Send API calls per second straight to the stand-in (httpx, keep-alive, ``threads``)."""
+    url = f"http://127.0.0.1:{graph_port}/v21.0/{ACCOUNT}/messages"
+    counter = iter(range(sends))
+    lock = threading.Lock()
+
+    def run() -> None:
+        with httpx.Client(timeout=30) as client:
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                body = {"recipient": {"id": f"user-{n % 500}"}, "messaging_type": "RESPONSE",
+                        "message": {"text": f"You said: message {n}"}}
+                client.post(url, json=body, params={"access_token": TOKEN}).raise_for_status()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sends / (time.monotonic() - started)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -161,103 +195,15 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> N
     raise SystemExit(f"{url} did not come up")
 
 
-def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
-                 database: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    argv = [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
-            "--data-dir", str(data), "--workers", str(workers), "--send-rate", "0"]
-    if database:
-        argv += ["--database", database]
-    server = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE)
-    wait_http(f"http://127.0.0.1:{port}/healthz", server)
-    return server, port
-
-
-def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace,
-             servers: int = 1, database: str | None = None) -> dict[str, Any]:
-    """Start ``servers`` igbot serve processes (one data dir, or one database), blast, drain,
-    check the log: every acknowledged message logged once and answered."""
-    bot_file = tmp / "bot.yml"
-    bot_file.write_text(BOT)
-    data = tmp / name
-    procs = [start_server(bot_file, data / str(i), env, args.workers, database)
-             for i in range(servers)]
-    try:
-        result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
-        started = time.monotonic()
-        health: dict[str, Any] = {}
-        url = f"http://127.0.0.1:{procs[0][1]}/healthz"
-        while time.monotonic() - started < 300:
-            if database:
-                if outstanding(database) == 0:
-                    break
-            else:
-                health = httpx.get(url, timeout=5).json()
-                if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
-                    break
-            time.sleep(0.2)
-        result["drain"] = time.monotonic() - started
-        if not database:
-            health = httpx.get(url, timeout=5).json()
-            result["group"] = health.get("stored", 0) / max(1, health.get("inbox_commits", 1))
-    finally:
-        for proc, _port in procs:
-            proc.terminate()
-        for proc, _port in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    if database:
-        lines = [json.loads(x) for x in log_lines(database)]
-    else:
-        lines = [json.loads(x) for x in (data / "0" / "log.jsonl").read_text().splitlines()]
-    incoming = {r["mid"] for r in lines if r["direction"] == "in"}
-    result["replies"] = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
-    result["lost"] = result["acked"] - len(incoming)
-    return result
-
-
-def outstanding(url: str) -> int:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
-                           "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
-                           "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
-    return int(row[0]) if row else 0
-
-
-def log_lines(url: str) -> list[str]:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute("SELECT line FROM igbot_log ORDER BY seq")]
-
-
-def report(name: str, result: dict[str, Any], baseline: dict[str, float]) -> str:
-    return (f"{name}: {result['acked']:.0f}/{result['sent']:.0f} acknowledged in "
-            f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
-            f"({result['per_second'] / baseline['per_second']:.2f} x baseline), time to 200 "
-            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; processed "
-            f"{result['drain']:.1f} s after the last ack, {result['replies']} replies, "
-            f"lost {result['lost']}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
-                        help="postgresql: 1 and 2 servers on one PostgreSQL started for the run")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
-    results: dict[str, dict[str, Any]] = {}
-    pg = None
     try:
         base_port = free_port()
         base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
@@ -272,43 +218,58 @@ def main() -> int:
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         procs.append(standin)
         assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
-        server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
-                      "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
-                      "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
-        with tempfile.TemporaryDirectory() as folder:
-            tmp = Path(folder)
-            if args.backend in ("sqlite", "both"):
-                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args)
-            if args.backend in ("postgresql", "both"):
-                from igbot.server._pgcluster import TempPostgres
-                from igbot.server._postgres import upgrade
-
-                pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
-                for servers in (1, 2):
-                    url = pg.createdb(f"bench{servers}")
-                    upgrade(url)
-                    results[f"postgresql, {servers} server{'s' * (servers > 1)}"] = run_case(
-                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url)
+        sends_per_second = direct_sends(graph_port, args.posts, args.workers)
+        with tempfile.TemporaryDirectory() as tmp:
+            bot_file = Path(tmp) / "bot.yml"
+            bot_file.write_text(BOT)
+            data = Path(tmp) / "data"
+            port = free_port()
+            server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
+                          "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
+                          "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
+            server = subprocess.Popen(
+                [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
+                 "--data-dir", str(data), "--workers", str(args.workers), "--send-rate", "0"],
+                env=server_env, stderr=subprocess.PIPE)
+            procs.append(server)
+            wait_http(f"http://127.0.0.1:{port}/healthz", server)
+            cpu_before, posting = cpu_seconds(server.pid), time.monotonic()
+            result = blast(port, args.posts, args.seconds, args.connections)
+            started = time.monotonic()
+            health: dict[str, int] = {}
+            while time.monotonic() - started < 300:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+                if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
+                    break
+                time.sleep(0.2)
+            drain = time.monotonic() - started
+            end_to_end = result["acked"] / (time.monotonic() - posting)
+            cpu_ms = 1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["acked"])
+            lines = [json.loads(x) for x in (data / "log.jsonl").read_text().splitlines()]
+            incoming = {r["mid"] for r in lines if r["direction"] == "in"}
+            replies = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
+            server.terminate()
+            server.wait(30)
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        if pg is not None:
-            pg.stop()
+    lost = result["acked"] - len(incoming)
     print(f"baseline (bare ASGI app, same client): {baseline['per_second']:.0f} posts/s, "
           f"p50 {baseline['p50_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms")
-    ok = True
-    for name, result in results.items():
-        print(report(name, result, baseline))
-        if "group" in result:
-            print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
-        ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
-    one, two = results.get("postgresql, 1 server"), results.get("postgresql, 2 servers")
-    if one and two:
-        print(f"postgresql scaling: 2 servers / 1 server = "
-              f"{two['per_second'] / one['per_second']:.2f} x")
-    return 0 if ok else 1
+    print(f"igbot serve: {result['acked']:.0f}/{result['sent']:.0f} acknowledged in "
+          f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
+          f"({result['per_second'] / baseline['per_second']:.2f} x baseline), "
+          f"time to 200 p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+    print(f"inbox: {health.get('stored')} bodies in {health.get('inbox_commits')} commits "
+          f"(group commit: {health.get('stored', 0) / max(1, health.get('inbox_commits', 1)):.1f} per fsync)")
+    print(f"processing: all {health.get('processed')} events and {replies} replies done "
+          f"{drain:.1f} s after the last ack; logged incoming {len(incoming)}, lost {lost}")
+    print(f"end to end: {end_to_end:.0f} events/s = {end_to_end / sends_per_second:.2f} x the "
+          f"bare Send API calls ({sends_per_second:.0f}/s to the same stand-in, "
+          f"{args.workers} threads); server CPU {cpu_ms:.2f} ms per event")
+    return 0 if lost == 0 and replies >= result["acked"] else 1
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ class AsyncGraphClient(GraphCore):
             if self.bucket is not None:
                 await self.bucket.acquire_async()
             try:
-                response = await self._http.request(method, path, json=json, params=params)
+                response = await self._http.request(method, self.url(endpoint), json=json,
+                                                    params=params)
             except httpx.TransportError as exc:
                 outcome: dict[str, Any] | GraphError = self.connection_error(exc)
             else:

@@ -140,26 +140,41 @@ def validate_ice_breakers(ice_breakers: Any) -> list[dict[str, Any]]:
     return items
 
 
-def _with_auth(request: httpx.Request, token: SecretStr, auth: Auth) -> httpx.Request:
-    secret = token.get_secret_value()
-    if auth == "bearer":
-        headers = httpx.Headers(request.headers)
-        headers["Authorization"] = f"Bearer {secret}"
-        return httpx.Request(request.method, request.url, headers=headers,
+class _Token:
+    """Puts the token on a request on its way out: a copy, so httpx's log line (written from
+    the original request) never holds it. URLs without a query (``messages`` and thread
+    control: nearly every call) are merged with the token once and reused."""
+
+    def __init__(self, token: SecretStr, auth: Auth) -> None:
+        self._token, self.auth = token, auth
+        self._urls: dict[str, httpx.URL] = {}
+
+    def add(self, request: httpx.Request) -> httpx.Request:
+        secret = self._token.get_secret_value()
+        if self.auth == "bearer":
+            headers = httpx.Headers(request.headers)
+            headers["Authorization"] = f"Bearer {secret}"
+            return httpx.Request(request.method, request.url, headers=headers,
+                                 stream=request.stream, extensions=request.extensions)
+        if request.url.query:  # per-call parameters (thread_owner?recipient=...): not kept
+            url = request.url.copy_merge_params({"access_token": secret})
+        else:
+            key = str(request.url)
+            url = self._urls.get(key) or self._urls.setdefault(
+                key, request.url.copy_merge_params({"access_token": secret}))
+        return httpx.Request(request.method, url, headers=request.headers,
                              stream=request.stream, extensions=request.extensions)
-    url = request.url.copy_merge_params({"access_token": secret})
-    return httpx.Request(request.method, url, headers=request.headers,
-                         stream=request.stream, extensions=request.extensions)
 
 
 class AuthTransport(httpx.BaseTransport):
     """Adds the token on the way out, below httpx's logging (sync)."""
 
     def __init__(self, inner: httpx.BaseTransport, token: SecretStr, auth: Auth) -> None:
-        self.inner, self._token, self.auth = inner, token, auth
+        self.inner, self.auth = inner, auth
+        self._token = _Token(token, auth)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.inner.handle_request(_with_auth(request, self._token, self.auth))
+        return self.inner.handle_request(self._token.add(request))
 
     def close(self) -> None:
         self.inner.close()
@@ -169,10 +184,11 @@ class AsyncAuthTransport(httpx.AsyncBaseTransport):
     """Adds the token on the way out, below httpx's logging (async)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, token: SecretStr, auth: Auth) -> None:
-        self.inner, self._token, self.auth = inner, token, auth
+        self.inner, self.auth = inner, auth
+        self._token = _Token(token, auth)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self.inner.handle_async_request(_with_auth(request, self._token, self.auth))
+        return await self.inner.handle_async_request(self._token.add(request))
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -212,6 +228,7 @@ class GraphCore:
         self.policy = policy
         self.on_refused = on_refused
         self.last_usage: dict[str, Any] | None = None
+        self._urls: dict[str, httpx.URL] = {}
 
     @property
     def access_token(self) -> SecretStr:
@@ -227,6 +244,13 @@ class GraphCore:
         """The URL path of an endpoint of this account."""
         prefix = f"/{self.api_version}" if self.api_version else ""
         return f"{prefix}/{self.account_id}/{endpoint}"
+
+    def url(self, endpoint: str) -> httpx.URL:
+        """The absolute URL of an endpoint (parsed once: httpx reuses a URL as it is)."""
+        url = self._urls.get(endpoint)
+        if url is None:
+            url = self._urls[endpoint] = httpx.URL(self.base_url + self.path(endpoint))
+        return url
 
     def redact(self, text: str) -> str:
         """``text`` with this client's token masked."""

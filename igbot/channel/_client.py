@@ -86,7 +86,8 @@ class GraphClient(GraphCore):
             if self.bucket is not None:
                 self.bucket.acquire()
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                response = self._http.request(method, self.url(endpoint), json=json,
+                                                   params=params)
             except httpx.TransportError as exc:
                 outcome: dict[str, Any] | GraphError = self.connection_error(exc)
             else:

@@ -4,7 +4,7 @@ A plain ASGI callable (no framework: five routes do not need one, and the hot pa
 function calls). Routes:
 
 - ``GET /webhook``: the subscription handshake (``hub.challenge`` as text/plain, else 403);
-- ``POST /webhook``: reads the body within ``body_timeout`` seconds (408 and the connection
+- ``POST /webhook``: reads the body within ``request_timeout`` seconds (408 and the connection
   closed when the client is slower; 413 past ``max_body``), checks ``X-Hub-Signature-256`` over
   the raw body (403, nothing stored, when missing or wrong), stores the body in the fsync'd
   inbox, answers 200 (``EVENT_RECEIVED``); the workers process it afterwards;
@@ -121,10 +121,11 @@ class WebhookApp:
         """The request body; None when it was refused (already answered) or never came."""
         close = [*_TEXT, (b"connection", b"close")]
         try:
-            body = await asyncio.wait_for(_read_body(receive, limit), self.config.body_timeout)
+            async with asyncio.timeout(self.config.request_timeout):  # no extra task per request
+                body = await _read_body(receive, limit)
         except TimeoutError:
             logger.warning("request body not received within %.1f s: 408, connection closed",
-                           self.config.body_timeout)
+                           self.config.request_timeout)
             await _respond(send, 408, b"body too slow", close)
             return None
         except _Disconnected:

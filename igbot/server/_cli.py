@@ -39,8 +39,9 @@ def register(subparsers: Any) -> None:
                             "late, to process them in the order sent (0: arrival order)")
     serve.add_argument("--max-sends", type=int, default=10,
                        help="messages one incoming event may send; the rest are dropped, logged")
-    serve.add_argument("--body-timeout", type=float, default=10.0,
-                       help="seconds a client may take to send a webhook body (then 408)")
+    serve.add_argument("--request-timeout", type=float, default=10.0,
+                       help="seconds a client may take to send a request's head, and again "
+                            "its body (then 408, connection closed)")
     serve.set_defaults(func=_serve)
 
     for name, help_text in (("resolve", "give a conversation back to the bot"),
@@ -99,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
             send_rate=args.send_rate, echo_grace=args.echo_grace,
             reorder_window=args.reorder_window, max_sends=args.max_sends,
-            body_timeout=args.body_timeout, database=args.database)
+            request_timeout=args.request_timeout, database=args.database)
         from igbot.kataml import load_bot
         from igbot.server._server import WebhookServer
 

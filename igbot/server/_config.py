@@ -66,7 +66,8 @@ class ServerConfig(BaseModel):
         echo_grace: after a crash, seconds to wait for Meta's echo of a send whose outcome is
             unknown before sending it again.
         max_body: largest webhook body accepted (bytes).
-        body_timeout: seconds a client may take to send a whole body (slower: 408, closed).
+        request_timeout: seconds a client may take to send a request's head (request line and
+            headers), and again its body; slower: 408 and the connection closed.
         reorder_window: seconds each event of a conversation waits for an earlier-timestamped
             one arriving in a later body; released in timestamp order (0: arrival order).
         reorder_max: events held per conversation; past it the oldest is released at once.
@@ -95,7 +96,7 @@ class ServerConfig(BaseModel):
     max_retries: int = 3
     echo_grace: float = 10.0
     max_body: int = 8 * 1024 * 1024
-    body_timeout: float = Field(default=10.0, gt=0)
+    request_timeout: float = Field(default=10.0, gt=0)
     reorder_window: float = Field(default=1.0, ge=0, le=60)
     reorder_max: int = Field(default=100, ge=1)
     max_sends: int = Field(default=10, ge=1)

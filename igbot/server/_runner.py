@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from igbot.kataml import Bot
 from igbot.server._app import WebhookApp
@@ -20,10 +22,65 @@ __all__ = ["ServerRunner", "serve"]
 logger = logging.getLogger(__name__)
 
 
+_LATE = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class _HeadDeadline(HttpToolsProtocol):
+    """uvicorn's HTTP protocol with a deadline on the request head.
+
+    uvicorn times out idle keep-alive connections but not a client that sends its request line
+    and headers a byte at a time (slowloris): each such connection would stay open for ever.
+    Here a connection must deliver a whole head within ``head_timeout`` seconds of opening (or
+    of its previous response), else it gets ``408`` and is closed. The body has its own
+    deadline in :class:`WebhookApp`.
+    """
+
+    head_timeout = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _expired(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:  # nothing in flight to answer
+            logger.warning("request head not received within %.1f s: 408, connection closed",
+                           self.head_timeout)
+            self.transport.write(_LATE)
+        self.transport.close()
+
+
 def _uvicorn_config(app: WebhookApp, host: str, port: int, **options: Any) -> uvicorn.Config:
     options.setdefault("log_level", "warning")
+    protocol = type("HeadDeadline", (_HeadDeadline,),
+                    {"head_timeout": app.config.request_timeout})
     return uvicorn.Config(app, host=host, port=port, lifespan="on", access_log=False,
-                          timeout_graceful_shutdown=10, **options)
+                          timeout_graceful_shutdown=10, http=protocol, **options)
 
 
 def serve(bot: Bot | str | Path | WebhookServer, config: ServerConfig | None = None,

@@ -186,23 +186,34 @@ class WorkerPool:
         while True:
             due = reorder.next_due()
             try:
-                item = self._dispatch.get(
+                item: tuple[int, float, bytes] | None = self._dispatch.get(
                     timeout=None if due is None else max(0.0, due - time.monotonic()))
-            except queue.Empty:
-                item = ()
+            except queue.Empty:  # only time to release held events
+                self._enqueue(reorder.due())
+                continue
             if item is None:
                 self._enqueue(reorder.drain())
                 return
-            if item:
-                try:
-                    self._route(*item)
-                except Exception:
-                    logger.exception("dispatching inbox entry %s failed", item[0])
-                finally:
-                    with self._idle:
-                        self._bodies -= 1
-                        self._idle.notify_all()
+            inbox_id, received_at, body = item
+            try:
+                self._route(inbox_id, received_at, body)
+            except Exception as exc:  # a bug: keep the body with the reason, do not spin
+                logger.exception("dispatching inbox entry %s failed", inbox_id)
+                self._dead_letter_quietly(inbox_id, received_at, body, exc)
+            finally:
+                with self._idle:
+                    self._bodies -= 1
+                    self._idle.notify_all()
             self._enqueue(reorder.due())
+
+    def _dead_letter_quietly(self, inbox_id: int, received_at: float, body: bytes,
+                             exc: Exception) -> None:
+        reason = f"could not be dispatched: {type(exc).__name__}: {_printable(str(exc))[:500]}"
+        try:
+            self.db.dead_letter(inbox_id, received_at, reason, body)
+            self.dead += 1
+        except Exception:  # the body stays in the inbox, undone: picked up again on restart
+            logger.exception("inbox entry %d: the dead letter could not be written", inbox_id)
 
     def _enqueue(self, items: list[_EventItem]) -> None:
         for item in items:

@@ -76,7 +76,9 @@ def test_async_sends_are_paced(standin: GraphStandIn) -> None:
     asyncio.run(main())
     arrivals = [r.time for r in standin.requests]
     assert len(arrivals) == n
-    assert _max_in_window(arrivals, 0.25) <= burst + rate * 0.25 + 1
+    # +2: gather opens up to 20 connections at once; on a busy machine their setup can bunch
+    # two paced sends into one window. Unpaced, all 20 would arrive within it.
+    assert _max_in_window(arrivals, 0.25) <= burst + rate * 0.25 + 2
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from igbot.channel import GraphStandIn
+from igbot.models import parse_webhook
 from igbot.server import ServerRunner, sign_body
 
 from ._support import (
@@ -199,7 +203,7 @@ def _read_all(sock: socket.socket) -> bytes:
 def test_a_body_that_never_finishes_gets_408_and_the_connection_closed(
     standin: GraphStandIn, tmp_path: Path,
 ) -> None:
-    with ServerRunner(bot(), config(standin, tmp_path / "data", body_timeout=0.5)) as runner:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", request_timeout=0.5)) as runner:
         live = Live(runner, standin, tmp_path / "data")
         body = text_body("slow", "hello", "m-slow")
         head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -216,6 +220,42 @@ def test_a_body_that_never_finishes_gets_408_and_the_connection_closed(
         live.http.close()
 
 
+@pytest.mark.parametrize("head", [b"", b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Le"])
+def test_a_request_head_that_never_finishes_gets_408_and_the_connection_closed(
+    standin: GraphStandIn, tmp_path: Path, head: bytes,
+) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", request_timeout=0.5)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        with _raw_request(live, head, b"") as sock:  # a slowloris: a few bytes, then nothing
+            answer = _read_all(sock)  # returns once the server closed the connection
+        assert answer.startswith(b"HTTP/1.1 408 ") and b"connection: close" in answer.lower()
+        # a keep-alive connection that finished a request gets the same deadline for the next
+        body = text_body("ka", "hello", "m-ka")
+        request = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Signature-256: " +
+                   sign_body(SECRET, body).encode() + b"\r\nContent-Length: " +
+                   str(len(body)).encode() + b"\r\n\r\n" + body)
+        with _raw_request(live, request + b"POST /webhook HTTP/1.1\r\n", b"") as sock:
+            answer = _read_all(sock)
+        first, second = answer.split(b"EVENT_RECEIVED")
+        assert first.startswith(b"HTTP/1.1 200 ") and second.startswith(b"HTTP/1.1 408 ")
+        wait_for(lambda: texts_to(standin, "ka"))
+        live.http.close()
+
+
+def test_a_body_over_max_body_gets_413_and_nothing_is_stored(
+    standin: GraphStandIn, tmp_path: Path,
+) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", max_body=2000)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        big = text_body("big", "x" * 3000, "m-big")
+        response = live.post(big)
+        assert response.status_code == 413 and response.headers["connection"] == "close"
+        assert live.post(text_body("small", "hi", "m-small")).status_code == 200
+        wait_for(lambda: texts_to(standin, "small"))
+        assert len(runner.server.inbox) == 1 and texts_to(standin, "big") == []
+        live.http.close()
+
+
 def test_a_client_that_goes_away_mid_body_leaves_nothing_behind(live: Live) -> None:
     body = text_body("gone", "hello", "m-gone")
     head = (b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: " +
@@ -225,3 +265,53 @@ def test_a_client_that_goes_away_mid_body_leaves_nothing_behind(live: Live) -> N
     wait_for(lambda: texts_to(live.standin, "still"))
     assert len(live.runner.server.inbox) == 1 and live.runner.server.db.dead_letters() == []
 
+
+
+# --- every body Meta could sign ends processed or dead-lettered, never dropped ---------------
+
+_text = st.text(st.characters(codec=None, categories=None), max_size=6) | st.sampled_from(
+    ["\ud800", "x\udfff", "hello", ""])
+_scalar = st.none() | st.booleans() | st.integers(-5, 2**64) | st.floats() | _text
+_json = st.recursive(_scalar, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(_text, inner, max_size=3), max_leaves=6)
+_item = st.fixed_dictionaries({}, optional={
+    "sender": st.fixed_dictionaries({"id": st.sampled_from(["f1", "f2", 7]) | _text}),
+    "recipient": st.just({"id": ACCOUNT}),
+    "timestamp": st.integers(0, 2**50) | st.floats() | _text,
+    "message": st.fixed_dictionaries({}, optional={"mid": _text, "text": _text | _json,
+                                                   "is_echo": st.booleans()}) | _json,
+    "postback": _json, "reaction": _json, "read": _json,
+})
+_entry = st.fixed_dictionaries({"id": st.just(ACCOUNT) | _text}, optional={
+    "time": st.integers(0, 2**50) | st.floats(), "messaging": st.lists(_item, max_size=3) | _json,
+    "standby": st.lists(_item, max_size=2), "changes": _json,
+})
+_body = st.fixed_dictionaries({}, optional={
+    "object": st.sampled_from(["instagram", "page"]) | _text,
+    "entry": st.lists(_entry, max_size=2) | _json,
+}).map(lambda b: json.dumps(b).encode()) | st.binary(max_size=30)
+
+
+def test_every_signed_body_is_processed_or_dead_lettered(live: Live) -> None:
+    @settings(max_examples=60, deadline=timedelta(seconds=2), database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(_body)
+    def post_one(body: bytes) -> None:
+        assert live.post(body).status_code == 200
+
+    post_one()
+    live.idle()
+    server = live.runner.server
+    db = server.db
+    dead = {d["inbox_id"]: d["reason"] for d in db.dead_letters()}
+    stored = list(range(1, len(server.inbox) + 1))
+    assert stored and all(db.is_done(inbox_id) for inbox_id in stored)
+    for inbox_id in stored:
+        if inbox_id in dead:  # kept with the reason
+            assert dead[inbox_id]
+            continue
+        events = parse_webhook(server.inbox.get(inbox_id) or b"")
+        # every event was processed (here, or first in an earlier body: a retry)
+        assert events, f"body {inbox_id} marked done with no event and no dead letter"
+        assert all(db.seen(e.dedupe_key or f"inbox:{inbox_id}#{i}") for i, e in enumerate(events))
+    assert live.http.get(live.url + "/healthz").json()["status"] == "ok"

@@ -17,7 +17,7 @@ import igbot.server
 from igbot.channel import GraphStandIn
 from igbot.server._cli import register
 
-from ._support import ACCOUNT, ADMIN, BOT_YAML, Live, text_body, texts_to
+from ._support import ACCOUNT, ADMIN, BOT_YAML, Live, env, text_body, texts_to
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "matplotlib", "networkx", "ipywidgets")
@@ -61,6 +61,26 @@ def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "IGBOT_VERIFY_TOKEN" in out.stderr and "IGBOT_ACCESS_TOKEN" in out.stderr
     assert "IGBOT_APP_SECRET" not in out.stderr and "super-secret-value" not in out.stderr
+
+
+@pytest.mark.parametrize(("option", "named"), [
+    (["--reorder-window", "-1"], "--reorder-window"),
+    (["--max-sends", "0"], "--max-sends"),
+    (["--request-timeout", "0"], "--request-timeout"),
+])
+def test_serve_refuses_a_bad_limit_in_one_line(tmp_path: Path, standin: GraphStandIn,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               option: list[str], named: str) -> None:
+    bot_file = tmp_path / "bot.yml"
+    bot_file.write_text(BOT_YAML)
+    for key, value in env(standin, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    code, _, err = run(["serve", str(bot_file), "--data-dir", str(tmp_path / "data"), *option],
+                       capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"igbot serve: {named}: ") and "Traceback" not in err
+    assert not (tmp_path / "data").exists()  # refused before touching anything
 
 
 def test_resolve_and_agent_send_talk_to_the_running_server(

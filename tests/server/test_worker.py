@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from igbot.channel import GraphStandIn
+from igbot.models import MessageEditEvent
 from igbot.server import ServerRunner
+from igbot.server._worker import _EventItem
 
-from ._support import Live, bot, config, now_ms, text_body, texts_to, wait_for
+from ._support import ACCOUNT, Live, bot, config, now_ms, text_body, texts_to, wait_for
 
 
 @pytest.fixture
@@ -110,3 +112,35 @@ def test_wait_idle_covers_events_still_held_for_reordering(slow_live: Live) -> N
     assert server.wait_idle(10)
     assert texts_to(slow_live.standin, "w1") == ["Hi! You said: held"]
     assert server.stats()["held"] == 0
+
+
+def test_an_event_whose_effects_cannot_be_stored_becomes_an_error_line(live: Live) -> None:
+    # An event that did not come through parse_webhook (which repairs text) still holding a
+    # lone surrogate: SQLite refuses its log line. It must be recorded, not dropped.
+    server = live.runner.server
+    inbox_id = server.inbox.append_now(b'{"stand-in": "the body the event came in"}')
+    event = MessageEditEvent(account_id=ACCOUNT, sender_id="bad", recipient_id=ACCOUNT,
+                             timestamp=datetime.now(UTC), mid="m-bad", text="raw \ud800",
+                             num_edit=1)
+    key = event.dedupe_key or ""
+    server.pool.call("bad", lambda worker: worker.process(
+        _EventItem(inbox_id, 0, key, event, "bad"))).result(10)
+    (line,) = [r for r in live.log() if r["conversation_id"] == "bad"]
+    assert (line["kind"], line["role"]) == ("error", "system")
+    payload = json.loads(line["payload"])
+    assert payload["reason"] == "store_failed" and payload["error"] == "UnicodeEncodeError"
+    assert payload["mid"] == "m-bad" and "\\ud800" in payload["message"]
+    assert server.db.seen(key)  # recorded once: a redelivery is not processed again
+    assert texts_to(live.standin, "bad") == []  # nothing of the failed unit was sent
+
+
+def test_a_reorder_window_of_zero_keeps_arrival_order(standin: GraphStandIn, tmp_path: Path) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path / "data", reorder_window=0)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        t0 = now_ms() - 60_000
+        for n in (2, 1, 0):  # newest first, one body each, quickly: held, they would be sorted
+            live.post(text_body("z1", f"n{n}", f"m-z{n}", t0 + n * 1000))
+        live.idle()
+        assert texts_to(standin, "z1") == [f"Hi! You said: n{n}" for n in (2, 1, 0)]
+        assert runner.server.stats()["held"] == 0
+        live.http.close()

@@ -14,7 +14,7 @@ breakers, and can be scripted to fail (``fail_next``, ``fail_next_http``, ``drop
 slow (``delay_next``, ``latency``) or to rate-limit an account (``set_rate_limit``).
 """
 
-from igbot.channel.standin._meta import DEFAULT_STANDIN_APP_ID
-from igbot.channel.standin._server import GraphStandIn, RecordedRequest
+from igbot.channel.standin._meta import DEFAULT_STANDIN_APP_ID, RecordedRequest
+from igbot.channel.standin._server import GraphStandIn
 
 __all__ = ["DEFAULT_STANDIN_APP_ID", "GraphStandIn", "RecordedRequest"]

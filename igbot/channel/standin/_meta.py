@@ -16,12 +16,9 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from igbot.channel.standin._server import RecordedRequest
-
-__all__ = ["DEFAULT_STANDIN_APP_ID", "MetaBehaviour"]
+__all__ = ["DEFAULT_STANDIN_APP_ID", "MetaBehaviour", "RecordedRequest"]
 
 DEFAULT_STANDIN_APP_ID = "1000000000000001"
 
@@ -68,6 +65,35 @@ def _graph_error(status: int, code: int, message: str, subcode: int | None = Non
         err["is_transient"] = is_transient
     err["fbtrace_id"] = _fbtrace()
     return _Reply(status, {"error": err}, headers)
+
+
+@dataclass
+class RecordedRequest:
+    """One request the stand-in received (token removed from query and headers).
+
+    Attributes:
+        method, path: as sent. ``query``: parameters without ``access_token``.
+        headers: lower-case names, without ``authorization``.
+        json: the parsed JSON body (None when empty or not JSON).
+        auth: ``"query"``, ``"bearer"`` or None: how the token came.
+        time: arrival (``time.monotonic()``); ``finished``: when the answer was sent.
+        status: the HTTP status answered (None for a dropped connection).
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    auth: str | None
+    time: float
+    finished: float | None = None
+    status: int | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The last path segment (``messages``, ``thread_owner``...)."""
+        return self.path.rstrip("/").rsplit("/", 1)[-1]
 
 
 class MetaBehaviour:

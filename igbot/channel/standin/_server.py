@@ -7,45 +7,19 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from igbot.channel.standin._meta import MetaBehaviour, _Dropped, _Failure
+from igbot.channel._async_client import AsyncGraphClient
+from igbot.channel._client import GraphClient
+from igbot.channel.standin._meta import MetaBehaviour, RecordedRequest, _Dropped, _Failure
 
-__all__ = ["GraphStandIn", "RecordedRequest"]
+__all__ = ["GraphStandIn"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class RecordedRequest:
-    """One request the stand-in received (token removed from query and headers).
-
-    Attributes:
-        method, path: as sent. ``query``: parameters without ``access_token``.
-        headers: lower-case names, without ``authorization``.
-        json: the parsed JSON body (None when empty or not JSON).
-        auth: ``"query"``, ``"bearer"`` or None: how the token came.
-        time: arrival (``time.monotonic()``); ``finished``: when the answer was sent.
-        status: the HTTP status answered (None for a dropped connection).
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    json: Any
-    auth: str | None
-    time: float
-    finished: float | None = None
-    status: int | None = None
-
-    @property
-    def endpoint(self) -> str:
-        """The last path segment (``messages``, ``thread_owner``...)."""
-        return self.path.rstrip("/").rsplit("/", 1)[-1]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -178,17 +152,13 @@ class GraphStandIn(MetaBehaviour):
         return (f"GraphStandIn({where}, account_id={self.account_id!r}, "
                 f"requests={len(self.requests)})")
 
-    def client(self, **options: Any) -> Any:
+    def client(self, **options: Any) -> GraphClient:
         """A :class:`GraphClient` for this stand-in (options as for GraphClient)."""
-        from igbot.channel._client import GraphClient
-
         options.setdefault("base_url", self.url)
         return GraphClient(options.pop("access_token", self._token), **options)
 
-    def async_client(self, **options: Any) -> Any:
+    def async_client(self, **options: Any) -> AsyncGraphClient:
         """An :class:`AsyncGraphClient` for this stand-in."""
-        from igbot.channel._async_client import AsyncGraphClient
-
         options.setdefault("base_url", self.url)
         return AsyncGraphClient(options.pop("access_token", self._token), **options)
 
