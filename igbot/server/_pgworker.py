@@ -53,6 +53,12 @@ _POLL = 0.2
 _LOCK = "hashtextextended(%s, 0)"
 
 
+def _text(value: str) -> str:
+    """``value`` as PostgreSQL text can hold it (no NUL character): one bad id must not stop
+    the routing of a whole batch."""
+    return value.replace("\x00", "\ufffd")
+
+
 class _Wake:
     """A generation counter threads wait on; bumped by NOTIFY and local progress."""
 
@@ -222,7 +228,8 @@ class PgWorkerPool:
                 for idx, event in enumerate(events):
                     conversation = event.person_id or f"inbox:{inbox_id}"
                     key = event.dedupe_key or f"inbox:{inbox_id}#{idx}"
-                    pending.append((inbox_id, idx, conversation, event.timestamp_ms, key))
+                    pending.append((inbox_id, idx, _text(conversation), event.timestamp_ms,
+                                    _text(key)))
             if pending:
                 with conn.cursor() as cur:
                     cur.executemany("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, "

@@ -205,3 +205,14 @@ def test_the_schema_is_checked_and_upgraded(database_url: str, standin: GraphSta
         conn.execute("DELETE FROM igbot_schema")
     with pytest.raises(DatabaseError, match="igbot db upgrade"):
         ServerRunner(bot(), config(standin, tmp_path, database=database_url))
+
+
+def test_a_nul_in_an_id_does_not_stop_the_routing(standin: GraphStandIn, database_url: str, tmp_path: Path) -> None:
+    with ServerRunner(bot(), config(standin, tmp_path, database=database_url)) as runner, \
+            httpx.Client(timeout=10) as client:
+        assert post(client, runner.url, text_body("n\x00ul", "hi", "m-\x00")).status_code == 200
+        assert post(client, runner.url, text_body("fine", "hello", "m-ok")).status_code == 200
+        assert runner.server.wait_idle(20)
+        assert texts_to(standin, "fine") == ["Hi! You said: hello"]
+        # the odd one is answered or kept as a dead letter with its reason, never stuck
+        assert runner.server.pool.outstanding() == 0
