@@ -200,14 +200,47 @@ class PgWorkerPool:
                 self._wake.wait(seen, _POLL)
 
     def route_once(self) -> int | None:
-        """Route one batch of inbox rows; how many (None: another server holds the lock)."""
+        """Route one batch of inbox rows; how many (None: another server holds the lock).
+
+        A batch the database refuses (a value it cannot store) is routed again one row at a
+        time, and the row it refuses becomes a dead letter with the reason: nothing is stuck.
+        """
+        try:
+            return self._route(_ROUTE_BATCH)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            logger.warning("routing a batch failed (%s): routing one body at a time",
+                           type(exc).__name__)
+        try:
+            return self._route(1)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            reason = f"the database refused it: {type(exc).__name__}: {str(exc)[:300]}"
+        with self.db.transaction() as conn:
+            got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_ROUTE_LOCK,)).fetchone()
+            if not got or not got[0]:
+                return None
+            row = conn.execute("SELECT id, received_at, body FROM igbot_inbox WHERE NOT routed "
+                               "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED").fetchone()
+            if row is None:
+                return 0
+            logger.warning("inbox entry %d (dead letter): %s", row[0], reason)
+            self.db.dead_letter_in(conn, row[0], row[1], reason, bytes(row[2]))
+            conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = %s", (row[0],))
+        with self._lock:
+            self.dead += 1
+        return 1
+
+    def _route(self, limit: int) -> int | None:
         with self.db.transaction() as conn:
             got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_ROUTE_LOCK,)).fetchone()
             if not got or not got[0]:
                 return None
             rows = conn.execute("SELECT id, received_at, body FROM igbot_inbox WHERE NOT routed "
                                 "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                                (_ROUTE_BATCH,)).fetchall()
+                                (limit,)).fetchall()
             if not rows:
                 return 0
             pending: list[tuple[int, int, str, int, str]] = []

@@ -216,3 +216,16 @@ def test_a_nul_in_an_id_does_not_stop_the_routing(standin: GraphStandIn, databas
         assert texts_to(standin, "fine") == ["Hi! You said: hello"]
         # the odd one is answered or kept as a dead letter with its reason, never stuck
         assert runner.server.pool.outstanding() == 0
+
+
+def test_a_body_the_database_refuses_becomes_a_dead_letter(standin: GraphStandIn, database_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:  # stands in for any value PostgreSQL refuses
+        conn.execute("ALTER TABLE igbot_pending ADD CONSTRAINT test_refuse CHECK (conversation <> 'poison')")
+    with ServerRunner(bot(), config(standin, tmp_path, database=database_url)) as runner:
+        runner.server.inbox.stop()  # both bodies land in one routing batch
+        runner.server.inbox.append_now(text_body("poison", "boom", "m-poison"))
+        runner.server.inbox.append_now(text_body("fine", "hello", "m-fine"))
+        wait_for(lambda: texts_to(standin, "fine"), timeout=20)
+        (dead,) = runner.server.db.dead_letters()
+        assert dead["inbox_id"] == 1 and "database refused it" in dead["reason"]
+        assert "test_refuse" in dead["reason"] and runner.server.pool.outstanding() == 0
