@@ -18,6 +18,7 @@ import pandas as pd
 from igbot.analytics._load_csv import load_csv
 from igbot.analytics._load_dyi import is_dyi_path, load_dyi
 from igbot.analytics._load_graph import graph_object_kind, load_graph
+from igbot.analytics._load_postgres import is_postgres_url, load_postgres
 from igbot.analytics._log import read_jsonl_log, read_parquet
 from igbot.analytics._schema import Problems, concat_frames
 
@@ -96,8 +97,9 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
     conversation and time.
 
     Args:
-        path_or_paths: a file, a folder (a DYI export, or a folder of files), a zip, a glob, or
-            a list of these; each is detected on its own unless ``format`` says.
+        path_or_paths: a file, a folder (a DYI export, or a folder of files), a zip, a glob, a
+            ``postgresql://`` URL (the log table of ``igbot serve --database``), or a list of
+            these; each is detected on its own unless ``format`` says.
         format: one of :data:`FORMATS`.
         progress: show tqdm progress bars (None: only on a terminal).
         account: Graph API exports: the account's id or username if it cannot be inferred.
@@ -113,12 +115,16 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
         ``df.attrs["problems"]`` lists them as ``{"file", "line", "reason"}``.
     Raises:
         FileNotFoundError: a path does not exist. AccountUnknownError: see ``account``/``owner``.
+        ConnectionError: a ``postgresql://`` database cannot be read.
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     problems = Problems()
     groups: dict[str, list[Path]] = {}
-    inputs = _expand(path_or_paths)
+    items = [path_or_paths] if isinstance(path_or_paths, str | Path) else list(path_or_paths)
+    frames: list[pd.DataFrame] = [load_postgres(str(u), problems, progress)
+                                  for u in items if is_postgres_url(u)]
+    inputs = _expand([u for u in items if not is_postgres_url(u)])
     for path in inputs:
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
@@ -140,7 +146,6 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
             problems.add(str(path), None, "format not recognised (pass format=)")
             continue
         groups.setdefault(fmt, []).append(path)
-    frames: list[pd.DataFrame] = []
     from tqdm.auto import tqdm
 
     files = tqdm(total=sum(len(v) for v in groups.values()), desc="files", unit=" file",

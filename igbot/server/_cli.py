@@ -26,6 +26,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     serve.add_argument("--data-dir", default="./igbot-data", help="inbox, state and log.jsonl")
     serve.add_argument("--workers", type=int, default=4, help="worker threads")
+    serve.add_argument("--database", default=None, metavar="URL",
+                       help="postgresql://... (default $IGBOT_DATABASE_URL): keep everything in "
+                            "PostgreSQL, shared by several `igbot serve` processes; unset: "
+                            "SQLite in --data-dir (one process)")
     serve.add_argument("--send-rate", type=float, default=100.0,
                        help="Send API calls per second (0: unpaced)")
     serve.add_argument("--echo-grace", type=float, default=10.0,
@@ -50,6 +54,21 @@ def register(subparsers: Any) -> None:
                             help="the running server (default $IGBOT_SERVER_URL or "
                                  f"{DEFAULT_URL}); uses $IGBOT_ADMIN_TOKEN")
         parser.set_defaults(func=_resolve if name == "resolve" else _agent_send)
+
+    db = subparsers.add_parser(
+        "db", help="the PostgreSQL database of `igbot serve --database`",
+        description="URL: --database or $IGBOT_DATABASE_URL (postgresql://user:pass@host/db).")
+    db_actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    up = db_actions.add_parser("upgrade", help="create or migrate the tables to this igbot's "
+                                               "schema version")
+    status = db_actions.add_parser("status", help="print the schema version and row counts")
+    export = db_actions.add_parser("export-log", help="write the conversation log to a JSONL "
+                                                      "or Parquet file")
+    export.add_argument("output", help="FILE.jsonl or FILE.parquet")
+    for sub in (up, status, export):
+        sub.add_argument("--database", default=None, metavar="URL",
+                         help="default $IGBOT_DATABASE_URL")
+    db.set_defaults(func=_db)
 
     ice = subparsers.add_parser("ice-breakers", help="set, show or delete the ice breakers",
                                 description="Uses IGBOT_ACCESS_TOKEN, IGBOT_GRAPH_URL and "
@@ -81,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
             send_rate=args.send_rate, echo_grace=args.echo_grace,
             reorder_window=args.reorder_window, max_sends=args.max_sends,
-            request_timeout=args.request_timeout)
+            request_timeout=args.request_timeout, database=args.database)
         from igbot.kataml import load_bot
         from igbot.server._server import WebhookServer
 
@@ -91,9 +110,45 @@ def _serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:  # a bad option value (named, never echoed)
         return _fail("serve", "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: "
                                         f"{e['msg']}" for e in exc.errors()))
+    if config.database is not None:
+        from igbot.server._postgres import safe_url
+
+        where = f"database {safe_url(config.database.get_secret_value())}"
+    else:
+        where = f"data in {config.data_dir}"
     print(f"igbot serve: {server.bot.name!r} on http://{config.host}:{config.port}/webhook "
-          f"(data in {config.data_dir})", file=sys.stderr)
+          f"({where})", file=sys.stderr)
     serve(server)
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from igbot._errors import IgbotError
+    from igbot.server._postgres import export_log, is_postgres_url, safe_url, table_counts, upgrade
+
+    url = args.database or os.environ.get("IGBOT_DATABASE_URL")
+    if not url:
+        return _fail("db", "set --database or IGBOT_DATABASE_URL (a postgresql:// URL)")
+    if not is_postgres_url(url):
+        return _fail("db", "--database / IGBOT_DATABASE_URL: expected a postgresql:// URL")
+    try:
+        if args.db_action == "upgrade":
+            before, after = upgrade(url)
+            said = "already at" if before == after else f"upgraded from {before} to"
+            print(f"igbot db: {safe_url(url)} {said} schema version {after}")
+        elif args.db_action == "status":
+            print(json.dumps(table_counts(url)))
+        elif args.output.endswith((".parquet", ".pq")):
+            from igbot.analytics import load, save
+
+            frame = load(url, progress=False)
+            save(frame, args.output)
+            print(f"igbot db: {len(frame)} log lines written to {args.output}")
+        else:
+            count = export_log(url, args.output)
+            print(f"igbot db: {count} log lines written to {args.output}")
+    except (IgbotError, OSError) as exc:
+        return _fail("db", str(exc), 1)
     return 0
 
 

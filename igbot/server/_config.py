@@ -30,9 +30,10 @@ ENV_VARS: dict[str, str] = {
     "account_id": "IGBOT_ACCOUNT_ID",
     "app_id": "IGBOT_APP_ID",
     "agent_app_id": "IGBOT_AGENT_APP_ID",
+    "database": "IGBOT_DATABASE_URL",
 }
 REQUIRED = ("app_secret", "verify_token", "access_token")
-_SECRETS = ("app_secret", "verify_token", "access_token", "admin_token")
+_SECRETS = ("app_secret", "verify_token", "access_token", "admin_token", "database")
 
 
 class ServerConfigError(IgbotError, ValueError):
@@ -71,6 +72,9 @@ class ServerConfig(BaseModel):
             one arriving in a later body; released in timestamp order (0: arrival order).
         reorder_max: events held per conversation; past it the oldest is released at once.
         max_sends: messages one incoming event may send; the rest are dropped and logged.
+        database: ``postgresql://...`` (``IGBOT_DATABASE_URL``): keep everything in PostgreSQL,
+            shared by several servers; None: SQLite files in ``data_dir`` (one server). A
+            secret (the URL may hold a password).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -96,6 +100,7 @@ class ServerConfig(BaseModel):
     reorder_window: float = Field(default=1.0, ge=0, le=60)
     reorder_max: int = Field(default=100, ge=1)
     max_sends: int = Field(default=10, ge=1)
+    database: SecretStr | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ServerConfig:
@@ -116,6 +121,11 @@ class ServerConfig(BaseModel):
             raise ServerConfigError(
                 f"cannot start: set {', '.join(missing)} in the environment "
                 f"({'it is' if len(missing) == 1 else 'they are'} required)", missing)
+        database = values.get("database")
+        if database and not str(database).startswith(("postgresql://", "postgres://")):
+            raise ServerConfigError("database (--database / IGBOT_DATABASE_URL): expected a "
+                                    "postgresql:// URL; leave it unset for SQLite in the data "
+                                    "directory")
         return cls(**values)
 
     def secrets(self) -> tuple[str, ...]:

@@ -16,18 +16,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from igbot._errors import ConflictError
-from igbot.channel import Role
 from igbot.engine import Session
+from igbot.server._storage import LogLine, OutboxRow, StateStore, Unit
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]
-
-LogLine = tuple[str, str | None]
-"""A log line and, for a person's message with content, its mid (to redact it on delete)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,
@@ -54,35 +50,7 @@ class _Duplicate(Exception):
     """The unit's event was committed by someone else first."""
 
 
-@dataclass
-class OutboxRow:
-    """One Graph API request waiting to be sent, or sent (``state``)."""
-
-    id: int
-    conversation: str
-    endpoint: str
-    body: dict[str, Any]
-    role: Role
-    meta: dict[str, Any]
-    state: str = "pending"
-    message_id: str | None = None
-
-
-@dataclass
-class Unit:
-    """Everything one event (or one API call) changes, committed at once."""
-
-    key: str | None = None
-    inbox_id: int | None = None
-    idx: int | None = None
-    kind: str | None = None
-    sessions: dict[tuple[str, str], tuple[Session, int]] = field(default_factory=dict)
-    outbox: list[tuple[str, str, dict[str, Any], Role, dict[str, Any]]] = field(default_factory=list)
-    log: list[LogLine] = field(default_factory=list)
-    redact: list[str] = field(default_factory=list)
-
-
-class StateDB:
+class StateDB(StateStore):
     """The server's SQLite state (WAL; ``synchronous=NORMAL``: survives a killed process)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -153,6 +121,11 @@ class StateDB:
         if cur.rowcount != 1:
             raise ConflictError(f"session {session.channel}/{session.user} changed since "
                                 f"version {expected}: another worker advanced it")
+
+    def put_session(self, session: Session, expected: int) -> None:
+        """Write one session outside a unit (raises ConflictError on a version change)."""
+        with self.transaction() as conn:
+            self._write_session(conn, session, expected)
 
     def delete_session(self, channel: str, user: str) -> None:
         """Forget a conversation."""
@@ -259,6 +232,10 @@ class StateDB:
 
     # -- log queue -------------------------------------------------------------------------
 
+    def log_pending(self) -> bool:
+        """Whether queued lines still wait for the log writer."""
+        return bool(self.query("SELECT 1 FROM logq LIMIT 1"))
+
     def queue_log(self, lines: list[LogLine], redact: tuple[str, ...] | list[str] = ()) -> None:
         """Queue log lines (and redactions) outside a unit."""
         with self.transaction() as conn:
@@ -275,7 +252,7 @@ class StateDB:
 class ServerStore:
     """The engine's session store on :class:`StateDB`; writes wait for the current unit."""
 
-    def __init__(self, db: StateDB) -> None:
+    def __init__(self, db: StateStore) -> None:
         self.db = db
         self._local = threading.local()
 
@@ -302,12 +279,12 @@ class ServerStore:
         key = (session.channel, session.user)
         if unit is None:
             session.version, session.updated_at = expected_version + 1, time.time()
-            with self.db.transaction() as conn:
-                self.db._write_session(conn, session, expected_version)
+            self.db.put_session(session, expected_version)
             return session
         staged = unit.sessions.get(key)
         base = staged[1] if staged is not None else expected_version
-        current = staged[0].version if staged is not None else self.db.session_version(*key)
+        # unstaged: the commit checks the stored version (one query less a turn)
+        current = staged[0].version if staged is not None else expected_version
         if current != expected_version:
             raise ConflictError(f"session {session.channel}/{session.user} is at version "
                                 f"{current}, expected {expected_version}: another worker "
@@ -320,4 +297,4 @@ class ServerStore:
         self.db.delete_session(channel, user)
 
     def __repr__(self) -> str:
-        return f"ServerStore({str(self.db.path)!r})"
+        return f"ServerStore({self.db!r})"

@@ -71,6 +71,15 @@ class _Doubt:
     resolved: threading.Event = field(default_factory=threading.Event)
 
 
+def unreadable_reason(events: list[Any]) -> str | None:
+    """Why a parsed body holds nothing igbot can read (a dead letter), or None."""
+    if all(event.kind == "unknown" for event in events):
+        reasons = "; ".join(dict.fromkeys(getattr(e, "reason", "") or "unknown item"
+                                          for e in events))
+        return f"nothing igbot can read: {reasons}"[:2000]
+    return None
+
+
 class WorkerPool:
     """The dispatcher and the workers of one server (see the module docstring)."""
 
@@ -223,12 +232,10 @@ class WorkerPool:
             self.db.dead_letter(inbox_id, received_at, "body nested too deeply", body)
             self.dead += 1
             return
-        if all(event.kind == "unknown" for event in events):
-            reasons = "; ".join(dict.fromkeys(getattr(e, "reason", "") or "unknown item"
-                                              for e in events))
-            reason = f"nothing igbot can read: {reasons}"[:2000]
-            logger.warning("inbox entry %d (dead letter): %s", inbox_id, reason)
-            self.db.dead_letter(inbox_id, received_at, reason, body)
+        unreadable = unreadable_reason(events)
+        if unreadable is not None:
+            logger.warning("inbox entry %d (dead letter): %s", inbox_id, unreadable)
+            self.db.dead_letter(inbox_id, received_at, unreadable, body)
             self.dead += 1
             return
         with self._lock:

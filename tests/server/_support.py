@@ -19,6 +19,7 @@ import pytest
 from igbot.channel import GraphStandIn
 from igbot.kataml import load_bot_text
 from igbot.server import ServerConfig, ServerRunner, sign_body
+from igbot.server._postgres import PgState
 
 SECRET = "test-app-secret-4f1c"
 VERIFY = "test-verify-token-9a2b"
@@ -152,6 +153,14 @@ def standin() -> Iterator[GraphStandIn]:
         yield s
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """Run a server test on SQLite (None) and on PostgreSQL (the URL of a fresh database)."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("database_url"))
+
+
 class Live:
     """A running server with helpers."""
 
@@ -160,6 +169,15 @@ class Live:
         self.url = runner.url
         self.http = httpx.Client(timeout=10)
 
+    def raw_log(self) -> str:
+        """The log as JSON lines (the file on SQLite, the table on PostgreSQL)."""
+        self.idle()
+        db = self.runner.server.db
+        if isinstance(db, PgState):
+            return "".join(line + "\n" for _seq, line in db.log_lines())
+        path = self.data_dir / "log.jsonl"
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
     def post(self, body: bytes, secret: str = SECRET) -> httpx.Response:
         return post(self.http, self.url, body, secret)
 
@@ -167,16 +185,15 @@ class Live:
         assert self.runner.server.wait_idle(10)
 
     def log(self) -> list[dict[str, Any]]:
-        self.idle()
-        return read_log(self.data_dir)
+        return [json.loads(line) for line in self.raw_log().splitlines() if line.strip()]
 
     def api(self, path: str, data: dict[str, Any], token: str = ADMIN) -> httpx.Response:
         return self.http.post(self.url + path, json=data, headers={"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture
-def live(standin: GraphStandIn, tmp_path: Path) -> Iterator[Live]:
-    runner = ServerRunner(bot(), config(standin, tmp_path / "data")).start()
+def live(standin: GraphStandIn, tmp_path: Path, backend: str | None) -> Iterator[Live]:
+    runner = ServerRunner(bot(), config(standin, tmp_path / "data", database=backend)).start()
     server = Live(runner, standin, tmp_path / "data")
     try:
         yield server

@@ -1,5 +1,5 @@
 """Fixtures for the webhook server tests (defined in ``_support``)."""
 
-from ._support import live, standin
+from ._support import backend, live, standin
 
-__all__ = ["live", "standin"]
+__all__ = ["backend", "live", "standin"]

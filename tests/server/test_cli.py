@@ -164,3 +164,56 @@ def test_an_ice_breaker_tap_reaches_the_flow_as_a_postback(live: Live) -> None:
     (line,) = [r for r in live.log() if r["direction"] == "in"]
     assert line["kind"] == "postback"
     assert json.loads(line["payload"])["payload"] == "PRODUCTS"
+
+
+def test_db_upgrade_status_and_export(postgres, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from igbot.server._postgres import LATEST, PgState, connect_pool
+
+    url = postgres.createdb(f"cli{os.getpid()}")
+    code, out, _ = run(["db", "upgrade", "--database", url], capsys)
+    assert code == 0 and f"upgraded from 0 to schema version {LATEST}" in out
+    code, out, _ = run(["db", "upgrade", "--database", url], capsys)
+    assert code == 0 and f"already at schema version {LATEST}" in out
+    pool = connect_pool(url, 2)
+    try:
+        PgState(pool, url).queue_log([('{"conversation_id":"c1","session_id":null,'
+                                       '"timestamp":"2026-01-02T03:04:05.000Z","direction":"in",'
+                                       '"role":"user","kind":"text","text":"hi","payload":null,'
+                                       '"flow":null,"state":null,"intent":null,"is_fallback":null,'
+                                       '"mid":"m1","source":"igbot_log"}', "m1")])
+    finally:
+        pool.close()
+    code, out, _ = run(["db", "status", "--database", url], capsys)
+    status = json.loads(out)
+    assert code == 0 and status["schema_version"] == LATEST and status["log"] == 1
+    code, out, _ = run(["db", "export-log", str(tmp_path / "log.jsonl"), "--database", url], capsys)
+    assert code == 0 and "1 log lines" in out
+    (line,) = (tmp_path / "log.jsonl").read_text().splitlines()
+    assert json.loads(line)["text"] == "hi"
+    code, out, _ = run(["db", "export-log", str(tmp_path / "log.parquet"), "--database", url], capsys)
+    assert code == 0 and (tmp_path / "log.parquet").stat().st_size > 0
+
+
+def test_db_commands_fail_in_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IGBOT_DATABASE_URL", raising=False)
+    code, _, err = run(["db", "upgrade"], capsys)
+    assert code == 2 and err.strip() == "igbot db: set --database or IGBOT_DATABASE_URL (a postgresql:// URL)"
+    code, _, err = run(["db", "upgrade", "--database", "sqlite:///x"], capsys)
+    assert code == 2 and "expected a postgresql:// URL" in err
+    secret = "pw-5e1f9c"
+    code, _, err = run(["db", "status", "--database", f"postgresql://me:{secret}@127.0.0.1:1/none"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "cannot connect to postgresql://me@127.0.0.1:1/none" in err
+    assert secret not in err and "Traceback" not in err
+
+
+def test_serve_refuses_a_database_that_is_not_upgraded(postgres, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from ._support import SECRET, VERIFY
+
+    url = postgres.createdb(f"empty{os.getpid()}")
+    for name, value in {"IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": VERIFY,
+                        "IGBOT_ACCESS_TOKEN": "t", "IGBOT_DATABASE_URL": url}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "bot.yml").write_text(BOT_YAML)
+    code, _, err = run(["serve", str(tmp_path / "bot.yml"), "--port", "0"], capsys)
+    assert code == 2 and "schema version 0" in err and "igbot db upgrade" in err
+    assert err.count("\n") == 1

@@ -64,7 +64,25 @@ def test_secrets_stay_out_of_the_servers_log_and_files(live, caplog: pytest.LogC
     secrets = (SECRET, VERIFY, ADMIN, live.standin.access_token)
     text = caplog.text + repr(live.runner.server) + repr(live.runner.server.config) + \
         repr(live.runner.server.client)
-    for name in ("log.jsonl", "state.sqlite", "inbox.sqlite"):
-        text += (live.data_dir / name).read_bytes().decode("latin-1")
+    db = live.runner.server.db
+    if live.runner.server.pg is not None:  # PostgreSQL: every row of every table, as text
+        for table in ("inbox", "pending", "events", "sessions", "outbox", "dead_letters", "log",
+                      "policy_inbound", "policy_comments"):
+            text += repr(db.query(f"SELECT * FROM igbot_{table}"))
+    else:
+        for name in ("log.jsonl", "state.sqlite", "inbox.sqlite"):
+            text += (live.data_dir / name).read_bytes().decode("latin-1")
     for secret in secrets:
         assert secret not in text
+
+
+def test_the_database_url_is_a_secret_and_must_be_postgresql() -> None:
+    from igbot.server import ServerConfig, ServerConfigError
+
+    env = {"IGBOT_APP_SECRET": "a", "IGBOT_VERIFY_TOKEN": "b", "IGBOT_ACCESS_TOKEN": "c",
+           "IGBOT_DATABASE_URL": "postgresql://me:pw-77aa@db/igbot"}
+    config = ServerConfig.from_env(env)
+    assert config.database is not None and "pw-77aa" not in repr(config)
+    assert "postgresql://me:pw-77aa@db/igbot" in config.secrets()
+    with pytest.raises(ServerConfigError, match="expected a postgresql:// URL"):
+        ServerConfig.from_env({**env, "IGBOT_DATABASE_URL": "mysql://x"})

@@ -1,0 +1,315 @@
+"""Webhook server throughput on SQLite and on PostgreSQL (1 and 2 servers on one database):
+signed posts on loopback against ``igbot serve`` (subprocesses) with the Graph API stand-in.
+
+Reports acknowledged posts per second and the time to 200 (p50/p99), then waits until every
+acknowledged event is processed and checks the log: one incoming line per acknowledged
+message, one bot reply each. The baseline, measured in the same run with the same client, is
+a bare ASGI app under uvicorn that answers 200 without checking or storing anything.
+
+With ``--backend postgresql`` (or ``both``, the default) it also starts a PostgreSQL of its own
+(fsync on) and measures one ``igbot serve`` and then two on the same database, the client's
+connections spread over them as a load balancer would.
+
+    python bench/serve_postgres.py [--posts 5000] [--seconds 30] [--connections 32] [--backend both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+ACCOUNT = "17841400000000001"
+TOKEN = "standin-token"
+BOT = textwrap.dedent("""
+    name: bench
+    flows:
+      main:
+        intents:
+          any: {initial: true}
+        states:
+          start:
+            initial: true
+            end: true
+            transitions:
+              start: {fallback: true}
+            action: {name: text, options: {text: "You said: $(content)"}}
+""")
+STANDIN = """
+import sys, time
+from igbot.channel import GraphStandIn
+s = GraphStandIn(port=int(sys.argv[1]), account_id=sys.argv[2]).start()
+print("ready", flush=True)
+while True:
+    time.sleep(3600)
+"""
+BASELINE = """
+import sys, uvicorn
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"14")]})
+    await send({"type": "http.response.body", "body": b"EVENT_RECEIVED"})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+            lifespan="off")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+T0 = int(time.time() * 1000)
+
+
+def body(n: int) -> bytes:
+    t = T0 + n
+    item = {"sender": {"id": f"user-{n % 500}"}, "recipient": {"id": ACCOUNT}, "timestamp": t,
+            "message": {"mid": f"bench-mid-{n}", "text": f"message {n}"}}
+    return json.dumps({"object": "instagram",
+                       "entry": [{"id": ACCOUNT, "time": t, "messaging": [item]}]}).encode()
+
+
+def request(n: int) -> bytes:
+    data = body(n)
+    sig = "sha256=" + hmac.new(SECRET.encode(), data, hashlib.sha256).hexdigest()
+    head = (f"POST /webhook HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"X-Hub-Signature-256: {sig}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+    return head + data
+
+
+async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
+                      latencies: list[float], deadline: float) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            writer.write(request(n))
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if head.startswith(b"HTTP/1.1 200"):
+                acked.append(n)
+    finally:
+        writer.close()
+
+
+def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
+    """Post ``posts`` signed bodies over ``connections`` keep-alive connections (spread over
+    several servers' ports round-robin, as a load balancer would)."""
+    ports = port if isinstance(port, list) else [port]
+
+    async def run() -> tuple[list[int], list[float], float]:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(posts):
+            queue.put_nowait(n)
+        acked: list[int] = []
+        latencies: list[float] = []
+        started = time.monotonic()
+        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, acked, latencies,
+                                           started + seconds) for i in range(connections)))
+        return acked, latencies, time.monotonic() - started
+
+    acked, latencies, elapsed = asyncio.run(run())
+    latencies.sort()
+    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
+        if latencies else (lambda q: float("nan"))
+    return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
+            "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
+                 database: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    argv = [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
+            "--data-dir", str(data), "--workers", str(workers), "--send-rate", "0"]
+    if database:
+        argv += ["--database", database]
+    server = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE)
+    wait_http(f"http://127.0.0.1:{port}/healthz", server)
+    return server, port
+
+
+def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace,
+             servers: int = 1, database: str | None = None) -> dict[str, Any]:
+    """Start ``servers`` igbot serve processes (one data dir, or one database), blast, drain,
+    check the log: every acknowledged message logged once and answered."""
+    bot_file = tmp / "bot.yml"
+    bot_file.write_text(BOT)
+    data = tmp / name
+    procs = [start_server(bot_file, data / str(i), env, args.workers, database)
+             for i in range(servers)]
+    try:
+        result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
+        started = time.monotonic()
+        health: dict[str, Any] = {}
+        url = f"http://127.0.0.1:{procs[0][1]}/healthz"
+        while time.monotonic() - started < 300:
+            if database:
+                if outstanding(database) == 0:
+                    break
+            else:
+                health = httpx.get(url, timeout=5).json()
+                if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
+                    break
+            time.sleep(0.2)
+        result["drain"] = time.monotonic() - started
+        if not database:
+            health = httpx.get(url, timeout=5).json()
+            result["group"] = health.get("stored", 0) / max(1, health.get("inbox_commits", 1))
+    finally:
+        for proc, _port in procs:
+            proc.terminate()
+        for proc, _port in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    if database:
+        lines = [json.loads(x) for x in log_lines(database)]
+    else:
+        lines = [json.loads(x) for x in (data / "0" / "log.jsonl").read_text().splitlines()]
+    incoming = {r["mid"] for r in lines if r["direction"] == "in"}
+    result["replies"] = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
+    result["lost"] = result["acked"] - len(incoming)
+    return result
+
+
+def outstanding(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
+                           "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
+                           "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
+    return int(row[0]) if row else 0
+
+
+def log_lines(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT line FROM igbot_log ORDER BY seq")]
+
+
+def report(name: str, result: dict[str, Any], baseline: dict[str, float]) -> str:
+    return (f"{name}: {result['acked']:.0f}/{result['sent']:.0f} acknowledged in "
+            f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
+            f"({result['per_second'] / baseline['per_second']:.2f} x baseline), time to 200 "
+            f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; processed "
+            f"{result['drain']:.1f} s after the last ack, {result['replies']} replies, "
+            f"lost {result['lost']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
+                        help="postgresql: 1 and 2 servers on one PostgreSQL started for the run")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs: list[subprocess.Popen[bytes]] = []
+    results: dict[str, dict[str, Any]] = {}
+    pg = None
+    try:
+        base_port = free_port()
+        base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
+                                stderr=subprocess.PIPE)
+        procs.append(base)
+        wait_http(f"http://127.0.0.1:{base_port}/", base)
+        baseline = blast(base_port, args.posts, args.seconds, args.connections)
+        base.terminate()
+
+        graph_port = free_port()
+        standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(standin)
+        assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
+        server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
+                      "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
+                      "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder)
+            if args.backend in ("sqlite", "both"):
+                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args)
+            if args.backend in ("postgresql", "both"):
+                from igbot.server._pgcluster import TempPostgres
+                from igbot.server._postgres import upgrade
+
+                pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
+                for servers in (1, 2):
+                    url = pg.createdb(f"bench{servers}")
+                    upgrade(url)
+                    results[f"postgresql, {servers} server{'s' * (servers > 1)}"] = run_case(
+                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if pg is not None:
+            pg.stop()
+    print(f"baseline (bare ASGI app, same client): {baseline['per_second']:.0f} posts/s, "
+          f"p50 {baseline['p50_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms")
+    ok = True
+    for name, result in results.items():
+        print(report(name, result, baseline))
+        if "group" in result:
+            print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
+        ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
+    one, two = results.get("postgresql, 1 server"), results.get("postgresql, 2 servers")
+    if one and two:
+        print(f"postgresql scaling: 2 servers / 1 server = "
+              f"{two['per_second'] / one['per_second']:.2f} x")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

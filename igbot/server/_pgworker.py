@@ -1,0 +1,404 @@
+"""Processing stored webhooks from PostgreSQL, with other ``igbot serve`` processes alongside.
+
+- **Routing** (one thread per server): takes unrouted inbox rows in id order (``FOR UPDATE
+  SKIP LOCKED``, under a transaction-scoped advisory lock so only one server routes at a time and
+  the order of arrival is kept), splits each body into events and puts them in
+  ``igbot_pending`` (a body that is not a webhook goes to the dead letters), in the same
+  transaction that marks the row routed.
+- **Workers** (``config.workers`` threads per server): each claims a whole conversation with a
+  session-level advisory lock (``pg_try_advisory_lock``) on its own connection, then processes
+  the conversation's pending events in timestamp order (an event waits ``reorder_window``
+  seconds after routing, by the database's clock, for an earlier-timestamped one in a later
+  body), each event's effects and the removal of
+  its pending row committed in one transaction (the dedupe key makes a second commit
+  impossible), then sends its requests. One conversation is thus handled by one worker of one
+  server at a time.
+- **A worker that dies** (``kill -9``, a lost host) loses its connection; PostgreSQL ends the
+  session and releases its locks (over the network, TCP keepalives bound how long that takes).
+  The conversation's pending events are claimed by another worker; requests left ``pending``
+  or ``sending`` are sent by the next worker to claim the conversation: a ``sending`` one may
+  have left already, so it can reach the person twice (``igbot_outbox.attempts`` counts it).
+- Servers wake each other with ``NOTIFY igbot_work`` (and poll every 200 ms regardless).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import psycopg
+
+from igbot._errors import IgbotError
+from igbot.channel import GraphClient, SendPolicy
+from igbot.models import parse_webhook
+from igbot.server._config import ServerConfig
+from igbot.server._postgres import NOTIFY_CHANNEL, PgInbox, PgState
+from igbot.server._state import OutboxRow, ServerStore
+from igbot.server._worker import _EventItem, _Worker, unreadable_reason
+
+__all__ = ["PgWorkerPool"]
+
+logger = logging.getLogger(__name__)
+
+_ROUTE_LOCK = 0x16B0_7E0
+_ROUTE_BATCH = 500
+_CLAIM_SCAN = 200
+_DRAIN_BATCH = 50
+_POLL = 0.2
+_LOCK = "hashtextextended(%s, 0)"
+
+
+def _text(value: str) -> str:
+    """``value`` as PostgreSQL text can hold it (no NUL character): one bad id must not stop
+    the routing of a whole batch."""
+    return value.replace("\x00", "\ufffd")
+
+
+class _Wake:
+    """A generation counter threads wait on; bumped by NOTIFY and local progress."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._gen = 0
+
+    def bump(self) -> None:
+        with self._cond:
+            self._gen += 1
+            self._cond.notify_all()
+
+    def generation(self) -> int:
+        with self._cond:
+            return self._gen
+
+    def wait(self, seen: int, timeout: float) -> None:
+        with self._cond:
+            if self._gen == seen:
+                self._cond.wait(timeout)
+
+
+class PgWorkerPool:
+    """The router, the workers and the listener of one server on PostgreSQL (see above)."""
+
+    def __init__(self, config: ServerConfig, bot: Any, db: PgState, inbox: PgInbox,
+                 client: GraphClient, policy: SendPolicy) -> None:
+        self.config, self.bot, self.db, self.inbox = config, bot, db, inbox
+        self.client, self.policy = client, policy
+        self.store = ServerStore(db)
+        self.size = config.workers
+        self.url = db.url
+        self._stop = threading.Event()
+        self._wake = _Wake()
+        self._threads: list[threading.Thread] = []
+        self._calls: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.dispatched = 0
+        self.processed = 0
+        self.dead = 0
+        self.resent = 0
+        self.window = float(config.reorder_window)
+        self.reorder_overflowed = 0  # no cap here: held events wait in the database
+
+    def __repr__(self) -> str:
+        return f"PgWorkerPool(workers={self.size}, db={self.db!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> PgWorkerPool:
+        """Start the listener, the router, the workers and the API thread."""
+        self._stop.clear()
+        targets: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
+            ("igbot-listen", self._listen, ()), ("igbot-route", self._router, ()),
+            ("igbot-api", self._api, ())]
+        targets += [(f"igbot-worker-{i}", self._worker, (i,)) for i in range(self.size)]
+        self._threads = [threading.Thread(target=fn, args=args, name=name, daemon=True)
+                         for name, fn, args in targets]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the conversation each worker is on (the rest stays pending)."""
+        self._stop.set()
+        self._wake.bump()
+        self._calls.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.1, deadline - time.monotonic()))
+        self._threads = []
+
+    def submit(self, inbox_id: int, received_at: float, body: bytes) -> None:
+        """Wake the router (the body is in the database already)."""
+        self._wake.bump()
+
+    def call(self, conversation: str, fn: Callable[[_Worker], Any]) -> Future[Any]:
+        """Run ``fn(worker)`` holding the conversation's lock (in order with its events)."""
+        future: Future[Any] = Future()
+        self._calls.put((conversation, fn, future))
+        return future
+
+    @property
+    def held(self) -> int:
+        """Events still inside the reorder window (all servers)."""
+        rows = self.db.query("SELECT count(*) FROM igbot_pending WHERE routed_at > "
+                             "clock_timestamp() - make_interval(secs => %s)", (self.window,))
+        return int(rows[0][0])
+
+    def outstanding(self) -> int:
+        """Events and bodies not yet processed, and requests not yet sent (all servers)."""
+        rows = self.db.query(
+            "SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
+            "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM igbot_outbox "
+            "WHERE state IN ('pending', 'sending'))")
+        return int(rows[0][0])
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is outstanding (tests, benchmarks, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.outstanding():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=10, keepalives=1,
+                               keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
+
+    # -- listener --------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self._stop.is_set():
+                        for _note in conn.notifies(timeout=0.5, stop_after=1):
+                            self._wake.bump()
+            except psycopg.Error as exc:
+                logger.warning("listening for work failed (%s): polling meanwhile",
+                               type(exc).__name__)
+                self._stop.wait(1.0)
+
+    # -- router ----------------------------------------------------------------------------
+
+    def _router(self) -> None:
+        while not self._stop.is_set():
+            seen = self._wake.generation()
+            try:
+                routed = self.route_once()
+            except Exception:
+                logger.exception("routing inbox entries failed")
+                routed = 0
+            if routed is None:  # another server is routing right now
+                self._stop.wait(0.01)
+            elif routed == 0:
+                self._wake.wait(seen, _POLL)
+
+    def route_once(self) -> int | None:
+        """Route one batch of inbox rows; how many (None: another server holds the lock).
+
+        A batch the database refuses (a value it cannot store) is routed again one row at a
+        time, and the row it refuses becomes a dead letter with the reason: nothing is stuck.
+        """
+        try:
+            return self._route(_ROUTE_BATCH)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            logger.warning("routing a batch failed (%s): routing one body at a time",
+                           type(exc).__name__)
+        try:
+            return self._route(1)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            reason = f"the database refused it: {type(exc).__name__}: {str(exc)[:300]}"
+        with self.db.transaction() as conn:
+            got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_ROUTE_LOCK,)).fetchone()
+            if not got or not got[0]:
+                return None
+            row = conn.execute("SELECT id, received_at, body FROM igbot_inbox WHERE NOT routed "
+                               "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED").fetchone()
+            if row is None:
+                return 0
+            logger.warning("inbox entry %d (dead letter): %s", row[0], reason)
+            self.db.dead_letter_in(conn, row[0], row[1], reason, bytes(row[2]))
+            conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = %s", (row[0],))
+        with self._lock:
+            self.dead += 1
+        return 1
+
+    def _route(self, limit: int) -> int | None:
+        with self.db.transaction() as conn:
+            got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_ROUTE_LOCK,)).fetchone()
+            if not got or not got[0]:
+                return None
+            rows = conn.execute("SELECT id, received_at, body FROM igbot_inbox WHERE NOT routed "
+                                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                                (limit,)).fetchall()
+            if not rows:
+                return 0
+            pending: list[tuple[int, int, str, int, str]] = []
+            dead = 0
+            for inbox_id, received_at, raw in rows:
+                body = bytes(raw)
+                try:
+                    events = parse_webhook(body)
+                    reason = unreadable_reason(events)
+                except (IgbotError, RecursionError) as exc:
+                    reason = str(exc) if isinstance(exc, IgbotError) else "body nested too deeply"
+                if reason is not None:
+                    logger.warning("inbox entry %d is not a webhook (dead letter): %s",
+                                   inbox_id, reason)
+                    self.db.dead_letter_in(conn, inbox_id, received_at, reason, body)
+                    dead += 1
+                    continue
+                for idx, event in enumerate(events):
+                    conversation = event.person_id or f"inbox:{inbox_id}"
+                    key = event.dedupe_key or f"inbox:{inbox_id}#{idx}"
+                    pending.append((inbox_id, idx, _text(conversation), event.timestamp_ms,
+                                    _text(key)))
+            if pending:
+                with conn.cursor() as cur:
+                    cur.executemany("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, "
+                                    "key) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                    pending)
+                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+            conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = ANY(%s)",
+                         ([r[0] for r in rows],))
+        with self._lock:
+            self.dispatched += len(pending)
+            self.dead += dead
+        self._wake.bump()
+        return len(rows)
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _worker(self, index: int) -> None:
+        worker = _Worker(self)  # type: ignore[arg-type]  # the same attributes as WorkerPool
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            while not self._stop.is_set():
+                seen = self._wake.generation()
+                try:
+                    if conn is None or conn.closed:
+                        conn = self._connect()
+                    claimed = self._claim(conn, index)
+                    if claimed is None:
+                        self._wake.wait(seen, _POLL)
+                        continue
+                    conversation, unsent = claimed
+                    try:
+                        self._drain(worker, conversation, unsent)
+                    finally:
+                        conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                except psycopg.OperationalError as exc:
+                    logger.warning("worker %d lost the database (%s); reconnecting", index,
+                                   type(exc).__name__)
+                    conn = None
+                    self._stop.wait(0.5)
+                except Exception:
+                    logger.exception("worker %d failed", index)
+                    self._stop.wait(0.1)
+        finally:
+            worker.close()
+            if conn is not None:
+                conn.close()
+
+    def _claim(self, conn: psycopg.Connection[Any], index: int) -> tuple[str, bool] | None:
+        """Lock a conversation with pending events or unsent requests: ``(its id, whether it
+        has unsent requests)``, or None."""
+        rows = conn.execute(
+            "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
+            "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) "
+            "UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE state IN ('pending', "
+            "'sending') ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
+        candidates = list(dict.fromkeys(r[0] for r in rows))
+        unsent = {r[0] for r in rows if r[1]}
+        if not candidates:
+            return None
+        # each worker starts at a different place in the oldest-first list: fewer collisions
+        start = (index * 7) % min(len(candidates), max(1, self.size))
+        for conversation in candidates[start:] + candidates[:start]:
+            got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
+                               (conversation,)).fetchone()
+            if got and got[0]:
+                return str(conversation), conversation in unsent
+        return None
+
+    def _drain(self, worker: _Worker, conversation: str, unsent: bool = True) -> None:
+        """Holding the conversation's lock: its leftover requests, then its events in order.
+
+        Events routed while this runs are left to the next claim (the router's NOTIFY wakes a
+        worker for them), so a short batch ends the turn without another query.
+        """
+        if unsent:
+            for row in self.db.unsent(conversation):
+                self._resend(worker, row)
+        while not self._stop.is_set():
+            rows = self.db.query(
+                "SELECT p.inbox_id, p.idx, p.key, i.body FROM igbot_pending p JOIN igbot_inbox i "
+                "ON i.id = p.inbox_id WHERE p.conversation = %s AND p.routed_at <= "
+                "clock_timestamp() - make_interval(secs => %s) "
+                "ORDER BY p.ts, p.inbox_id, p.idx LIMIT %s",
+                (conversation, self.window, _DRAIN_BATCH))
+            if not rows:
+                return
+            bodies: dict[int, list[Any]] = {}
+            for inbox_id, idx, key, raw in rows:
+                if inbox_id not in bodies:
+                    bodies[inbox_id] = parse_webhook(bytes(raw))
+                events = bodies[inbox_id]
+                if idx < len(events):
+                    item = _EventItem(inbox_id, idx, key, events[idx], conversation)
+                    try:
+                        worker.process(item)
+                    except Exception:
+                        logger.exception("event %s failed", key)
+                self.db.done_pending(inbox_id, idx)
+                with self._lock:
+                    self.processed += 1
+            if len(rows) < _DRAIN_BATCH:
+                return
+
+    def _resend(self, worker: _Worker, row: OutboxRow) -> None:
+        if row.state == "sending":
+            with self._lock:
+                self.resent += 1
+            logger.warning("request %d of %s was on the wire when its worker stopped: sending "
+                           "it again", row.id, row.conversation)
+        worker.send_row(row)
+
+    # -- admin API calls -------------------------------------------------------------------
+
+    def _api(self) -> None:
+        worker = _Worker(self)  # type: ignore[arg-type]
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            while True:
+                item = self._calls.get()
+                if item is None:
+                    return
+                conversation, fn, future = item
+                try:
+                    if conn is None or conn.closed:
+                        conn = self._connect()
+                    conn.execute(f"SELECT pg_advisory_lock({_LOCK})", (conversation,))
+                    try:
+                        future.set_result(fn(worker))
+                    finally:
+                        conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                except BaseException as exc:
+                    if not future.done():
+                        future.set_exception(exc)
+                    if isinstance(exc, psycopg.OperationalError):
+                        conn = None
+        finally:
+            worker.close()
+            if conn is not None:
+                conn.close()

@@ -1,0 +1,641 @@
+"""Everything the server keeps, in PostgreSQL: several ``igbot serve`` processes share it.
+
+Tables (prefixed ``igbot_``, so the database can hold other things): ``inbox`` (raw bodies,
+``routed`` once split into events), ``pending`` (events waiting, per conversation, in
+timestamp order), ``events`` (processed dedupe keys), ``sessions``, ``outbox`` (Graph requests;
+``attempts`` counts how often each left), ``dead_letters``, ``log`` (the conversation log: one
+canonical line a row) and the send policy's ``policy_inbound`` / ``policy_comments``. The
+schema is versioned (``igbot_schema``); :func:`upgrade` (``igbot db upgrade``) applies what is
+missing, each migration in its own transaction under an advisory lock, so concurrent upgrades
+are safe.
+
+:class:`PgState` has the same methods as the SQLite :class:`~igbot.server._state.StateDB` (the
+:class:`~igbot.server._storage.StateStore` interface); one event's effects commit in one
+transaction, including the removal of its ``pending`` row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from igbot._errors import ConflictError, IgbotError
+from igbot.channel import PolicyStore
+from igbot.engine import Session
+from igbot.server._inbox import _redact_mid as redact_mid
+from igbot.server._log import redacted
+from igbot.server._state import LogLine, OutboxRow, Unit
+from igbot.server._storage import StateStore
+
+__all__ = ["MIGRATIONS", "DatabaseError", "PgInbox", "PgPolicyStore", "PgState", "TableLog",
+           "connect_pool", "export_log",
+           "is_postgres_url", "safe_url", "schema_version", "table_counts", "upgrade"]
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "igbot_work"
+_UPGRADE_LOCK = 0x16B07DB  # pg_advisory_xact_lock key while migrating
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "the server's tables", """
+CREATE TABLE igbot_inbox (id bigserial PRIMARY KEY, received_at double precision NOT NULL,
+  body bytea NOT NULL, routed boolean NOT NULL DEFAULT false);
+CREATE INDEX igbot_inbox_unrouted ON igbot_inbox (id) WHERE NOT routed;
+CREATE TABLE igbot_pending (inbox_id bigint NOT NULL, idx integer NOT NULL,
+  conversation text NOT NULL, ts bigint NOT NULL, key text NOT NULL,
+  routed_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (inbox_id, idx));
+CREATE INDEX igbot_pending_conversation ON igbot_pending (conversation, ts, inbox_id, idx);
+CREATE TABLE igbot_events (key text PRIMARY KEY, inbox_id bigint, idx integer, kind text,
+  processed_at double precision NOT NULL);
+CREATE TABLE igbot_sessions (channel text NOT NULL, "user" text NOT NULL,
+  version integer NOT NULL, body text NOT NULL, updated_at double precision NOT NULL,
+  PRIMARY KEY (channel, "user"));
+CREATE TABLE igbot_dead_letters (inbox_id bigint PRIMARY KEY, received_at double precision,
+  reason text NOT NULL, body bytea);
+CREATE TABLE igbot_outbox (id bigserial PRIMARY KEY, conversation text NOT NULL,
+  endpoint text NOT NULL, body text NOT NULL, role text NOT NULL, meta text NOT NULL,
+  state text NOT NULL, message_id text, error text, created_at double precision NOT NULL,
+  attempted_at double precision, attempts integer NOT NULL DEFAULT 0);
+CREATE INDEX igbot_outbox_open ON igbot_outbox (conversation, id)
+  WHERE state IN ('pending', 'sending');
+CREATE INDEX igbot_outbox_mid ON igbot_outbox (message_id);
+CREATE TABLE igbot_log (seq bigserial PRIMARY KEY, conversation_id text NOT NULL,
+  timestamp text NOT NULL, kind text NOT NULL, mid text, indexed_mid text, line text NOT NULL);
+CREATE INDEX igbot_log_conversation ON igbot_log (conversation_id, seq);
+CREATE INDEX igbot_log_indexed_mid ON igbot_log (indexed_mid) WHERE indexed_mid IS NOT NULL;
+CREATE TABLE igbot_policy_inbound (person_id text PRIMARY KEY,
+  last_ts double precision NOT NULL);
+CREATE TABLE igbot_policy_comments (comment_id text PRIMARY KEY, person_id text,
+  ts double precision NOT NULL, replied_ts double precision);
+"""),
+]
+"""``(version, what, SQL)``, applied in order; never edit one that shipped, add the next."""
+
+LATEST = MIGRATIONS[-1][0]
+
+
+class DatabaseError(IgbotError):
+    """The database cannot be used: unreachable, or its schema is older/newer than this igbot."""
+
+
+def is_postgres_url(url: str | None) -> bool:
+    """Whether ``url`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
+    return bool(url) and str(url).startswith(("postgresql://", "postgres://"))
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password (for messages and reprs)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://?"
+    host, port, db = info.get("host", ""), info.get("port", ""), info.get("dbname", "")
+    user = f"{info['user']}@" if info.get("user") else ""
+    return f"postgresql://{user}{host}{':' + str(port) if port else ''}/{db}"
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to {safe_url(url)}: "
+                            f"{str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
+                            ) from None
+
+
+def schema_version(url: str) -> int:
+    """The schema version of the database at ``url`` (0: no igbot tables yet)."""
+    with _connect(url) as conn:
+        return _version(conn)
+
+
+def _version(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT to_regclass('igbot_schema')").fetchone()
+    if row is None or row[0] is None:
+        return 0
+    got = conn.execute("SELECT max(version) FROM igbot_schema").fetchone()
+    return int(got[0] or 0) if got else 0
+
+
+def upgrade(url: str) -> tuple[int, int]:
+    """Apply the missing migrations; ``(version before, version after)``.
+
+    Raises:
+        DatabaseError: unreachable, or the database is newer than this igbot.
+    """
+    with _connect(url) as conn:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_UPGRADE_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS igbot_schema (version integer PRIMARY KEY, "
+                         "description text NOT NULL, applied_at timestamptz NOT NULL "
+                         "DEFAULT now())")
+            before = _version(conn)
+        if before > LATEST:
+            raise DatabaseError(f"{safe_url(url)} has schema version {before}, newer than this "
+                                f"igbot's {LATEST}: upgrade igbot")
+        for version, what, sql in MIGRATIONS:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_UPGRADE_LOCK,))
+                if _version(conn) >= version:
+                    continue
+                conn.execute(sql)
+                conn.execute("INSERT INTO igbot_schema (version, description) VALUES (%s, %s)",
+                             (version, what))
+                logger.info("database schema: applied version %d (%s)", version, what)
+        return before, _version(conn)
+
+
+def table_counts(url: str) -> dict[str, Any]:
+    """The schema version and the row count of each igbot table (``igbot db status``)."""
+    with _connect(url) as conn:
+        version = _version(conn)
+        out: dict[str, Any] = {"database": safe_url(url), "schema_version": version,
+                               "latest": LATEST}
+        if version:
+            for table in ("inbox", "pending", "events", "sessions", "outbox", "dead_letters",
+                          "log"):
+                row = conn.execute(f"SELECT count(*) FROM igbot_{table}").fetchone()
+                out[table] = int(row[0]) if row else 0
+    return out
+
+
+def export_log(url: str, path: str | Path) -> int:
+    """Write the log table to ``path`` as JSON lines (igbot's log format); how many lines."""
+    count = 0
+    with _connect(url) as conn, open(path, "w", encoding="utf-8") as out:
+        if not _version(conn):
+            raise DatabaseError(f"{safe_url(url)} has no igbot tables (run `igbot db upgrade`)")
+        with conn.transaction(), conn.cursor(name="igbot_export") as cur:
+            cur.itersize = 5000
+            cur.execute("SELECT line FROM igbot_log ORDER BY seq")
+            for (line,) in cur:
+                out.write(line + "\n")
+                count += 1
+    return count
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Commits after the inbox do not wait for the WAL flush (see :class:`PgState`)."""
+    conn.execute("SET synchronous_commit TO off")
+
+
+def connect_pool(url: str, size: int, *, check_schema: bool = True) -> ConnectionPool:
+    """A connection pool on ``url`` (autocommit connections), opened and checked.
+
+    Raises:
+        DatabaseError: unreachable, or the schema is not at this igbot's version (says to run
+            ``igbot db upgrade``).
+    """
+    if check_schema:
+        found = schema_version(url)
+        if found != LATEST:
+            hint = ("run `igbot db upgrade --database URL` first" if found < LATEST
+                    else "this igbot is older than the database: upgrade igbot")
+            raise DatabaseError(f"{safe_url(url)} has schema version {found}, this igbot needs "
+                                f"{LATEST}: {hint}")
+    pool = ConnectionPool(url, min_size=2, max_size=max(2, size), open=False,
+                          kwargs={"autocommit": True}, name="igbot", configure=_configure)
+    try:
+        pool.open(wait=True, timeout=15)
+    except Exception as exc:
+        pool.close()
+        raise DatabaseError(f"cannot open a connection pool on {safe_url(url)}: {exc}") from None
+    return pool
+
+
+def _log_rows(lines: list[LogLine]) -> list[tuple[str, str, str, str | None, str | None, str]]:
+    rows = []
+    for line, indexed in lines:
+        data = json.loads(line)
+        rows.append((data["conversation_id"], data["timestamp"], data["kind"], data.get("mid"),
+                     indexed, line))
+    return rows
+
+
+_INSERT_LOG = ("INSERT INTO igbot_log (conversation_id, timestamp, kind, mid, indexed_mid, line) "
+               "VALUES (%s, %s, %s, %s, %s, %s)")
+
+
+class _Duplicate(Exception):
+    """The unit's event was committed by another worker first."""
+
+
+class PgState(StateStore):
+    """The server's state in PostgreSQL (see the module docstring); thread-safe.
+
+    Only the inbox's commits wait for the WAL flush (``synchronous_commit`` on: a body Meta
+    heard 200 for is on disk). The workers' commits do not (``off``): a worker that dies loses
+    nothing it committed (PostgreSQL has it), and if PostgreSQL itself crashes, the last
+    ~``wal_writer_delay`` (200 ms) of processing is redone from the inbox, which may repeat
+    those replies. Set ``synchronous_commit = on`` for the role to trade throughput for that.
+    """
+
+    def __init__(self, pool: ConnectionPool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+        self.log_ready = threading.Condition(threading.Lock())
+
+    def __repr__(self) -> str:
+        return f"PgState({safe_url(self.url)!r})"
+
+    def close(self) -> None:
+        """Nothing of its own to close (the pool is the server's)."""
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read query (``%s`` placeholders)."""
+        with self.pool.connection() as conn:
+            return conn.execute(sql, args).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection inside a transaction (rolled back on error)."""
+        with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def get_session(self, channel: str, user: str) -> Session | None:
+        rows = self.query('SELECT body FROM igbot_sessions WHERE channel = %s AND "user" = %s',
+                          (channel, user))
+        return Session.model_validate_json(rows[0][0]) if rows else None
+
+    def session_version(self, channel: str, user: str) -> int:
+        rows = self.query('SELECT version FROM igbot_sessions WHERE channel = %s AND "user" = %s',
+                          (channel, user))
+        return int(rows[0][0]) if rows else 0
+
+    def put_session(self, session: Session, expected: int) -> None:
+        with self.transaction() as conn:
+            self._write_session(conn, session, expected)
+
+    @staticmethod
+    def _write_session(conn: psycopg.Connection[Any], session: Session, expected: int) -> None:
+        body = session.model_dump_json()
+        if expected == 0:
+            cur = conn.execute("INSERT INTO igbot_sessions VALUES (%s, %s, %s, %s, %s) "
+                               "ON CONFLICT DO NOTHING",
+                               (session.channel, session.user, session.version, body,
+                                time.time()))
+        else:
+            cur = conn.execute('UPDATE igbot_sessions SET version = %s, body = %s, '
+                               'updated_at = %s WHERE channel = %s AND "user" = %s '
+                               'AND version = %s',
+                               (session.version, body, time.time(), session.channel,
+                                session.user, expected))
+        if cur.rowcount != 1:
+            raise ConflictError(f"session {session.channel}/{session.user} changed since "
+                                f"version {expected}: another worker advanced it")
+
+    def delete_session(self, channel: str, user: str) -> None:
+        with self.transaction() as conn:
+            conn.execute('DELETE FROM igbot_sessions WHERE channel = %s AND "user" = %s',
+                         (channel, user))
+
+    # -- events and units ------------------------------------------------------------------
+
+    def seen(self, key: str) -> bool:
+        return bool(self.query("SELECT 1 FROM igbot_events WHERE key = %s", (key,)))
+
+    def commit(self, unit: Unit) -> list[OutboxRow] | None:
+        now = time.time()
+        rows: list[OutboxRow] = []
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                if unit.key is not None:
+                    cur = conn.execute("INSERT INTO igbot_events VALUES (%s, %s, %s, %s, %s) "
+                                       "ON CONFLICT DO NOTHING",
+                                       (unit.key, unit.inbox_id, unit.idx, unit.kind, now))
+                    if cur.rowcount != 1:
+                        raise _Duplicate
+                if unit.inbox_id is not None and unit.idx is not None:
+                    conn.execute("DELETE FROM igbot_pending WHERE inbox_id = %s AND idx = %s",
+                                 (unit.inbox_id, unit.idx))
+                for session, expected in unit.sessions.values():
+                    self._write_session(conn, session, expected)
+                for conversation, endpoint, body, role, meta in unit.outbox:
+                    got = conn.execute(
+                        "INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, "
+                        "state, created_at) VALUES (%s, %s, %s, %s, %s, 'pending', %s) "
+                        "RETURNING id",
+                        (conversation, endpoint, json.dumps(body), role, json.dumps(meta),
+                         now)).fetchone()
+                    rows.append(OutboxRow(int(got[0]) if got else 0, conversation, endpoint,
+                                          body, role, meta))
+                self._write_log(conn, unit.log, unit.redact)
+        except _Duplicate:
+            return None
+        return rows
+
+    def done_pending(self, inbox_id: int, idx: int) -> None:
+        """Drop an event's ``pending`` row (it was processed already, or given up on)."""
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM igbot_pending WHERE inbox_id = %s AND idx = %s",
+                         (inbox_id, idx))
+
+    def mark_done(self, inbox_id: int) -> None:
+        """Nothing to do: an entry is done when it is routed and none of its events pend."""
+
+    def is_done(self, inbox_id: int) -> bool:
+        rows = self.query("SELECT routed FROM igbot_inbox WHERE id = %s", (inbox_id,))
+        if not rows or not rows[0][0]:
+            return False
+        return not self.query("SELECT 1 FROM igbot_pending WHERE inbox_id = %s LIMIT 1",
+                              (inbox_id,))
+
+    def dead_letter(self, inbox_id: int, received_at: float, reason: str, body: bytes) -> None:
+        with self.transaction() as conn:
+            self.dead_letter_in(conn, inbox_id, received_at, reason, body)
+
+    @staticmethod
+    def dead_letter_in(conn: psycopg.Connection[Any], inbox_id: int, received_at: float,
+                       reason: str, body: bytes) -> None:
+        """Record a dead letter inside the caller's transaction."""
+        conn.execute("INSERT INTO igbot_dead_letters VALUES (%s, %s, %s, %s) ON CONFLICT "
+                     "(inbox_id) DO UPDATE SET reason = excluded.reason",
+                     (inbox_id, received_at, reason, body))
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return [{"inbox_id": r[0], "received_at": r[1], "reason": r[2], "body": bytes(r[3])}
+                for r in self.query("SELECT * FROM igbot_dead_letters ORDER BY inbox_id")]
+
+    def inbox_id_of(self, key: str) -> int | None:
+        rows = self.query("SELECT inbox_id FROM igbot_events WHERE key = %s", (key,))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def unsent(self, conversation: str | None = None) -> list[OutboxRow]:
+        where = "state IN ('pending', 'sending')"
+        args: tuple[Any, ...] = ()
+        if conversation is not None:
+            where += " AND conversation = %s"
+            args = (conversation,)
+        return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4], json.loads(r[5]), r[6])
+                for r in self.query("SELECT id, conversation, endpoint, body, role, meta, state "
+                                    f"FROM igbot_outbox WHERE {where} ORDER BY id", args)]
+
+    def mark_sending(self, row_id: int) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("UPDATE igbot_outbox SET state = 'sending', attempted_at = %s, "
+                         "attempts = attempts + 1 WHERE id = %s", (time.time(), row_id))
+
+    def finish(self, row_id: int, state: str, message_id: str | None = None,
+               error: str | None = None, log: list[LogLine] | None = None) -> bool:
+        with self.transaction() as conn:
+            cur = conn.execute("UPDATE igbot_outbox SET state = %s, message_id = %s, error = %s "
+                               "WHERE id = %s AND state IN ('pending', 'sending')",
+                               (state, message_id, error, row_id))
+            if cur.rowcount == 1 and log:
+                self._write_log(conn, log, ())
+        return cur.rowcount == 1
+
+    def is_our_message(self, mid: str) -> bool:
+        return bool(self.query("SELECT 1 FROM igbot_outbox WHERE message_id = %s", (mid,)))
+
+    def repeated_sends(self) -> int:
+        """Requests that left more than once (a worker died with them on the wire)."""
+        rows = self.query("SELECT coalesce(sum(attempts - 1), 0) FROM igbot_outbox "
+                          "WHERE attempts > 1")
+        return int(rows[0][0])
+
+    # -- the log ---------------------------------------------------------------------------
+
+    def queue_log(self, lines: list[LogLine], redact: tuple[str, ...] | list[str] = ()) -> None:
+        with self.transaction() as conn:
+            self._write_log(conn, lines, redact)
+
+    def log_pending(self) -> bool:
+        """Lines committed but not yet in the log: never here (the log is a table)."""
+        return False
+
+    @staticmethod
+    def _write_log(conn: psycopg.Connection[Any], lines: list[LogLine],
+                   redact: tuple[str, ...] | list[str]) -> None:
+        if lines:
+            with conn.cursor() as cur:
+                cur.executemany(_INSERT_LOG, _log_rows(lines))
+        for mid in redact:
+            found = conn.execute("SELECT seq, line FROM igbot_log WHERE indexed_mid = %s",
+                                 (mid,)).fetchall()
+            if not found:
+                logger.info("deleted message %s is not in the log", mid)
+            for seq, line in found:
+                conn.execute("UPDATE igbot_log SET line = %s WHERE seq = %s",
+                             (redacted(line).rstrip(" "), seq))
+
+    def log_lines(self, after: int = 0, batch: int = 5000) -> Iterator[tuple[int, str]]:
+        """``(seq, line)`` of the log in order, from ``seq > after``."""
+        last = after
+        while True:
+            rows = self.query("SELECT seq, line FROM igbot_log WHERE seq > %s ORDER BY seq "
+                              "LIMIT %s", (last, batch))
+            if not rows:
+                return
+            for seq, line in rows:
+                last = seq
+                yield int(seq), str(line)
+
+
+class PgInbox:
+    """The durable inbox in ``igbot_inbox`` with group commit (one writer thread).
+
+    The same interface as the SQLite :class:`~igbot.server._inbox.Inbox`: :meth:`append`
+    returns a future resolved once the body is committed; the commit also notifies
+    ``igbot_work`` so every server's router wakes up.
+    """
+
+    MAX_GROUP = 512
+
+    def __init__(self, pool: ConnectionPool, url: str) -> None:
+        self.pool, self.url = pool, url
+        self.on_stored: Any = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.commits = 0
+        self.stored = 0
+
+    def __repr__(self) -> str:
+        return f"PgInbox({safe_url(self.url)!r})"
+
+    def start(self) -> PgInbox:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="igbot-inbox", daemon=True)
+            self._thread.start()
+        return self
+
+    def append(self, body: bytes) -> Future[int]:
+        """Queue ``body``; the future gives its id once it is committed."""
+        if self._thread is None:
+            raise RuntimeError("the inbox writer is not running: call start()")
+        future: Future[int] = Future()
+        self._queue.put((bytes(body), future))
+        return future
+
+    def append_now(self, body: bytes) -> int:
+        """Store ``body`` synchronously; its id."""
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit TO on")
+            got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
+                               "RETURNING id", (time.time(), bytes(body))).fetchone()
+            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        return int(got[0]) if got else 0
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < self.MAX_GROUP:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[tuple[bytes, Future[int]]]) -> None:
+        now = time.time()
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
+                got = conn.execute(
+                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b "
+                    "FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
+                    (now, [b for b, _f in batch])).fetchall()
+                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+            ids = sorted(int(r[0]) for r in got)
+        except Exception as exc:
+            logger.error("inbox write failed (%d bodies answered 500): %s", len(batch),
+                         type(exc).__name__)
+            for _body, future in batch:
+                future.set_exception(exc)
+            return
+        self.commits += 1
+        self.stored += len(batch)
+        for (_body, future), inbox_id in zip(batch, ids, strict=True):
+            future.set_result(inbox_id)
+
+    def redact(self, inbox_id: int, mid: str) -> None:
+        """Remove the text and attachments of message ``mid`` from a stored body."""
+        with self.pool.connection() as conn, conn.transaction():
+            row = conn.execute("SELECT body FROM igbot_inbox WHERE id = %s FOR UPDATE",
+                               (inbox_id,)).fetchone()
+            if row is None:
+                return
+            try:
+                data = json.loads(bytes(row[0]))
+            except ValueError:
+                return
+            if redact_mid(data, mid):
+                conn.execute("UPDATE igbot_inbox SET body = %s WHERE id = %s",
+                             (json.dumps(data, separators=(",", ":")).encode(), inbox_id))
+
+    def get(self, inbox_id: int) -> bytes | None:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT body FROM igbot_inbox WHERE id = %s",
+                               (inbox_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def __len__(self) -> int:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT count(*) FROM igbot_inbox").fetchone()
+        return int(row[0]) if row else 0
+
+
+def _ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class PgPolicyStore(PolicyStore):
+    """The send policy's 24 h windows and private replies in PostgreSQL (shared by workers)."""
+
+    def __init__(self, pool: ConnectionPool, url: str) -> None:
+        self.pool, self.url = pool, url
+
+    def __repr__(self) -> str:
+        return f"PgPolicyStore({safe_url(self.url)!r})"
+
+    def record_inbound(self, person_id: str, at: datetime) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
+                         "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
+                         ".last_ts, excluded.last_ts)", (person_id, at.timestamp()))
+
+    def last_inbound(self, person_id: str) -> datetime | None:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT last_ts FROM igbot_policy_inbound WHERE person_id = %s",
+                               (person_id,)).fetchone()
+        return _ts(row[0]) if row else None
+
+    def record_comment(self, comment_id: str, person_id: str | None, at: datetime) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO igbot_policy_comments VALUES (%s, %s, %s, NULL) "
+                         "ON CONFLICT DO NOTHING", (comment_id, person_id, at.timestamp()))
+
+    def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT ts, replied_ts FROM igbot_policy_comments "
+                               "WHERE comment_id = %s", (comment_id,)).fetchone()
+        if row is None:
+            return None
+        return datetime.fromtimestamp(row[0], UTC), _ts(row[1])
+
+    def mark_private_reply(self, comment_id: str, at: datetime) -> bool:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("INSERT INTO igbot_policy_comments VALUES (%s, NULL, %s, NULL) "
+                         "ON CONFLICT DO NOTHING", (comment_id, at.timestamp()))
+            cur = conn.execute("UPDATE igbot_policy_comments SET replied_ts = %s "
+                               "WHERE comment_id = %s AND replied_ts IS NULL",
+                               (at.timestamp(), comment_id))
+            return cur.rowcount == 1
+
+
+class TableLog:
+    """The conversation log on PostgreSQL: lines are rows of ``igbot_log``, committed with their
+    event, so there is no writer to run (the same ``start``/``stop``/``written`` as
+    :class:`~igbot.server._log.ConversationLog`)."""
+
+    def __init__(self, db: PgState) -> None:
+        self.db = db
+
+    def __repr__(self) -> str:
+        return f"TableLog({self.db!r})"
+
+    def start(self) -> TableLog:
+        return self
+
+    def stop(self) -> None:
+        """Nothing to flush."""
+
+    @property
+    def written(self) -> int:
+        """Lines in the log (all servers)."""
+        return int(self.db.query("SELECT count(*) FROM igbot_log")[0][0])

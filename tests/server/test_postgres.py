@@ -1,0 +1,86 @@
+"""The PostgreSQL storage: the same promises as SQLite's, checked on a real server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from psycopg_pool import ConnectionPool
+
+from igbot._errors import ConflictError
+from igbot.engine import Session
+from igbot.server import log_line
+from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, connect_pool, safe_url
+from igbot.server._state import Unit
+
+
+@pytest.fixture
+def pool(database_url: str) -> Iterator[ConnectionPool]:
+    pool = connect_pool(database_url, 4)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def test_a_unit_commits_once_and_a_stale_session_conflicts(pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+    session = Session(user="u1", version=1)
+    line = log_line("u1", 1_767_225_600_000, "in", "user", "text", text="hi", mid="m1")
+    unit = Unit(key="m1", inbox_id=1, idx=0, kind="text", sessions={("instagram", "u1"): (session, 0)},
+                outbox=[("u1", "messages", {"recipient": {"id": "u1"}, "message": {"text": "yo"}}, "bot", {})],
+                log=[(line, "m1")])
+    (row,) = db.commit(unit) or []
+    assert row.body["message"]["text"] == "yo" and db.seen("m1") and db.session_version("instagram", "u1") == 1
+    assert db.commit(unit) is None  # the same event again: nothing
+    stale = Unit(key="m2", sessions={("instagram", "u1"): (Session(user="u1", version=1), 0)})
+    with pytest.raises(ConflictError):
+        db.commit(stale)
+    assert not db.seen("m2")  # rolled back with the conflict
+    assert [r.id for r in db.unsent("u1")] == [row.id]
+    db.mark_sending(row.id)
+    assert db.finish(row.id, "sent", "out-1") and not db.finish(row.id, "sent", "out-1")
+    assert db.is_our_message("out-1") and db.unsent() == []
+
+
+def test_a_deleted_message_is_redacted_in_the_log_table(pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+    line = log_line("u2", 1_767_225_600_000, "in", "user", "text", text="my address", mid="m9")
+    db.queue_log([(line, "m9")])
+    db.queue_log([], redact=["m9"])
+    ((_, stored),) = list(db.log_lines())
+    assert json.loads(stored)["text"] is None and "my address" not in stored
+
+
+def test_the_inbox_keeps_bodies_and_redacts_them(pool: ConnectionPool, database_url: str) -> None:
+    inbox = PgInbox(pool, database_url).start()
+    try:
+        body = json.dumps({"object": "instagram", "entry": [{"id": "1", "time": 1, "messaging": [
+            {"sender": {"id": "u3"}, "recipient": {"id": "1"}, "timestamp": 1,
+             "message": {"mid": "m3", "text": "secret"}}]}]}).encode()
+        first = inbox.append(body).result(10)
+        second = inbox.append(b"{not json").result(10)
+        assert second > first and len(inbox) == 2
+        inbox.redact(first, "m3")
+        assert b"secret" not in (inbox.get(first) or b"") and inbox.get(second) == b"{not json"
+    finally:
+        inbox.close()
+
+
+def test_the_policy_store_is_shared_and_private_replies_go_once(pool: ConnectionPool, database_url: str) -> None:
+    one, two = PgPolicyStore(pool, database_url), PgPolicyStore(pool, database_url)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    one.record_inbound("p", now)
+    two.record_inbound("p", now - timedelta(hours=1))  # an older event arriving late
+    assert two.last_inbound("p") == now and one.last_inbound("nobody") is None
+    one.record_comment("c1", "p", now)
+    assert two.comment("c1") == (now, None)
+    assert one.mark_private_reply("c1", now) and not two.mark_private_reply("c1", now)
+    assert two.comment("c1") == (now, now)
+
+
+def test_urls_are_shown_without_their_password() -> None:
+    assert safe_url("postgresql://me:hunter2@db:5432/igbot") == "postgresql://me@db:5432/igbot"
+    assert "hunter2" not in repr(PgState(None, "postgresql://me:hunter2@db/igbot"))  # type: ignore[arg-type]
