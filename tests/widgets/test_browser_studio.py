@@ -1,41 +1,32 @@
 """The studio (FlowEditor + ChatSimulator) in a real browser at 1,100 px and 800 px: nothing cut.
 
 Voilà serves a notebook written by the test (the editor on a copy of the shop bot with a lint
-error, the simulator after a long conversation); headless Chromium, driven over the DevTools
-protocol, lays it out at each width and checks that no button label and no field label is cut,
-the page does not scroll sideways, lint messages are whole, and the simulator's newest bubble is
-inside the transcript's visible box while the first one has scrolled out of it; typing into the
-simulator's box and pressing Enter sends the message, which arrives in view. Screenshots:
-``out/browser/studio_<width>.png``. Skipped, with the reason, where Chromium or Voilà is missing.
+error, the simulator after a long conversation); headless Chromium, driven by Playwright with
+every request outside 127.0.0.1 refused, lays it out at each width and checks that no button
+label and no field label is cut, the page does not scroll sideways, lint messages are whole, and
+the simulator's newest bubble is inside the transcript's visible box while the first one has
+scrolled out of it; typing into the simulator's box and pressing Enter sends the message, which
+arrives in view. Screenshots: ``out/browser/studio_<width>.png``. Skipped, with the reason, where
+Chromium, Playwright or Voilà is missing.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.widgets.test_browser_voila import (
-    CHROMIUM,
-    ROOT,
-    _DevTools,
-    _free_port,
-    _stop,
-    _wait_http,
-    browser,  # noqa: F401 - the fixture
-)
+from ._browser import ROOT, Server, needs_chromium, screenshot, write_notebook
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
 pytest.importorskip("voila", reason="Voilà is not installed (pip install -e '.[test]')")
-pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="chromium is not installed (apt-get install chromium)")
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = [needs_chromium, pytest.mark.timeout(600)]
 
 FIRST, LAST = "first message of a long chat", "the newest message zz"
 
@@ -94,49 +85,29 @@ CHECK = """(() => {
 })()""".replace("%FIRST%", json.dumps(FIRST)).replace("%LAST%", json.dumps(LAST))
 
 
-@pytest.fixture
-def studio_url(tmp_path: Path) -> Iterator[str]:
-    book = nbformat.v4.new_notebook()
-    book.cells = [nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell(CHAT)]
-    nbformat.write(book, tmp_path / "studio.ipynb")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", "studio.ipynb", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--Voila.tornado_settings={'xsrf_cookies': False}"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/api", 60)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        _stop(proc)
-
-
-def _settle(tools: _DevTools, timeout: float) -> dict[str, Any]:
+def _settle(page: Page, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        state = tools.evaluate(CHECK) or state
+        state = page.evaluate(CHECK) or state
         if "Debugger" in state.get("text", "") and "Lint" in state.get("text", "") \
                 and state.get("last"):
             time.sleep(1.0)  # let the last reflow finish
-            return tools.evaluate(CHECK) or state
+            return page.evaluate(CHECK) or state
         time.sleep(0.5)
     raise AssertionError(f"the studio did not render in {timeout:.0f} s: "
                          f"{str(state.get('text', ''))[:300]}")
 
 
-def test_nothing_cut_at_1100_and_800_px(studio_url: str, browser: _DevTools) -> None:  # noqa: F811
-    browser.call("Page.enable")
-    browser.call("Page.navigate", url=studio_url)
-    out = ROOT / "out" / "browser"
-    out.mkdir(parents=True, exist_ok=True)
+def test_nothing_cut_at_1100_and_800_px(voila: Callable[[Path], Server], page: Page,
+                                        tmp_path: Path) -> None:
+    server = voila(write_notebook(tmp_path / "studio.ipynb", [SETUP, CHAT]))
+    page.set_viewport_size({"width": 1100, "height": 2400})
+    page.goto(server.url)
     for width in (1100, 800):
-        browser.call("Emulation.setDeviceMetricsOverride", width=width, height=2400,
-                     deviceScaleFactor=1, mobile=False)
-        state = _settle(browser, 180)
-        shot = browser.call("Page.captureScreenshot", format="png")
-        (out / f"studio_{width}.png").write_bytes(base64.b64decode(shot["data"]))
+        page.set_viewport_size({"width": width, "height": 2400})
+        state = _settle(page, 180)
+        screenshot(page, f"studio_{width}.png")
         assert state["cut"] == [], f"{width} px: {state['cut']}"
         assert state["over"] == [], f"{width} px: {state['over']}"
         assert state["wide"] <= 1, f"{width} px: the page scrolls {state['wide']} px sideways"
@@ -148,32 +119,26 @@ def test_nothing_cut_at_1100_and_800_px(studio_url: str, browser: _DevTools) -> 
         assert view["top"] - 1 <= last["top"] and last["bottom"] <= view["bottom"] + 1, state
         assert first["bottom"] <= view["top"] + 1, state
         if width == 800:
-            _enter_sends(browser)
+            _enter_sends(page)
 
 
 TYPED = "typed and sent with enter zz"
 
 
-def _enter_sends(tools: _DevTools) -> None:
+def _enter_sends(page: Page) -> None:
     """Type into the simulator's box and press Enter: the message arrives and is in view."""
-    tools.evaluate("document.querySelector('input[placeholder^=\"type as the person\"]').focus()")
-    tools.call("Input.insertText", text=TYPED)
-    time.sleep(1.0)  # the typed value reaches the kernel as it is typed
-    for kind in ("keyDown", "keyUp"):
-        tools.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
-                   windowsVirtualKeyCode=13, nativeVirtualKeyCode=13,
-                   **({"text": "\r"} if kind == "keyDown" else {}))
+    box = page.locator('input[placeholder^="type as the person"]')
+    box.fill(TYPED)
+    box.press("Enter")
     probe = CHECK.replace(json.dumps(LAST), json.dumps(TYPED))
     deadline = time.monotonic() + 60
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        state = tools.evaluate(probe) or state
+        state = page.evaluate(probe) or state
         if state.get("last"):
             break
         time.sleep(0.5)
     assert state.get("last"), "Enter did not send the typed message"
     view, last = state["view"], state["last"]
     assert view["top"] - 1 <= last["top"] and last["bottom"] <= view["bottom"] + 1, state
-    value = tools.evaluate("document.querySelector('input[placeholder^=\"type as the person\"]')"
-                           ".value")
-    assert value == "", "the box is cleared after sending"
+    assert box.input_value() == "", "the box is cleared after sending"
