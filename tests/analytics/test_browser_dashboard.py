@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.widgets._browser import ROOT, browser, needs_chromium, offline, screenshot  # noqa: F401
+
 pytest.importorskip("voila", reason="Voilà is not installed (pip install -e '.[test]')")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (apt-get install chromium)")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+pytestmark = needs_chromium
 
 
 def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
@@ -59,20 +59,20 @@ def dashboard_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(dashboard_url: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 1800})
+def page(browser: Browser, dashboard_url: str) -> Iterator[object]:  # noqa: F811 - shared fixture
+    context = browser.new_context(viewport={"width": 1200, "height": 1800})
+    offline(context)
+    page = context.new_page()
+    try:
         page.goto(dashboard_url, wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector(".igbot-tile", timeout=180_000)
         yield page
-        browser.close()
+    finally:
+        context.close()
 
 
 def shot(page: object, name: str) -> None:
-    out = ROOT / "out" / "browser"
-    out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)  # type: ignore[attr-defined]
+    screenshot(page, name, full_page=True)  # type: ignore[arg-type]
 
 
 def test_tiles_show_rates_with_sample_sizes(page: object) -> None:

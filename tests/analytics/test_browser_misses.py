@@ -1,43 +1,43 @@
 """What the bot misses and a session's bubbles, drawn by a real browser (Playwright on
-/usr/bin/chromium, no server: the HTML the notebook shows, set as the page): readable at phone
+/usr/bin/chromium with the shared fixtures of tests/widgets/_browser.py, no server: the HTML the
+notebook shows, set as the page): readable at phone
 width, nothing wider than the screen, the message text escaped. Screenshots in ``out/browser/``."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import igbot.analytics as ia
 from igbot.kataml import load_bot
+from tests.widgets._browser import ROOT, browser, needs_chromium, offline, screenshot  # noqa: F401
 
 from ._data import ev, frame
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="chromium is not installed (apt-get install chromium)")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+pytestmark = needs_chromium
 
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page(viewport=PHONE)
-        browser.close()
+def page(browser: Browser) -> Iterator[object]:  # noqa: F811 - the shared fixture
+    context = browser.new_context(viewport=PHONE)
+    offline(context)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def show(page: object, html: str, name: str) -> None:
     page.set_content(f"<!doctype html><meta name=viewport content='width=device-width'>"  # type: ignore[attr-defined]
                      f"<body style='margin:8px'>{html}</body>")
-    out = ROOT / "out" / "browser"
-    out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)  # type: ignore[attr-defined]
+    screenshot(page, name, full_page=True)  # type: ignore[arg-type]
 
 
 def test_transcript_fits_a_phone_and_escapes(page: object) -> None:
