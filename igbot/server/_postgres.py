@@ -80,6 +80,9 @@ CREATE TABLE igbot_policy_inbound (person_id text PRIMARY KEY,
 CREATE TABLE igbot_policy_comments (comment_id text PRIMARY KEY, person_id text,
   ts double precision NOT NULL, replied_ts double precision);
 """),
+    (2, "Live comments told apart (private replies only during the broadcast)", """
+ALTER TABLE igbot_policy_comments ADD COLUMN live boolean NOT NULL DEFAULT false;
+"""),
 ]
 """``(version, what, SQL)``, applied in order; never edit one that shipped, add the next."""
 
@@ -595,10 +598,18 @@ class PgPolicyStore(PolicyStore):
                                (person_id,)).fetchone()
         return _ts(row[0]) if row else None
 
-    def record_comment(self, comment_id: str, person_id: str | None, at: datetime) -> None:
+    def record_comment(self, comment_id: str, person_id: str | None, at: datetime,
+                       live: bool = False) -> None:
         with self.pool.connection() as conn:
-            conn.execute("INSERT INTO igbot_policy_comments VALUES (%s, %s, %s, NULL) "
-                         "ON CONFLICT DO NOTHING", (comment_id, person_id, at.timestamp()))
+            conn.execute("INSERT INTO igbot_policy_comments (comment_id, person_id, ts, replied_ts, live) "
+                         "VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
+                         (comment_id, person_id, at.timestamp(), live))
+
+    def is_live_comment(self, comment_id: str) -> bool:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT live FROM igbot_policy_comments WHERE comment_id = %s",
+                               (comment_id,)).fetchone()
+        return bool(row and row[0])
 
     def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
         with self.pool.connection() as conn:
@@ -610,8 +621,8 @@ class PgPolicyStore(PolicyStore):
 
     def mark_private_reply(self, comment_id: str, at: datetime) -> bool:
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("INSERT INTO igbot_policy_comments VALUES (%s, NULL, %s, NULL) "
-                         "ON CONFLICT DO NOTHING", (comment_id, at.timestamp()))
+            conn.execute("INSERT INTO igbot_policy_comments (comment_id, person_id, ts) "
+                         "VALUES (%s, NULL, %s) ON CONFLICT DO NOTHING", (comment_id, at.timestamp()))
             cur = conn.execute("UPDATE igbot_policy_comments SET replied_ts = %s "
                                "WHERE comment_id = %s AND replied_ts IS NULL",
                                (at.timestamp(), comment_id))
