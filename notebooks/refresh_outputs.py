@@ -3,7 +3,9 @@
 Run after changing the sample data or the code a notebook shows:
 ``.venv/bin/python notebooks/refresh_outputs.py [NOTEBOOK...]`` (default: every notebook here).
 Cells marked ``# NBVAL_CHECK_OUTPUT`` keep their text output and execution count (nbval compares
-them in ``make test``); every other cell is stored without outputs, as git should have them.
+them in ``make test``); every other cell is stored without outputs, as git should have them, and
+the widgets' state the kernel left in the notebook's metadata is dropped (it is large and holds
+this machine's paths; the widgets are drawn again when the notebook runs).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def refresh(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     nbclient.NotebookClient(notebook, kernel_name="python3", timeout=300,
                             resources={"metadata": {"path": str(path.parent)}}).execute()
+    notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
