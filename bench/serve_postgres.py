@@ -17,111 +17,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret"
-ACCOUNT = "17841400000000001"
-TOKEN = "standin-token"
-BOT = textwrap.dedent("""
-    name: bench
-    flows:
-      main:
-        intents:
-          any: {initial: true}
-        states:
-          start:
-            initial: true
-            end: true
-            transitions:
-              start: {fallback: true}
-            action: {name: text, options: {text: "You said: $(content)"}}
-""")
-STANDIN = """
-import sys, time
-from igbot.channel import GraphStandIn
-s = GraphStandIn(port=int(sys.argv[1]), account_id=sys.argv[2]).start()
-print("ready", flush=True)
-while True:
-    time.sleep(3600)
-"""
-BASELINE = """
-import sys, uvicorn
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        more = (await receive()).get("more_body", False)
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"14")]})
-    await send({"type": "http.response.body", "body": b"EVENT_RECEIVED"})
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
-            lifespan="off")
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-T0 = int(time.time() * 1000)
-
-
-def body(n: int) -> bytes:
-    t = T0 + n
-    item = {"sender": {"id": f"user-{n % 500}"}, "recipient": {"id": ACCOUNT}, "timestamp": t,
-            "message": {"mid": f"bench-mid-{n}", "text": f"message {n}"}}
-    return json.dumps({"object": "instagram",
-                       "entry": [{"id": ACCOUNT, "time": t, "messaging": [item]}]}).encode()
-
-
-def request(n: int) -> bytes:
-    data = body(n)
-    sig = "sha256=" + hmac.new(SECRET.encode(), data, hashlib.sha256).hexdigest()
-    head = (f"POST /webhook HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            f"X-Hub-Signature-256: {sig}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
-    return head + data
-
-
-async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
-                      latencies: list[float], deadline: float) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.monotonic() < deadline:
-            try:
-                n = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            started = time.perf_counter()
-            writer.write(request(n))
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if head.startswith(b"HTTP/1.1 200"):
-                acked.append(n)
-    finally:
-        writer.close()
+# the client, the bot, the stand-in and the baseline are the ones bench/serve.py measures with
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve import (
+    ACCOUNT,
+    BASELINE,
+    BOT,
+    ROOT,
+    SECRET,
+    STANDIN,
+    TOKEN,
+    _connection,
+    free_port,
+    wait_http,
+)
 
 
 def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
@@ -146,19 +66,6 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
         if latencies else (lambda q: float("nan"))
     return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
             "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"process exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
