@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,14 +90,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(json.dumps(items, ensure_ascii=False))
             return 0
-    token = os.environ.get("IGBOT_ACCESS_TOKEN")
-    if not token:
-        return _fail("set IGBOT_ACCESS_TOKEN in the environment")
-    options: dict[str, Any] = {"account_id": os.environ.get("IGBOT_ACCOUNT_ID") or "me"}
-    if os.environ.get("IGBOT_GRAPH_URL"):
-        options["base_url"] = os.environ["IGBOT_GRAPH_URL"]
     try:
-        with GraphClient(token, **options) as client:
+        graph = GraphClient.from_env()
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        with graph as client:
             if args.menu_action == "set":
                 client.set_persistent_menu(items)
                 print(json.dumps({"set": items}, ensure_ascii=False))

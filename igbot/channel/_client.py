@@ -8,7 +8,9 @@ time in call order, even from many threads.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -70,6 +72,22 @@ class GraphClient(GraphCore):
             base_url=self.base_url, timeout=self.timeout,
             transport=AuthTransport(inner, self.access_token, self.auth))
         self._locks = ConversationLocks()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> GraphClient:
+        """A client configured as the command line is: ``IGBOT_ACCESS_TOKEN`` (required),
+        ``IGBOT_ACCOUNT_ID`` (default ``me``), ``IGBOT_GRAPH_URL`` (default Meta's).
+
+        Raises:
+            ValueError: ``IGBOT_ACCESS_TOKEN`` is not set.
+        """
+        token = environ.get("IGBOT_ACCESS_TOKEN")
+        if not token:
+            raise ValueError("set IGBOT_ACCESS_TOKEN in the environment")
+        options: dict[str, Any] = {"account_id": environ.get("IGBOT_ACCOUNT_ID") or "me"}
+        if environ.get("IGBOT_GRAPH_URL"):
+            options["base_url"] = environ["IGBOT_GRAPH_URL"]
+        return cls(token, **options)
 
     def __enter__(self) -> GraphClient:
         return self

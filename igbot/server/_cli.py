@@ -197,14 +197,12 @@ def _ice_breakers(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(json.dumps(items, ensure_ascii=False))
             return 0
-    token = os.environ.get("IGBOT_ACCESS_TOKEN")
-    if not token:
-        return _fail("ice-breakers", "set IGBOT_ACCESS_TOKEN in the environment")
-    options: dict[str, Any] = {"account_id": os.environ.get("IGBOT_ACCOUNT_ID") or "me"}
-    if os.environ.get("IGBOT_GRAPH_URL"):
-        options["base_url"] = os.environ["IGBOT_GRAPH_URL"]
     try:
-        with GraphClient(token, **options) as client:
+        graph = GraphClient.from_env()
+    except ValueError as exc:
+        return _fail("ice-breakers", str(exc))
+    try:
+        with graph as client:
             if args.ice_action == "set":
                 client.set_ice_breakers(items)
                 print(json.dumps({"set": items}, ensure_ascii=False))
