@@ -4,7 +4,7 @@
     python bench/analytics.py --quick    # 200k events only (CI-ish)
     python bench/analytics.py --sizes 1000000 --frames short
 
-Each size, two frames: ``sim``, simulated conversations (igbot.analytics.generate_events) tiled
+Each size, two frames: ``sim``, simulated conversations (igbot.sim.generate_events) tiled
 to N events with distinct people (about 7 events a session), written as Parquet and JSON lines;
 and ``short``, sessions of about 2.5 events (800,000 sessions in 2M events), the shape where
 per-session work dominates. Every measurement runs in a fresh process
@@ -152,8 +152,9 @@ def build(n: int, folder: Path, jsonl: bool) -> tuple[Path, Path | None, int]:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from igbot.analytics import generate_events, save
+    from igbot.analytics import save
     from igbot.analytics._schema import COLUMNS, build_frame, record_values
+    from igbot.sim import generate_events
 
     events = generate_events(people=3000, seed=7)
     recs = []

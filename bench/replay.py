@@ -1,6 +1,6 @@
 """Replay throughput: a generated shop log through ``igbot.replay``, against the raw engine.
 
-The log comes from the analytics simulator (:func:`igbot.analytics.generate_events`), sized by
+The log comes from the analytics simulator (:func:`igbot.sim.generate_events`), sized by
 the number of incoming messages. Baseline, measured in the same run on the same messages:
 ``Engine.handle`` on the rebuilt Kata messages, one session after another, in this process
 (what replay must cost at least). Reported per size: sessions/s and messages/s for the baseline,
@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from igbot import Engine, MemoryStore, load_bot  # noqa: E402
-from igbot.analytics import generate_events  # noqa: E402
 from igbot.replay import kata_message, replay  # noqa: E402
 from igbot.replay._replay import prepare_sessions  # noqa: E402
+from igbot.sim import generate_events  # noqa: E402
 
 
 def make_log(messages: int, seed: int = 11) -> pd.DataFrame:

@@ -13,5 +13,5 @@ from ._data import SAMPLES
 def samples() -> Path:
     """The committed sample logs (data/logs)."""
     if not (SAMPLES / "igbot_log.jsonl").exists():
-        pytest.skip("data/logs samples are missing (python -m igbot.analytics.generate)")
+        pytest.skip("data/logs samples are missing (python -m igbot.sim)")
     return SAMPLES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from igbot.analytics._generate import generate_events
-from igbot.analytics._generate_engine import EngineResponder
+from igbot._message import Message
+from igbot.sim import EngineResponder, generate_events
 
 
 def test_engine_responder_drives_the_simulation_with_the_shop_bot() -> None:
@@ -21,8 +21,6 @@ def test_engine_responder_drives_the_simulation_with_the_shop_bot() -> None:
 
 
 def test_quick_reply_taps_reach_the_bot_as_decoded_payloads() -> None:
-    from igbot._message import Message
-
     responder = EngineResponder()
     message = responder.kata_message(Message(type="data", content="Promos",
                                              payload={"payload": '{"type":"menu","topic":"promo"}'}))

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from igbot.analytics._log import write_log
+from igbot.analytics import write_log
 
 __all__ = ["ACCOUNT", "CSV_COLUMNS", "write_all"]
 

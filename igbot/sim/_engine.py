@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from igbot._message import Message
-from igbot.analytics._generate import BotTurn, Reply
+from igbot.engine import Engine, MemoryStore
+from igbot.models import decode_payload
+from igbot.sim._turn import BotTurn, Reply
 
 __all__ = ["EngineResponder"]
 
-# the simulation's ice-breaker codes -> the shop bot's ice-breaker payload topics
-_ICE_BREAKER_TOPICS = {"PROMO": "promo", "LOCATION": "location", "SHIPPING": "faq", "HUMAN": "agent"}
+SHOP_BOT = Path(__file__).resolve().parents[2] / "data" / "bots" / "shop"
+"""The sample shop bot, the default bot of the simulation."""
 
 
 class EngineResponder:
-    """A :data:`~igbot.analytics.Responder` backed by :class:`igbot.Engine` (in memory).
+    """A :data:`~igbot.sim.Responder` backed by :class:`igbot.Engine` (in memory).
 
     Args:
         bot: a loaded bot or a path (default: the sample shop bot in ``data/bots/shop``).
@@ -28,11 +30,8 @@ class EngineResponder:
     """
 
     def __init__(self, bot: Any = None, seed: int = 0) -> None:
-        from igbot.engine import Engine, MemoryStore
-
-        if bot is None:
-            bot = Path(__file__).resolve().parents[2] / "data" / "bots" / "shop"
-        self.engine = Engine(bot, MemoryStore(), seed=seed, api=lambda call: None)
+        self.engine = Engine(SHOP_BOT if bot is None else bot, MemoryStore(), seed=seed,
+                             api=lambda call: None)
         self._users: dict[int, str] = {}
         declared = ((self.engine.bot.config or {}).get("instagram") or {}).get("ice_breakers") or []
         self.ice_breakers: list[tuple[str, Any]] = [
@@ -50,15 +49,9 @@ class EngineResponder:
 
     def kata_message(self, message: Message) -> Message:
         """The Kata message a webhook would have produced for the simulation's message."""
-        from igbot.models import decode_payload
-
         payload = dict(message.payload or {})
         if payload.get("type") == "ice_breaker" and "payload" not in payload:
             return Message(type="data", content=message.content, payload=payload)  # the bot's own
-        if payload.get("type") == "ice_breaker":
-            topic = _ICE_BREAKER_TOPICS.get(str(payload.get("payload")), "promo")
-            return Message(type="data", content=payload.get("title"),
-                           payload={"type": "ice_breaker", "topic": topic, "title": payload.get("title")})
         if "referral" in payload:
             return Message(type="data", payload={"type": "referral", **payload["referral"]})
         if isinstance(payload.get("payload"), str):

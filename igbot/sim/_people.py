@@ -1,27 +1,59 @@
-"""One visit of one simulated person: what they send, what the responder answers, agents."""
+"""The simulated people: who they are, when they come, what they send, and the agents who answer.
+
+One visit of one person is :func:`simulate_person`: the opening message (story reply, mention,
+comment, ice breaker, ad referral or DM), the taps and free text that follow the bot's replies,
+and a human agent picking up late after a handover.
+"""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from igbot._message import Message
-from igbot.analytics._generate import (
-    _AGENT_LINES,
-    _COMMENTS,
-    _FREE,
-    _STORY_TEXT,
-    ICE_BREAKERS,
-    BotTurn,
-    Responder,
-)
+from igbot.sim._turn import BotTurn, Responder
 
-__all__ = ["simulate_person"]
+__all__ = ["START", "entry_of", "person", "simulate_person", "start_time"]
 
-_ANSWERS = {"ask_size": ["1L", "yang 1 liter kak", "250ml aja"],
-            "ask_address": ["Jl. Merdeka 5, Bandung", "Jl. Kemang Raya 10, Jakarta",
-                            "Perumahan Griya Asri B3, Bekasi"]}
+START = datetime(2024, 5, 6, tzinfo=UTC)  # a Monday
+_FIRST = ["Ayu", "Budi", "José", "Zoë", "Ayşe", "Siti", "Rizky", "Dewi", "Chloé", "Agus",
+          "Putri", "Mika", "Renée", "Dimas", "Nadia", "Joko", "Léa", "Fajar", "Intan", "Björn"]
+_LAST = ["Pratama", "Santoso", "García", "Müller", "Wijaya", "Lestari", "Núñez", "Halim"]
+_FREE = ["berapa harganya kak?", "is it still available?", "asdfgh", "😂😂😂", "ok", "hmm",
+         "apakah ada warna lain?", "can I pay with QRIS?", "kapan restock?", "mantap 👍",
+         "¿Tienen envío a Bandung?", "thank you!", "I want to order", "what time do you open"]
+_STORY_TEXT = ["love this!! 😍", "how much is this?", "mau dong 🙏", "is this new?", "🔥🔥"]
+_COMMENTS = ["price?", "harga berapa kak", "want!!", "info dong 🙏", "available in 1L?"]
+_AGENT_LINES = ["Hi {name}, this is Rina from Kopi Senja 🙂 how can I help?",
+                "Sorry for the wait! Your order is on its way 🚚",
+                "Hello! I checked with the warehouse: it's back in stock next week."]
+
+
+def person(rng: random.Random, i: int) -> dict[str, Any]:
+    """The i-th person: an Instagram-scoped id, a name and a username."""
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    return {"id": str(6_200_000_000_000_000 + i * 7919), "name": f"{first} {last}",
+            "username": f"{first.lower()}.{last.lower()}{i}".encode("ascii", "ignore").decode()}
+
+
+def entry_of(rng: random.Random, first_visit: bool) -> str:
+    """How a visit starts (story reply, comment, ice breaker on a first visit, ...)."""
+    options = ["story_reply", "story_mention", "comment", "ad_referral", "dm"]
+    weights = [20, 8, 12, 8, 42]
+    if first_visit:
+        options.append("ice_breaker")
+        weights.append(14)
+    return rng.choices(options, weights)[0]
+
+
+def start_time(rng: random.Random, days: int) -> datetime:
+    """When a visit starts: a day of the span, an hour weighted like a shop's traffic."""
+    day = rng.randrange(days)
+    hour = rng.choices(range(24), [1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 10, 11, 13, 12, 10, 9, 9, 10,
+                                   12, 14, 15, 13, 8, 3])[0]
+    return START + timedelta(days=day, hours=hour, minutes=rng.randrange(60),
+                             seconds=rng.randrange(60))
 
 
 class _Visit:
@@ -37,7 +69,7 @@ class _Visit:
             "conversation_id": self.person["id"], "timestamp": self.t, "direction": direction,
             "role": role, "kind": kind, "text": text, "payload": payload, "flow": None,
             "state": None, "intent": None, "is_fallback": None,
-            "mid": None if role == "system" or kind == "refused"
+            "mid": None if role == "system"
             else f"aWdfZAG1{self.visit_id:07d}{len(self.events):03d}",
             "source": "igbot_log", "_person": self.person, **extra}
         self.events.append(event)
@@ -62,13 +94,10 @@ def _opening(v: _Visit, ice_breakers: list[tuple[str, Any]] | None = None,
         cid = str(17_850_000_000 + v.visit_id)
         return "comment", rng.choice(_COMMENTS), {"comment_id": cid, "media_id": "1790001"}, {
             "_comment_id": cid}
-    if entry == "ice_breaker":
-        if ice_breakers:
-            title, given = rng.choice(ice_breakers)
-            body = dict(given) if isinstance(given, dict) else {"payload": given}
-            return "postback", title, {"type": "ice_breaker", **body, "title": title}, {}
-        title, code = rng.choice(ICE_BREAKERS)
-        return "postback", title, {"type": "ice_breaker", "payload": code, "title": title}, {}
+    if entry == "ice_breaker" and ice_breakers:  # a bot without ice breakers gets a DM instead
+        title, given = rng.choice(ice_breakers)
+        body = dict(given) if isinstance(given, dict) else {"payload": given}
+        return "postback", title, {"type": "ice_breaker", **body, "title": title}, {}
     if entry == "ad_referral":
         return "referral", None, {"referral": {"ref": "promo_may", "source": "ADS",
                                                "type": "OPEN_THREAD", "ad_id": "6123"}}, {}
@@ -110,8 +139,6 @@ def _next_move(v: _Visit, last: BotTurn) -> tuple[str, str | None, dict[str, Any
     rng = v.rng
     kinds = {r.kind for r in last.replies}
     r = rng.random()
-    if last.state in _ANSWERS:
-        return ("text", rng.choice(_ANSWERS[last.state]), None) if r < 0.8 else None
     if "carousel" in kinds:
         if r < 0.55:
             cards = next(x for x in reversed(last.replies) if x.kind == "carousel").payload
@@ -174,9 +201,4 @@ def simulate_person(rng: random.Random, bot: Responder, person: dict[str, Any],
             return v.events
         move = _next_move(v, turn)
         v.wait(8, 120)
-    if session.get("state") == "ask_address" and rng.random() < 0.5:
-        v.wait(25 * 3600, 28 * 3600)
-        v.add("out", "bot", "refused", "Still want your Kopi Susu? 🛒",
-              {"reason": "outside_window", "code": 10, "subcode": 2534022},
-              flow="order", state="reminder")
     return v.events

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from igbot import Message
-from igbot.analytics import BotTurn, Reply, generate_events, load, summary
-from igbot.analytics.generate import main
+from igbot.analytics import load, summary
+from igbot.sim import BotTurn, Reply, generate_events
+from igbot.sim.__main__ import main
 
 
 def test_seeded_and_realistic() -> None:
@@ -15,7 +16,7 @@ def test_seeded_and_realistic() -> None:
     assert a == b and a != generate_events(30, seed=4)
     kinds = {e["kind"] for e in generate_events(120, seed=7)}
     assert {"story_reply", "story_mention", "comment", "postback", "quick_reply", "referral",
-            "handover", "resolve", "refused", "carousel"} <= kinds
+            "handover", "resolve", "carousel", "private_reply", "quick_replies"} <= kinds
 
 
 def test_pluggable_responder() -> None:
@@ -41,6 +42,8 @@ def test_module_main_writes_every_format(tmp_path: Path, capsys: Any) -> None:
         assert df.attrs["skipped"] == 0 and df["conversation_id"].nunique() == 12, name
 
 
-def test_committed_samples_are_small(samples: Path) -> None:
+def test_committed_samples_are_small() -> None:
+    samples = Path(__file__).resolve().parents[2] / "data" / "logs"
+    assert (samples / "igbot_log.jsonl").exists()
     total = sum(p.stat().st_size for p in samples.rglob("*") if p.is_file())
     assert total < 300_000
