@@ -3,7 +3,8 @@
 Every model keeps keys it does not know (``extra="allow"``, listed by ``unknown_keys()``) and
 holds one canonical shape: the shorthands Kata-ML allows are normalised when a model is built
 (see :mod:`igbot.kataml._normalise`). Dicts keep the YAML's order of definition, which decides
-between intents and transitions of equal priority.
+between intents and transitions of equal priority. :func:`to_data` turns a model back into plain
+Kata-ML data (the writer dumps that as YAML).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from igbot.kataml._display import display_bundle
+from igbot.kataml._dump import dump_yaml
 from igbot.kataml._normalise import (
     flatten_mapping,
     js_literal,
@@ -42,6 +44,8 @@ __all__ = [
     "Nlu",
     "State",
     "Transition",
+    "plain",
+    "to_data",
 ]
 
 MappingSpec = dict[str, Any] | str | None
@@ -85,8 +89,6 @@ class KataModel(BaseModel):
 
     def to_data(self) -> dict[str, Any]:
         """The model as plain Kata-ML data (normalised forms, YAML key order, no ``None`` keys)."""
-        from igbot.kataml._writer import to_data
-
         return to_data(self)
 
 
@@ -354,8 +356,6 @@ class Bot(KataModel):
 
     def to_yaml(self) -> str:
         """The bot as one Kata-ML YAML document (includes inlined, normalised forms)."""
-        from igbot.kataml._writer import dump_yaml
-
         return dump_yaml(self.to_data())
 
 
@@ -377,3 +377,58 @@ def _walk_unknown(model: KataModel, path: str) -> Iterator[tuple[str, str]]:
             for index, item in enumerate(value):
                 if isinstance(item, KataModel):
                     yield from _walk_unknown(item, f"{field_path}[{index}]")
+
+
+_WHOLE_NUMBER_FIELDS = frozenset({"priority"})
+
+
+def to_data(model: KataModel) -> dict[str, Any]:
+    """A model as plain Kata-ML data: YAML key order, no ``None`` or empty-default fields."""
+    fields = type(model).model_fields
+    by_yaml_key = {(info.alias or name): name for name, info in fields.items()}
+    extras = dict(model.model_extra or {})
+    order = [k for k in model._key_order if k in by_yaml_key or k in extras]
+    order += [k for k in by_yaml_key if k not in order]
+    order += [k for k in extras if k not in order]
+    out: dict[str, Any] = {}
+    for key in order:
+        if key in extras and key not in by_yaml_key:
+            out[key] = plain(extras[key])
+            continue
+        name = by_yaml_key[key]
+        info = fields[name]
+        if info.exclude:
+            continue
+        value = getattr(model, name)
+        if value is None or (isinstance(value, list | dict) and not value
+                             and info.default_factory is not None):
+            continue
+        if name in _WHOLE_NUMBER_FIELDS and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[key] = plain(value)
+    return out
+
+
+def _method_data(method: Method) -> Any:
+    """``"name(params)": body`` for a body; ``{code, entry}`` for a whole function."""
+    extras = dict(method.model_extra or {})
+    if method.entry is None and not extras:
+        return method.code
+    return {"code": method.code, "entry": method.entry, **plain(extras)}
+
+
+def plain(value: Any) -> Any:
+    """A model, or any value holding models, as plain Kata-ML data."""
+    if isinstance(value, Method):
+        return _method_data(value)
+    if isinstance(value, KataModel):
+        return to_data(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

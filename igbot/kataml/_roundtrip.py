@@ -51,10 +51,11 @@ from ruamel.yaml.scalarstring import (
 
 from igbot._errors import IgbotError
 from igbot.kataml._backups import Backup, SaveError, keep_backup
+from igbot.kataml._dump import dump_yaml
 from igbot.kataml._loader import BOT_FILE_NAMES, KataYamlLoader, load_bot
-from igbot.kataml._models import Bot, Flow, Intent, KataModel, State
+from igbot.kataml._models import Bot, Flow, Intent, KataModel, State, plain
 from igbot.kataml._normalise import js_literal
-from igbot.kataml._writer import dump_yaml, file_stem, plain
+from igbot.kataml._writer import file_stem
 
 __all__ = [
     "BotSource",
