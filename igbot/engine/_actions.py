@@ -27,16 +27,12 @@ from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
 from igbot.engine._render import RenderError, render_kata_message, render_template, render_text
 from igbot.engine._scope import Scope, get_path
 from igbot.expr import compile_expr, compile_template, render_value, truthy
-from igbot.kataml import Action, ActionRef, Bot, Flow
+from igbot.kataml import ACTION_TYPES, Action, ActionRef, Bot, Flow  # ACTION_TYPES re-exported
 
 __all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", "TurnContext"]
 
 logger = logging.getLogger(__name__)
 
-ACTION_TYPES = frozenset(
-    {"text", "template", "command", "api", "method", "handover", "schedule", "asyncApi", "image",
-     "senderAction", "react", "unreact", "commentReply", "hideComment", "extendThreadControl"}
-)
 MAX_EXTEND_SECONDS = 86400
 """``extendThreadControl``'s longest extension, one day (Conversation Control APIs)."""
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")

@@ -73,7 +73,6 @@ from typing import Any
 
 import networkx as nx
 
-from igbot.engine import ACTION_TYPES
 from igbot.graph._names import (
     AGENT,
     any_id,
@@ -87,7 +86,7 @@ from igbot.graph._names import (
     transition_text,
 )
 from igbot.graph._style import one_line, shorten
-from igbot.kataml import Action, Bot, Flow, Intent, State, Transition
+from igbot.kataml import ACTION_TYPES, Action, Bot, Flow, Intent, State, Transition
 
 __all__ = [
     "ACTION_TYPES",

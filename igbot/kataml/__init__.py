@@ -3,10 +3,12 @@ a bot's own files (round-trip, with backups) and lint."""
 
 from igbot.kataml._backups import Backup, SaveError, backups, restore
 from igbot.kataml._display import register_display
+from igbot.kataml._findings import LINT_CODES, Finding
 from igbot.kataml._limits import LoadLimits
-from igbot.kataml._lint import LINT_CODES, Finding, lint, lint_path
+from igbot.kataml._lint import lint, lint_path
 from igbot.kataml._loader import load_bot, load_bot_text
 from igbot.kataml._models import (
+    ACTION_TYPES,
     Action,
     ActionRef,
     Attribute,
@@ -24,6 +26,7 @@ from igbot.kataml._roundtrip import BotSource, SavePlan
 from igbot.kataml._writer import write_bot
 
 __all__ = [
+    "ACTION_TYPES",
     "LINT_CODES",
     "NAME_RULE",
     "Action",

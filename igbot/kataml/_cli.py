@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from igbot.kataml._lint import lint_path
+
 __all__ = ["register"]
 
 
@@ -25,8 +27,6 @@ def register(subparsers: Any) -> None:
 
 def run_lint(args: argparse.Namespace) -> int:
     """Lint ``args.bot``; prints the findings; returns 1 if any is an error, else 0."""
-    from igbot.kataml._lint import lint_path
-
     _bot, findings = lint_path(args.bot)
     if args.format == "json":
         sys.stdout.write(json.dumps([f.to_dict() for f in findings], indent=2) + "\n")

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from igbot.kataml._lint import Reporter
+from igbot.kataml._findings import Reporter
 from igbot.kataml._models import Bot
-from igbot.models import PersistentMenuRequest, normalise_menu
+from igbot.models import PersistentMenuRequest, meta_limits, normalise_menu
 
 __all__ = ["check_content"]
 
@@ -26,18 +26,7 @@ _TEMPLATE_TYPES = frozenset({"text", "image", "video", "audio", "file", "button"
                              "sticker", "location", "imagemap", "share"})
 _SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 _WEB = ("http://", "https://")
-# Used if igbot.models is unavailable; the numbers of /work/shared/spec/instagram.md.
-_FALLBACK_LIMITS = {"text": 1000, "quick_replies": 13, "quick_reply_title": 20,
-                    "quick_reply_payload": 1000, "elements": 10, "element_title": 80,
-                    "element_subtitle": 80, "buttons": 3, "button_title": 20,
-                    "postback_payload": 1000, "button_template_text": 640}
-
-
 def _limits() -> dict[str, tuple[int, str]]:
-    try:
-        from igbot.models import meta_limits
-    except ImportError:  # pragma: no cover - igbot.models is part of igbot
-        return {k: (v, "Meta, Instagram Messaging") for k, v in _FALLBACK_LIMITS.items()}
     return {name: (lim.value, lim.source) for name, lim in meta_limits().items()}
 
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from igbot._errors import ExpressionSyntaxError
-from igbot.kataml._lint import Reporter
+from igbot.expr import compile_expr, compile_template
+from igbot.kataml._findings import Reporter
 from igbot.kataml._models import Bot, State
 
 __all__ = ["check_expressions", "iter_expressions"]
@@ -77,10 +78,6 @@ def _templates(value: Any, path: str, scope: Scope) -> Iterator[tuple[str, str, 
 
 def check_expressions(bot: Bot, report: Reporter) -> None:
     """Report each expression or template that does not parse, with the position."""
-    try:
-        from igbot.expr import compile_expr, compile_template
-    except ImportError:  # pragma: no cover - igbot.expr is part of igbot
-        return
     for kind, source, path, scope in iter_expressions(bot):
         try:
             (compile_expr if kind == "expr" else compile_template)(source)

@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from igbot.kataml._lint import Reporter
-from igbot.kataml._models import Bot, Flow, Intent, State, Transition
+from igbot.kataml._findings import Reporter
+from igbot.kataml._models import ACTION_TYPES, Bot, Flow, Intent, State, Transition
 
 __all__ = [
-    "ACTION_TYPES",
     "CLOUD_NLU_TYPES",
     "LOCAL_NLU_TYPES",
     "check_bot",
@@ -19,9 +18,6 @@ __all__ = [
 ]
 
 SCHEMAS = ("kata.ai/schema/kata-ml/1.0", "kataml")
-ACTION_TYPES = frozenset({"text", "template", "command", "api", "asyncApi", "method", "schedule",
-                          "handover", "image", "senderAction", "react", "unreact",
-                          "commentReply", "hideComment", "extendThreadControl"})
 LOCAL_NLU_TYPES = frozenset({"keyword", "regex", "method"})
 CLOUD_NLU_TYPES = frozenset({"nl", "verstandClassifier", "verstandTagger", "witIntent",
                              "witEntity"})

@@ -32,6 +32,7 @@ from igbot.kataml._normalise import (
 from igbot.kataml._yamlpath import Position, locate
 
 __all__ = [
+    "ACTION_TYPES",
     "Action",
     "ActionRef",
     "Attribute",
@@ -186,6 +187,12 @@ class State(KataModel):
     _mappings = field_validator("enter", "transit", "exit", mode="before")(
         lambda v: flatten_mapping(v)
     )
+
+
+ACTION_TYPES = frozenset({"text", "template", "command", "api", "asyncApi", "method", "schedule",
+                          "handover", "image", "senderAction", "react", "unreact",
+                          "commentReply", "hideComment", "extendThreadControl"})
+"""The action types Kata-ML defines and igbot runs (``Action.type``, or a state action's name)."""
 
 
 class Action(KataModel):

@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 import yaml
 
+from igbot.kataml import ACTION_TYPES
 from igbot.widgets._validation import check_condition, check_mapping
 
 __all__ = ["IntentPanel", "StatePanel", "messages_html"]
@@ -189,8 +190,6 @@ class StatePanel(_Panel):
 
     def apply_state(self) -> None:
         """Apply flags and actions (each name should be an action of the flow or a type)."""
-        from igbot.engine import ACTION_TYPES
-
         names = [n.strip() for n in self.actions.value.split(",") if n.strip()]
         flow = self.editor.bot.flows[self.flow]
         unknown = [n for n in names if n not in flow.actions and n not in ACTION_TYPES]
