@@ -2,7 +2,8 @@
 
 - :func:`load` reads igbot's log (JSON lines or Parquet), webhook archives, Graph API
   Conversations exports, Instagram's "Download your information" export and agent-inbox CSV into
-  the frame described by :data:`SCHEMA`; :func:`save` writes Parquet; :func:`load_dask` reads
+  the frame described by :data:`SCHEMA` (its columns in order: :data:`COLUMNS`;
+  :func:`conform_categories` makes a hand-built frame's categorical columns categorical again); :func:`save` writes Parquet; :func:`load_dask` reads
   logs bigger than memory.
 - :func:`sessionize`, :func:`summary`, :func:`session_table`, :func:`funnel` and friends compute
   the figures defined in :data:`DEFINITIONS` (pass ``bot=`` to take end states, the fallback flow
@@ -27,6 +28,7 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "COLUMNS",
     "DEFINITIONS",
     "LOG_FIELDS",
     "OUTCOMES",
@@ -44,6 +46,7 @@ __all__ = [
     "Report",
     "SessionIndex",
     "UnknownSelectionError",
+    "conform_categories",
     "detect_format",
     "fix_mojibake",
     "format_duration",
@@ -80,6 +83,7 @@ __all__ = [
 
 _WHERE = {
     "DEFINITIONS": "_metrics", "LOG_FIELDS": "_log", "SCHEMA": "_schema",
+    "COLUMNS": "_schema", "conform_categories": "_schema",
     "AccountUnknownError": "_load_graph", "MetricParams": "_sessions",
     "ParameterError": "_errors",
     "Report": "_report",

@@ -18,6 +18,7 @@ from igbot.engine._records import (
     TurnTrace,
 )
 from igbot.engine._session import FlowFrame, Session
+from igbot.engine._specs import load_spec, run_spec
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
 
 __all__ = [
@@ -45,7 +46,9 @@ __all__ = [
     "TurnTrace",
     "js_available",
     "keyword_nlu",
+    "load_spec",
     "preview_action",
     "regex_nlu",
     "requests_html",
+    "run_spec",
 ]

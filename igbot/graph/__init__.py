@@ -19,7 +19,7 @@ from igbot.graph._display import svg_bundle
 from igbot.graph._dot import to_dot
 from igbot.graph._flowgraph import FlowGraph, show, traffic_graph
 from igbot.graph._layout import Layout, layered_layout
-from igbot.graph._matplotlib import draw_figure
+from igbot.graph._matplotlib import draw_figure, figure_bytes
 from igbot.graph._mermaid import to_mermaid
 from igbot.graph._model import flow_graph
 from igbot.graph._svg import render_svg
@@ -35,6 +35,7 @@ __all__ = [
     "available_backends",
     "count_traffic",
     "draw_figure",
+    "figure_bytes",
     "flow_graph",
     "get_backend",
     "layered_layout",

@@ -22,8 +22,9 @@ import sys as _sys
 import types as _types
 from typing import Any as _Any
 
-from igbot.replay._coverage import Coverage, CoverageItem, coverage
+from igbot.replay._coverage import Coverage, CoverageItem
 from igbot.replay._diff import ReplayDiff, diff
+from igbot.replay._measure import coverage
 from igbot.replay._messages import ApiStub, kata_message, reply_text
 from igbot.replay._proposals import try_proposals
 from igbot.replay._replay import replay

@@ -3,7 +3,7 @@
 The universe is the bot itself: every state and intent of every flow, every transition
 (``a->b`` in a flow; a ``float`` on state ``b`` counts once, as ``*->b``), and every action a
 flow defines or a state names. A log is replayed (:func:`igbot.replay`); Kata test specs are run
-(:mod:`igbot.replay._specs`).
+(:mod:`igbot.replay._specs`); :func:`igbot.replay.coverage` (in ``_measure``) gathers their hits.
 
 ``Coverage.to_dict()``::
 
@@ -19,22 +19,24 @@ Names are ``<flow>/<state>``, ``<flow>/<a>-><b>``, ``<flow>/<intent>`` and ``<fl
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from igbot.kataml import Bot, load_bot
+from igbot.engine import TurnRecord
+from igbot.kataml import Bot
+from igbot.replay._draw import Drawing, marked_figure, svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from igbot.replay._draw import Drawing
-    from igbot.replay._result import ReplayResult
+__all__ = ["KINDS", "Coverage", "CoverageItem", "Hits", "bot_universe", "count_hits", "hit_names"]
 
-__all__ = ["KINDS", "Coverage", "CoverageItem", "bot_universe", "coverage"]
+Hits = Counter[tuple[str, str, str]]
+"""Hit counts: ``(kind, flow, name) -> n`` with kind state, transition, intent or action."""
 
 KINDS = ("states", "transitions", "intents", "actions")
 
@@ -56,7 +58,24 @@ def bot_universe(bot: Bot) -> dict[str, list[str]]:
     return out
 
 
-def _hit_names(bot: Bot, hits: pd.DataFrame) -> dict[str, dict[str, int]]:
+def count_hits(hits: Hits, records: Iterable[TurnRecord]) -> None:
+    """Add what the records of a turn exercised to ``hits`` (actions only when they ran)."""
+    for r in records:
+        if r.flow is None:
+            continue
+        if r.state is not None:
+            hits["state", r.flow, r.state] += 1
+        if r.transition:
+            hits["transition", r.flow, r.transition] += 1
+            hits["state", r.flow, r.transition.split("->", 1)[0]] += 1
+        if r.intent:
+            hits["intent", r.flow, r.intent] += 1
+        for a in r.actions:
+            if a.status in ("ok", "substituted"):
+                hits["action", r.flow, a.name] += 1
+
+
+def hit_names(bot: Bot, hits: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Hit counts by coverage name; transitions that are not a state's own fall to ``*->b``."""
     out: dict[str, dict[str, int]] = {k: {} for k in KINDS}
     for kind, flow_name, name, count in hits[["kind", "flow", "name", "count"]].itertuples(
@@ -113,7 +132,7 @@ class Coverage:
     def from_hits(cls, bot: Bot, hits: pd.DataFrame, source: str = "") -> Coverage:
         """Coverage from a hit-count frame (``kind``, ``flow``, ``name``, ``count``)."""
         universe = bot_universe(bot)
-        counts = _hit_names(bot, hits)
+        counts = hit_names(bot, hits)
         items = {}
         for kind in KINDS:
             names = universe[kind]
@@ -138,8 +157,6 @@ class Coverage:
 
     def figure(self, *, intents: bool = True) -> Figure:
         """The bot's graph with uncovered states, intents and transitions ringed in red."""
-        from igbot.replay._draw import marked_figure
-
         nodes = {f"state:{n}": "uncovered" for n in self.states.uncovered}
         if intents:
             nodes.update({f"intent:{n}": "uncovered" for n in self.intents.uncovered})
@@ -154,8 +171,6 @@ class Coverage:
 
     def graph(self, *, intents: bool = True) -> Drawing:
         """:meth:`figure` as a notebook drawing (SVG) with ``save(path)``."""
-        from igbot.replay._draw import Drawing
-
         return Drawing(self.figure(intents=intents))
 
     def _by(self) -> str:
@@ -172,72 +187,8 @@ class Coverage:
                f"{html.escape(self._by())}</b><table><tr><th>kind</th><th>covered</th>"
                f"<th>share</th><th>uncovered</th></tr>{rows}</table></div>")
         if graph:
-            from igbot.replay._draw import svg
-
             out += svg(self.figure())
         return out
 
     def _repr_html_(self) -> str:
         return self.to_html()
-
-
-def _split_sources(items: Iterable[Any]) -> tuple[list[Any], list[Any]]:
-    """(specs, logs) from paths, directories, spec dicts and frames."""
-    from igbot.replay._specs import is_spec_file
-
-    specs: list[Any] = []
-    logs: list[Any] = []
-    for item in items:
-        if isinstance(item, dict):
-            specs.append(item)
-        elif isinstance(item, pd.DataFrame):
-            logs.append(item)
-        elif isinstance(item, str | Path) and Path(item).is_dir() and not any(
-                Path(item).glob("*.json")):
-            found = sorted(p for ext in ("*.yml", "*.yaml") for p in Path(item).rglob(ext))
-            spec_files = [p for p in found if is_spec_file(p)]
-            (specs if spec_files else logs).extend(spec_files or [item])
-        elif isinstance(item, str | Path) and is_spec_file(item):
-            specs.append(item)
-        else:
-            logs.append(item)
-    return specs, logs
-
-
-def coverage(bot: Bot | str | Path, source: Any, **replay_options: Any) -> Coverage:
-    """Coverage of ``bot`` by a log (replayed), a :class:`ReplayResult`, or Kata test specs.
-
-    Args:
-        bot: a loaded bot or a path to one.
-        source: a canonical event frame, a ReplayResult, a spec dict, a path (spec file, log
-            file, or a directory of spec files), or a list mixing them (their hits add up).
-        replay_options: passed to :func:`igbot.replay` for logs (``api``, ``workers``, ...).
-    """
-    from collections import Counter
-
-    from igbot.replay._replay import replay
-    from igbot.replay._result import ReplayResult
-    from igbot.replay._specs import spec_hits
-
-    bot = bot if isinstance(bot, Bot) else load_bot(bot)
-    if isinstance(source, ReplayResult):
-        return Coverage.from_hits(bot, source.hits, "a replay")
-    items = source if isinstance(source, list | tuple) else [source]
-    results: list[ReplayResult] = [s for s in items if isinstance(s, ReplayResult)]
-    specs, logs = _split_sources([s for s in items if not isinstance(s, ReplayResult)])
-    hits: Counter[tuple[str, str, str]] = Counter(spec_hits(bot, specs)) if specs else Counter()
-    frames = [r.hits for r in results]
-    paths = [log for log in logs if not isinstance(log, pd.DataFrame)]
-    frames += [replay(bot, log, **replay_options).hits for log in logs if isinstance(log, pd.DataFrame)]
-    if paths:
-        frames.append(replay(bot, paths, **replay_options).hits)
-    for frame in frames:
-        for kind, flow, name, count in frame.itertuples(index=False):
-            hits[kind, flow, name] += int(count)
-    hit_frame = pd.DataFrame([(k, f, n, c) for (k, f, n), c in sorted(hits.items())],
-                             columns=["kind", "flow", "name", "count"])
-    what = [f"{len(specs)} spec{'s' * (len(specs) != 1)}"] if specs else []
-    what += [f"{len(logs) + len(results)} log{'s' * (len(logs) + len(results) != 1)}"] if (
-        logs or results) else []
-    return Coverage.from_hits(bot, hit_frame, " and ".join(what))
-

@@ -26,17 +26,18 @@ any fallback, end state reached.
 
 from __future__ import annotations
 
+import difflib
 import html
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from igbot.replay._coverage import hit_names
+from igbot.replay._draw import Drawing, marked_figure, svg
 from igbot.replay._result import ReplayResult, frame_html, records
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from igbot.replay._draw import Drawing
 
 __all__ = ["COMPARED", "ReplayDiff", "diff", "divergence_html", "word_diff"]
 
@@ -82,8 +83,6 @@ def word_diff(old: Any, new: Any) -> tuple[str, str]:
     """Two texts as HTML with the words only one of them has marked: removed words struck
     through in red in the first, added words in green in the second; long shared runs are
     shortened to ``…`` around the changes so two long, nearly equal replies show what differs."""
-    import difflib
-
     a = [] if old is None or old is pd.NA or old != old else str(old).split(" ")
     b = [] if new is None or new is pd.NA or new != new else str(new).split(" ")
     left: list[str] = []
@@ -139,9 +138,7 @@ def _states(result: ReplayResult) -> set[str]:
 
 
 def _transitions(result: ReplayResult) -> dict[str, int]:
-    from igbot.replay._coverage import _hit_names
-
-    return _hit_names(result.bot, result.hits)["transitions"]
+    return hit_names(result.bot, result.hits)["transitions"]
 
 
 class ReplayDiff:
@@ -246,8 +243,6 @@ class ReplayDiff:
     def figure(self, *, intents: bool = False) -> Figure:
         """The new bot's graph: states reached in one version only, transitions whose traffic
         changed (blue more, orange less, red no longer taken, green newly taken)."""
-        from igbot.replay._draw import marked_figure
-
         nodes = {f"state:{n}": "no longer reached"
                  for n in self.totals["states_no_longer_reached"]}
         nodes.update({f"state:{n}": "newly reached" for n in self.totals["states_newly_reached"]})
@@ -268,8 +263,6 @@ class ReplayDiff:
 
     def graph(self, *, intents: bool = False) -> Drawing:
         """:meth:`figure` as a notebook drawing (SVG) with ``save(path)``."""
-        from igbot.replay._draw import Drawing
-
         return Drawing(self.figure(intents=intents))
 
     def __repr__(self) -> str:
@@ -285,8 +278,6 @@ class ReplayDiff:
                f"{frame_html(self.totals_table(), 30)}"
                f"<b>Where sessions diverge</b>{divergence_html(self.changed, max_rows)}</div>")
         if graph:
-            from igbot.replay._draw import svg
-
             out += svg(self.figure())
         return out
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from igbot.graph import draw_figure, figure_bytes, flow_graph, layered_layout
 from igbot.kataml import Bot
 
 if TYPE_CHECKING:
@@ -45,9 +46,7 @@ def marked_figure(bot: Bot, nodes: Mapping[str, str], edges: Mapping[tuple[str, 
         title: the figure's title.
         intents: draw intent nodes too.
     """
-    from matplotlib.lines import Line2D
-
-    from igbot.graph import draw_figure, flow_graph, layered_layout
+    from matplotlib.lines import Line2D  # matplotlib loads when a figure is drawn, not on import
 
     graph = flow_graph(bot, intents=intents, collapse_floats=True)
     layout = layered_layout(graph, title=title)
@@ -85,8 +84,6 @@ def marked_figure(bot: Bot, nodes: Mapping[str, str], edges: Mapping[tuple[str, 
 
 def svg(fig: Any) -> str:
     """The figure as SVG text (with the drawing's tooltips)."""
-    from igbot.graph._matplotlib import figure_bytes
-
     return str(figure_bytes(fig, "svg"))
 
 
@@ -102,8 +99,6 @@ class Drawing:
 
     def save(self, path: str | Path) -> Path:
         """Write ``.svg`` or ``.png`` (from the extension)."""
-        from igbot.graph._matplotlib import figure_bytes
-
         path = Path(path)
         data = figure_bytes(self.figure, path.suffix.lstrip(".").lower() or "svg")
         if isinstance(data, bytes):

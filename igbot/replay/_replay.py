@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.engine import ApiCall, Classifier, Engine, MemoryStore, Turn
+from igbot.analytics import COLUMNS, conform_categories, load, sessionize
+from igbot.engine import ApiCall, Classifier, Engine, MemoryStore
 from igbot.kataml import Bot, load_bot
+from igbot.replay._coverage import Hits, count_hits
 from igbot.replay._messages import SKIP_KINDS, kata_message, make_api, reply_text
 from igbot.replay._result import MESSAGE_COLUMNS, SESSION_COLUMNS, ReplayResult
 
@@ -52,9 +54,6 @@ def _column(df: pd.DataFrame, name: str) -> list[Any]:
 
 
 def _sessionized(df: pd.DataFrame, gap: str | float) -> pd.DataFrame:
-    from igbot.analytics import sessionize
-    from igbot.analytics._schema import COLUMNS, conform_categories
-
     df = df.copy()
     for name in COLUMNS:
         if name not in df.columns:
@@ -118,24 +117,8 @@ def _init_worker(bot: Bot, api: Any, classifier: Classifier | None, seed: int) -
     _WORKER["seed"] = seed
 
 
-def _hit(hits: Counter[tuple[str, str, str]], turn: Turn) -> None:
-    for r in turn.records:
-        if r.flow is None:
-            continue
-        if r.state is not None:
-            hits["state", r.flow, r.state] += 1
-        if r.transition:
-            hits["transition", r.flow, r.transition] += 1
-            hits["state", r.flow, r.transition.split("->", 1)[0]] += 1
-        if r.intent:
-            hits["intent", r.flow, r.intent] += 1
-        for a in r.actions:
-            if a.status in ("ok", "substituted"):
-                hits["action", r.flow, a.name] += 1
-
-
 def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[Any, ...]],
-                 outcomes: list[tuple[Any, ...]], hits: Counter[tuple[str, str, str]]) -> None:
+                 outcomes: list[tuple[Any, ...]], hits: Hits) -> None:
     session_id, conversation, events = task
     user = f"replay:{session_id}"
     engine.actions.rng.seed(f"{seed}:{session_id}")
@@ -146,7 +129,7 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
     fallback_flows = {name for name, flow in engine.bot.flows.items() if flow.fallback}
     for event in events:
         if event[1] == "resolve":
-            _hit(hits, engine.resume(user))
+            count_hits(hits, engine.resume(user).records)
             continue
         ts, kind, text, payload, mid, l_flow, l_state, l_intent, l_fallback = event
         message = kata_message(kind, text, payload, {
@@ -155,7 +138,7 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
         if message is None:
             continue
         turn = engine.handle(message, user=user)
-        _hit(hits, turn)
+        count_hits(hits, turn.records)
         first = turn.records[0]
         handover = any(r.handover for r in turn.records)
         ended = any(r.flow_ended for r in turn.records)
@@ -193,7 +176,7 @@ def _run_chunk(tasks: Sequence[SessionTask], engine: Engine | None = None,
     seed = _WORKER.get("seed", 0) if seed is None else seed
     rows: list[tuple[Any, ...]] = []
     outcomes: list[tuple[Any, ...]] = []
-    hits: Counter[tuple[str, str, str]] = Counter()
+    hits: Hits = Counter()
     for task in tasks:
         _run_session(engine, seed, task, rows, outcomes, hits)
     return rows, outcomes, hits
@@ -245,8 +228,6 @@ def replay_messages(bot: Bot, tasks: list[SessionTask], *,
 def _load_log(log: pd.DataFrame | str | Path | Iterable[str | Path]) -> pd.DataFrame:
     if isinstance(log, pd.DataFrame):
         return log
-    from igbot.analytics import load
-
     paths = [log] if isinstance(log, str | Path) else list(log)
     return load(paths)
 

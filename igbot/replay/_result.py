@@ -51,14 +51,12 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from igbot.kataml import Bot
-
-if TYPE_CHECKING:
-    from igbot.replay._coverage import Coverage
+from igbot.replay._coverage import Coverage
 
 __all__ = ["MESSAGE_COLUMNS", "SESSION_COLUMNS", "ReplayResult", "frame_html", "records"]
 
@@ -142,8 +140,6 @@ class ReplayResult:
 
     def coverage(self) -> Coverage:
         """States, transitions, intents and actions of the bot this replay exercised."""
-        from igbot.replay._coverage import Coverage
-
         return Coverage.from_hits(self.bot, self.hits)
 
     def to_dict(self, messages: bool = False) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import BotLoadError
-from igbot.engine import Turn, TurnRecord
-from igbot.engine._specs import load_spec, run_spec
+from igbot.engine import TurnRecord, load_spec, run_spec
 from igbot.kataml import Bot
+from igbot.replay._coverage import Hits, count_hits
 
 __all__ = ["SPEC_SCHEMA", "is_spec_file", "spec_hits", "spec_records"]
 
@@ -66,10 +66,8 @@ def spec_records(bot: Bot, spec: dict[str, Any]) -> list[TurnRecord]:
 
 def spec_hits(bot: Bot, specs: Iterable[dict[str, Any] | str | Path]) -> Counter[tuple[str, str, str]]:
     """Hit counts ``(kind, flow, name) -> n`` of the specs (dicts or spec files) on ``bot``."""
-    from igbot.replay._replay import _hit
-
-    hits: Counter[tuple[str, str, str]] = Counter()
+    hits: Hits = Counter()
     for spec in specs:
         loaded = spec if isinstance(spec, dict) else load_spec(spec)
-        _hit(hits, Turn(records=spec_records(bot, loaded)))
+        count_hits(hits, spec_records(bot, loaded))
     return hits
