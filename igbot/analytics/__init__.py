@@ -3,8 +3,8 @@
 - :func:`load` reads igbot's log (JSON lines or Parquet), webhook archives, Graph API
   Conversations exports, Instagram's "Download your information" export and agent-inbox CSV into
   the frame described by :data:`SCHEMA` (its columns in order: :data:`COLUMNS`;
-  :func:`conform_categories` makes a hand-built frame's categorical columns categorical again); :func:`save` writes Parquet; :func:`load_dask` reads
-  logs bigger than memory.
+  :func:`conform_categories` makes a hand-built frame's categorical columns categorical again);
+  :func:`save` writes Parquet; :func:`load_dask` reads logs bigger than memory.
 - :func:`sessionize`, :func:`summary`, :func:`session_table`, :func:`funnel` and friends compute
   the figures defined in :data:`DEFINITIONS` (pass ``bot=`` to take end states, the fallback flow
   and ice breakers from the Kata-ML bot); :func:`report` gathers them for a notebook or an HTML
