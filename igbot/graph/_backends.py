@@ -12,6 +12,11 @@ from typing import ClassVar
 
 import networkx as nx
 
+from igbot.graph._dot import to_dot
+from igbot.graph._matplotlib import draw_figure, figure_bytes
+from igbot.graph._mermaid import to_mermaid
+from igbot.graph._svg import render_svg
+
 __all__ = [
     "Backend",
     "DotBackend",
@@ -46,8 +51,6 @@ class MermaidBackend(Backend):
     extensions = (".mmd", ".mermaid")
 
     def render(self, graph: nx.MultiDiGraph) -> str:
-        from igbot.graph._mermaid import to_mermaid
-
         return to_mermaid(graph)
 
 
@@ -59,8 +62,6 @@ class DotBackend(Backend):
     extensions = (".dot", ".gv")
 
     def render(self, graph: nx.MultiDiGraph) -> str:
-        from igbot.graph._dot import to_dot
-
         return to_dot(graph)
 
 
@@ -70,8 +71,6 @@ class MatplotlibBackend(Backend):
     fmt: ClassVar[str] = "png"
 
     def render(self, graph: nx.MultiDiGraph) -> str | bytes:
-        from igbot.graph._matplotlib import draw_figure, figure_bytes
-
         return figure_bytes(draw_figure(graph), self.fmt)
 
 
@@ -93,8 +92,6 @@ class SvgBackend(Backend):
     extensions = (".svg",)
 
     def render(self, graph: nx.MultiDiGraph) -> str:
-        from igbot.graph._svg import render_svg
-
         return render_svg(graph)
 
 

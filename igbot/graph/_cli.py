@@ -8,6 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from igbot._errors import IgbotError
+from igbot.graph._backends import get_backend
+from igbot.graph._flowgraph import FlowGraph
+from igbot.kataml import load_bot
+
 __all__ = ["register"]
 
 logger = logging.getLogger(__name__)
@@ -37,8 +44,6 @@ def _format(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
     if args.output:
-        from igbot.graph._backends import get_backend
-
         try:
             return get_backend(args.output.rsplit(".", 1)[-1]).name
         except ValueError:
@@ -48,17 +53,11 @@ def _format(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``igbot graph``; returns the exit code."""
-    from igbot._errors import IgbotError
-    from igbot.graph._flowgraph import FlowGraph
-    from igbot.kataml import load_bot
-
     try:
         bot = load_bot(args.bot)
         graph = FlowGraph.from_bot(bot, args.flow, intents=not args.no_intents,
                                    collapse_floats=not args.expand_floats)
         if args.traffic:
-            import pandas as pd
-
             reader = pd.read_csv if args.traffic.endswith(".csv") else pd.read_parquet
             df = reader(args.traffic)
             if not isinstance(df["timestamp"].dtype, pd.DatetimeTZDtype):

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from igbot.graph._backends import get_backend
+from igbot.graph._matplotlib import draw_figure
 from igbot.graph._model import flow_graph
+from igbot.graph._traffic import add_traffic, count_traffic
 from igbot.kataml import Bot, Flow
 
 if TYPE_CHECKING:
@@ -63,8 +65,6 @@ class FlowGraph:
 
     def figure(self, **kwargs: Any) -> Figure:
         """The matplotlib drawing (see :func:`igbot.graph.draw_figure` for the options)."""
-        from igbot.graph._matplotlib import draw_figure
-
         return draw_figure(self.nx, **kwargs)
 
     def save(self, path: str | Path) -> Path:
@@ -83,8 +83,6 @@ class FlowGraph:
 
     def with_traffic(self, df: pd.DataFrame, *, gap: str = "30min") -> FlowGraph:
         """The same graph with traffic from a conversation log (canonical event table)."""
-        from igbot.graph._traffic import add_traffic, count_traffic
-
         return FlowGraph(add_traffic(self.nx, count_traffic(df, gap=gap)), self.bot,
                          self.options)
 

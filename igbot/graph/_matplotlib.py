@@ -74,6 +74,7 @@ def draw_figure(
         A :class:`matplotlib.figure.Figure`; ``fig.igbot_tooltips`` maps SVG ids to tooltips
         and ``fig.igbot_layout`` is the layout drawn.
     """
+    # matplotlib (and NotebookFigure, a matplotlib Figure) load when a drawing is made, not on import
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.patches import Rectangle
 

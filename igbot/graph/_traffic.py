@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from igbot.analytics import sessionize
 from igbot.graph._model import any_id, flow_id, state_id
 
 __all__ = ["TrafficCounts", "add_traffic", "count_traffic"]
@@ -93,8 +94,6 @@ def _canonical_sessions(df: pd.DataFrame, gap: pd.Timedelta) -> np.ndarray | Non
     messages open one), so the graph and the report count the same sessions; ``None`` when the
     frame is not a canonical (categorical) event frame."""
     try:
-        from igbot.analytics import sessionize
-
         marked = df.assign(_row=np.arange(len(df)))
         cut = sessionize(marked, gap)
     except (AttributeError, KeyError, TypeError, ValueError):
