@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import IgbotError
+from igbot.engine import Engine, MemoryStore, preview_action
 from igbot.kataml import (
     Action,
     ActionRef,
@@ -29,6 +30,7 @@ from igbot.kataml import (
     Transition,
     backups,
     check_name,
+    lint,
     load_bot,
     restore,
     write_bot,
@@ -450,23 +452,17 @@ class BotEditing:
 
     def lint(self) -> list[Any]:
         """Lint findings for the whole bot (:func:`igbot.kataml.lint`)."""
-        from igbot.kataml import lint
-
         return lint(self.bot)
 
     @property
     def engine(self) -> Any:
         """An engine for the current bot (for previews); rebuilt after each edit."""
         if self._engine is None:
-            from igbot.engine import Engine, MemoryStore
-
             self._engine = Engine(self.bot, MemoryStore(), seed=0)
         return self._engine
 
     def preview(self, flow: str, action: str) -> tuple[list[Any], list[str]]:
         """The requests one action would send, and the problems on the way."""
-        from igbot.engine import preview_action
-
         try:
             return preview_action(self.engine, flow, action)
         except Exception as exc:  # a half-written action must not break the editor

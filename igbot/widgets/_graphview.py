@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from igbot.graph import show
 from igbot.kataml import Bot
 
 __all__ = ["GraphView"]
@@ -63,11 +64,6 @@ class GraphView:
         """Draw now."""
         self._pending = None
         bot, flow = self.source()
-        try:
-            from igbot.graph import show
-        except ImportError:
-            self.note.value = "<i>the graph view needs igbot.graph.show</i>"
-            return
         try:
             png = show(bot, flow=flow).render("png")
         except Exception as exc:  # a half-edited flow must not break the editor
