@@ -21,12 +21,22 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+from tqdm import tqdm
 from traitlets.config import Config
+
+from igbot import Engine, MemoryStore, parse_webhook
+from igbot.analytics import load, report
+from igbot.graph import show, traffic_graph
+from igbot.kataml import lint, load_bot
+from igbot.models import render_bubbles
+from igbot.widgets import FlowCanvas
 
 __all__ = ["main"]
 
@@ -43,9 +53,6 @@ def _say(text: str) -> None:
 
 def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The shop bot on the sample webhooks: requests, records and the bubbles page."""
-    from igbot import Engine, MemoryStore, parse_webhook
-    from igbot.models import render_bubbles
-
     engine = Engine(SHOP, MemoryStore(), seed=1)
     requests: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
@@ -106,8 +113,6 @@ def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 
 def lint_bot(out: Path) -> int:
     """Lint findings of the shop bot, one per line; returns the number of errors."""
-    from igbot.kataml import lint, load_bot
-
     findings = lint(load_bot(SHOP))
     lines = [f"{f.level} {f.code} {f.path}: {f.message}" for f in findings]
     (out / "lint.txt").write_text("\n".join(lines) + ("\n" if lines else "no findings\n"), encoding="utf-8")
@@ -116,9 +121,6 @@ def lint_bot(out: Path) -> int:
 
 def draw_graph(out: Path) -> None:
     """The shop bot's graph in every format."""
-    from igbot.graph import show
-    from igbot.kataml import load_bot
-
     graph = show(load_bot(SHOP))
     for suffix in ("png", "svg", "mmd", "dot"):
         graph.save(out / f"graph.{suffix}")
@@ -127,14 +129,9 @@ def draw_graph(out: Path) -> None:
 def draw_canvas(out: Path) -> Path | None:
     """The shop bot's canvas as a standalone page (``canvas.html``) and, where Chromium and
     Playwright are installed, its screenshot (``canvas.png``); returns the screenshot."""
-    import shutil
-
-    from igbot.kataml import load_bot
-    from igbot.widgets import FlowCanvas
-
     page = FlowCanvas(load_bot(SHOP), editor=False, height=900).save(out / "canvas.html")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    try:
+    try:  # Playwright is optional (the test extra): without it the demo skips the screenshot
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
@@ -159,13 +156,7 @@ def draw_canvas(out: Path) -> Path | None:
 
 def analyse(out: Path) -> dict[str, Any]:
     """The analytics report and plots of the sample log, and its traffic on the graph."""
-    import matplotlib
-
     matplotlib.use("Agg")
-    from igbot.analytics import load, report
-    from igbot.graph import traffic_graph
-    from igbot.kataml import load_bot
-
     frame = load(LOG, progress=False)
     bot = load_bot(SHOP)
     rep = report(frame, bot=bot, funnel_states=["show", "claimed"], funnel_flow="promo")
@@ -184,10 +175,10 @@ _STATIC_HTML = Config({"NbConvertBase": {"display_data_priority": [
 
 def run_notebooks(out: Path) -> list[Path]:
     """Execute every notebook and write it as HTML."""
+    # nbconvert (and nbformat with it) comes with the test extra, not with igbot: loaded only here
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import ExecutePreprocessor
-    from tqdm import tqdm
 
     target = out / "notebooks"
     target.mkdir(exist_ok=True)
