@@ -22,6 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from igbot._errors import IgbotError
+from igbot.analytics import load
+from igbot.kataml import load_bot
+from igbot.replay._diff import diff
+from igbot.replay._measure import coverage
+from igbot.replay._replay import replay
+
 __all__ = ["register"]
 
 
@@ -79,16 +86,10 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from igbot._errors import IgbotError
-    from igbot.kataml import load_bot
-    from igbot.replay import diff, replay
-
     try:
         new_bot = load_bot(args.bot)
         old_bot = load_bot(args.against) if args.against else None
         api = _api(args.api)
-        from igbot.analytics import load
-
         log = load(args.logs)
     except (IgbotError, OSError, ValueError) as exc:
         print(f"igbot replay: {exc}", file=sys.stderr)
@@ -123,10 +124,6 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from igbot._errors import IgbotError
-    from igbot.kataml import load_bot
-    from igbot.replay import coverage
-
     try:
         bot = load_bot(args.bot)
         result = coverage(bot, [Path(s) for s in args.sources], api=_api(args.api), progress=None)

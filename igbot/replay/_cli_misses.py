@@ -6,9 +6,16 @@ fallbacks it would have removed. Lives with replay because it runs replay on ana
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
+
+import igbot.analytics as analytics  # load and misses load on first use, not with every igbot command
+from igbot._errors import IgbotError
+from igbot.kataml import load_bot
+from igbot.replay._proposals import try_proposals
 
 __all__ = ["register"]
 
@@ -45,26 +52,18 @@ def _fail(message: str) -> int:
 
 
 def _misses(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
-    from igbot._errors import IgbotError
-    from igbot.analytics import load, misses
-    from igbot.kataml import load_bot
-    from igbot.replay._proposals import try_proposals
-
     if not getattr(args, "verbose", False):  # problems are summed up in our one line
         logging.getLogger("igbot.analytics").setLevel(logging.ERROR)
     if args.propose < 0:
         return _fail(f"--propose wants a count of 0 or more, got {args.propose}")
     try:
         bot = load_bot(args.bot) if args.bot else None
-        df = load(args.logs, format=args.input_format, progress=None)
+        df = analytics.load(args.logs, format=args.input_format, progress=None)
         if df.empty:
             problems = df.attrs.get("problems", [])
             why = f": {problems[0]['file']}: {problems[0]['reason']}" if problems else ""
             return _fail(f"nothing was loaded from {' '.join(args.logs)}{why}")
-        found = misses(df, bot=bot, min_size=args.min_size, threshold=args.threshold,
+        found = analytics.misses(df, bot=bot, min_size=args.min_size, threshold=args.threshold,
                        gap=args.gap)
         topics = [t for t in found.topics if t.id >= 0 and t.keywords][:args.propose]
         taken = set(bot.flows) | set(bot.nlus) if bot is not None else set()
