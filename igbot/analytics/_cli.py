@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 from typing import Any
+
+from igbot._errors import IgbotError
+from igbot.kataml import load_bot
 
 __all__ = ["register"]
 
@@ -41,8 +46,6 @@ def register(subparsers: Any) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    import logging
-
     logger = logging.getLogger("igbot.analytics")
     level = logger.level
     if not getattr(args, "verbose", False):  # problems are summarised below, one line each
@@ -54,9 +57,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import json
-
-    from igbot._errors import IgbotError
+    # these bring pandas and pyarrow: they load when the command runs, not with every igbot command
     from igbot.analytics._load import load, why_empty
     from igbot.analytics._report import _plain, report
     from igbot.analytics._sessions import check_tz, parse_gap
@@ -73,8 +74,6 @@ def _run(args: argparse.Namespace) -> int:
         parse_gap(args.gap)
         params: dict = {}
         if args.bot:
-            from igbot.kataml import load_bot
-
             params["bot"] = load_bot(args.bot)
         if args.end_states or not args.bot:
             params["end_states"] = tuple((args.end_states or "end").split(","))

@@ -8,11 +8,24 @@ file in a temporary folder, removed when the server stops.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import logging
+import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
+
+import httpx
+
+from igbot._errors import IgbotError
+from igbot.kataml import load_bot
 
 __all__ = ["register"]
 
@@ -39,19 +52,9 @@ def _fail(message: str) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    import importlib.util
-    import json
-    import os
-    import shutil
-    import subprocess
-    import tempfile
-    import time
-    from pathlib import Path
-
-    import httpx
+    # pandas (and the analytics modules built on it) load when the command runs, not with `igbot`
     import pandas as pd
 
-    from igbot._errors import IgbotError
     from igbot.analytics._load import load
     from igbot.analytics._log import save
     from igbot.analytics._sessions import MetricParams
@@ -63,8 +66,6 @@ def _dashboard(args: argparse.Namespace) -> int:
     try:
         bot_path = str(Path(args.bot).resolve()) if args.bot else None
         if bot_path:
-            from igbot.kataml import load_bot
-
             load_bot(bot_path)
         try:
             pd.Timestamp("2024-01-01").tz_localize(args.tz)

@@ -197,6 +197,7 @@ class Dashboard:
     def figure(self) -> Figure:
         """Sessions per period (bars, integer ticks), then one small panel per rate: the rate
         per period with its 95% Wilson band (wide where a period has few sessions)."""
+        # matplotlib (NotebookFigure is a matplotlib Figure) loads when a figure is drawn
         from matplotlib.ticker import MaxNLocator
 
         from igbot._figure import NotebookFigure

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._errors import ParameterError
+from igbot.analytics._metrics import _user_fallbacks
 from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
 
 __all__ = ["check_funnel", "funnel", "intent_frequencies", "state_frequencies"]
@@ -93,8 +94,6 @@ def funnel(df: pd.DataFrame, states: Sequence[str], flow: str | None = None,
 
 
 def _intent_frequencies(p: Prepared) -> pd.DataFrame:
-    from igbot.analytics._metrics import _user_fallbacks
-
     df = p.df
     mask = p.user_msg
     names = np.append(np.asarray(df["intent"].cat.categories, dtype=object), "(none)")

@@ -24,7 +24,7 @@ __all__ = [
 
 
 def _figure(width: float = 7.0, height: float = 3.2) -> tuple[Figure, Any]:
-    from igbot._figure import NotebookFigure
+    from igbot._figure import NotebookFigure  # a matplotlib Figure: matplotlib loads on drawing
 
     fig = NotebookFigure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()

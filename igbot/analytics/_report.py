@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from igbot.analytics import _plots
 from igbot.analytics._funnel import (
     _funnel,
     _intent_frequencies,
@@ -86,17 +87,15 @@ class Report:
 
     def figures(self) -> dict[str, Any]:
         """The plots (matplotlib Figures) by name; drawn on each call."""
-        from igbot.analytics import _plots as p
-
         figs = {
-            "volume": p.plot_volume(self.tables["volume_daily"]),
-            "rates": p.plot_rates(self.tables["rates_daily"]),
-            "triggers": p.plot_trigger_mix(self.tables["triggers"]),
-            "response_times": p.plot_response_times(self.tables["response_times"]),
-            "hour_of_week": p.plot_hour_of_week(self.tables["hour_of_week"]),
+            "volume": _plots.plot_volume(self.tables["volume_daily"]),
+            "rates": _plots.plot_rates(self.tables["rates_daily"]),
+            "triggers": _plots.plot_trigger_mix(self.tables["triggers"]),
+            "response_times": _plots.plot_response_times(self.tables["response_times"]),
+            "hour_of_week": _plots.plot_hour_of_week(self.tables["hour_of_week"]),
         }
         if "funnel" in self.tables:
-            figs["funnel"] = p.plot_funnel(self.tables["funnel"])
+            figs["funnel"] = _plots.plot_funnel(self.tables["funnel"])
         return figs
 
     def to_dict(self) -> dict[str, Any]:
