@@ -192,7 +192,7 @@ def replay_messages(bot: Bot, tasks: list[SessionTask], *,
                     workers: int | None = None, progress: bool | None = None,
                     chunk_size: int = _CHUNK) -> tuple[list[Any], list[Any], Counter[Any]]:
     """Run prepared sessions; returns (message rows, session outcomes, hit counts)."""
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # in a notebook its bar brings ipywidgets: loaded when replaying
 
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(tasks) >= PARALLEL_MIN_SESSIONS else 1

@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bot", type=Path, default=None, help="Kata-ML bot to run (default: the shop bot)")
     args = parser.parse_args(argv)
     responder = EngineResponder(args.bot, seed=args.seed)
-    events = generate_events(args.people, args.seed, args.days, responder=responder)
+    events = generate_events(args.people, args.seed, args.days, responder=responder, progress=None)
     paths = write_all(events, args.out, args.seed)
     sys.stdout.write(f"{len(events)} events for {args.people} people:\n")
     for name, path in paths.items():

@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from tqdm import tqdm
+
 from igbot.sim._engine import EngineResponder
 from igbot.sim._people import entry_of, person, simulate_person, start_time
 from igbot.sim._turn import Responder
@@ -22,7 +24,8 @@ __all__ = ["generate_events"]
 
 
 def generate_events(people: int = 200, seed: int = 7, days: int = 14,
-                    responder: Responder | None = None) -> list[dict[str, Any]]:
+                    responder: Responder | None = None,
+                    progress: bool | None = None) -> list[dict[str, Any]]:
     """Simulate ``people`` people talking to the shop's bot over ``days`` days.
 
     Args:
@@ -30,6 +33,7 @@ def generate_events(people: int = 200, seed: int = 7, days: int = 14,
         seed: seeds the people (and the default bot's choice among text variants).
         days: the span their visits fall in, from Monday 2024-05-06.
         responder: the bot; default :class:`~igbot.sim.EngineResponder` on ``data/bots/shop``.
+        progress: a tqdm bar of the people simulated; ``None`` shows it on a terminal only.
 
     Returns:
         Canonical records (``to_log_record`` keys, timestamps as datetimes) with extra
@@ -39,7 +43,8 @@ def generate_events(people: int = 200, seed: int = 7, days: int = 14,
     rng = random.Random(seed)
     bot = responder or EngineResponder(seed=seed)
     events: list[dict[str, Any]] = []
-    for i in range(people):
+    disable = None if progress is None else not progress  # None: tqdm shows it on a terminal only
+    for i in tqdm(range(people), desc="people", unit="person", disable=disable):
         who = person(rng, i)
         visits = 1 + min(int(rng.expovariate(1.6)), 4)
         times = sorted(start_time(rng, days) for _ in range(visits))

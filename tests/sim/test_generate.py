@@ -47,3 +47,10 @@ def test_committed_samples_are_small() -> None:
     assert (samples / "igbot_log.jsonl").exists()
     total = sum(p.stat().st_size for p in samples.rglob("*") if p.is_file())
     assert total < 300_000
+
+
+def test_progress_bar_counts_the_people(capsys: Any) -> None:
+    generate_events(3, seed=2, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    generate_events(3, seed=2, progress=False)
+    assert capsys.readouterr().err == ""
