@@ -21,7 +21,7 @@ def _lint_imports(package_parent: Path) -> subprocess.CompletedProcess[str]:
 def test_igbot_keeps_every_import_contract() -> None:
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "4 kept, 0 broken" in result.stdout
+    assert " kept, 0 broken." in result.stdout
 
 
 def test_each_contract_breaks_on_its_kind_of_import(tmp_path: Path) -> None:
