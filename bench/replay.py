@@ -1,6 +1,6 @@
 """Replay throughput: a generated shop log through ``igbot.replay``, against the raw engine.
 
-The log comes from the analytics simulator (:func:`igbot.sim.generate_events`), sized by
+The log comes from the simulator (:func:`igbot.sim.generate_events`), sized by
 the number of incoming messages. Baseline, measured in the same run on the same messages:
 ``Engine.handle`` on the rebuilt Kata messages, one session after another, in this process
 (what replay must cost at least). Reported per size: sessions/s and messages/s for the baseline,
