@@ -1,8 +1,8 @@
 """The simulation's bot played by the real flow engine running a Kata-ML bot (the shop bot).
 
 :class:`EngineResponder` turns the simulation's messages into the Kata messages Instagram's
-webhooks would give (quick-reply and postback payloads decoded, ice-breaker codes mapped to the
-bot's payloads) and the engine's requests back into the simulation's replies.
+webhooks would give (quick-reply and postback payloads decoded, a tapped ice breaker carrying the
+payload the bot declares for it) and the engine's requests back into the simulation's replies.
 """
 
 from __future__ import annotations
