@@ -7,9 +7,10 @@ import logging
 import re
 from typing import Any
 
+from igbot.engine import ACTION_TYPES
 from igbot.expr import compile_expr, truthy
 from igbot.graph._style import shorten
-from igbot.kataml import ACTION_TYPES, Action, Flow, Intent, Transition
+from igbot.kataml import Action, Flow, Intent, Transition
 
 __all__ = [
     "AGENT",
