@@ -1,6 +1,6 @@
 """The Kata-ML flow engine: sessions, NLUs, actions and rendering to Instagram."""
 
-from igbot.engine._actions import ACTION_TYPES, INSTAGRAM_INBOX_APP_ID, ApiCall
+from igbot.engine._actions import ACTION_TYPES, ApiCall
 from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._jspool import MethodWorkerPool
@@ -19,6 +19,7 @@ from igbot.engine._records import (
 )
 from igbot.engine._session import FlowFrame, Session
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = [
     "ACTION_TYPES",

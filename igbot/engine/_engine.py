@@ -21,7 +21,7 @@ from typing import Any
 
 from igbot._errors import ExpressionError, MethodError, RecursionLimitError
 from igbot._message import Message
-from igbot.engine._actions import INSTAGRAM_INBOX_APP_ID, ActionRunner, ApiCall, TurnContext
+from igbot.engine._actions import ActionRunner, ApiCall, TurnContext
 from igbot.engine._js import JSRuntime
 from igbot.engine._limits import finalize_message
 from igbot.engine._nlu import Classifier, NluRunner
@@ -33,6 +33,7 @@ from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import compile_expr, truthy
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
 from igbot.models import parse_webhook
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
 
