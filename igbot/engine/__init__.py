@@ -1,10 +1,18 @@
 """The Kata-ML flow engine: sessions, NLUs, actions and rendering to Instagram."""
 
 from igbot.engine._actions import ACTION_TYPES, ApiCall
+from igbot.engine._dispatch import (
+    OwnMessages,
+    conversation_of,
+    event_row,
+    handle_event,
+    system_row,
+)
 from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._jspool import MethodWorkerPool
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
+from igbot.engine._outcome import LogEntry, Outcome, PolicyNote, ThreadChange
 from igbot.engine._preview import preview_action, requests_html
 from igbot.engine._records import (
     ActionRecord,
@@ -34,19 +42,28 @@ __all__ = [
     "FlowFrame",
     "IntentTrial",
     "JSRuntime",
+    "LogEntry",
     "MemoryStore",
     "MethodWorkerPool",
     "OutboundRequest",
+    "Outcome",
+    "OwnMessages",
+    "PolicyNote",
     "Session",
     "SessionStore",
     "SqliteStore",
+    "ThreadChange",
     "TransitionTrial",
     "Turn",
     "TurnRecord",
     "TurnTrace",
+    "conversation_of",
+    "event_row",
+    "handle_event",
     "js_available",
     "keyword_nlu",
     "preview_action",
     "regex_nlu",
     "requests_html",
+    "system_row",
 ]

@@ -1,0 +1,118 @@
+"""What one event caused: the :class:`Outcome` the dispatcher returns and the server persists.
+
+An Outcome is data. The engine has already changed the session (through its store); everything
+else is for the caller to apply: the server puts :attr:`Outcome.requests` in its outbox, writes
+:attr:`Outcome.log` in the same transaction, applies :attr:`Outcome.policy` to its send policy and
+redacts :attr:`Outcome.redactions` from its log; a notebook just looks at it. An Outcome reads like
+the :class:`~igbot.engine.Turn` it holds (``requests``, ``records``, ``record``, ``errors``,
+iteration), so callers of ``Engine.handle_webhook`` that expected a Turn keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from igbot.engine._records import OutboundRequest, Turn, TurnRecord
+from igbot.vocab import ThreadChangeKind, dump_row
+
+__all__ = ["LogEntry", "Outcome", "PolicyNote", "ThreadChange"]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One conversation-log row (:func:`igbot.vocab.log_row`) and, for a person's message with
+    content, the ``mid`` under which it is indexed (to redact it if the person deletes it)."""
+
+    row: dict[str, Any]
+    indexed_mid: str | None = None
+
+    @property
+    def line(self) -> str:
+        """The row as the log file holds it (one line of JSON, no newline)."""
+        return dump_row(self.row)
+
+
+@dataclass(frozen=True)
+class PolicyNote:
+    """Something a person did that the send policy must remember (``SendPolicy.record_inbound``
+    arguments): it may open the 24 h window, or allow a private reply to a comment."""
+
+    person_id: str
+    kind: str
+    timestamp: datetime | int | float
+    comment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadChange:
+    """Who owns a conversation's thread now, as an event said.
+
+    ``kind``: ``handover`` (given to people, or to another app), ``resolve`` (given back to the
+    bot), ``take`` (taken by another app), ``request`` (another app asks for it; nothing changes
+    until the bot passes it). ``app_id`` is the app concerned, when the event names it.
+    """
+
+    kind: ThreadChangeKind
+    user: str
+    app_id: str | None = None
+    by: str = "agent"
+
+
+@dataclass
+class Outcome:
+    """Everything one event (or one webhook body) caused; see the module docstring."""
+
+    turn: Turn = field(default_factory=Turn)
+    log: list[LogEntry] = field(default_factory=list)
+    policy: list[PolicyNote] = field(default_factory=list)
+    redactions: list[str] = field(default_factory=list)
+    thread: list[ThreadChange] = field(default_factory=list)
+
+    @property
+    def requests(self) -> list[OutboundRequest]:
+        """What the bot asks Instagram for, in order (the turn's requests, as the engine made
+        them)."""
+        return self.turn.requests
+
+    @property
+    def records(self) -> list[TurnRecord]:
+        """One record per message the engine processed."""
+        return self.turn.records
+
+    @property
+    def record(self) -> TurnRecord | None:
+        """The record of the person's own message, if the event was one."""
+        return self.turn.record
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error of every record."""
+        return self.turn.errors
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The log rows alone."""
+        return [entry.row for entry in self.log]
+
+    def extend(self, other: Outcome | Turn) -> None:
+        """Append another outcome (or a bare turn) after this one (a body of several events)."""
+        if isinstance(other, Turn):
+            self.turn.extend(other)
+            return
+        self.turn.extend(other.turn)
+        self.log.extend(other.log)
+        self.policy.extend(other.policy)
+        self.redactions.extend(other.redactions)
+        self.thread.extend(other.thread)
+
+    def __iter__(self) -> Iterator[OutboundRequest]:
+        return iter(self.turn.requests)
+
+    def __len__(self) -> int:
+        return len(self.turn.requests)
+
+    def _repr_html_(self) -> str:
+        return self.turn._repr_html_()
