@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from igbot.engine._records import OutboundRequest, Turn, TurnRecord
+from igbot.engine._records import Turn, TurnRecord
 from igbot.vocab import ThreadChangeKind, dump_row
 
 __all__ = ["LogEntry", "Outcome", "PolicyNote", "ThreadChange"]
@@ -72,9 +72,9 @@ class Outcome:
     thread: list[ThreadChange] = field(default_factory=list)
 
     @property
-    def requests(self) -> list[OutboundRequest]:
-        """What the bot asks Instagram for, in order (the turn's requests, as the engine made
-        them)."""
+    def requests(self) -> list[Any]:
+        """What the bot asks Instagram for, in order: the turn's requests as the engine made
+        them (``Turn.requests``; typed outbound requests, whatever their type)."""
         return self.turn.requests
 
     @property
@@ -108,7 +108,7 @@ class Outcome:
         self.redactions.extend(other.redactions)
         self.thread.extend(other.thread)
 
-    def __iter__(self) -> Iterator[OutboundRequest]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.turn.requests)
 
     def __len__(self) -> int:
