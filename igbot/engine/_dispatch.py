@@ -38,7 +38,8 @@ from igbot.vocab import (
 )
 
 __all__ = [
-    "EventEngine", "OwnMessages", "conversation_of", "event_row", "handle_event", "system_row",
+    "EventEngine", "OwnMessages", "conversation_of", "dispatch_into", "event_row", "handle_event",
+    "system_row",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,26 +70,30 @@ class EventEngine(Protocol):
 def event_row(event: Any, conversation: str, record: TurnRecord | None = None, *,
               role: str = "user", direction: str = "in", kind: str | None = None,
               extra: dict[str, Any] | None = None) -> LogEntry:
-    """The log row of an incoming event (with the engine's record when the bot processed it).
+    """The log row of an incoming event (with the engine's record when the bot processed it),
+    made when first read.
 
     A person's message with content is indexed by its ``mid``, so a later deletion redacts it.
     """
-    message = event.to_message()
-    payload = dict(message.payload) if message.payload else {}
-    if extra:
-        payload.update(extra)
-    if event.repaired:
-        payload["repaired"] = {"fields": event.repaired,
-                               "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
-    content = message.content
-    row = log_row(
-        conversation, event.timestamp, direction, role, kind or event.kind,
-        text=content, payload=payload or None, mid=event.mid,
-        flow=record.flow if record else None, state=record.state if record else None,
-        intent=record.intent if record else None,
-        is_fallback=record.is_fallback if record and not record.agent_owned else None)
-    keeps_text = event.kind not in NO_TEXT_KINDS and (content or payload)
-    return LogEntry(row, event.mid if direction == "in" and keeps_text else None)
+    def build() -> tuple[dict[str, Any], str | None]:
+        message = event.to_message()
+        payload = dict(message.payload) if message.payload else {}
+        if extra:
+            payload.update(extra)
+        if event.repaired:
+            payload["repaired"] = {"fields": event.repaired,
+                                   "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
+        content = message.content
+        row = log_row(
+            conversation, event.timestamp, direction, role, kind or event.kind,
+            text=content, payload=payload or None, mid=event.mid,
+            flow=record.flow if record else None, state=record.state if record else None,
+            intent=record.intent if record else None,
+            is_fallback=record.is_fallback if record and not record.agent_owned else None)
+        keeps_text = event.kind not in NO_TEXT_KINDS and (content or payload)
+        return row, event.mid if direction == "in" and keeps_text else None
+
+    return LogEntry(build=build)
 
 
 def system_row(conversation: str, kind: str, direction: str, payload: dict[str, Any],
@@ -145,8 +150,15 @@ def handle_event(engine: EventEngine, event: Any, *, conversation: str | None = 
         The :class:`Outcome`: the turn (records and requests), log rows, policy notes,
         redactions and thread changes. Sessions are already changed through the engine's store.
     """
-    conv = conversation or conversation_of(event)
     outcome = Outcome()
+    dispatch_into(outcome, engine, event, conversation=conversation, is_ours=is_ours)
+    return outcome
+
+
+def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
+                  conversation: str | None = None, is_ours: OwnMessages | None = None) -> None:
+    """:func:`handle_event`, appending to ``outcome`` (a body of several events builds one)."""
+    conv = conversation or conversation_of(event)
     note = _policy_note(event)
     if note is not None:
         outcome.policy.append(note)
@@ -173,16 +185,17 @@ def handle_event(engine: EventEngine, event: Any, *, conversation: str | None = 
             if session is None or not session.agent:
                 engine.mark_agent(user, by="agent")
                 outcome.thread.append(ThreadChange("take", user))
-        outcome.turn = engine.handle(event.to_message(), user=user)
-        record = outcome.turn.record
+        turn = engine.handle(event.to_message(), user=user)
+        outcome.turn.extend(turn)
+        record = turn.record
         extra = {"agent_owned": True} if record and record.agent_owned else None
         outcome.log.append(event_row(event, conv, record, extra=extra))
     elif event.triggers_bot and _comment_id(event):
-        outcome.turn = engine.handle(event.to_message(), user=f"comment:{_comment_id(event)}")
-        outcome.log.append(event_row(event, conv, outcome.turn.record))
+        turn = engine.handle(event.to_message(), user=f"comment:{_comment_id(event)}")
+        outcome.turn.extend(turn)
+        outcome.log.append(event_row(event, conv, turn.record))
     else:
         outcome.log.append(event_row(event, conv))
-    return outcome
 
 
 def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome) -> None:
@@ -192,7 +205,7 @@ def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome
     if event.kind == "pass_thread_control" and user:
         app_id = event.new_owner_app_id
         resumed = engine.owns(app_id)
-        outcome.turn = engine.passed_to(user, app_id)
+        outcome.turn.extend(engine.passed_to(user, app_id))
         change: ThreadChangeKind = "resolve" if resumed else "handover"
         outcome.log.append(system_row(conv, change, "in", {**info, "by": "agent"}, now))
         outcome.thread.append(ThreadChange(change, user, _str(app_id)))

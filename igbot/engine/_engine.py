@@ -22,7 +22,7 @@ from typing import Any
 from igbot._errors import ExpressionError, MethodError, RecursionLimitError
 from igbot._message import Message
 from igbot.engine._actions import ActionRunner, ApiCall, TurnContext
-from igbot.engine._dispatch import OwnMessages, handle_event
+from igbot.engine._dispatch import OwnMessages, dispatch_into, handle_event
 from igbot.engine._js import JSRuntime
 from igbot.engine._limits import finalize_message
 from igbot.engine._nlu import Classifier, NluRunner
@@ -156,7 +156,7 @@ class Engine:
         server does (:meth:`handle_event`); returns their outcomes merged into one."""
         outcome = Outcome()
         for event in parse_webhook(body):
-            outcome.extend(self.handle_event(event))
+            dispatch_into(outcome, self, event)
         return outcome
 
     def session(self, user: str) -> Session | None:

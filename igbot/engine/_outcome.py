@@ -10,7 +10,7 @@ iteration), so callers of ``Engine.handle_webhook`` that expected a Turn keep wo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,21 +21,57 @@ from igbot.vocab import ThreadChangeKind, dump_row
 __all__ = ["LogEntry", "Outcome", "PolicyNote", "ThreadChange"]
 
 
-@dataclass(frozen=True)
 class LogEntry:
     """One conversation-log row (:func:`igbot.vocab.log_row`) and, for a person's message with
-    content, the ``mid`` under which it is indexed (to redact it if the person deletes it)."""
+    content, the ``mid`` under which it is indexed (to redact it if the person deletes it).
 
-    row: dict[str, Any]
-    indexed_mid: str | None = None
+    Made lazily when the dispatcher gives ``build`` (a function returning both): a caller that
+    never reads the log (a notebook, a benchmark) does not pay for it.
+    """
+
+    __slots__ = ("_build", "_mid", "_row")
+
+    def __init__(self, row: dict[str, Any] | None = None, indexed_mid: str | None = None, *,
+                 build: Callable[[], tuple[dict[str, Any], str | None]] | None = None) -> None:
+        if row is None and build is None:
+            raise ValueError("LogEntry needs a row or a function that builds it")
+        self._row, self._mid, self._build = row, indexed_mid, build
+
+    def _made(self) -> dict[str, Any]:
+        if self._row is None:
+            assert self._build is not None
+            self._row, self._mid = self._build()
+            self._build = None
+        return self._row
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The row: a dict with exactly :data:`igbot.vocab.LOG_FIELDS`."""
+        return self._made()
+
+    @property
+    def indexed_mid(self) -> str | None:
+        """The mid to index the row under (a person's message with content), else None."""
+        self._made()
+        return self._mid
 
     @property
     def line(self) -> str:
         """The row as the log file holds it (one line of JSON, no newline)."""
-        return dump_row(self.row)
+        return dump_row(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogEntry):
+            return NotImplemented
+        return (self.row, self.indexed_mid) == (other.row, other.indexed_mid)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LogEntry({self.row!r}, indexed_mid={self.indexed_mid!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PolicyNote:
     """Something a person did that the send policy must remember (``SendPolicy.record_inbound``
     arguments): it may open the 24 h window, or allow a private reply to a comment."""
@@ -46,7 +82,7 @@ class PolicyNote:
     comment_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ThreadChange:
     """Who owns a conversation's thread now, as an event said.
 
