@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "COMMENT_KINDS",
     "NON_MESSAGE_KINDS",
+    "NOT_OPENING_KINDS",
     "NO_TEXT_KINDS",
     "PERSON_KINDS",
     "SYSTEM_KINDS",
@@ -39,6 +40,11 @@ NON_MESSAGE_KINDS: frozenset[str] = frozenset({
     *THREAD_KINDS, *SYSTEM_KINDS,
 })
 """Not a message: a row of this kind never opens a session nor counts as a message or a turn."""
+
+NOT_OPENING_KINDS: frozenset[str] = frozenset({
+    "echo", "read", "deleted", "message_edit", "unsupported", "unknown", *THREAD_KINDS,
+})
+"""Events that do not (re)open the 24 h messaging window: the person did not write."""
 
 NO_TEXT_KINDS: frozenset[str] = frozenset({"deleted", "read", "reaction", "unknown",
                                             *THREAD_KINDS})

@@ -16,6 +16,7 @@ from igbot.vocab import (
     INSTAGRAM_INBOX_APP_ID,
     NO_TEXT_KINDS,
     NON_MESSAGE_KINDS,
+    NOT_OPENING_KINDS,
     OUTBOX_STATES,
     PERSON_KINDS,
     SEND_OUTCOMES,
@@ -39,6 +40,7 @@ def test_one_inbox_app_id_everywhere() -> None:
 def test_kinds_agree() -> None:
     assert ANALYTICS_NON_MESSAGE is NON_MESSAGE_KINDS
     assert not PERSON_KINDS & NON_MESSAGE_KINDS
+    assert not PERSON_KINDS & NOT_OPENING_KINDS  # a person speaking opens the window
     assert set(THREAD_KINDS) <= NON_MESSAGE_KINDS and set(THREAD_KINDS) <= NO_TEXT_KINDS
     assert set(SEND_OUTCOMES) < set(OUTBOX_STATES)
 
