@@ -4,7 +4,8 @@ The server, ``Engine.handle_webhook`` (notebooks, ``igbot run``) and anything el
 event call this, so a webhook means the same everywhere:
 
 - a person speaking (:data:`igbot.vocab.PERSON_KINDS`) is a turn of the bot; in standby (another
-  app owns the thread) the bot first notes that an agent owns it, and stays silent;
+  app owns the thread) the bot first notes that an agent owns it, and stays silent; a turn whose
+  flow hands the thread to people is a ``handover`` thread change (``by="bot"``);
 - a comment whose author the webhook leaves out (Meta's older sample) is still answered, by a
   private reply to the comment; its session is the comment's (``comment:<id>``);
 - an echo of a message the bot sent is nothing; of anyone else's send (a person typing in the
@@ -186,16 +187,26 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
                 engine.mark_agent(user, by="agent")
                 outcome.thread.append(ThreadChange("take", user))
         turn = engine.handle(event.to_message(), user=user)
-        outcome.turn.extend(turn)
+        _turn(outcome, engine, turn, user)
         record = turn.record
         extra = {"agent_owned": True} if record and record.agent_owned else None
         outcome.log.append(event_row(event, conv, record, extra=extra))
     elif event.triggers_bot and _comment_id(event):
-        turn = engine.handle(event.to_message(), user=f"comment:{_comment_id(event)}")
-        outcome.turn.extend(turn)
+        user = f"comment:{_comment_id(event)}"
+        turn = engine.handle(event.to_message(), user=user)
+        _turn(outcome, engine, turn, user)
         outcome.log.append(event_row(event, conv, turn.record))
     else:
         outcome.log.append(event_row(event, conv))
+
+
+def _turn(outcome: Outcome, engine: EventEngine, turn: Turn, user: str) -> None:
+    """Add a turn; a turn whose flow handed the thread to people is a thread change too."""
+    outcome.turn.extend(turn)
+    if any(record.handover for record in turn.records):
+        session = engine.session(user)
+        app_id = (session.agent or {}).get("app_id") if session is not None else None
+        outcome.thread.append(ThreadChange("handover", user, _str(app_id), by="bot"))
 
 
 def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome) -> None:

@@ -86,6 +86,8 @@ def test_the_bot_handing_over_is_a_request_and_the_bot_then_stays_silent() -> No
     engine = _engine()
     outcome = _one(engine, _body(_text("u1", "agent", "m1")))
     assert [r.endpoint for r in outcome.requests] == ["messages", "pass_thread_control"]
+    assert [(c.kind, c.user, c.app_id, c.by) for c in outcome.thread] == [
+        ("handover", "u1", INSTAGRAM_INBOX_APP_ID, "bot")]
     assert engine.session("u1").agent  # type: ignore[union-attr]
     later = _one(engine, _body(_text("u1", "still there?", "m2")))
     assert later.requests == []
