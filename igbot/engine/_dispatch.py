@@ -18,6 +18,12 @@ event call this, so a webhook means the same everywhere:
 - anything else (reads, reactions, edits, unknown items) is a row.
 
 The send policy's notes (24 h window, comments) are returned as data for the caller to apply.
+
+What is read of an event (any decoder's events must have these): ``kind``, ``person_id``,
+``mid``, ``timestamp``, ``standby``, ``triggers_bot``, ``opens_window``, ``dedupe_key``,
+``repaired`` and ``to_message()``; by kind, ``raw`` and ``comment_id`` (comments), ``app_id``,
+``text`` and ``attachments`` (echoes), ``new_owner_app_id``, ``previous_owner_app_id``,
+``requested_owner_app_id`` and ``metadata`` (thread control).
 """
 
 from __future__ import annotations
