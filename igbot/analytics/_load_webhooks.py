@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._schema import COLUMNS, Problems, build_frame, sort_events
+from igbot.vocab import INBOX_APP_IDS
 
 __all__ = ["INBOX_APP_IDS", "load_webhooks"]
 
-# Page Inbox and Instagram Inbox (Meta's "Conversation Routing" page).
-INBOX_APP_IDS: frozenset[str] = frozenset({"263902037430900", "1217981644879628"})
 _DROP_KEYS = ("url", "urls")
 
 

@@ -27,7 +27,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,22 +40,16 @@ from igbot.analytics._schema import (
     SCHEMA,
     Problems,
     build_frame,
-    parse_timestamp_ns,
     record_values,
     str_categories,
 )
+from igbot.vocab import LOG_FIELDS, log_row
 
 __all__ = ["LOG_FIELDS", "read_jsonl_log", "read_parquet", "save", "to_log_record", "write_log"]
 
 logger = logging.getLogger(__name__)
 
-LOG_FIELDS: tuple[str, ...] = COLUMNS
 _BLOCK = 1 << 24
-
-
-def _iso(ns: int) -> str:
-    moment = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ns // 1_000_000) % 1000:03d}Z"
 
 
 def to_log_record(conversation_id: str, timestamp: datetime | int | float | str,
@@ -64,25 +58,16 @@ def to_log_record(conversation_id: str, timestamp: datetime | int | float | str,
                   state: str | None = None, intent: str | None = None,
                   is_fallback: bool | None = None, mid: str | None = None,
                   session_id: str | None = None, source: str = "igbot_log") -> dict[str, Any]:
-    """One log line as a dict with exactly :data:`LOG_FIELDS`, checked.
+    """One log line as a dict with exactly :data:`LOG_FIELDS`, checked: the server's own row
+    (:func:`igbot.vocab.log_row`), then read back as the readers read it.
 
     ``timestamp`` may be a datetime (naive means UTC), ms since the epoch or ISO-8601 text; it is
     written as ISO-8601 UTC with milliseconds. Raises ValueError naming a wrong field.
     """
-    if isinstance(timestamp, datetime):
-        ts = pd.Timestamp(timestamp)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
-        ns = ts.value
-    else:
-        ns = parse_timestamp_ns(timestamp)
-    record = {
-        "conversation_id": conversation_id, "session_id": session_id, "timestamp": _iso(ns),
-        "direction": direction, "role": role, "kind": kind, "text": text, "payload": payload,
-        "flow": flow, "state": state, "intent": intent, "is_fallback": is_fallback, "mid": mid,
-        "source": source,
-    }
-    values = record_values(record)
-    record["payload"] = values[COLUMNS.index("payload")]
+    record = log_row(conversation_id, timestamp, direction, role, kind, text=text,
+                     payload=payload, flow=flow, state=state, intent=intent,
+                     is_fallback=is_fallback, mid=mid, session_id=session_id, source=source)
+    record_values(record)
     return record
 
 

@@ -27,6 +27,10 @@ mid                 string                      platform message id, when known
 source              category                    igbot_log, parquet, webhook, graph, dyi, csv
 ==================  ==========================  ==============================================
 
+The columns, their dtypes and meanings are :data:`igbot.vocab.LOG_SCHEMA` (the server writes its
+log with the same schema); ``direction``/``role`` categories are :data:`igbot.vocab.DIRECTIONS`
+and :data:`igbot.vocab.ROLES`; :data:`NON_MESSAGE_KINDS` is :data:`igbot.vocab.NON_MESSAGE_KINDS`.
+
 Loaders record what they could not read in ``df.attrs["problems"]`` (a list of
 ``{"file", "line", "reason"}``) and ``df.attrs["skipped"]`` (how many records or files).
 """
@@ -41,6 +45,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from igbot.vocab import DIRECTIONS, LOG_FIELDS, LOG_SCHEMA, NON_MESSAGE_KINDS, ROLES
 
 __all__ = [
     "COLUMNS",
@@ -62,37 +68,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA: dict[str, tuple[str, str]] = {
-    "conversation_id": ("category", "the person's thread with the account"),
-    "session_id": ("category", "session within the conversation, filled by sessionize()"),
-    "timestamp": ("datetime64[ns, UTC]", "when the event happened, tz-aware UTC"),
-    "direction": ("category", "'in' from the person, 'out' from the account"),
-    "role": ("category", "user, bot, agent or system"),
-    "kind": ("category", "text, story_reply, story_mention, quick_reply, postback, comment, "
-             "image, ..., handover, resolve, refused, error"),
-    "text": ("string", "message text or button title"),
-    "payload": ("string", "JSON object: postback payload, template, error reason, tag"),
-    "flow": ("category", "Kata flow that handled or produced the event"),
-    "state": ("category", "Kata state the event moved to or came from"),
-    "intent": ("category", "intent matched on an incoming message"),
-    "is_fallback": ("boolean", "answered by a fallback intent or flow (nullable)"),
-    "mid": ("string", "platform message id"),
-    "source": ("category", "igbot_log, parquet, webhook, graph, dyi or csv"),
-}
-COLUMNS: tuple[str, ...] = tuple(SCHEMA)
-DIRECTIONS = ("in", "out")
-ROLES = ("user", "bot", "agent", "system")
+SCHEMA: dict[str, tuple[str, str]] = LOG_SCHEMA  # column -> (dtype, meaning), from vocab
+COLUMNS: tuple[str, ...] = LOG_FIELDS
 _CATEGORY_COLUMNS = tuple(c for c, (t, _) in SCHEMA.items() if t == "category")
-_STRING_COLUMNS = ("text", "payload", "mid")
+_STRING_COLUMNS = tuple(c for c, (t, _) in SCHEMA.items() if t == "string")
 _FIXED = {"direction": DIRECTIONS, "role": ROLES}
 STRING_DTYPE = pd.StringDtype("pyarrow")
-
-# Kinds that are not messages: they never open a session nor count as a message or a turn.
-NON_MESSAGE_KINDS = frozenset({
-    "read", "reaction", "deleted", "message_edit", "echo", "handover", "resolve",
-    "request_thread_control", "pass_thread_control", "take_thread_control", "refused", "error",
-    "typing", "seen",
-})
 
 
 class Problems:

@@ -29,6 +29,7 @@ from igbot.channel._policy import Role, SendPolicy
 from igbot.channel._ratelimit import TokenBucket
 from igbot.channel._retry import RetryPolicy, parse_retry_after
 from igbot.models import encode_payload
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID, PAGE_INBOX_APP_ID
 
 __all__ = [
     "COMMENT_ENDPOINTS",
@@ -44,8 +45,6 @@ __all__ = [
 logger = logging.getLogger("igbot.channel")
 
 DEFAULT_API_VERSION = "v21.0"
-INSTAGRAM_INBOX_APP_ID = 1217981644879628
-PAGE_INBOX_APP_ID = 263902037430900
 ENDPOINTS = frozenset({
     "messages", "pass_thread_control", "take_thread_control", "release_thread_control",
     "request_thread_control", "message_attachments", "messenger_profile", "comment_reply",

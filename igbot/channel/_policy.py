@@ -31,6 +31,7 @@ from igbot.channel._errors import (
     TagNotAllowedError,
     WindowClosedError,
 )
+from igbot.vocab import COMMENT_KINDS, NOT_OPENING_KINDS
 
 __all__ = [
     "HUMAN_AGENT_WINDOW",
@@ -53,16 +54,13 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 LIVE_BROADCAST_WINDOW = timedelta(hours=4)
 """Instagram Live broadcasts last at most 4 hours: a Live comment older than that was made on a
 broadcast that has ended, so it can no longer get a private reply."""
-_COMMENT_KINDS = frozenset({"comment", "live_comment"})
+_COMMENT_KINDS = COMMENT_KINDS
 
 Role = Literal["bot", "agent"]
 Timestamp = datetime | int | float
 
 # Event kinds that do NOT open the window (everything else a person does, does).
-_NOT_OPENING = frozenset({
-    "echo", "read", "deleted", "message_edit", "unsupported", "pass_thread_control",
-    "take_thread_control", "request_thread_control", "unknown",
-})
+_NOT_OPENING = NOT_OPENING_KINDS
 
 
 def _utc(ts: Timestamp) -> datetime:

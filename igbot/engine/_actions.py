@@ -29,7 +29,7 @@ from igbot.engine._scope import Scope, get_path
 from igbot.expr import compile_expr, compile_template, render_value, truthy
 from igbot.kataml import ACTION_TYPES, Action, ActionRef, Bot, Flow  # ACTION_TYPES re-exported
 
-__all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", "TurnContext"]
+__all__ = ["ACTION_TYPES", "ActionRunner", "ApiCall", "TurnContext"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 """``senderAction`` actions (Meta, Instagram Messaging: Sender Actions)."""
 IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 """Where an ``image`` action (Kata's ``concepts/action.md``) gives its url, first wins."""
-INSTAGRAM_INBOX_APP_ID = "1217981644879628"
 
 
 @dataclass(frozen=True)

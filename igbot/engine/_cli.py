@@ -8,6 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from igbot._errors import IgbotError
+from igbot.engine._engine import Engine
+from igbot.engine._outcome import Outcome
+from igbot.engine._records import Turn
+from igbot.engine._specs import load_spec, run_spec
+from igbot.engine._store import MemoryStore, SqliteStore
+from igbot.kataml import load_bot
+
 __all__ = ["register"]
 
 
@@ -28,10 +36,6 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from igbot._errors import IgbotError
-    from igbot.engine._engine import Engine
-    from igbot.engine._records import Turn
-    from igbot.engine._store import MemoryStore, SqliteStore
 
     try:
         engine = Engine(args.bot, SqliteStore(args.store) if args.store else MemoryStore(), seed=args.seed)
@@ -48,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
             try:
                 item = json.loads(line)
                 if isinstance(item, dict) and "object" in item and "entry" in item:
-                    turn = engine.handle_webhook(item)
+                    turn: Turn | Outcome = engine.handle_webhook(item)
                 else:
                     user = item.pop("user", None) if isinstance(item, dict) else None
                     turn = engine.handle(item, user=user)
@@ -79,9 +83,6 @@ def _spec_files(paths: list[str]) -> list[Path]:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from igbot._errors import IgbotError
-    from igbot.engine._specs import load_spec, run_spec
-    from igbot.kataml import load_bot
 
     try:
         bot = load_bot(args.bot)

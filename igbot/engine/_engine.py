@@ -21,10 +21,12 @@ from typing import Any
 
 from igbot._errors import ExpressionError, MethodError, RecursionLimitError
 from igbot._message import Message
-from igbot.engine._actions import INSTAGRAM_INBOX_APP_ID, ActionRunner, ApiCall, TurnContext
+from igbot.engine._actions import ActionRunner, ApiCall, TurnContext
+from igbot.engine._dispatch import OwnMessages, dispatch_into, handle_event
 from igbot.engine._js import JSRuntime
 from igbot.engine._limits import finalize_message
 from igbot.engine._nlu import Classifier, NluRunner
+from igbot.engine._outcome import Outcome
 from igbot.engine._records import TransitionTrial, Turn, TurnRecord, TurnTrace
 from igbot.engine._scope import Scope
 from igbot.engine._select import Selection, Selector, check_condition
@@ -33,6 +35,7 @@ from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import compile_expr, truthy
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
 from igbot.models import parse_webhook
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
 
@@ -135,20 +138,26 @@ class Engine:
         session.flow, session.state, session.context = None, None, {}
         return name
 
-    def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Turn:
-        """Parse a raw Instagram webhook and process every event that asks for an answer."""
-        turn = Turn()
+    def handle_event(self, event: Any, *, conversation: str | None = None,
+                     is_ours: OwnMessages | None = None) -> Outcome:
+        """What one parsed webhook event means (see :mod:`igbot.engine._dispatch`): its turn,
+        log rows, policy notes, redactions and thread changes, as an :class:`Outcome`.
+
+        Args:
+            event: an :class:`igbot.models.Event` (from :func:`igbot.parse_webhook`).
+            conversation: the log's conversation id (default: the person, else the comment).
+            is_ours: ``is_ours(mid)``, asked of an echo not carrying this app's ``app_id``:
+                whether the bot sent that message (the server's outbox knows).
+        """
+        return handle_event(self, event, conversation=conversation, is_ours=is_ours)
+
+    def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Outcome:
+        """Parse a raw Instagram webhook and handle every event in it, in time order, as the
+        server does (:meth:`handle_event`); returns their outcomes merged into one."""
+        outcome = Outcome()
         for event in parse_webhook(body):
-            if event.kind == "pass_thread_control" and event.person_id:
-                turn.extend(self.passed_to(event.person_id, getattr(event, "new_owner_app_id", None)))
-            elif event.kind == "take_thread_control" and event.person_id:
-                self.mark_agent(event.person_id, by="agent")
-            elif event.triggers_bot and (event.person_id or getattr(event, "comment_id", None)):
-                # a comment whose author the webhook leaves out (Meta's older sample) is still
-                # answered, by a private reply to the comment; its session is the comment's
-                user = event.person_id or f"comment:{getattr(event, 'comment_id', '')}"
-                turn.extend(self.handle(event.to_message(), user=user))
-        return turn
+            dispatch_into(outcome, self, event)
+        return outcome
 
     def session(self, user: str) -> Session | None:
         """The stored session of ``user``, if any."""

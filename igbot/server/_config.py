@@ -15,10 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from igbot._errors import IgbotError
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["ENV_VARS", "ServerConfig", "ServerConfigError"]
-
-INSTAGRAM_INBOX_APP_ID = "1217981644879628"
 
 # setting name -> environment variable
 ENV_VARS: dict[str, str] = {

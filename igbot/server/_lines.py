@@ -6,11 +6,11 @@ import time
 from typing import Any
 
 from igbot.channel import GraphError, PolicyError
-from igbot.engine import Turn
+from igbot.engine import system_row
 from igbot.server._log import log_line
 from igbot.server._state import LogLine, OutboxRow
 
-__all__ = ["dropped_line", "event_line", "outcome_line", "refusal_reason", "system_line"]
+__all__ = ["dropped_line", "outcome_line", "refusal_reason", "system_line"]
 
 _REASONS = {
     "window_24h": "outside_window",
@@ -19,8 +19,6 @@ _REASONS = {
     "private_reply_once": "private_reply_already_sent",
     "private_reply_7d": "private_reply_expired",
 }
-_NO_TEXT = frozenset({"deleted", "read", "reaction", "unknown", "pass_thread_control",
-                      "take_thread_control", "request_thread_control"})
 _ERROR_REASONS = {
     "OutsideWindowError": "outside_window",
     "PersonUnavailableError": "person_unavailable",
@@ -40,36 +38,14 @@ def refusal_reason(error: PolicyError) -> str:
     return _REASONS.get(error.rule, error.rule)
 
 
-def event_line(event: Any, conversation: str, turn: Turn | None = None, *,
-               role: str = "user", direction: str = "in", kind: str | None = None,
-               extra: dict[str, Any] | None = None) -> LogLine:
-    """The line of an incoming event (with the engine's record when it was processed)."""
-    message = event.to_message()
-    payload = dict(message.payload) if message.payload else {}
-    if extra:
-        payload.update(extra)
-    if event.repaired:
-        payload["repaired"] = {"fields": event.repaired,
-                               "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
-    record = turn.record if turn is not None else None
-    content = message.content
-    line = log_line(
-        conversation, event.timestamp, direction, role, kind or event.kind,
-        text=content, payload=payload or None, mid=event.mid,
-        flow=record.flow if record else None, state=record.state if record else None,
-        intent=record.intent if record else None,
-        is_fallback=record.is_fallback if record and not record.agent_owned else None)
-    keeps_text = event.kind not in _NO_TEXT and (content or payload)
-    indexed = event.mid if direction == "in" and keeps_text else None
-    return line, indexed
-
-
 def system_line(conversation: str, kind: str, direction: str, payload: dict[str, Any],
                 *, flow: str | None = None, state: str | None = None,
                 role: str = "system") -> LogLine:
-    """A handover/resolve/error line written by the server itself (now)."""
-    return log_line(conversation, int(time.time() * 1000), direction, role, kind,
-                    payload=payload, flow=flow, state=state), None
+    """A handover/resolve/error line written by the server itself (now); the rows of incoming
+    events are the engine's (:func:`igbot.engine.handle_event`)."""
+    entry = system_row(conversation, kind, direction, payload, int(time.time() * 1000),
+                       flow=flow, state=state, role=role)
+    return entry.line, None
 
 
 def dropped_line(conversation: str, role: str, bodies: list[dict[str, Any]], limit: int, *,

@@ -1,9 +1,8 @@
 """The conversation log: ``<data-dir>/log.jsonl``, one canonical event a line.
 
-The line format is igbot's log format (see :mod:`igbot.analytics._log`, which reads it): exactly
-the canonical columns of the analytics event table, ``timestamp`` as ISO-8601 UTC with
-milliseconds, ``payload`` as JSON text, ``source`` ``"igbot_log"``. It is written here without
-pandas so the webhook runtime stays light.
+The line format is igbot's log format, defined once in :mod:`igbot.vocab` (:func:`log_line`,
+which analytics writes and reads with too): exactly the canonical columns, ``timestamp`` as
+ISO-8601 UTC with milliseconds, ``payload`` as JSON text, ``source`` ``"igbot_log"``.
 
 Lines reach the file through the ``logq`` table of the state database: they are committed with
 the event that produced them, then one writer thread appends them in order (and removes them
@@ -18,58 +17,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from igbot.server._state import StateDB
+from igbot.vocab import LOG_FIELDS, LOG_SOURCE, log_line
 
 __all__ = ["LOG_FIELDS", "LOG_SOURCE", "ConversationLog", "log_line"]
 
 logger = logging.getLogger(__name__)
 
-LOG_FIELDS = ("conversation_id", "session_id", "timestamp", "direction", "role", "kind", "text",
-              "payload", "flow", "state", "intent", "is_fallback", "mid", "source")
-LOG_SOURCE = "igbot_log"
-DIRECTIONS = ("in", "out")
-ROLES = ("user", "bot", "agent", "system")
 _BATCH = 2000
-
-
-def _iso(ts: datetime | int | float) -> str:
-    if isinstance(ts, datetime):
-        moment = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-    else:  # epoch milliseconds
-        moment = datetime.fromtimestamp(float(ts) / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond // 1000:03d}Z"
-
-
-def log_line(conversation_id: str, timestamp: datetime | int | float, direction: str,
-             role: str, kind: str, *, text: str | None = None,
-             payload: Mapping[str, Any] | str | None = None, flow: str | None = None,
-             state: str | None = None, intent: str | None = None,
-             is_fallback: bool | None = None, mid: str | None = None,
-             session_id: str | None = None) -> str:
-    """One log line (JSON text without the newline) with exactly :data:`LOG_FIELDS`.
-
-    ``timestamp``: a datetime (naive means UTC) or epoch milliseconds.
-    """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction: {direction!r} is not 'in' or 'out'")
-    if role not in ROLES:
-        raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-    if not conversation_id or not kind:
-        raise ValueError("conversation_id and kind are required")
-    if payload is not None and not isinstance(payload, str):
-        payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    record = {
-        "conversation_id": str(conversation_id), "session_id": session_id,
-        "timestamp": _iso(timestamp), "direction": direction, "role": role, "kind": kind,
-        "text": text, "payload": payload, "flow": flow, "state": state, "intent": intent,
-        "is_fallback": is_fallback, "mid": mid, "source": LOG_SOURCE,
-    }
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def redacted(line: str) -> str:

@@ -38,7 +38,7 @@ from igbot.engine import Engine, Turn
 from igbot.models import parse_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
-from igbot.server._lines import dropped_line, event_line, outcome_line, system_line
+from igbot.server._lines import dropped_line, outcome_line, system_line
 from igbot.server._reorder import ReorderBuffer
 from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
 
@@ -47,12 +47,6 @@ __all__ = ["WorkerPool"]
 logger = logging.getLogger(__name__)
 
 MAX_CONFLICT_RETRIES = 5
-_THREAD_KINDS = ("pass_thread_control", "take_thread_control", "request_thread_control")
-_PERSON_KINDS = frozenset({
-    "text", "image", "video", "audio", "file", "share", "story_mention", "ig_reel", "reel",
-    "ephemeral", "story_reply", "inline_reply", "quick_reply", "postback", "comment",
-    "live_comment", "referral",
-})
 
 
 @dataclass
@@ -384,55 +378,16 @@ class _Worker:
         return None
 
     def _build(self, unit: Unit, event: Any, conv: str) -> None:
-        kind = event.kind
-        if event.standby:
-            if event.opens_window and event.person_id:
-                self.policy.record_inbound(event.person_id, kind, event.timestamp)
-        else:
-            self.policy.record_event(event)
-        if kind in _THREAD_KINDS:
-            self._thread_control(unit, event, conv)
-        elif kind == "echo":
-            ours = bool(self.config.app_id and event.app_id == self.config.app_id) or bool(
-                event.mid and self.db.is_our_message(event.mid))
-            if not ours:  # a person typing in the Instagram app or an agent inbox
-                text_kind = "text" if event.text else (
-                    event.attachments[0].type if event.attachments else "echo")
-                unit.log.append(event_line(event, conv, role="agent", direction="out",
-                                           kind=text_kind, extra={"app_id": event.app_id}))
-        elif kind == "deleted":
-            unit.log.append(event_line(event, conv))
-            if event.mid:
-                unit.redact.append(event.mid)
-        elif event.person_id and (event.triggers_bot or (event.standby and kind in _PERSON_KINDS)):
-            user = event.person_id
-            if event.standby:
-                session = self.engine.session(user)
-                if session is None or not session.agent:
-                    self.engine.mark_agent(user, by="agent")
-            turn = self.engine.handle(event.to_message(), user=user)
-            extra = {"agent_owned": True} if turn.record and turn.record.agent_owned else None
-            unit.log.append(event_line(event, conv, turn, extra=extra))
-            self.add_requests(unit, conv, turn)
-        else:
-            unit.log.append(event_line(event, conv))
-
-    def _thread_control(self, unit: Unit, event: Any, conv: str) -> None:
-        user = event.person_id
-        info = {k: getattr(event, k) for k in ("new_owner_app_id", "previous_owner_app_id",
-                                                 "requested_owner_app_id", "metadata")
-                if getattr(event, k, None) is not None}
-        if event.kind == "pass_thread_control" and user:
-            resumed = self.engine.owns(event.new_owner_app_id)  # the engine decides
-            turn = self.engine.passed_to(user, event.new_owner_app_id)
-            unit.log.append(system_line(conv, "resolve" if resumed else "handover", "in",
-                                        {**info, "by": "agent"}))
-            self.add_requests(unit, conv, turn)
-        elif event.kind == "take_thread_control" and user:
-            self.engine.mark_agent(user, by="agent", app_id=event.new_owner_app_id)
-            unit.log.append(system_line(conv, "handover", "in", {**info, "by": "agent"}))
-        else:
-            unit.log.append(system_line(conv, event.kind, "in", info))
+        """Ask the engine what the event means, then put its Outcome in the unit: the
+        requests in the outbox, the log rows, the redactions; policy notes go to the policy."""
+        outcome = self.engine.handle_event(event, conversation=conv,
+                                           is_ours=self.db.is_our_message)
+        for note in outcome.policy:
+            self.policy.record_inbound(note.person_id, note.kind, note.timestamp,
+                                       note.comment_id)
+        unit.log.extend((entry.line, entry.indexed_mid) for entry in outcome.log)
+        unit.redact.extend(outcome.redactions)
+        self.add_requests(unit, conv, outcome.turn)
 
     def add_requests(self, unit: Unit, conv: str, turn: Turn, role: Role = "bot") -> None:
         """Put a turn's requests in the unit's outbox (with what their log lines need).

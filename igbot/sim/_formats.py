@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from igbot.analytics import write_log
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID as INBOX_APP_ID
 
 __all__ = ["ACCOUNT", "CSV_COLUMNS", "write_all"]
 
 ACCOUNT = {"id": "17841400000000001", "username": "kopisenja.id", "name": "Kopi Senja Café ☕"}
 OUR_APP_ID = "1122334455667788"
-INBOX_APP_ID = "1217981644879628"
 CSV_COLUMNS = {"conversation_id": "Contact ID", "timestamp": "Created At", "role": "Sender Type",
                "text": "Message", "agent": "Agent"}
 _MS = 1000

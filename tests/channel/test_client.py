@@ -157,9 +157,9 @@ def test_thread_control(client: GraphClient, standin: GraphStandIn) -> None:
     assert client.thread_owner(PERSON) == standin.app_id
     assert client.pass_thread_control(PERSON, metadata="to agent") is True
     assert standin.requests[-1].json == {"recipient": {"id": PERSON},
-                                         "target_app_id": INSTAGRAM_INBOX_APP_ID,
+                                         "target_app_id": int(INSTAGRAM_INBOX_APP_ID),
                                          "metadata": "to agent"}
-    assert client.thread_owner(PERSON) == str(INSTAGRAM_INBOX_APP_ID)
+    assert client.thread_owner(PERSON) == INSTAGRAM_INBOX_APP_ID
     with pytest.raises(ThreadOwnedByOtherAppError) as info:
         client.send_message(PERSON, "bot should be silent")
     assert info.value.retryable is False

@@ -18,10 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from igbot.vocab import INSTAGRAM_INBOX_APP_ID
+
 __all__ = ["DEFAULT_STANDIN_APP_ID", "MetaBehaviour", "RecordedRequest"]
 
 DEFAULT_STANDIN_APP_ID = "1000000000000001"
-INBOX_APP = "1217981644879628"  # the default app a pass without app_id goes to
+INBOX_APP = INSTAGRAM_INBOX_APP_ID  # the default app a pass without app_id goes to
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
 
