@@ -5,13 +5,12 @@ from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._jspool import MethodWorkerPool
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
-from igbot.engine._preview import preview_action, requests_html
+from igbot.engine._preview import preview_action
 from igbot.engine._records import (
     ActionRecord,
     ClassifierCheck,
     ConditionCheck,
     IntentTrial,
-    OutboundRequest,
     TransitionTrial,
     Turn,
     TurnRecord,
@@ -19,6 +18,7 @@ from igbot.engine._records import (
 )
 from igbot.engine._session import FlowFrame, Session
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
+from igbot.models import OutboundRequest, requests_html
 
 __all__ = [
     "ACTION_TYPES",

@@ -16,16 +16,31 @@
 
 Postback payload objects are encoded with :func:`igbot.models.encode_payload`, so they come back
 as the same object when the person taps the button.
+
+Then Meta's limits, once: :func:`finalize_message` checks each rendered message with the Send
+API models of :mod:`igbot.models` and gives its parts (a text over 1,000 bytes is several), each
+``(kind, message)``, ready to be addressed. Static replies are rendered and checked once (the
+engine caches them per action; this module caches by content), so a turn only attaches the
+recipient.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from igbot.models import encode_payload
+from igbot.models import SendMessageRequest, apply_limits, encode_payload, message_kind
 
-__all__ = ["RenderError", "render_kata_message", "render_template", "render_text"]
+__all__ = ["Part", "RenderError", "finalize_message", "render_kata_message", "render_template",
+           "render_text"]
+
+logger = logging.getLogger(__name__)
+
+Part = tuple[str, Mapping[str, Any]]
+"""One message to send, checked against Meta's limits: ``(kind, message)`` (shared: read-only)."""
 
 WEB_SCHEMES = ("http://", "https://")
 
@@ -230,3 +245,42 @@ def render_kata_message(message: Any, warnings: list[str]) -> list[dict[str, Any
                                warnings)
     raise RenderError(f"a method returned a message of type {kind!r}: only text messages and "
                       "data messages holding a template can be sent")
+
+
+_CACHE_SIZE = 4096
+# Most replies are static (the same message for everyone), so the checked parts are cached by
+# the message's content; they are shared, never changed (the caller adds the recipient).
+_cache: OrderedDict[tuple[str, str], tuple[tuple[Part, ...], tuple[str, ...]]] = OrderedDict()
+
+
+def finalize_message(message: dict[str, Any], mode: str, warnings: list[str]) -> tuple[Part, ...]:
+    """Hold a Send API message (the body without its recipient) to Meta's limits.
+
+    ``lenient``: split text over 1,000 bytes, trim titles, keep the first 13 quick replies (and
+    so on), each change added to ``warnings``. ``strict``: raise :class:`igbot.LimitError`.
+    Returns the parts to send, each ``(kind, message)`` exactly as Meta's JSON.
+
+    Raises:
+        pydantic.ValidationError: a message Meta would refuse (the engine records it).
+        igbot.LimitError: strict mode over a limit, or a payload too long to cut.
+    """
+    key = (mode, repr(message))
+    hit = _cache.get(key)
+    if hit is None:
+        # the message is checked in its request (the paths of the warnings start `message.`);
+        # the recipient is attached per turn
+        request = SendMessageRequest.model_validate({"message": message, "recipient": {"id": "_"}})
+        result = apply_limits(request, mode=mode)  # type: ignore[arg-type]
+        parts = []
+        for fixed in result.requests:
+            body = fixed.model_dump(mode="json", exclude_none=True, by_alias=True)
+            out = body["message"]
+            parts.append((message_kind(out), out))
+        hit = (tuple(parts), tuple(str(w) for w in result.warnings))
+        _cache[key] = hit
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    warnings.extend(hit[1])
+    return hit[0]

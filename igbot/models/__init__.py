@@ -39,9 +39,11 @@ from igbot.models._events_signals import (
     UnsupportedEvent,
 )
 from igbot.models._limits import Limit, meta_limits
+from igbot.models._outbound import OutboundRequest, Tap, message_kind, requests_html
 from igbot.models._payload import decode_payload, encode_payload
 from igbot.models._send import (
     CommentReplyRequest,
+    ExtendThreadControlRequest,
     HideCommentRequest,
     IceBreaker,
     IceBreakerQuestion,
@@ -93,6 +95,7 @@ __all__ = [
     "DeletedEvent",
     "EchoEvent",
     "Event",
+    "ExtendThreadControlRequest",
     "GenericElement",
     "GenericTemplate",
     "HideCommentRequest",
@@ -112,6 +115,7 @@ __all__ = [
     "MenuItem",
     "MessageEditEvent",
     "OutboundMessage",
+    "OutboundRequest",
     "PassThreadControlRequest",
     "PersistentMenu",
     "PersistentMenuRequest",
@@ -133,6 +137,7 @@ __all__ = [
     "SenderActionRequest",
     "StoryReplyEvent",
     "TakeThreadControlRequest",
+    "Tap",
     "TemplateAttachment",
     "TextEvent",
     "ThreadControlEvent",
@@ -143,11 +148,13 @@ __all__ = [
     "check_limits",
     "decode_payload",
     "encode_payload",
+    "message_kind",
     "meta_limits",
     "normalise_menu",
     "parse_time",
     "parse_webhook",
     "person_bubble_html",
     "render_bubbles",
+    "requests_html",
     "split_text",
 ]

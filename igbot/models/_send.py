@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from igbot.models._bubbles import render_bubbles
 from igbot.models._limits import limit
 from igbot.models._payload import encode_payload
 from igbot.models._templates import (
@@ -29,6 +30,7 @@ from igbot.models._templates import (
 
 __all__ = [
     "CommentReplyRequest",
+    "ExtendThreadControlRequest",
     "HideCommentRequest",
     "IceBreaker",
     "IceBreakerQuestion",
@@ -57,8 +59,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def _repr_html_(self) -> str:
-        from igbot.models._bubbles import render_bubbles
-
         return render_bubbles([self])
 
 
@@ -388,6 +388,16 @@ class RequestThreadControlRequest(_ThreadControl):
     endpoint: ClassVar[str] = "request_thread_control"
 
 
+class ExtendThreadControlRequest(_Model):
+    """Keep the conversation for ``duration`` more seconds (at most a day; Conversation
+    Control APIs)."""
+
+    endpoint: ClassVar[str] = "extend_thread_control"
+
+    recipient: Recipient
+    duration: int = Field(gt=0, le=86400)
+
+
 SendRequest = (
     SendMessageRequest
     | ReactionRequest
@@ -400,5 +410,6 @@ SendRequest = (
     | TakeThreadControlRequest
     | ReleaseThreadControlRequest
     | RequestThreadControlRequest
+    | ExtendThreadControlRequest
 )
 """Any request body igbot can send."""
