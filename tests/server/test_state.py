@@ -9,9 +9,10 @@ import pytest
 
 from igbot import ConflictError
 from igbot.engine import Engine, Session
+from igbot.models import OutboundRequest
 from igbot.server import LOG_FIELDS, log_line
 from igbot.server._log import ConversationLog, redacted
-from igbot.server._state import ServerStore, StateDB, Unit
+from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
 
 from ._support import bot
 
@@ -24,14 +25,15 @@ def test_a_unit_commits_the_session_the_event_and_its_requests_together(tmp_path
     with store.unit(unit):
         turn = engine.handle({"type": "text", "content": "hi"}, user="u1")
     assert db.get_session("instagram", "u1") is None  # nothing before the commit
-    unit.outbox = [("u1", r.endpoint, r.body, "bot", {}) for r in turn.requests]
+    unit.outbox = [OutboxRow(0, "u1", r, "bot", {}) for r in turn.requests]
     rows = db.commit(unit)
     assert rows and rows[0].body["message"]["text"] == "Hi! You said: hi"
     assert db.get_session("instagram", "u1").version == 1  # type: ignore[union-attr]
     assert db.seen("m-1")
     # the same event again: nothing is committed
     again = Unit(key="m-1", inbox_id=2, idx=0)
-    again.outbox = [("u1", "messages", {"recipient": {"id": "u1"}}, "bot", {})]
+    again.outbox = [OutboxRow(0, "u1", OutboundRequest.from_body(
+        "messages", {"recipient": {"id": "u1"}, "sender_action": "typing_on"}), "bot", {})]
     assert db.commit(again) is None
     assert len(db.unsent()) == 1
 
