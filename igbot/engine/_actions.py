@@ -26,7 +26,9 @@ from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
 from igbot.engine._records import ActionRecord, TurnRecord
 from igbot.engine._render import (
+    InvalidReply,
     Part,
+    Recipe,
     RenderError,
     finalize_message,
     render_kata_message,
@@ -123,7 +125,11 @@ class ActionRunner:
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
-            except ValidationError as exc:  # a reply Meta would refuse: the turn goes on
+            except InvalidReply as exc:  # a reply Meta would refuse: the turn goes on
+                entry.status, entry.detail = "error", exc.problems
+                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                                     f"Meta's rules and was not sent ({exc.problems})")
+            except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors(include_url=False))
                 entry.status, entry.detail = "error", problems
@@ -193,8 +199,8 @@ class ActionRunner:
             url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
             if not url:
                 raise RenderError(f"image action {name!r} has no url (options.originalContentUrl)")
-            self._send(turn, flow, name,
-                       [{"attachment": {"type": "image", "payload": {"url": str(url)}}}], entry, record)
+            self._send(turn, flow, name, [("media", {"kind": "image", "url": str(url)})], entry,
+                       record)
         elif kind == "api":
             scope.result = self._api(options, variables, record)
         elif kind == "method":
@@ -285,7 +291,7 @@ class ActionRunner:
         return rendered
 
     def _send(
-        self, turn: TurnContext, flow: str, name: str, messages: list[dict[str, Any]],
+        self, turn: TurnContext, flow: str, name: str, messages: list[Recipe],
         entry: ActionRecord, record: TurnRecord,
     ) -> None:
         parts = [part for message in messages

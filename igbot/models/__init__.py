@@ -16,6 +16,7 @@ from igbot.models._checks import (
     LimitViolation,
     LimitWarning,
     apply_limits,
+    apply_message_limits,
     check_limits,
 )
 from igbot.models._events import (
@@ -145,6 +146,7 @@ __all__ = [
     "UnsupportedEvent",
     "WebUrlButton",
     "apply_limits",
+    "apply_message_limits",
     "check_limits",
     "decode_payload",
     "encode_payload",
