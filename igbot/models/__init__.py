@@ -65,6 +65,7 @@ from igbot.models._send import (
     SendMessageRequest,
     SendRequest,
     TakeThreadControlRequest,
+    ThreadControl,
     normalise_menu,
 )
 from igbot.models._split import split_text
@@ -141,6 +142,7 @@ __all__ = [
     "Tap",
     "TemplateAttachment",
     "TextEvent",
+    "ThreadControl",
     "ThreadControlEvent",
     "UnknownEvent",
     "UnsupportedEvent",

@@ -44,6 +44,7 @@ __all__ = [
     "SendRequest",
     "SenderActionRequest",
     "TakeThreadControlRequest",
+    "ThreadControl",
     "normalise_menu",
 ]
 
@@ -175,6 +176,14 @@ class ReplyTo(_Model):
     mid: str
 
 
+class ThreadControl(_Model):
+    """A message that also passes the thread (Meta, Instagram Messaging: Conversation Control
+    APIs, "Message send with thread controls"; Conversation Routing only)."""
+
+    app_id: str
+    control_type: Literal["pass"] = "pass"
+
+
 class SendMessageRequest(_Model):
     """``POST /<id>/messages`` with a message.
 
@@ -189,6 +198,7 @@ class SendMessageRequest(_Model):
     tag: Literal["HUMAN_AGENT"] | None = None
     reply_to: ReplyTo | None = None
     message: OutboundMessage
+    thread_control: ThreadControl | None = None
 
     @model_validator(mode="after")
     def _tag(self) -> SendMessageRequest:
