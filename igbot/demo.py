@@ -75,7 +75,7 @@ def run_bot(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         turn = engine.handle_webhook(body)
         for request in turn.requests:
             requests.append(request.to_dict())
-            person = request.body.get("recipient", {}).get("id") or _comment_owner(body)
+            person = (request.recipient or {}).get("id") or _comment_owner(body)
             pages.setdefault(person, []).append(request._repr_html_())
         records += [r.to_dict() for r in turn.records]
     _write_jsonl(out / "replies.jsonl", requests)

@@ -28,7 +28,7 @@ from igbot.channel._errors import (
 from igbot.channel._policy import Role, SendPolicy
 from igbot.channel._ratelimit import TokenBucket
 from igbot.channel._retry import RetryPolicy, parse_retry_after
-from igbot.models import encode_payload
+from igbot.models import OutboundRequest, encode_payload
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID, PAGE_INBOX_APP_ID
 
 __all__ = [
@@ -71,7 +71,11 @@ class SendResult:
 
 
 def dump_body(body: Any) -> dict[str, Any]:
-    """A request body as a JSON-ready dict, from a pydantic model or a mapping."""
+    """A request body as a JSON-ready dict, from an :class:`~igbot.models.OutboundRequest`
+    (the engine's typed request: its JSON is made here, at the edge), a pydantic model or a
+    mapping."""
+    if isinstance(body, OutboundRequest):
+        return body.body
     if hasattr(body, "model_dump"):
         return body.model_dump(mode="json", exclude_none=True, by_alias=True)
     if isinstance(body, Mapping):

@@ -31,6 +31,7 @@ from igbot.channel._errors import (
     TagNotAllowedError,
     WindowClosedError,
 )
+from igbot.models import OutboundRequest
 from igbot.vocab import COMMENT_KINDS, NOT_OPENING_KINDS
 
 __all__ = [
@@ -391,17 +392,26 @@ class SendPolicy:
                  now: Timestamp | None = None) -> dict[str, Any]:
         """A copy of ``body``, tagged HUMAN_AGENT if an agent replies past 24 h, within 7 days."""
         out = dict(body)
-        recipient = out.get("recipient") or {}
-        if role != "agent" or out.get("tag") or recipient.get("comment_id"):
-            return out
-        last = self.store.last_inbound(str(recipient.get("id", "")))
-        if last is None:
-            return out
-        age = self._now(now) - last
-        if STANDARD_WINDOW <= age <= HUMAN_AGENT_WINDOW:
+        if self._needs_tag(out.get("recipient") or {}, out.get("tag"), role, now):
             out["messaging_type"] = "MESSAGE_TAG"
             out["tag"] = "HUMAN_AGENT"
         return out
+
+    def tag(self, request: OutboundRequest, role: Role = "agent",
+            now: Timestamp | None = None) -> OutboundRequest:
+        """``request``, tagged HUMAN_AGENT like :meth:`auto_tag` (the typed form)."""
+        if self._needs_tag(request.recipient or {}, request.tag, role, now):
+            return request.with_fields(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+        return request
+
+    def _needs_tag(self, recipient: Mapping[str, Any], tag: Any, role: Role,
+                   now: Timestamp | None) -> bool:
+        if role != "agent" or tag or recipient.get("comment_id"):
+            return False
+        last = self.store.last_inbound(str(recipient.get("id", "")))
+        if last is None:
+            return False
+        return STANDARD_WINDOW <= self._now(now) - last <= HUMAN_AGENT_WINDOW
 
     @staticmethod
     def _refuse(error: PolicyError) -> Decision:

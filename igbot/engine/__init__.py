@@ -13,13 +13,12 @@ from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._jspool import MethodWorkerPool
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
 from igbot.engine._outcome import LogEntry, Outcome, PolicyNote, ThreadChange
-from igbot.engine._preview import preview_action, requests_html
+from igbot.engine._preview import preview_action
 from igbot.engine._records import (
     ActionRecord,
     ClassifierCheck,
     ConditionCheck,
     IntentTrial,
-    OutboundRequest,
     TransitionTrial,
     Turn,
     TurnRecord,
@@ -28,6 +27,7 @@ from igbot.engine._records import (
 from igbot.engine._session import FlowFrame, Session
 from igbot.engine._specs import load_spec, run_spec
 from igbot.engine._store import MemoryStore, SessionStore, SqliteStore
+from igbot.models import OutboundRequest, requests_html
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = [

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -23,11 +24,21 @@ from pydantic import ValidationError
 
 from igbot._errors import ExpressionError, LimitError, MethodError
 from igbot._message import Message
-from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
-from igbot.engine._render import RenderError, render_kata_message, render_template, render_text
+from igbot.engine._records import ActionRecord, TurnRecord
+from igbot.engine._render import (
+    InvalidReply,
+    Part,
+    Recipe,
+    RenderError,
+    finalize_message,
+    render_kata_message,
+    render_template,
+    render_text,
+)
 from igbot.engine._scope import Scope, get_path
 from igbot.expr import compile_expr, compile_template, render_value, truthy
 from igbot.kataml import ACTION_TYPES, Action, ActionRef, Bot, Flow  # ACTION_TYPES re-exported
+from igbot.models import OutboundRequest
 
 __all__ = ["ACTION_TYPES", "ActionRunner", "ApiCall", "TurnContext"]
 
@@ -39,6 +50,7 @@ SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 """``senderAction`` actions (Meta, Instagram Messaging: Sender Actions)."""
 IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 """Where an ``image`` action (Kata's ``concepts/action.md``) gives its url, first wins."""
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})  # a message's body has no other fields
 
 
 @dataclass(frozen=True)
@@ -69,21 +81,19 @@ class ActionRunner:
 
     def __init__(
         self, bot: Bot, js: Any, api: Callable[[ApiCall], Any] | None, api_timeout: float,
-        finalize: Callable[[dict[str, Any], list[str]], list[dict[str, Any]]],
-        # finalize(message, warnings) -> the Send API bodies for it, without their recipient
-        rng: random.Random, agent_app_id: str,
+        limits: str, rng: random.Random, agent_app_id: str,
     ) -> None:
         self.bot = bot
         self.js = js
         self.api = api or self._http_api
         self.api_timeout = api_timeout
-        self.finalize = finalize
+        self.limits = limits  # Meta's limits: "lenient" or "strict"
         self.rng = rng
         self.agent_app_id = agent_app_id
         self._http: httpx.Client | None = None
         self._resolved: dict[int, tuple[ActionRef, Action | None]] = {}
         self._static: dict[int, tuple[Any, bool]] = {}
-        self._prepared: dict[int, tuple[Any, str, list[str], bool]] = {}
+        self._prepared: dict[int, tuple[Any, tuple[Part, ...], list[str], bool]] = {}
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
@@ -110,7 +120,11 @@ class ActionRunner:
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
-            except ValidationError as exc:  # a reply Meta would refuse: the turn goes on
+            except InvalidReply as exc:  # a reply Meta would refuse: the turn goes on
+                entry.status, entry.detail = "error", exc.problems
+                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                                     f"Meta's rules and was not sent ({exc.problems})")
+            except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors(include_url=False))
                 entry.status, entry.detail = "error", problems
@@ -180,8 +194,8 @@ class ActionRunner:
             url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
             if not url:
                 raise RenderError(f"image action {name!r} has no url (options.originalContentUrl)")
-            self._send(turn, flow, name, [{"attachment": {"type": "image", "payload": {"url": str(url)}}}],
-                       entry, record)
+            self._send(turn, flow, name, [("media", {"kind": "image", "url": str(url)})], entry,
+                       record)
         elif kind == "api":
             scope.result = self._api(options, variables, record)
         elif kind == "method":
@@ -199,8 +213,9 @@ class ActionRunner:
             if not isinstance(duration, int | float) or not 0 < duration <= MAX_EXTEND_SECONDS:
                 raise RenderError(f"extendThreadControl: duration {duration!r} must be 1 to "
                                   f"{MAX_EXTEND_SECONDS} seconds")
-            turn.requests.append(OutboundRequest("extend_thread_control", {
-                "recipient": dict(turn.recipient), "duration": int(duration)}, name, flow))
+            turn.requests.append(OutboundRequest("extend_thread_control", "extend_thread_control",
+                                                 turn.recipient, None, {"duration": int(duration)},
+                                                 name, flow))
             entry.requests += 1
         elif kind in ("commentReply", "hideComment"):
             self._comment_action(turn, scope, flow, name, kind, render_value(options, variables),
@@ -217,9 +232,9 @@ class ActionRunner:
 
     def _prepared_parts(
         self, kind: str, options: dict[str, Any], entry: ActionRecord, record: TurnRecord,
-    ) -> list[list[dict[str, Any]]]:
-        """The Send API bodies of a static action, rendered and checked once and then reused
-        (fresh copies each time); its warnings are added to the record every time."""
+    ) -> tuple[Part, ...]:
+        """The parts of a static action, rendered and checked once and then reused (shared,
+        read-only); its warnings are added to the record every time."""
         cached = self._prepared.get(id(options))
         if cached is None or cached[0] is not options:
             warnings: list[str] = []
@@ -229,14 +244,14 @@ class ActionRunner:
             else:
                 messages = render_template(options, warnings)
             substituted = options.get("type") in ("sticker", "location") and bool(warnings)
-            groups = [self.finalize(message, warnings) for message in messages]
-            cached = (options, json.dumps(groups), warnings, substituted)
+            parts = tuple(part for message in messages
+                          for part in finalize_message(message, self.limits, warnings))
+            cached = (options, parts, warnings, substituted)
             self._prepared[id(options)] = cached
         record.warnings.extend(cached[2])
         if cached[3]:
             entry.status = "substituted"
-        groups_out: list[list[dict[str, Any]]] = json.loads(cached[1])
-        return groups_out
+        return cached[1]
 
     def _text(self, options: dict[str, Any], variables: dict[str, Any]) -> str:
         if "template" in options and "data" in options:
@@ -271,36 +286,36 @@ class ActionRunner:
         return rendered
 
     def _send(
-        self, turn: TurnContext, flow: str, name: str, messages: list[dict[str, Any]],
+        self, turn: TurnContext, flow: str, name: str, messages: list[Recipe],
         entry: ActionRecord, record: TurnRecord,
     ) -> None:
-        groups = [self.finalize(message, record.warnings) for message in messages]
-        self._send_parts(turn, flow, name, groups, entry, record)
+        parts = [part for message in messages
+                 for part in finalize_message(message, self.limits, record.warnings)]
+        self._send_parts(turn, flow, name, parts, entry, record)
 
     def _send_parts(
-        self, turn: TurnContext, flow: str, name: str, groups: list[list[dict[str, Any]]],
+        self, turn: TurnContext, flow: str, name: str, parts: tuple[Part, ...] | list[Part],
         entry: ActionRecord, record: TurnRecord,
     ) -> None:
-        """Address each body (one group a message, split by Meta's limits) and queue it.
+        """Address each part (a message, or a piece of one split by Meta's limits) and queue it.
 
         On a comment, the first body goes out as the private reply (``recipient.comment_id``);
         Instagram allows one, so any later body of the turn is not sent, with a warning.
         """
-        for parts in groups:
-            for part in parts:
-                recipient: dict[str, str] = turn.recipient
-                if turn.comment_id is not None:
-                    if turn.private_reply_sent:
-                        record.warnings.append(
-                            f"action {name!r}: a comment allows one private reply; this message was not sent"
-                        )
-                        entry.status = "error"
-                        continue
-                    recipient = {"comment_id": turn.comment_id}
-                    turn.private_reply_sent = True
-                turn.requests.append(OutboundRequest("messages", {"recipient": dict(recipient), **part},
-                                                     name, flow))
-                entry.requests += 1
+        for kind, message in parts:
+            recipient: dict[str, str] = turn.recipient
+            if turn.comment_id is not None:
+                if turn.private_reply_sent:
+                    record.warnings.append(
+                        f"action {name!r}: a comment allows one private reply; this message was not sent"
+                    )
+                    entry.status = "error"
+                    continue
+                recipient = {"comment_id": turn.comment_id}
+                turn.private_reply_sent = True
+            turn.requests.append(OutboundRequest("messages", kind, recipient, message, _NO_FIELDS,
+                                                 name, flow))
+            entry.requests += 1
 
     def _api(self, options: dict[str, Any], variables: dict[str, Any], record: TurnRecord) -> Any:
         rendered = render_value(options, variables)
@@ -372,9 +387,8 @@ class ActionRunner:
             before = len(turn.requests)
             self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
             if len(turn.requests) > before:
-                last = turn.requests[-1]
-                passing = {**last.body, "thread_control": {"app_id": target, "control_type": "pass"}}
-                turn.requests[-1] = OutboundRequest(last.endpoint, passing, last.action, last.flow)
+                turn.requests[-1] = turn.requests[-1].with_fields(
+                    thread_control={"app_id": target, "control_type": "pass"})
                 scope.session.agent = {"app_id": target, "by": "bot", "flow": flow,
                                        "state": scope.session.state}
                 record.handover = True
@@ -382,10 +396,11 @@ class ActionRunner:
         if rendered.get("text"):
             self._send(turn, flow, name, render_text(str(rendered["text"])), entry, record)
         metadata = rendered.get("metadata")
-        body: dict[str, Any] = {"recipient": {"id": scope.session.user}, "target_app_id": target}
+        fields: dict[str, Any] = {"target_app_id": target}
         if metadata is not None:
-            body["metadata"] = metadata if isinstance(metadata, str) else json.dumps(metadata)
-        turn.requests.append(OutboundRequest("pass_thread_control", body, name, flow))
+            fields["metadata"] = metadata if isinstance(metadata, str) else json.dumps(metadata)
+        turn.requests.append(OutboundRequest("pass_thread_control", "pass_thread_control",
+                                             {"id": scope.session.user}, None, fields, name, flow))
         entry.requests += 1
         scope.session.agent = {"app_id": target, "by": "bot", "flow": flow, "state": scope.session.state}
         record.handover = True
@@ -399,22 +414,24 @@ class ActionRunner:
         if turn.comment_id is not None:
             raise RenderError(f"{kind}: a comment is not a conversation; sender actions and "
                               "reactions need a direct message")
-        body: dict[str, Any] = {"recipient": dict(turn.recipient)}
+        fields: dict[str, Any] = {}
         if kind == "senderAction":
             action = options.get("action", "typing_on")
             if action not in SENDER_ACTIONS:
                 raise RenderError(f"senderAction {action!r}: Instagram has "
                                   f"{', '.join(SENDER_ACTIONS)}")
-            body["sender_action"] = action
+            fields["sender_action"] = action
+            kind = "sender_action"
         else:
             mid = options.get("messageId") or (scope.message.metadata or {}).get("mid")
             if not mid:
                 raise RenderError(f"{kind}: the message has no id to react to")
-            body["sender_action"] = kind
-            body["payload"] = {"message_id": str(mid)}
+            fields["sender_action"] = kind
+            fields["payload"] = {"message_id": str(mid)}
             if kind == "react":
-                body["payload"]["reaction"] = str(options.get("reaction") or "love")
-        turn.requests.append(OutboundRequest("messages", body, name, flow))
+                fields["payload"]["reaction"] = str(options.get("reaction") or "love")
+        turn.requests.append(OutboundRequest("messages", kind, turn.recipient, None, fields,
+                                             name, flow))
         entry.requests += 1
 
     def _comment_action(
@@ -435,12 +452,12 @@ class ActionRunner:
             if len(text) > 2200:
                 raise RenderError(f"commentReply: {len(text)} characters, over Instagram's "
                                   "limit of 2200 for a comment")
-            body: dict[str, Any] = {"comment_id": str(comment_id), "message": text}
+            fields: dict[str, Any] = {"comment_id": str(comment_id), "message": text}
             endpoint = "comment_reply"
         else:
-            body = {"comment_id": str(comment_id), "hide": options.get("hide", True) is not False}
+            fields = {"comment_id": str(comment_id), "hide": options.get("hide", True) is not False}
             endpoint = "hide_comment"
-        turn.requests.append(OutboundRequest(endpoint, body, name, flow))
+        turn.requests.append(OutboundRequest(endpoint, endpoint, None, None, fields, name, flow))
         entry.requests += 1
 
     def close(self) -> None:

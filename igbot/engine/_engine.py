@@ -24,7 +24,6 @@ from igbot._message import Message
 from igbot.engine._actions import ActionRunner, ApiCall, TurnContext
 from igbot.engine._dispatch import OwnMessages, dispatch_into, handle_event
 from igbot.engine._js import JSRuntime
-from igbot.engine._limits import finalize_message
 from igbot.engine._nlu import Classifier, NluRunner
 from igbot.engine._outcome import Outcome
 from igbot.engine._records import TransitionTrial, Turn, TurnRecord, TurnTrace
@@ -87,7 +86,7 @@ class Engine:
         self.selector = Selector(self.bot, self.nlu)
         self.limits = limits
         self.actions = ActionRunner(
-            self.bot, self.js, api, api_timeout, self._finalize, random.Random(seed), agent_app_id
+            self.bot, self.js, api, api_timeout, limits, random.Random(seed), agent_app_id
         )
         config = self.bot.config or {}
         self.max_recursion = int(config.get("maxRecursion") or DEFAULT_MAX_RECURSION)
@@ -452,9 +451,6 @@ class Engine:
                 scope.apply_mapping(mapping)
         except (ExpressionError, MethodError, KeyError) as exc:
             record.errors.append(f"{where}: {exc}")
-
-    def _finalize(self, body: dict[str, Any], warnings: list[str]) -> list[dict[str, Any]]:
-        return finalize_message(body, self.limits, warnings)
 
     def _compile_all(self) -> list[str]:
         """Compile every condition once at load time; returns the syntax errors found."""

@@ -1,5 +1,8 @@
 """What a turn of the engine returns: the requests to send and the record of what happened.
 
+The requests are :class:`igbot.models.OutboundRequest` objects (typed; their JSON is made at
+the edge, when they are sent or stored).
+
 With ``Engine(trace=True)`` each record also carries a :class:`TurnTrace`: every intent tried,
 in order, with why it matched or not (type, each condition with the values it read, each
 classifier's output); every transition considered, taken or not, with its condition's values;
@@ -10,47 +13,21 @@ plain data (what the simulator's debugger shows); without the flag nothing of it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from igbot.models import OutboundRequest, requests_html
 
 __all__ = [
     "ActionRecord",
     "ClassifierCheck",
     "ConditionCheck",
     "IntentTrial",
-    "OutboundRequest",
     "TransitionTrial",
     "Turn",
     "TurnRecord",
     "TurnTrace",
 ]
-
-
-@dataclass(frozen=True)
-class OutboundRequest:
-    """One request for Meta's Graph API, in the order it must be sent.
-
-    Attributes:
-        endpoint: ``messages``, ``pass_thread_control``, ``take_thread_control``,
-            ``release_thread_control`` or ``request_thread_control``.
-        body: exactly the JSON Meta expects for that endpoint.
-        action: the Kata action that produced it (``None`` for the engine's own requests).
-        flow: the flow the action belongs to.
-    """
-
-    endpoint: str
-    body: dict[str, Any]
-    action: str | None = None
-    flow: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"endpoint": ..., "body": ...}``, the line format of ``igbot run``."""
-        return {"endpoint": self.endpoint, "body": self.body}
-
-    def _repr_html_(self) -> str:
-        from igbot.engine._preview import requests_html
-
-        return requests_html([self])
 
 
 @dataclass
@@ -170,7 +147,10 @@ class TurnRecord:
         if self.trace is None:
             out.pop("trace")
         else:
-            out["trace"] = asdict(self.trace)
+            requests = self.trace.requests
+            out["trace"] = trace = asdict(replace(self.trace, requests=[]))
+            trace["requests"] = [{"endpoint": r.endpoint, "body": r.body, "action": r.action,
+                                  "flow": r.flow} for r in requests]
         return out
 
 
@@ -204,6 +184,4 @@ class Turn:
         return len(self.requests)
 
     def _repr_html_(self) -> str:
-        from igbot.engine._preview import requests_html
-
         return requests_html(self.requests)

@@ -16,16 +16,48 @@
 
 Postback payload objects are encoded with :func:`igbot.models.encode_payload`, so they come back
 as the same object when the person taps the button.
+
+A rendering is a list of :data:`Recipe`: which factory of :class:`igbot.models.OutboundMessage`
+builds the message (``text``, ``media``, ``media_list``, ``generic``, ``buttons``,
+``like_heart``, ``media_share``) and with what. Then :func:`finalize_message` builds it with that
+factory (one validation) and applies Meta's limits once (:func:`igbot.models.apply_message_limits`),
+giving its parts (a text over 1,000 bytes is several), each ``(kind, message)`` ready to be
+addressed. Static replies are rendered and checked once (the engine caches them per action; this
+module caches by content, so a templated reply that renders the same is not checked again), and
+a turn only attaches the recipient.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from igbot.models import encode_payload
+from pydantic import ValidationError
 
-__all__ = ["RenderError", "render_kata_message", "render_template", "render_text"]
+from igbot.models import OutboundMessage, apply_message_limits, encode_payload, message_kind
+
+__all__ = ["InvalidReply", "Part", "Recipe", "RenderError", "finalize_message",
+           "render_kata_message", "render_template", "render_text"]
+
+logger = logging.getLogger(__name__)
+
+Part = tuple[str, Mapping[str, Any]]
+"""One message to send, checked against Meta's limits: ``(kind, message)`` (shared: read-only)."""
+Recipe = tuple[str, dict[str, Any]]
+"""A message to build: the :class:`~igbot.models.OutboundMessage` factory (``build_<name>``) and
+its arguments."""
+_FACTORIES: dict[str, Callable[..., OutboundMessage]] = {
+    "text": OutboundMessage.build_text,
+    "media": OutboundMessage.build_media,
+    "media_list": OutboundMessage.build_media_list,
+    "generic": OutboundMessage.build_generic,
+    "buttons": OutboundMessage.build_buttons,
+    "like_heart": OutboundMessage.build_like_heart,
+    "media_share": OutboundMessage.build_media_share,
+}
 
 WEB_SCHEMES = ("http://", "https://")
 
@@ -34,13 +66,25 @@ class RenderError(Exception):
     """An action with no Instagram rendering (the engine records it; nothing is sent)."""
 
 
+class InvalidReply(Exception):
+    """A rendered reply Meta would refuse (the engine records it; nothing is sent).
+
+    Attributes:
+        problems: each broken rule as ``path: message`` (``message.attachment...``), joined.
+    """
+
+    def __init__(self, problems: str) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def render_text(text: str) -> list[dict[str, Any]]:
+def render_text(text: str) -> list[Recipe]:
     """A text message (the engine applies Meta's byte limit afterwards)."""
-    return [{"text": text}]
+    return [("text", {"text": text})]
 
 
 def _payload(value: Any, label: str) -> str:
@@ -116,11 +160,6 @@ def _media_url(item: Any) -> str | None:
     return _text(url) if url else None
 
 
-def _generic(elements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"attachment": {"type": "template",
-                           "payload": {"template_type": "generic", "elements": elements}}}
-
-
 def _quick_replies(items: Any, warnings: list[str]) -> list[dict[str, Any]]:
     out = []
     for i, qr in enumerate(items if isinstance(items, list) else []):
@@ -137,14 +176,14 @@ def _quick_replies(items: Any, warnings: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[str, Any]]:
-    """The ``message`` objects for a ``template`` action whose options are already rendered."""
+def render_template(options: dict[str, Any], warnings: list[str]) -> list[Recipe]:
+    """The messages for a ``template`` action whose options are already rendered."""
     kind = options.get("type")
     items = options.get("items")
     single = items if isinstance(items, dict) else {}
-    messages: list[dict[str, Any]]
+    messages: list[Recipe]
     if kind == "text":
-        messages = [{"text": _text(single.get("text"))}]
+        messages = render_text(_text(single.get("text")))
     elif kind in ("image", "video", "audio", "file") and isinstance(items, list):
         # several media in one message (Meta, Instagram Messaging: Send a Message)
         media = []
@@ -152,32 +191,31 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
             url = _media_url(item)
             if not url:
                 raise RenderError(f"template {kind}: items[{i}].originalContentUrl is missing")
-            media.append({"type": kind, "payload": {"url": url}})
+            media.append((kind, url))
         if not media:
             raise RenderError(f"template {kind}: no items")
-        messages = [{"attachments": media}]
+        messages = [("media_list", {"media": media})]
     elif kind in ("image", "video", "audio", "file"):
         url = _media_url(single)
         if not url:
             raise RenderError(f"template {kind}: items.originalContentUrl is missing")
-        messages = [{"attachment": {"type": kind, "payload": {"url": url}}}]
+        messages = [("media", {"kind": kind, "url": url})]
     elif kind == "share":
         post = single.get("postId") or single.get("mediaId") or single.get("id")
         if not post:
             raise RenderError("template share: items.postId (the post's media id) is missing")
-        messages = [{"attachment": {"type": "MEDIA_SHARE", "payload": {"id": _text(post)}}}]
+        messages = [("media_share", {"media_id": _text(post)})]
     elif kind == "button":
         buttons = _buttons(single.get("actions"), warnings)
         if single.get("title") or single.get("thumbnailImageUrl"):
             elements = _cards([single], warnings)
             if not elements:
                 raise RenderError("template button: a card with only a title cannot be sent")
-            messages = [_generic(elements)]
+            messages = [("generic", {"elements": elements})]
         elif buttons:
-            messages = [{"attachment": {"type": "template", "payload": {
-                "template_type": "button", "text": _text(single.get("text")), "buttons": buttons}}}]
+            messages = [("buttons", {"text": _text(single.get("text")), "buttons": buttons})]
         else:
-            messages = [{"text": _text(single.get("text"))}]
+            messages = render_text(_text(single.get("text")))
     elif kind == "carousel":
         cards = items if isinstance(items, list) else []
         if not cards:
@@ -186,7 +224,7 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
         if not elements:
             raise RenderError(f"template carousel: none of its {len(cards)} card(s) can be sent "
                               "(each needs a title and one more field)")
-        messages = [_generic(elements)]
+        messages = [("generic", {"elements": elements})]
     elif kind == "sticker":
         if single.get("sticker") not in (None, "like_heart"):
             raise RenderError(f"sticker {single.get('sticker')!r}: Instagram only has like_heart")
@@ -195,26 +233,26 @@ def render_template(options: dict[str, Any], warnings: list[str]) -> list[dict[s
                 f"LINE sticker {single.get('packageId')}/{single.get('stickerId')} has no Instagram "
                 "counterpart: sent the like_heart sticker instead"
             )
-        messages = [{"attachment": {"type": "like_heart"}}]
+        messages = [("like_heart", {})]
     elif kind == "location":
         lat, lon = single.get("latitude"), single.get("longitude")
         lines = [_text(single.get("title")), _text(single.get("address"))]
         if lat is not None and lon is not None:
             lines.append("https://www.google.com/maps/search/?api=1&query=" + quote(f"{lat},{lon}"))
         warnings.append("location messages are not on Instagram: sent the address as text")
-        messages = [{"text": "\n".join(x for x in lines if x)}]
+        messages = render_text("\n".join(x for x in lines if x))
     elif kind == "imagemap":
         raise RenderError("template imagemap is LINE-only: Instagram has no image maps")
     else:
         raise RenderError(f"template type {kind!r} has no Instagram rendering")
     quick = _quick_replies(single.get("quickreply"), warnings)
     if quick:
-        messages[-1]["quick_replies"] = quick
+        messages[-1][1]["quick_replies"] = quick
     return messages
 
 
-def render_kata_message(message: Any, warnings: list[str]) -> list[dict[str, Any]]:
-    """The ``message`` objects for a Kata response message an action method returned.
+def render_kata_message(message: Any, warnings: list[str]) -> list[Recipe]:
+    """The messages for a Kata response message an action method returned.
 
     ``{type: text, content}`` is a text; ``{type: data, payload: {type: template,
     template_type, items}}`` is rendered like the ``template`` action of that type.
@@ -230,3 +268,46 @@ def render_kata_message(message: Any, warnings: list[str]) -> list[dict[str, Any
                                warnings)
     raise RenderError(f"a method returned a message of type {kind!r}: only text messages and "
                       "data messages holding a template can be sent")
+
+
+_CACHE_SIZE = 4096
+# Most replies are static (the same message for everyone), so the checked parts are cached by
+# the message's content; they are shared, never changed (the caller adds the recipient).
+_cache: OrderedDict[tuple[str, str], tuple[tuple[Part, ...], tuple[str, ...]]] = OrderedDict()
+
+
+
+def finalize_message(recipe: Recipe, mode: str, warnings: list[str]) -> tuple[Part, ...]:
+    """Build a rendered message with its factory and hold it to Meta's limits.
+
+    ``lenient``: split text over 1,000 bytes, trim titles, keep the first 13 quick replies (and
+    so on), each change added to ``warnings``. ``strict``: raise :class:`igbot.LimitError`.
+    Returns the parts to send, each ``(kind, message)`` exactly as Meta's JSON.
+
+    Raises:
+        InvalidReply: a message Meta would refuse (the engine records it).
+        igbot.LimitError: strict mode over a limit, or a payload too long to cut.
+    """
+    key = (mode, repr(recipe))
+    hit = _cache.get(key)
+    if hit is None:
+        name, arguments = recipe
+        try:
+            message = _FACTORIES[name](**arguments)
+        except ValidationError as exc:
+            raise InvalidReply("; ".join(
+                f"{'.'.join(map(str, ('message', *e['loc'])))}: {e['msg']}"
+                for e in exc.errors(include_url=False))) from None
+        result = apply_message_limits(message, mode=mode)  # type: ignore[arg-type]
+        parts = []
+        for fixed in result.requests:
+            out = fixed.model_dump(mode="json", exclude_none=True, by_alias=True)
+            parts.append((message_kind(out), out))
+        hit = (tuple(parts), tuple(str(w) for w in result.warnings))
+        _cache[key] = hit
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    warnings.extend(hit[1])
+    return hit[0]

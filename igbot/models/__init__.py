@@ -16,6 +16,7 @@ from igbot.models._checks import (
     LimitViolation,
     LimitWarning,
     apply_limits,
+    apply_message_limits,
     check_limits,
 )
 from igbot.models._events import (
@@ -39,9 +40,11 @@ from igbot.models._events_signals import (
     UnsupportedEvent,
 )
 from igbot.models._limits import Limit, meta_limits
+from igbot.models._outbound import OutboundRequest, Tap, message_kind, requests_html
 from igbot.models._payload import decode_payload, encode_payload
 from igbot.models._send import (
     CommentReplyRequest,
+    ExtendThreadControlRequest,
     HideCommentRequest,
     IceBreaker,
     IceBreakerQuestion,
@@ -62,6 +65,7 @@ from igbot.models._send import (
     SendMessageRequest,
     SendRequest,
     TakeThreadControlRequest,
+    ThreadControl,
     normalise_menu,
 )
 from igbot.models._split import split_text
@@ -93,6 +97,7 @@ __all__ = [
     "DeletedEvent",
     "EchoEvent",
     "Event",
+    "ExtendThreadControlRequest",
     "GenericElement",
     "GenericTemplate",
     "HideCommentRequest",
@@ -112,6 +117,7 @@ __all__ = [
     "MenuItem",
     "MessageEditEvent",
     "OutboundMessage",
+    "OutboundRequest",
     "PassThreadControlRequest",
     "PersistentMenu",
     "PersistentMenuRequest",
@@ -133,21 +139,26 @@ __all__ = [
     "SenderActionRequest",
     "StoryReplyEvent",
     "TakeThreadControlRequest",
+    "Tap",
     "TemplateAttachment",
     "TextEvent",
+    "ThreadControl",
     "ThreadControlEvent",
     "UnknownEvent",
     "UnsupportedEvent",
     "WebUrlButton",
     "apply_limits",
+    "apply_message_limits",
     "check_limits",
     "decode_payload",
     "encode_payload",
+    "message_kind",
     "meta_limits",
     "normalise_menu",
     "parse_time",
     "parse_webhook",
     "person_bubble_html",
     "render_bubbles",
+    "requests_html",
     "split_text",
 ]

@@ -137,7 +137,9 @@ def _message(message: dict[str, Any]) -> str:
     for att in message.get("attachments", []):
         html.append(_attachment(att))
     if message.get("quick_replies"):
-        html.append(_chips([q["title"] for q in message["quick_replies"]]))
+        # a user_email / user_phone_number chip shows the person's own, so it has no title
+        html.append(_chips([q.get("title") or str(q.get("content_type", "")).replace("_", " ")
+                            for q in message["quick_replies"]]))
     return "".join(html)
 
 

@@ -14,20 +14,22 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from igbot._errors import LimitError
 from igbot.models._limits import LIMITS, Limit
-from igbot.models._send import SendMessageRequest
+from igbot.models._send import OutboundMessage, SendMessageRequest
 from igbot.models._split import split_text, truncate_chars
 
-__all__ = ["LimitResult", "LimitViolation", "LimitWarning", "apply_limits", "check_limits"]
+__all__ = ["LimitResult", "LimitViolation", "LimitWarning", "apply_limits", "apply_message_limits",
+           "check_limits"]
 
 logger = logging.getLogger(__name__)
 
 Action = Literal["truncate", "keep_first", "split", "reject"]
+_M = TypeVar("_M", bound=BaseModel)
 _REJECT = {"quick_reply_payload", "postback_payload", "ice_breaker_payload"}
 _INDEXED = {
     "quick_replies": "quick reply",
@@ -104,13 +106,16 @@ class LimitResult:
     warnings: list[LimitWarning] = field(default_factory=list)
 
 
-def check_limits(request: BaseModel) -> list[LimitViolation]:
-    """Every value of ``request`` over one of Meta's limits; never raises."""
+def check_limits(request: BaseModel, path: str = "") -> list[LimitViolation]:
+    """Every value of ``request`` over one of Meta's limits; never raises.
+
+    ``path`` is where ``request`` sits in its body (``message`` for a message object).
+    """
     out = []
-    for path, _owner, _name, value, lim in _walk(request, ""):
+    for here, _owner, _name, value, lim in _walk(request, path):
         size = _size(value, lim)
         if size > lim.value:
-            out.append(LimitViolation(path, lim.value, size, lim.unit, lim.source, _action(lim)))
+            out.append(LimitViolation(here, lim.value, size, lim.unit, lim.source, _action(lim)))
     return out
 
 
@@ -125,25 +130,7 @@ def apply_limits(
             limit, the value's size, the unit and the source.
         ValueError: ``mode`` is neither ``"strict"`` nor ``"lenient"``.
     """
-    if mode not in ("strict", "lenient"):
-        raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
-    for v in check_limits(request):
-        if mode == "strict" or v.action == "reject":
-            raise LimitError(v.field, v.limit, v.size, v.unit, v.source)
-    # a fresh copy (not deepcopy: it would keep one quick reply listed twice as one object)
-    fixed = type(request).model_validate(request.model_dump())
-    warnings: list[LimitWarning] = []
-    for path, owner, name, value, lim in _walk(fixed, ""):
-        size = _size(value, lim)
-        if size <= lim.value or _action(lim) == "split":
-            continue
-        if lim.unit == "items":
-            setattr(owner, name, value[: lim.value])
-            done = f"kept the first {lim.value:,}, dropped {size - lim.value:,}"
-        else:
-            setattr(owner, name, truncate_chars(value, lim.value))
-            done = f"cut to {len(getattr(owner, name)):,} characters"
-        warnings.append(_warn(path, lim, size, done))
+    fixed, warnings = _fit(request, "", mode)
     requests: list[BaseModel] = [fixed]
     if isinstance(fixed, SendMessageRequest) and fixed.message.text is not None:
         lim = LIMITS["text"]
@@ -155,12 +142,54 @@ def apply_limits(
     return LimitResult(requests, warnings)
 
 
+def apply_message_limits(
+    message: OutboundMessage, mode: Literal["strict", "lenient"] = "strict"
+) -> LimitResult:
+    """:func:`apply_limits` for a ``message`` object before it has a recipient: the same
+    checks, changes and warnings (paths start ``message.``); ``requests`` are the messages.
+    """
+    fixed, warnings = _fit(message, "message", mode)
+    messages: list[BaseModel] = [fixed]
+    if fixed.text is not None:
+        lim = LIMITS["text"]
+        size = len(fixed.text.encode("utf-8"))
+        if size > lim.value:
+            messages = list(_split_text(fixed, lim.value))
+            done = f"split into {len(messages)} messages {_how_split(fixed.text, messages)}"
+            warnings.append(_warn("message.text", lim, size, done))
+    return LimitResult(messages, warnings)
+
+
+def _fit(request: _M, path: str, mode: str) -> tuple[_M, list[LimitWarning]]:
+    """A copy of ``request`` cut to Meta's limits (lenient) and the changes, or LimitError."""
+    if mode not in ("strict", "lenient"):
+        raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+    for v in check_limits(request, path):
+        if mode == "strict" or v.action == "reject":
+            raise LimitError(v.field, v.limit, v.size, v.unit, v.source)
+    # a fresh copy (not deepcopy: it would keep one quick reply listed twice as one object)
+    fixed = type(request).model_validate(request.model_dump())
+    warnings: list[LimitWarning] = []
+    for here, owner, name, value, lim in _walk(fixed, path):
+        size = _size(value, lim)
+        if size <= lim.value or _action(lim) == "split":
+            continue
+        if lim.unit == "items":
+            setattr(owner, name, value[: lim.value])
+            done = f"kept the first {lim.value:,}, dropped {size - lim.value:,}"
+        else:
+            setattr(owner, name, truncate_chars(value, lim.value))
+            done = f"cut to {len(getattr(owner, name)):,} characters"
+        warnings.append(_warn(here, lim, size, done))
+    return fixed, warnings
+
+
 def _how_split(text: str, parts: list[BaseModel]) -> str:
     """Where the cuts fell: at spaces, between graphemes (no space to cut at), or both."""
     at_space = between = 0
     position = 0
     for request in parts[:-1]:
-        part = getattr(getattr(request, "message", None), "text", None) or ""
+        part = getattr(getattr(request, "message", request), "text", None) or ""
         start = text.find(part, position)
         end = (start if start >= 0 else position) + len(part)
         if end < len(text) and text[end].isspace():
@@ -177,15 +206,19 @@ def _how_split(text: str, parts: list[BaseModel]) -> str:
 
 
 def _split_message(request: SendMessageRequest, max_bytes: int) -> Iterator[SendMessageRequest]:
-    parts = split_text(request.message.text or "", max_bytes)
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        message = request.message.model_copy(
-            update={"text": part, "quick_replies": request.message.quick_replies if last else None}
-        )
+    for i, message in enumerate(_split_text(request.message, max_bytes)):
         yield request.model_copy(
             update={"message": message, "reply_to": request.reply_to if i == 0 else None}
         )
+
+
+def _split_text(message: OutboundMessage, max_bytes: int) -> Iterator[OutboundMessage]:
+    """The text in parts of at most ``max_bytes``; quick replies on the last part."""
+    parts = split_text(message.text or "", max_bytes)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        yield message.model_copy(
+            update={"text": part, "quick_replies": message.quick_replies if last else None})
 
 
 def _warn(path: str, lim: Limit, size: int, done: str) -> LimitWarning:

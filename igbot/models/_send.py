@@ -11,24 +11,19 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from igbot.models._bubbles import render_bubbles
 from igbot.models._limits import limit
 from igbot.models._payload import encode_payload
 from igbot.models._templates import (
     Attachment,
     Button,
-    ButtonTemplate,
     GenericElement,
-    GenericTemplate,
-    LikeHeartAttachment,
     MediaAttachment,
-    MediaPayload,
-    MediaShareAttachment,
-    MediaSharePayload,
-    TemplateAttachment,
 )
 
 __all__ = [
     "CommentReplyRequest",
+    "ExtendThreadControlRequest",
     "HideCommentRequest",
     "IceBreaker",
     "IceBreakerQuestion",
@@ -49,6 +44,7 @@ __all__ = [
     "SendRequest",
     "SenderActionRequest",
     "TakeThreadControlRequest",
+    "ThreadControl",
     "normalise_menu",
 ]
 
@@ -57,8 +53,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def _repr_html_(self) -> str:
-        from igbot.models._bubbles import render_bubbles
-
         return render_bubbles([self])
 
 
@@ -96,8 +90,16 @@ class QuickReply(_Model):
         return self
 
 
+_Items = Sequence[Any] | None  # models or their JSON (mappings); validated with the message
+
+
 class OutboundMessage(_Model):
-    """The ``message`` object: a text, one attachment, or up to 10 media attachments."""
+    """The ``message`` object: a text, one attachment, or up to 10 media attachments.
+
+    The ``build_*`` factories are the one place each shape is written; each validates the
+    whole message once (parts may be models or their JSON), so an error names its path
+    (``attachment.payload.elements.0.title``).
+    """
 
     text: str | None = Field(default=None, json_schema_extra=limit("text"))
     attachment: Attachment | None = None
@@ -118,11 +120,68 @@ class OutboundMessage(_Model):
             )
         return self
 
+    @classmethod
+    def _build(cls, body: dict[str, Any], quick_replies: _Items) -> OutboundMessage:
+        if quick_replies:
+            body["quick_replies"] = list(quick_replies)
+        return cls.model_validate(body)
+
+    @classmethod
+    def build_text(cls, text: str, quick_replies: _Items = None) -> OutboundMessage:
+        """A text (Meta's byte limit is applied by :func:`~igbot.models.apply_limits`)."""
+        return cls._build({"text": text}, quick_replies)
+
+    @classmethod
+    def build_media(cls, kind: str, url: str | None = None, attachment_id: str | None = None,
+                    quick_replies: _Items = None) -> OutboundMessage:
+        """An image, audio, video or file, by url or by uploaded attachment id."""
+        payload = {"url": url, "attachment_id": attachment_id}
+        return cls._build({"attachment": {"type": kind, "payload": payload}}, quick_replies)
+
+    @classmethod
+    def build_media_list(cls, media: Sequence[tuple[str, str]],
+                         quick_replies: _Items = None) -> OutboundMessage:
+        """Several media (``(kind, url)``) in one message (up to 10)."""
+        attachments = [{"type": kind, "payload": {"url": url}} for kind, url in media]
+        return cls._build({"attachments": attachments}, quick_replies)
+
+    @classmethod
+    def build_generic(cls, elements: Sequence[Any], quick_replies: _Items = None) -> OutboundMessage:
+        """A carousel (generic template) of cards."""
+        return cls._build({"attachment": {"type": "template", "payload": {
+            "template_type": "generic", "elements": list(elements)}}}, quick_replies)
+
+    @classmethod
+    def build_buttons(cls, text: str, buttons: Sequence[Any],
+                      quick_replies: _Items = None) -> OutboundMessage:
+        """A button template: text with one to three buttons."""
+        return cls._build({"attachment": {"type": "template", "payload": {
+            "template_type": "button", "text": text, "buttons": list(buttons)}}}, quick_replies)
+
+    @classmethod
+    def build_like_heart(cls, quick_replies: _Items = None) -> OutboundMessage:
+        """The heart sticker."""
+        return cls._build({"attachment": {"type": "like_heart"}}, quick_replies)
+
+    @classmethod
+    def build_media_share(cls, media_id: str, quick_replies: _Items = None) -> OutboundMessage:
+        """One of the account's posts."""
+        return cls._build({"attachment": {"type": "MEDIA_SHARE", "payload": {"id": media_id}}},
+                          quick_replies)
+
 
 class ReplyTo(_Model):
     """The message this one answers (shown quoted above it)."""
 
     mid: str
+
+
+class ThreadControl(_Model):
+    """A message that also passes the thread (Meta, Instagram Messaging: Conversation Control
+    APIs, "Message send with thread controls"; Conversation Routing only)."""
+
+    app_id: str
+    control_type: Literal["pass"] = "pass"
 
 
 class SendMessageRequest(_Model):
@@ -139,6 +198,7 @@ class SendMessageRequest(_Model):
     tag: Literal["HUMAN_AGENT"] | None = None
     reply_to: ReplyTo | None = None
     message: OutboundMessage
+    thread_control: ThreadControl | None = None
 
     @model_validator(mode="after")
     def _tag(self) -> SendMessageRequest:
@@ -152,8 +212,8 @@ class SendMessageRequest(_Model):
         **fields: Any,
     ) -> SendMessageRequest:
         """A text message, with quick replies if given."""
-        message = OutboundMessage(text=text, quick_replies=quick_replies)
-        return cls(recipient=Recipient(id=recipient_id), message=message, **fields)
+        return cls(recipient=Recipient(id=recipient_id),
+                   message=OutboundMessage.build_text(text, quick_replies), **fields)
 
     @classmethod
     def media(
@@ -161,46 +221,42 @@ class SendMessageRequest(_Model):
         url: str | None = None, attachment_id: str | None = None, **fields: Any,
     ) -> SendMessageRequest:
         """An image, audio, video or file, by url or by uploaded attachment id."""
-        att = MediaAttachment(type=kind, payload=MediaPayload(url=url, attachment_id=attachment_id))
         return cls(recipient=Recipient(id=recipient_id),
-                   message=OutboundMessage(attachment=att), **fields)
+                   message=OutboundMessage.build_media(kind, url, attachment_id), **fields)
 
     @classmethod
     def generic(
         cls, recipient_id: str, elements: list[GenericElement], **fields: Any
     ) -> SendMessageRequest:
         """A carousel (generic template)."""
-        att = TemplateAttachment(payload=GenericTemplate(elements=elements))
         return cls(recipient=Recipient(id=recipient_id),
-                   message=OutboundMessage(attachment=att), **fields)
+                   message=OutboundMessage.build_generic(elements), **fields)
 
     @classmethod
     def buttons(
         cls, recipient_id: str, text: str, buttons: list[Button], **fields: Any
     ) -> SendMessageRequest:
         """A button template: text with one to three buttons."""
-        att = TemplateAttachment(payload=ButtonTemplate(text=text, buttons=buttons))
         return cls(recipient=Recipient(id=recipient_id),
-                   message=OutboundMessage(attachment=att), **fields)
+                   message=OutboundMessage.build_buttons(text, buttons), **fields)
 
     @classmethod
     def like_heart(cls, recipient_id: str, **fields: Any) -> SendMessageRequest:
         """The heart sticker."""
         return cls(recipient=Recipient(id=recipient_id),
-                   message=OutboundMessage(attachment=LikeHeartAttachment()), **fields)
+                   message=OutboundMessage.build_like_heart(), **fields)
 
     @classmethod
     def media_share(cls, recipient_id: str, media_id: str, **fields: Any) -> SendMessageRequest:
         """Share one of the account's posts."""
-        att = MediaShareAttachment(payload=MediaSharePayload(id=media_id))
         return cls(recipient=Recipient(id=recipient_id),
-                   message=OutboundMessage(attachment=att), **fields)
+                   message=OutboundMessage.build_media_share(media_id), **fields)
 
     @classmethod
     def private_reply(cls, comment_id: str, text: str, **fields: Any) -> SendMessageRequest:
         """A private reply to a comment (one per comment, within 7 days)."""
         return cls(recipient=Recipient(comment_id=comment_id),
-                   message=OutboundMessage(text=text), **fields)
+                   message=OutboundMessage.build_text(text), **fields)
 
 
 class ReactionPayload(_Model):
@@ -388,6 +444,16 @@ class RequestThreadControlRequest(_ThreadControl):
     endpoint: ClassVar[str] = "request_thread_control"
 
 
+class ExtendThreadControlRequest(_Model):
+    """Keep the conversation for ``duration`` more seconds (at most a day; Conversation
+    Control APIs)."""
+
+    endpoint: ClassVar[str] = "extend_thread_control"
+
+    recipient: Recipient
+    duration: int = Field(gt=0, le=86400)
+
+
 SendRequest = (
     SendMessageRequest
     | ReactionRequest
@@ -400,5 +466,6 @@ SendRequest = (
     | TakeThreadControlRequest
     | ReleaseThreadControlRequest
     | RequestThreadControlRequest
+    | ExtendThreadControlRequest
 )
 """Any request body igbot can send."""

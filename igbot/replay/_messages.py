@@ -155,31 +155,27 @@ def make_api(api: Callable[[ApiCall], Any] | Mapping[str, Any] | None) -> Callab
     raise TypeError(f"api must be a callable or a dict url-prefix -> response, not {type(api).__name__}")
 
 
-def _message_text(message: dict[str, Any]) -> str:
-    if "text" in message:
-        text = str(message["text"])
-        if message.get("quick_replies"):
-            titles = ", ".join(str(q.get("title", "")) for q in message["quick_replies"])
-            text += f" [{titles}]"
-        return text
-    attachment = message.get("attachment") or {}
-    kind = attachment.get("type")
-    payload = attachment.get("payload") or {}
-    if kind == "template":
-        template = payload.get("template_type")
-        if template == "button":
-            body = f"[button] {payload.get('text', '')}"
-        elif template == "generic":
-            titles = ", ".join(str(e.get("title", "")) for e in payload.get("elements") or [])
+def _message_text(request: OutboundRequest) -> str:
+    text = request.text
+    if text is not None:
+        body = text
+    elif request.template is not None:
+        template = request.template
+        if request.kind == "button":
+            body = f"[button] {template.get('text', '')}"
+        elif request.kind == "generic":
+            titles = ", ".join(str(e.get("title", "")) for e in template.get("elements") or [])
             body = f"[carousel] {titles}"
         else:
-            body = f"[{template}]"
-    elif kind == "like_heart":
+            body = f"[{request.kind}]"
+    elif request.kind == "like_heart":
         body = "[like_heart]"
     else:
-        body = f"[{kind}] {payload.get('url', '')}".rstrip()
-    if message.get("quick_replies"):
-        body += " [" + ", ".join(str(q.get("title", "")) for q in message["quick_replies"]) + "]"
+        attachment = request.attachment or {}
+        payload = attachment.get("payload") or {}
+        body = f"[{attachment.get('type')}] {payload.get('url', '')}".rstrip()
+    if request.quick_replies:
+        body += " [" + ", ".join(str(q.get("title", "")) for q in request.quick_replies) + "]"
     return body
 
 
@@ -191,11 +187,10 @@ def reply_text(requests: list[OutboundRequest]) -> str:
     parts = []
     for request in requests:
         if request.endpoint == "messages":
-            message = request.body.get("message")
-            if isinstance(message, dict):
-                parts.append(_message_text(message))
-            elif request.body.get("sender_action"):
-                parts.append(f"[{request.body['sender_action']}]")
+            if request.message is not None:
+                parts.append(_message_text(request))
+            elif request.sender_action:
+                parts.append(f"[{request.sender_action}]")
         elif request.endpoint == "pass_thread_control":
             parts.append("[handover]")
         else:

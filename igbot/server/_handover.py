@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from igbot._errors import ConflictError
 from igbot.channel import GraphError, PolicyError
+from igbot.models import OutboundRequest, SendMessageRequest
 from igbot.server._lines import outcome_line, system_line
 from igbot.server._state import OutboxRow, Unit
 
@@ -62,23 +63,18 @@ def agent_send(worker: _Worker, user: str, text: str, *,
         PolicyError: refused (past 7 days: :class:`HumanAgentWindowClosedError`); logged.
         GraphError: Meta refused it; logged.
     """
-    body: dict[str, Any] = {"recipient": {"id": str(user)}, "message": {"text": text},
-                            "messaging_type": "RESPONSE"}
-    body = worker.policy.auto_tag(body, "agent", now=now)  # HUMAN_AGENT past 24 h
-    decision = worker.policy.check(body, role="agent", now=now, mark=False)
+    request = OutboundRequest.from_model(
+        SendMessageRequest.text(str(user), text, messaging_type="RESPONSE"))
+    request = worker.policy.tag(request, "agent", now=now)  # HUMAN_AGENT past 24 h
+    row = OutboxRow(0, str(user), request, "agent", {"by": "agent"})
+    decision = worker.policy.check(request.body, role="agent", now=now, mark=False)
     if decision.error is not None:  # past 7 days: HumanAgentWindowClosedError
-        _log(worker, body, decision.error)
+        worker.db.queue_log([outcome_line(row, decision.error)])
         raise decision.error
-    row = OutboxRow(0, str(user), "messages", body, "agent", {"by": "agent"})
     try:
-        result = worker.client.send(body, role="agent")
+        result = worker.client.send(request, role="agent")
     except (PolicyError, GraphError) as exc:
-        _log(worker, body, exc)
+        worker.db.queue_log([outcome_line(row, exc)])
         raise
     worker.db.queue_log([outcome_line(row, result)])
-    return {"user": user, "message_id": result.message_id, "tag": body.get("tag")}
-
-
-def _log(worker: _Worker, body: dict[str, Any], error: Exception) -> None:
-    row = OutboxRow(0, str(body["recipient"]["id"]), "messages", body, "agent", {"by": "agent"})
-    worker.db.queue_log([outcome_line(row, error)])
+    return {"user": user, "message_id": result.message_id, "tag": request.tag}

@@ -7,6 +7,7 @@ from typing import Any
 
 from igbot.channel import GraphError, PolicyError
 from igbot.engine import system_row
+from igbot.models import OutboundRequest
 from igbot.server._log import log_line
 from igbot.server._state import LogLine, OutboxRow
 
@@ -48,41 +49,16 @@ def system_line(conversation: str, kind: str, direction: str, payload: dict[str,
     return entry.line, None
 
 
-def dropped_line(conversation: str, role: str, bodies: list[dict[str, Any]], limit: int, *,
+def dropped_line(conversation: str, role: str, requests: list[OutboundRequest], limit: int, *,
                  flow: str | None = None, state: str | None = None) -> LogLine:
     """The ``refused`` line of the messages a turn asked for past ``max_sends``."""
-    kinds = [_message_parts(body)[0] for body in bodies]
-    first = _message_parts(bodies[0])[1] if bodies else None
+    fields = [request.log_fields() for request in requests]
+    first = fields[0][1] if fields else None
     payload = {"reason": "too_many_sends", "rule": "max_sends", "limit": limit,
-               "dropped": len(bodies), "kinds": sorted(set(kinds)),
-               "message": f"{len(bodies)} more messages than the {limit} one event may send"}
+               "dropped": len(requests), "kinds": sorted({kind for kind, _, _ in fields}),
+               "message": f"{len(requests)} more messages than the {limit} one event may send"}
     return log_line(conversation, int(time.time() * 1000), "out", role, "refused",
                     text=first, payload=payload, flow=flow, state=state), None
-
-
-def _message_parts(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
-    message = body.get("message")
-    payload: dict[str, Any] = {}
-    comment_id = (body.get("recipient") or {}).get("comment_id")
-    if comment_id:
-        payload["private_reply"] = True
-        payload["comment_id"] = comment_id
-    if body.get("tag"):
-        payload["tag"] = body["tag"]
-    if not isinstance(message, dict):
-        action = body.get("sender_action")
-        payload["sender_action"] = action
-        return "sender_action", None, payload
-    text = message.get("text")
-    attachment = message.get("attachment")
-    if isinstance(attachment, dict):
-        kind = attachment.get("type") or "attachment"
-        payload["attachment"] = attachment
-    else:
-        kind = "text" if text is not None else "attachment"
-    if message.get("quick_replies"):
-        payload["quick_replies"] = message["quick_replies"]
-    return kind, text, payload
 
 
 def outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
@@ -90,8 +66,8 @@ def outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
     meta, conv = row.meta, row.conversation
     flow, state = meta.get("flow"), meta.get("state")
     now = int(time.time() * 1000)
+    kind, text, payload = row.request.log_fields()
     if row.endpoint == "messages":
-        kind, text, payload = _message_parts(row.body)
         if isinstance(outcome, PolicyError):
             payload = {**payload, "reason": refusal_reason(outcome), "rule": outcome.rule,
                        "message": outcome.reason, "kind": kind}
@@ -102,9 +78,6 @@ def outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
         mid = getattr(outcome, "message_id", None)
         return log_line(conv, now, "out", row.role, kind, text=text, payload=payload or None,
                         flow=flow, state=state, mid=mid), None
-    kind = {"pass_thread_control": "handover", "take_thread_control": "resolve",
-            "release_thread_control": "resolve"}.get(row.endpoint, row.endpoint)
-    payload = {k: v for k, v in row.body.items() if k != "recipient"}
     payload.update({k: meta[k] for k in ("by",) if k in meta})
     if isinstance(outcome, GraphError | PolicyError):
         return _error_line(row, outcome, None, payload, kind), None

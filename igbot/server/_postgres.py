@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -327,15 +328,14 @@ class PgState(StateStore):
                                  (unit.inbox_id, unit.idx))
                 for session, expected in unit.sessions.values():
                     self._write_session(conn, session, expected)
-                for conversation, endpoint, body, role, meta in unit.outbox:
+                for row in unit.outbox:
                     got = conn.execute(
                         "INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, "
                         "state, created_at) VALUES (%s, %s, %s, %s, %s, 'pending', %s) "
                         "RETURNING id",
-                        (conversation, endpoint, json.dumps(body), role, json.dumps(meta),
-                         now)).fetchone()
-                    rows.append(OutboxRow(int(got[0]) if got else 0, conversation, endpoint,
-                                          body, role, meta))
+                        (row.conversation, row.endpoint, row.stored_body(), row.role,
+                         row.stored_meta(), now)).fetchone()
+                    rows.append(replace(row, id=int(got[0]) if got else 0))
                 self._write_log(conn, unit.log, unit.redact)
         except _Duplicate:
             return None
@@ -385,7 +385,7 @@ class PgState(StateStore):
         if conversation is not None:
             where += " AND conversation = %s"
             args = (conversation,)
-        return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4], json.loads(r[5]), r[6])
+        return [OutboxRow.stored(*r)
                 for r in self.query("SELECT id, conversation, endpoint, body, role, meta, state "
                                     f"FROM igbot_outbox WHERE {where} ORDER BY id", args)]
 

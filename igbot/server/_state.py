@@ -10,12 +10,12 @@ a unit its writes wait for the unit's commit, with the optimistic version checke
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +155,13 @@ class StateDB(StateStore):
                         raise _Duplicate
                 for session, expected in unit.sessions.values():
                     self._write_session(conn, session, expected)
-                for conversation, endpoint, body, role, meta in unit.outbox:
+                for row in unit.outbox:
                     cur = conn.execute(
                         "INSERT INTO outbox (conversation, endpoint, body, role, meta, state, "
                         "created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                        (conversation, endpoint, json.dumps(body), role, json.dumps(meta), now))
-                    rows.append(OutboxRow(int(cur.lastrowid or 0), conversation, endpoint, body,
-                                          role, meta))
+                        (row.conversation, row.endpoint, row.stored_body(), row.role,
+                         row.stored_meta(), now))
+                    rows.append(replace(row, id=int(cur.lastrowid or 0)))
                 self._queue_log(conn, unit.log, unit.redact)
         except _Duplicate:
             return None
@@ -199,7 +199,7 @@ class StateDB(StateStore):
 
     def unsent(self) -> list[OutboxRow]:
         """Outbox rows not finished (``pending``, or ``sending`` = outcome unknown), in order."""
-        return [OutboxRow(r[0], r[1], r[2], json.loads(r[3]), r[4], json.loads(r[5]), r[6])
+        return [OutboxRow.stored(*r)
                 for r in self.query("SELECT id, conversation, endpoint, body, role, meta, state "
                                     "FROM outbox WHERE state IN ('pending', 'sending') "
                                     "ORDER BY id")]

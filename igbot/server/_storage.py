@@ -10,6 +10,7 @@ interfaces (``append``/``get``/``redact`` and :class:`~igbot.channel.PolicyStore
 
 from __future__ import annotations
 
+import json
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from igbot.channel import Role
 from igbot.engine import Session
+from igbot.models import OutboundRequest
 
 __all__ = ["LogLine", "OutboxRow", "StateStore", "Unit"]
 
@@ -25,16 +27,47 @@ LogLine = tuple[str, str | None]
 
 @dataclass
 class OutboxRow:
-    """One Graph API request waiting to be sent, or sent (``state``)."""
+    """One Graph API request waiting to be sent, or sent (``state``).
+
+    The request stays typed; it becomes JSON only where it is stored (:meth:`stored_body`)
+    and is read back by :meth:`stored` (rows of older data directories too: JSON bodies).
+    ``id`` is 0 until the row is committed.
+    """
 
     id: int
     conversation: str
-    endpoint: str
-    body: dict[str, Any]
+    request: OutboundRequest
     role: Role
     meta: dict[str, Any]
     state: str = "pending"
     message_id: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The Graph API endpoint of the request."""
+        return self.request.endpoint
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The request's JSON (a fresh copy)."""
+        return self.request.body
+
+    def stored_body(self) -> str:
+        """The ``body`` column: the request's JSON."""
+        return self.request.to_json()
+
+    def stored_meta(self) -> str:
+        """The ``meta`` column."""
+        return json.dumps(self.meta)
+
+    @classmethod
+    def stored(cls, id: int, conversation: str, endpoint: str, body: str, role: Role, meta: str,
+               state: str = "pending") -> OutboxRow:
+        """A row read back from its columns (``body`` and ``meta`` as JSON text)."""
+        info = json.loads(meta)
+        request = OutboundRequest.from_body(endpoint, json.loads(body), info.get("action"),
+                                            info.get("flow"))
+        return cls(id, conversation, request, role, info, state)
 
 
 @dataclass
@@ -46,7 +79,7 @@ class Unit:
     idx: int | None = None
     kind: str | None = None
     sessions: dict[tuple[str, str], tuple[Session, int]] = field(default_factory=dict)
-    outbox: list[tuple[str, str, dict[str, Any], Role, dict[str, Any]]] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
     log: list[LogLine] = field(default_factory=list)
     redact: list[str] = field(default_factory=list)
 

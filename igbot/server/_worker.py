@@ -35,7 +35,7 @@ from typing import Any
 from igbot._errors import ConflictError, IgbotError
 from igbot.channel import GraphClient, GraphError, PolicyError, Role, SendPolicy
 from igbot.engine import Engine, Turn
-from igbot.models import parse_webhook
+from igbot.models import OutboundRequest, parse_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
 from igbot.server._lines import dropped_line, outcome_line, system_line
@@ -107,7 +107,7 @@ class WorkerPool:
         for row in self.db.unsent():
             self._recovery[self.slot(row.conversation)].append(row)
             if row.state == "sending":
-                text = (row.body.get("message") or {}).get("text")
+                text = row.request.text
                 self._doubts[row.conversation].append(_Doubt(row, text))
         pending = 0
         for entry in self.inbox.entries(skip=self.db.is_done):
@@ -399,18 +399,18 @@ class _Worker:
         last = turn.records[-1] if turn.records else None
         limit = self.config.max_sends
         messages = 0
-        dropped: list[dict[str, Any]] = []
+        dropped: list[OutboundRequest] = []
         for request in turn.requests:
             meta = {"flow": request.flow or (last.flow if last else None),
                     "state": last.state if last else None, "action": request.action}
             if request.endpoint == "messages":
                 messages += 1
                 if messages > limit:
-                    dropped.append(request.body)
+                    dropped.append(request)
                     continue
             if request.endpoint == "pass_thread_control":
                 meta["by"] = "bot"
-            unit.outbox.append((conv, request.endpoint, request.body, role, meta))
+            unit.outbox.append(OutboxRow(0, conv, request, role, meta))
         if dropped:
             logger.warning("%s: a turn asked for %d messages, over max_sends=%d: %d dropped",
                            conv, messages, limit, len(dropped))
@@ -429,7 +429,7 @@ class _Worker:
         self.db.mark_sending(row.id)
         outcome: Any
         try:
-            outcome = self.client.send_request(row.endpoint, row.body, role=row.role)
+            outcome = self.client.send_request(row.endpoint, row.request, role=row.role)
         except PolicyError as exc:
             logger.info("send refused for %s: %s", row.conversation, exc.rule)
             self.db.finish(row.id, "refused", error=exc.rule, log=[outcome_line(row, exc)])

@@ -7,6 +7,7 @@ payload the bot declares for it) and the engine's requests back into the simulat
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -74,26 +75,32 @@ class EngineResponder:
             if request.endpoint != "messages":
                 handover = handover or request.endpoint == "pass_thread_control"
                 continue
-            body = request.body["message"]
-            if "comment_id" in request.body["recipient"]:
-                replies.append(Reply(body.get("text"), "private_reply"))
-            elif body.get("quick_replies"):
-                replies.append(Reply(body.get("text"), "quick_replies",
-                                     {"quick_replies": body["quick_replies"]}))
-            elif body.get("attachment", {}).get("type") == "template":
-                payload = body["attachment"]["payload"]
-                if payload.get("template_type") == "generic" and all(
+            if request.message is None:  # a sender action or reaction: nothing to show
+                continue
+            template, attachment = request.template, request.attachment
+            if request.private_reply:
+                replies.append(Reply(request.text, "private_reply"))
+            elif request.quick_replies:
+                replies.append(Reply(request.text, "quick_replies",
+                                     {"quick_replies": _plain(request.quick_replies)}))
+            elif template is not None:
+                if request.kind == "generic" and all(
                         e.get("buttons") and e["buttons"][0]["type"] == "postback"
-                        for e in payload["elements"]):
-                    replies.append(Reply(None, "carousel", payload))
+                        for e in template["elements"]):
+                    replies.append(Reply(None, "carousel", _plain(template)))
                 else:
-                    replies.append(Reply(payload.get("text") or "", "text", payload))
-            elif body.get("attachment"):
-                replies.append(Reply(None, body["attachment"]["type"], body["attachment"]))
+                    replies.append(Reply(template.get("text") or "", "text", _plain(template)))
+            elif attachment is not None:
+                replies.append(Reply(None, str(attachment["type"]), _plain(attachment)))
             else:
-                replies.append(Reply(body.get("text")))
+                replies.append(Reply(request.text))
         if handover:
             session["_handed_over"] = True
         if record is None:
             return BotTurn(replies)
         return BotTurn(replies, record.flow, record.state, record.intent, record.is_fallback, handover)
+
+
+def _plain(value: Any) -> Any:
+    """A copy of a reply's JSON part (the request's own is shared with other turns)."""
+    return copy.deepcopy(value)

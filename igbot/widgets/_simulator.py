@@ -63,18 +63,8 @@ class Tappable:
 
 def tappables(turn: Turn | None) -> list[Tappable]:
     """Quick replies and postback buttons of a turn's messages, in order."""
-    out: list[Tappable] = []
-    for request in (turn.requests if turn else []):
-        message = (request.body.get("message") or {}) if request.endpoint == "messages" else {}
-        for reply in message.get("quick_replies") or []:
-            out.append(Tappable("quick_reply", str(reply.get("title", "")), reply.get("payload")))
-        payload = (message.get("attachment") or {}).get("payload") or {}
-        buttons = [b for e in payload.get("elements") or [] for b in e.get("buttons") or []]
-        buttons += payload.get("buttons") or []
-        for button in buttons:
-            if button.get("type") == "postback":
-                out.append(Tappable("postback", str(button.get("title", "")), button.get("payload")))
-    return out
+    return [Tappable(tap.kind, tap.title, tap.payload)
+            for request in (turn.requests if turn else []) for tap in request.taps]
 
 
 class ChatSimulator:

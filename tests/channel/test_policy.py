@@ -24,6 +24,7 @@ from igbot.channel import (
     TagNotAllowedError,
     WindowClosedError,
 )
+from igbot.models import OutboundRequest
 
 from ._support import PERSON
 
@@ -151,6 +152,19 @@ def test_auto_tag(policy: SendPolicy) -> None:
     assert "tag" not in policy.auto_tag(text(), role="bot", now=T0 + timedelta(days=2))
     assert "tag" not in policy.auto_tag(text(), now=T0 + timedelta(days=8))
     assert "tag" not in policy.auto_tag(private_reply(), now=T0 + timedelta(days=2))
+
+
+def test_tag_is_auto_tag_for_a_typed_request(policy: SendPolicy) -> None:
+    request = OutboundRequest.from_body("messages", text(messaging_type="RESPONSE"))
+    inside = policy.tag(request, now=T0 + timedelta(hours=2))
+    assert inside is request  # nothing to add
+    past = policy.tag(request, now=T0 + timedelta(days=2))
+    assert past.body == policy.auto_tag(request.body, now=T0 + timedelta(days=2))
+    assert past.tag == "HUMAN_AGENT" and request.tag is None
+    assert policy.tag(request, role="bot", now=T0 + timedelta(days=2)) is request
+    assert policy.tag(request, now=T0 + timedelta(days=8)) is request
+    private = OutboundRequest.from_body("messages", private_reply())
+    assert policy.tag(private, now=T0 + timedelta(days=2)) is private
 
 
 def test_private_reply_once_within_seven_days(policy: SendPolicy) -> None:

@@ -12,12 +12,14 @@ from igbot.models import (
     IceBreaker,
     IceBreakerQuestion,
     IceBreakersRequest,
+    OutboundMessage,
     PostbackButton,
     QuickReply,
     ReplyTo,
     SendMessageRequest,
     WebUrlButton,
     apply_limits,
+    apply_message_limits,
     check_limits,
     meta_limits,
 )
@@ -191,3 +193,24 @@ def test_ice_breakers_at_most_four() -> None:
 def test_bad_mode() -> None:
     with pytest.raises(ValueError, match="mode must be"):
         apply_limits(SendMessageRequest.text(TO, "x"), mode="loose")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["lenient", "strict"])
+def test_a_message_gets_the_same_limits_as_its_request(mode: str) -> None:
+    quick = [QuickReply(title=f"option number {i} " * 3, payload=str(i)) for i in range(15)]
+    for message in (OutboundMessage.build_text("word " * 400, quick),
+                    OutboundMessage.build_buttons("x" * 700, [PostbackButton(title="t" * 30, payload="p")]),
+                    OutboundMessage.build_text("fits", quick[:2])):
+        request = SendMessageRequest(recipient={"id": "u"}, message=message)
+        try:
+            expected = apply_limits(request, mode=mode)  # type: ignore[arg-type]
+        except LimitError as exc:
+            with pytest.raises(LimitError) as got:
+                apply_message_limits(message, mode=mode)  # type: ignore[arg-type]
+            assert str(got.value) == str(exc) and got.value.field.startswith("message.")
+            continue
+        result = apply_message_limits(message, mode=mode)  # type: ignore[arg-type]
+        assert [str(w) for w in result.warnings] == [str(w) for w in expected.warnings]
+        assert result.requests == [r.message for r in expected.requests]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="mode"):
+        apply_message_limits(OutboundMessage.build_text("x"), mode="loose")  # type: ignore[arg-type]

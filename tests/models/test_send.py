@@ -186,3 +186,28 @@ def test_thread_control_bodies() -> None:
 def test_unknown_fields_are_refused_on_the_way_out() -> None:
     with pytest.raises(ValidationError):
         Recipient(id="1", phone="2")  # type: ignore[call-arg]
+
+
+def test_the_message_factories_write_each_shape_once() -> None:
+    def dump(message: OutboundMessage) -> dict[str, object]:
+        return message.model_dump(mode="json", exclude_none=True)
+
+    chips = [{"content_type": "text", "title": "A", "payload": "a"}]
+    assert dump(OutboundMessage.build_text("Hi", chips)) == {"text": "Hi", "quick_replies": chips}
+    assert dump(OutboundMessage.build_media("video", "https://x/v.mp4")) == {
+        "attachment": {"type": "video", "payload": {"url": "https://x/v.mp4"}}}
+    assert dump(OutboundMessage.build_media("image", attachment_id="77")) == {
+        "attachment": {"type": "image", "payload": {"attachment_id": "77"}}}
+    assert dump(OutboundMessage.build_media_list([("image", "https://x/1"), ("image", "https://x/2")])) == {
+        "attachments": [{"type": "image", "payload": {"url": "https://x/1"}},
+                        {"type": "image", "payload": {"url": "https://x/2"}}]}
+    assert dump(OutboundMessage.build_like_heart()) == {"attachment": {"type": "like_heart"}}
+    assert dump(OutboundMessage.build_media_share("178")) == {
+        "attachment": {"type": "MEDIA_SHARE", "payload": {"id": "178"}}}
+    buttons = dump(OutboundMessage.build_buttons("Pick", [{"type": "postback", "title": "1", "payload": "1"}]))
+    assert buttons["attachment"]["payload"]["template_type"] == "button"  # type: ignore[index]
+    # the request factories are built on them
+    assert SendMessageRequest.like_heart("u").message == OutboundMessage.build_like_heart()
+    with pytest.raises(ValidationError) as exc:
+        OutboundMessage.build_buttons("Pick", [])
+    assert exc.value.errors()[0]["loc"][0] == "attachment"  # the path in the message

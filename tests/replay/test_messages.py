@@ -76,11 +76,21 @@ def test_api_stub_longest_prefix_and_default():
 
 def test_reply_text():
     requests = [
-        OutboundRequest("messages", {"message": {"text": "Hi", "quick_replies": [{"title": "A"}, {"title": "B"}]}}),
-        OutboundRequest("messages", {"message": {"attachment": {"type": "template", "payload": {
+        OutboundRequest.from_body("messages", {"message": {
+            "text": "Hi", "quick_replies": [{"title": "A"}, {"title": "B"}]}}),
+        OutboundRequest.from_body("messages", {"message": {"attachment": {"type": "template", "payload": {
             "template_type": "generic", "elements": [{"title": "One"}, {"title": "Two"}]}}}}),
-        OutboundRequest("messages", {"message": {"attachment": {"type": "like_heart"}}}),
-        OutboundRequest("pass_thread_control", {"target_app_id": "1"}),
+        OutboundRequest.from_body("messages", {"message": {"attachment": {"type": "like_heart"}}}),
+        OutboundRequest.from_body("pass_thread_control", {"target_app_id": "1"}),
     ]
     assert reply_text(requests) == "Hi [A, B] | [carousel] One, Two | [like_heart] | [handover]"
+    more = [
+        OutboundRequest.from_body("messages", {"message": {"attachment": {"type": "template", "payload": {
+            "template_type": "button", "text": "Pick", "buttons": []}}, "quick_replies": [{"title": "Q"}]}}),
+        OutboundRequest.from_body("messages", {"message": {"attachment": {
+            "type": "image", "payload": {"url": "https://x/a.png"}}}}),
+        OutboundRequest.from_body("messages", {"recipient": {"id": "u"}, "sender_action": "typing_on"}),
+        OutboundRequest.from_body("comment_reply", {"comment_id": "c1", "message": "thanks"}),
+    ]
+    assert reply_text(more) == "[button] Pick [Q] | [image] https://x/a.png | [typing_on] | [comment_reply]"
     assert json.dumps(reply_text([])) == '""'

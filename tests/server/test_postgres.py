@@ -11,9 +11,10 @@ from psycopg_pool import ConnectionPool
 
 from igbot._errors import ConflictError
 from igbot.engine import Session
+from igbot.models import OutboundRequest
 from igbot.server import log_line
 from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, connect_pool, safe_url
-from igbot.server._state import Unit
+from igbot.server._state import OutboxRow, Unit
 
 
 @pytest.fixture
@@ -30,7 +31,8 @@ def test_a_unit_commits_once_and_a_stale_session_conflicts(pool: ConnectionPool,
     session = Session(user="u1", version=1)
     line = log_line("u1", 1_767_225_600_000, "in", "user", "text", text="hi", mid="m1")
     unit = Unit(key="m1", inbox_id=1, idx=0, kind="text", sessions={("instagram", "u1"): (session, 0)},
-                outbox=[("u1", "messages", {"recipient": {"id": "u1"}, "message": {"text": "yo"}}, "bot", {})],
+                outbox=[OutboxRow(0, "u1", OutboundRequest.from_body(
+                    "messages", {"recipient": {"id": "u1"}, "message": {"text": "yo"}}), "bot", {})],
                 log=[(line, "m1")])
     (row,) = db.commit(unit) or []
     assert row.body["message"]["text"] == "yo" and db.seen("m1") and db.session_version("instagram", "u1") == 1

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from igbot import ConflictError
 from igbot.engine import Engine, Session
+from igbot.models import OutboundRequest
 from igbot.server import LOG_FIELDS, log_line
 from igbot.server._log import ConversationLog, redacted
-from igbot.server._state import ServerStore, StateDB, Unit
+from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
 
 from ._support import bot
 
@@ -24,16 +26,46 @@ def test_a_unit_commits_the_session_the_event_and_its_requests_together(tmp_path
     with store.unit(unit):
         turn = engine.handle({"type": "text", "content": "hi"}, user="u1")
     assert db.get_session("instagram", "u1") is None  # nothing before the commit
-    unit.outbox = [("u1", r.endpoint, r.body, "bot", {}) for r in turn.requests]
+    unit.outbox = [OutboxRow(0, "u1", r, "bot", {}) for r in turn.requests]
     rows = db.commit(unit)
     assert rows and rows[0].body["message"]["text"] == "Hi! You said: hi"
     assert db.get_session("instagram", "u1").version == 1  # type: ignore[union-attr]
     assert db.seen("m-1")
     # the same event again: nothing is committed
     again = Unit(key="m-1", inbox_id=2, idx=0)
-    again.outbox = [("u1", "messages", {"recipient": {"id": "u1"}}, "bot", {})]
+    again.outbox = [OutboxRow(0, "u1", OutboundRequest.from_body(
+        "messages", {"recipient": {"id": "u1"}, "sender_action": "typing_on"}), "bot", {})]
     assert db.commit(again) is None
     assert len(db.unsent()) == 1
+
+
+def test_outbox_rows_of_an_older_data_dir_read_back_typed(tmp_path: Path) -> None:
+    """Rows stored as JSON bodies (as every version wrote them) come back as typed requests."""
+    StateDB(tmp_path / "state.sqlite").close()
+    old = [
+        ("u1", "messages", {"recipient": {"comment_id": "c1"}, "message": {
+            "text": "Sent you a DM", "quick_replies": [
+                {"content_type": "text", "title": "Menu", "payload": "{\"type\":\"menu\"}"}]}},
+         {"flow": "comments", "state": "init", "action": "dm"}, "sending"),
+        ("u1", "pass_thread_control", {"recipient": {"id": "u1"},
+                                       "target_app_id": "1217981644879628"},
+         {"flow": "human", "state": "init", "action": "handover", "by": "bot"}, "pending"),
+    ]
+    with sqlite3.connect(tmp_path / "state.sqlite") as conn:
+        for conversation, endpoint, body, meta, state in old:
+            conn.execute("INSERT INTO outbox (conversation, endpoint, body, role, meta, state, "
+                         "created_at) VALUES (?, ?, ?, 'bot', ?, ?, 0)",
+                         (conversation, endpoint, json.dumps(body), json.dumps(meta), state))
+    rows = StateDB(tmp_path / "state.sqlite").unsent()
+    assert [(r.endpoint, r.body, r.meta, r.state) for r in rows] == [
+        (e, b, m, st) for _, e, b, m, st in old]
+    reply, handover = (r.request for r in rows)
+    assert (reply.kind, reply.text, reply.private_reply, reply.comment_id) == (
+        "text", "Sent you a DM", True, "c1")
+    assert [t.title for t in reply.taps] == ["Menu"]
+    assert (reply.action, reply.flow) == ("dm", "comments")
+    assert handover.kind == "pass_thread_control" and handover.log_fields()[0] == "handover"
+    assert rows[0].stored_body() == json.dumps(old[0][2])
 
 
 def test_two_workers_cannot_both_advance_one_conversation(tmp_path: Path) -> None:
