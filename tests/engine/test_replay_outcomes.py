@@ -47,7 +47,7 @@ def _record(record: Any) -> dict[str, Any]:
         for key in ("context_before", "context_after", "data_before", "data_after"):
             trace.pop(key)
         for trial in trace["intents"] + trace["transitions"]:
-            for check in trial.get("conditions", []) + [trial.get("condition") or {}]:
+            for check in [*trial.get("conditions", []), trial.get("condition") or {}]:
                 check.pop("values", None)
     return _plain(out)
 
@@ -70,8 +70,8 @@ def _timestamp(body: str) -> float:
 def outcomes() -> dict[str, Any]:
     """Every turn of the sample webhooks (traced and not) and the replays of the sample logs."""
     out: dict[str, Any] = {}
+    now = [1732500000.0]
     for trace in (False, True):
-        now = [1732500000.0]
         engine = Engine(SHOP, MemoryStore(), seed=3, trace=trace, clock=lambda: now[0])
         turns = []
         for body in _bodies()[:120] if trace else _bodies():  # traced: fewer, they are long
