@@ -26,7 +26,7 @@ from igbot._message import Message
 from igbot.engine._records import ActionRecord, OutboundRequest, TurnRecord
 from igbot.engine._render import RenderError, render_kata_message, render_template, render_text
 from igbot.engine._scope import Scope, get_path
-from igbot.expr import compile_expr, compile_template, render_value, truthy
+from igbot.expr import compile_expr, compile_template, render_value
 from igbot.kataml import Action, ActionRef, Bot, Flow
 
 __all__ = ["ACTION_TYPES", "INSTAGRAM_INBOX_APP_ID", "ActionRunner", "ApiCall", "TurnContext"]
@@ -146,7 +146,7 @@ class ActionRunner:
         for condition in (action.condition, ref.condition):
             if condition:
                 variables = variables or scope.variables()
-                if not truthy(compile_expr(condition).evaluate(variables)):
+                if not compile_expr(condition).holds(variables):
                     return False
         return True
 
