@@ -32,7 +32,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import parse_webhook
+from igbot.models import decode_messages, parse_webhook
 
 __all__ = ["Engine"]
 
@@ -138,7 +138,8 @@ class Engine:
     def handle_webhook(self, body: bytes | str | dict[str, Any]) -> Turn:
         """Parse a raw Instagram webhook and process every event that asks for an answer."""
         turn = Turn()
-        for event in parse_webhook(body):
+        fast = decode_messages(body)  # a person's messages and taps: no pydantic events
+        for event in fast if fast is not None else parse_webhook(body):
             if event.kind == "pass_thread_control" and event.person_id:
                 turn.extend(self.passed_to(event.person_id, getattr(event, "new_owner_app_id", None)))
             elif event.kind == "take_thread_control" and event.person_id:
