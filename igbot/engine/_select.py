@@ -50,7 +50,7 @@ class _Candidate:
     intent: Intent
     index: int  # its order in the flow
     priority: float
-    order: tuple[float, float, int, int]  # among other flows' initial intents: best first
+    order: tuple[float, float, int, int]  # among flows' best initial intents: lowest wins
     conditions: list[tuple[Any, Expression | ExpressionError]]
     equality: tuple[str, str] | None = None
 
@@ -91,16 +91,26 @@ class _Index:
         return found
 
 
-def _string_at(variables: dict[str, Any], path: str) -> str | None:
-    """The string at ``path`` (``content``, ``payload.type``), or None when it is not a
-    string (then an equality must be evaluated)."""
+_NEVER = object()
+"""What :func:`_string_at` gives when the path holds null or undefined, which equal no text."""
+
+
+def _string_at(variables: dict[str, Any], path: str) -> object:
+    """The string at ``path`` (``content``, ``payload.type``); :data:`_NEVER` when it holds
+    null or undefined (``null == "x"`` is false, and reading a member of null gives undefined
+    here); None when it holds anything else (then the equality must be evaluated: ``1 ==
+    "1"``)."""
     head, _, rest = path.partition(".")
     value = variables.get(head, UNDEFINED)
     if rest:
+        if value is None or value is UNDEFINED:
+            return _NEVER
         if type(value) is not dict or "." in rest or rest == "hasOwnProperty":
             return None
         value = value.get(rest, UNDEFINED)
-    return value if type(value) is str else None
+    if type(value) is str:
+        return value
+    return _NEVER if value is None or value is UNDEFINED else None
 
 
 @dataclass
@@ -125,8 +135,8 @@ class Selector:
         self._compile()
 
     def _compile(self) -> None:
-        """Candidates per (flow, message type) and, for other flows' initial intents, one
-        list per message type in the order selection prefers them, indexed by equality."""
+        """Candidates per (flow, message type), and every flow's initial intents in one list
+        per message type; each list indexed by equality."""
         compiled: dict[str, Expression | ExpressionError] = {}
 
         def compile_one(source: str) -> Expression | ExpressionError:
@@ -157,7 +167,7 @@ class Selector:
                 self._flow[name, t] = mine
                 if flow.active is not False:
                     initial[t] += [c for c in mine if c.intent.initial]
-        self._initial = {t: _Index(sorted(cs, key=lambda c: c.order)) for t, cs in initial.items()}
+        self._initial = {t: _Index(cs) for t, cs in initial.items()}
         self._current = {key: _Index(cs) for key, cs in self._flow.items()}
 
     def select(
@@ -171,13 +181,22 @@ class Selector:
             if found:
                 return Selection(current, found[0], found[1], via="current")
         if trace is None:
+            # the intents the index leaves, in the bot's order (the order errors are found
+            # in); per flow the best, as best() finds it; then the best of the flows
             index = self._initial.get(message.type) or self._initial[None]
+            bests: dict[str, _Candidate] = {}
             for c, conditions in index.for_message(variables):
-                if c.flow != current and self._matches(c, conditions, message, variables,
-                                                       cache, errors):
-                    return Selection(c.flow, c.name,
-                                     self.attributes(c.intent, message, cache, errors),
-                                     via="initial")
+                if c.flow == current:
+                    continue
+                found = bests.get(c.flow)
+                if found is not None and c.priority <= found.priority:
+                    continue  # cannot beat the flow's best: skip the NLU work
+                if self._matches(c, conditions, message, variables, cache, errors):
+                    bests[c.flow] = c
+            if bests:
+                c = min(bests.values(), key=lambda c: c.order)
+                return Selection(c.flow, c.name, self.attributes(c.intent, message, cache, errors),
+                                 via="initial")
             return self._fallbacks(current, message, variables, cache, errors, trace)
         candidates = []
         for name, flow in self.bot.flows.items():
