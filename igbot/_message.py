@@ -33,6 +33,19 @@ class Message(BaseModel):
         value = self.metadata.get("senderId")
         return None if value is None else str(value)
 
+    def to_record(self) -> dict[str, Any]:
+        """``model_dump(exclude_none=True)``, without pydantic's serializer for the common case
+        (no extra fields): what a turn record keeps of the message."""
+        if self.__pydantic_extra__:
+            return self.model_dump(exclude_none=True)
+        out: dict[str, Any] = {"type": self.type}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.payload is not None:
+            out["payload"] = _copy(self.payload)
+        out["metadata"] = _copy(self.metadata)
+        return out
+
     def to_context(self) -> dict[str, Any]:
         """The message as the plain dict that expressions read (``type``, ``content``, ...)."""
         return {
@@ -41,3 +54,14 @@ class Message(BaseModel):
             "payload": self.payload,
             "metadata": self.metadata,
         }
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(_copy(v) for v in value)
+    return value

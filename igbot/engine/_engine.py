@@ -222,7 +222,7 @@ class Engine:
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
         record = TurnRecord(
-            user=session.user, message=msg.model_dump(exclude_none=True), depth=depth,
+            user=session.user, message=msg.to_record(), depth=depth,
             flow_before=session.flow, state_before=session.state,
             flow=session.flow, state=session.state,
         )

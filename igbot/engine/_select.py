@@ -188,8 +188,8 @@ class Selector:
             for c, conditions in index.for_message(variables):
                 if c.flow == current:
                     continue
-                found = bests.get(c.flow)
-                if found is not None and c.priority <= found.priority:
+                flow_best = bests.get(c.flow)
+                if flow_best is not None and c.priority <= flow_best.priority:
                     continue  # cannot beat the flow's best: skip the NLU work
                 if self._matches(c, conditions, message, variables, cache, errors):
                     bests[c.flow] = c
