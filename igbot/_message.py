@@ -27,6 +27,19 @@ class Message(BaseModel):
     payload: dict[str, Any] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @classmethod
+    def trusted(cls, type: MessageType, content: str | None, payload: dict[str, Any] | None,
+                metadata: dict[str, Any]) -> Message:
+        """A message from values already of the right types (a decoder's), without
+        validation: about half the cost of ``Message(...)``; equal to it in every way."""
+        message = cls.__new__(cls)
+        _set(message, "__dict__", {"type": type, "content": content, "payload": payload,
+                                   "metadata": metadata})
+        _set(message, "__pydantic_fields_set__", set(_FIELDS))
+        _set(message, "__pydantic_extra__", {})
+        _set(message, "__pydantic_private__", None)
+        return message
+
     @property
     def user_id(self) -> str | None:
         """The sender's id from the metadata (``senderId``), if any."""
@@ -54,6 +67,10 @@ class Message(BaseModel):
             "payload": self.payload,
             "metadata": self.metadata,
         }
+
+
+_set = object.__setattr__
+_FIELDS = ("type", "content", "payload", "metadata")
 
 
 def _copy(value: Any) -> Any:

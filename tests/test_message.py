@@ -19,3 +19,15 @@ def test_to_record_is_model_dump_without_nones(message: Message) -> None:
     assert record == message.model_dump(exclude_none=True)
     if message.payload:
         assert record["payload"] is not message.payload  # a copy: the record keeps its own
+
+
+def test_trusted_is_equal_to_the_validated_message() -> None:
+    args = ("text", "hi", {"type": "menu"}, {"senderId": "u1"})
+    trusted, validated = Message.trusted(*args), Message(type="text", content="hi",
+                                                         payload={"type": "menu"},
+                                                         metadata={"senderId": "u1"})
+    assert trusted == validated and repr(trusted) == repr(validated)
+    assert trusted.model_dump() == validated.model_dump()
+    assert trusted.model_fields_set == validated.model_fields_set
+    trusted.content = "changed"  # assignable like any model, without touching the other
+    assert trusted.content == "changed" and validated.content == "hi"

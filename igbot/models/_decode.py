@@ -111,7 +111,8 @@ class Incoming:
 def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
     """The events of ``body`` in time order, if it is on the fast path; else ``None``."""
     if isinstance(body, str):
-        if _SURROGATE.search(body) or _SURROGATE_ESCAPE.search(body.encode("utf-8", "surrogatepass")):
+        if _SURROGATE.search(body) or ("\\u" in body and _SURROGATE_ESCAPE.search(
+                body.encode("utf-8", "surrogatepass"))):
             return None
     elif isinstance(body, bytes):
         if _SURROGATE_ESCAPE.search(body):
@@ -167,5 +168,5 @@ def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | Non
     else:
         return None
     metadata = kata_metadata(account_id, sender, sender, mid, ts, False, kind)
-    message = Message(type=type_, content=content, payload=payload, metadata=metadata)
+    message = Message.trusted(type_, content, payload, metadata)
     return Incoming(kind, sender, message, body, 0)
