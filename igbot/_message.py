@@ -76,9 +76,12 @@ _FIELDS = ("type", "content", "payload", "metadata")
 def _copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if kind is list:
-        return [_copy(v) for v in value]
+        return [_copy(v) if type(v) in _CONTAINERS else v for v in value]
     if kind is tuple:
-        return tuple(_copy(v) for v in value)
+        return tuple(_copy(v) if type(v) in _CONTAINERS else v for v in value)
     return value
+
+
+_CONTAINERS = frozenset({dict, list, tuple})

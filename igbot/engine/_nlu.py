@@ -124,7 +124,7 @@ class NluRunner:
         self.classifier = classifier
         self._option_keys: dict[int, tuple[dict[str, Any], str]] = {}
 
-    def _options_key(self, options: dict[str, Any] | None) -> str:
+    def options_key(self, options: dict[str, Any] | None) -> str:
         """The cache key of a classifier's options (read once per options object)."""
         if not options:
             return "[]"
@@ -141,7 +141,7 @@ class NluRunner:
         cache: dict[Any, Any], errors: list[str],
     ) -> Any:
         """The output of NLU ``name`` (a defined NLU or an NLU type) for ``message``."""
-        key = (name, self._options_key(options), hint)
+        key = (name, self.options_key(options), hint)
         if key in cache:
             return cache[key]
         nlu = self.bot.nlus.get(name) or Nlu(type=name)

@@ -53,6 +53,18 @@ class _Candidate:
     order: tuple[float, float, int, int]  # among flows' best initial intents: lowest wins
     conditions: list[tuple[Any, Expression | ExpressionError]]
     equality: tuple[str, str] | None = None
+    classifiers: list[_Classifier] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Classifier:
+    """A classifier read once: the NLU cache key of its output, and whether its output needs
+    ``process``/``dict`` or can be compared with ``match`` as it is."""
+
+    classifier: Classifier
+    key: tuple[str, str, str | None]
+    hint: str | None
+    plain_match: str | None  # str(match) when no process, dict or expression is involved
 
 
 Checks = list[tuple[_Candidate, list[tuple[Any, Expression | ExpressionError]]]]
@@ -134,6 +146,14 @@ class Selector:
         self.fallback_flow = bot.fallback_flow()
         self._compile()
 
+    def _compile_classifier(self, classifier: Classifier) -> _Classifier:
+        hint = classifier.hint if isinstance(classifier.hint, str) else None
+        key = (classifier.nlu or "", self.nlu.options_key(classifier.options), hint)
+        extra = classifier.model_extra or {}
+        plain = (classifier.match is not None and not classifier.process
+                 and not isinstance(extra.get("dict"), dict))
+        return _Classifier(classifier, key, hint, str(classifier.match) if plain else None)
+
     def _compile(self) -> None:
         """Candidates per (flow, message type), and every flow's initial intents in one list
         per message type; each list indexed by equality."""
@@ -161,7 +181,7 @@ class Selector:
                 candidates.append(_Candidate(
                     name, intent_name, intent, i, intent.priority or 0,
                     (-(intent.priority or 0), -(flow.priority or 0), self.flow_order[name], i),
-                    conditions, equality))
+                    conditions, equality, [self._compile_classifier(k) for k in intent.classifier]))
             for t in (*types, None):
                 mine = [c for c in candidates if not c.intent.type or c.intent.type == t]
                 self._flow[name, t] = mine
@@ -285,9 +305,26 @@ class Selector:
             except ExpressionError as exc:
                 errors.append(f"flow {c.flow!r} intent {c.name!r} condition {source!r}: {exc}")
                 return False
-        if not c.intent.classifier:
+        if not c.classifiers:
             return True
-        return any(self._classifier(k, message, cache, errors) for k in c.intent.classifier)
+        for k in c.classifiers:
+            if k.plain_match is None or not k.key[0]:
+                if self._classifier(k.classifier, message, cache, errors):
+                    return True
+                continue
+            out = cache[k.key] if k.key in cache else self.nlu.run(
+                k.key[0], message, k.classifier.options, k.hint, cache, errors)
+            if out is None:
+                continue
+            if isinstance(out, list):
+                if k.plain_match in [str(v) for v in out]:
+                    return True
+            elif isinstance(out, dict):
+                if k.plain_match in out or k.plain_match in [str(v) for v in out.values()]:
+                    return True
+            elif (out if type(out) is str else str(out)) == k.plain_match:
+                return True
+        return False
 
     def matches(
         self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
