@@ -89,6 +89,7 @@ class Engine:
         config = self.bot.config or {}
         self.max_recursion = int(config.get("maxRecursion") or DEFAULT_MAX_RECURSION)
         self.compile_errors = self._compile_all()
+        self._expiring = any(flow.expire is not None for flow in self.bot.flows.values())
 
     # -- public API -------------------------------------------------------------------------
 
@@ -119,8 +120,10 @@ class Engine:
     def _expire(self, session: Session) -> str | None:
         """Close the current flow (and stacked ones) whose ``expire`` (ms) has passed since the
         conversation's last message; returns the current flow's name if it expired."""
+        if not self._expiring or session.version == 0:
+            return None
         idle_ms = (self.clock() - session.updated_at) * 1000
-        if session.version == 0 or idle_ms <= 0:
+        if idle_ms <= 0:
             return None
 
         def expired(name: str | None) -> bool:
