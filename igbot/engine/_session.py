@@ -7,8 +7,8 @@ validation pass. The JSON is the one pydantic wrote before, so stored rows stay 
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from typing import Any
 
 import msgspec
@@ -27,7 +27,12 @@ def copy_data(value: Any) -> Any:
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    """A random (version 4) UUID as 32 hex digits, like ``uuid.uuid4().hex`` at a third of
+    its cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 class FlowFrame(msgspec.Struct, kw_only=True):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,9 @@ def test_memory_store_keeps_its_copy_apart_from_the_callers() -> None:
     got.data["cart"].append(3)
     again = store.get("instagram", "u1")
     assert again is not None and again.data == {"cart": [1]}
+
+
+def test_new_sessions_get_random_version_4_uuids() -> None:
+    ids = {Session(user="u1").id for _ in range(50)}
+    assert len(ids) == 50
+    assert all(uuid.UUID(hex=i).version == 4 and len(i) == 32 for i in ids)
