@@ -27,11 +27,37 @@ class Message(BaseModel):
     payload: dict[str, Any] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @classmethod
+    def trusted(cls, type: MessageType, content: str | None, payload: dict[str, Any] | None,
+                metadata: dict[str, Any]) -> Message:
+        """A message from values already of the right types (a decoder's), without
+        validation: about half the cost of ``Message(...)``; equal to it in every way."""
+        message = cls.__new__(cls)
+        _set(message, "__dict__", {"type": type, "content": content, "payload": payload,
+                                   "metadata": metadata})
+        _set(message, "__pydantic_fields_set__", set(_FIELDS))
+        _set(message, "__pydantic_extra__", {})
+        _set(message, "__pydantic_private__", None)
+        return message
+
     @property
     def user_id(self) -> str | None:
         """The sender's id from the metadata (``senderId``), if any."""
         value = self.metadata.get("senderId")
         return None if value is None else str(value)
+
+    def to_record(self) -> dict[str, Any]:
+        """``model_dump(exclude_none=True)``, without pydantic's serializer for the common case
+        (no extra fields): what a turn record keeps of the message."""
+        if self.__pydantic_extra__:
+            return self.model_dump(exclude_none=True)
+        out: dict[str, Any] = {"type": self.type}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.payload is not None:
+            out["payload"] = _copy(self.payload)
+        out["metadata"] = _copy(self.metadata)
+        return out
 
     def to_context(self) -> dict[str, Any]:
         """The message as the plain dict that expressions read (``type``, ``content``, ...)."""
@@ -41,3 +67,21 @@ class Message(BaseModel):
             "payload": self.payload,
             "metadata": self.metadata,
         }
+
+
+_set = object.__setattr__
+_FIELDS = ("type", "content", "payload", "metadata")
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) if type(v) in _CONTAINERS else v for v in value]
+    if kind is tuple:
+        return tuple(_copy(v) if type(v) in _CONTAINERS else v for v in value)
+    return value
+
+
+_CONTAINERS = frozenset({dict, list, tuple})

@@ -36,7 +36,7 @@ from igbot.engine._render import (
     render_text,
 )
 from igbot.engine._scope import Scope, get_path
-from igbot.expr import compile_expr, compile_template, render_value, truthy
+from igbot.expr import compile_expr, compile_template, render_value
 from igbot.kataml import ACTION_TYPES, Action, ActionRef, Bot, Flow  # ACTION_TYPES re-exported
 from igbot.models import OutboundRequest
 
@@ -155,7 +155,7 @@ class ActionRunner:
         for condition in (action.condition, ref.condition):
             if condition:
                 variables = variables or scope.variables()
-                if not truthy(compile_expr(condition).evaluate(variables)):
+                if not compile_expr(condition).holds(variables):
                     return False
         return True
 

@@ -31,9 +31,9 @@ from igbot.engine._scope import Scope
 from igbot.engine._select import Selection, Selector, check_condition
 from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
-from igbot.expr import compile_expr, truthy
+from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import parse_webhook
+from igbot.models import decode_messages, parse_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
@@ -91,6 +91,7 @@ class Engine:
         config = self.bot.config or {}
         self.max_recursion = int(config.get("maxRecursion") or DEFAULT_MAX_RECURSION)
         self.compile_errors = self._compile_all()
+        self._expiring = any(flow.expire is not None for flow in self.bot.flows.values())
 
     # -- public API -------------------------------------------------------------------------
 
@@ -121,8 +122,10 @@ class Engine:
     def _expire(self, session: Session) -> str | None:
         """Close the current flow (and stacked ones) whose ``expire`` (ms) has passed since the
         conversation's last message; returns the current flow's name if it expired."""
+        if not self._expiring or session.version == 0:
+            return None
         idle_ms = (self.clock() - session.updated_at) * 1000
-        if session.version == 0 or idle_ms <= 0:
+        if idle_ms <= 0:
             return None
 
         def expired(name: str | None) -> bool:
@@ -154,7 +157,8 @@ class Engine:
         """Parse a raw Instagram webhook and handle every event in it, in time order, as the
         server does (:meth:`handle_event`); returns their outcomes merged into one."""
         outcome = Outcome()
-        for event in parse_webhook(body):
+        fast = decode_messages(body)  # a person's messages and taps: no pydantic events
+        for event in fast if fast is not None else parse_webhook(body):
             dispatch_into(outcome, self, event)
         return outcome
 
@@ -229,7 +233,7 @@ class Engine:
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
         record = TurnRecord(
-            user=session.user, message=msg.model_dump(exclude_none=True), depth=depth,
+            user=session.user, message=msg.to_record(), depth=depth,
             flow_before=session.flow, state_before=session.state,
             flow=session.flow, state=session.state,
         )
@@ -297,7 +301,7 @@ class Engine:
         state = flow.states[state_name]
         scope.meta = {"$start": bool(state.initial), "$end": bool(state.end)}
         self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
-        picked = self._pick(flow, state, scope, record)
+        picked = self._pick(flow_name, state_name, flow, state, scope, record)
         if picked is None:
             session.state = state_name
             record.flow, record.state = flow_name, state_name
@@ -363,30 +367,37 @@ class Engine:
             session.flow, session.state, session.context = flow, None, {}
 
     def _pick(
-        self, flow: Flow, state: State, scope: Scope, record: TurnRecord
+        self, flow_name: str, state_name: str, flow: Flow, state: State, scope: Scope,
+        record: TurnRecord,
     ) -> tuple[str, Transition] | None:
-        candidates = list(state.transitions.items())
-        candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
         variables = scope.variables()
         if record.trace is not None:
+            candidates = list(state.transitions.items())
+            candidates += [(name, s.float) for name, s in flow.states.items()
+                           if s.float is not None]
             return self._pick_traced(flow, state, candidates, variables, record)
-        best: tuple[float, int, str, Transition] | None = None
-        fallback: tuple[float, int, str, Transition] | None = None
-        for i, (dest, t) in enumerate(candidates):
-            key = (-(t.priority or 0), i, dest, t)
-            if t.fallback and (fallback is None or key[:2] < fallback[:2]):
-                fallback = key
-            if t.condition is None and t.fallback:
+        compiled = self._transitions.get((flow_name, state_name))
+        if compiled is None:
+            compiled = self._transitions[flow_name, state_name] = _compile_transitions(flow, state)
+        # the highest priority wins, then the order; else the best fallback (every condition
+        # is evaluated, so a broken one is reported whichever transition is taken)
+        best = fallback = None
+        for key, dest, t, condition in compiled:
+            if t.fallback and (fallback is None or key < fallback[0]):
+                fallback = (key, dest, t)
+            if condition is None:
+                if not t.fallback and (best is None or key < best[0]):
+                    best = (key, dest, t)
                 continue
             try:
-                holds = t.condition is None or truthy(compile_expr(t.condition).evaluate(variables))
+                if isinstance(condition, ExpressionError):
+                    raise condition
+                if condition.holds(variables) and (best is None or key < best[0]):
+                    best = (key, dest, t)
             except ExpressionError as exc:
                 record.errors.append(f"transition to {dest!r}: {exc}")
-                continue
-            if holds and (best is None or key[:2] < best[:2]):
-                best = key
         chosen = best or fallback
-        return None if chosen is None else (chosen[2], chosen[3])
+        return None if chosen is None else (chosen[1], chosen[2])
 
     def _pick_traced(
         self, flow: Flow, state: State, candidates: list[tuple[str, Transition]], variables: dict[str, Any],
@@ -453,6 +464,15 @@ class Engine:
             record.errors.append(f"{where}: {exc}")
 
     def _compile_all(self) -> list[str]:
+        errors = self._compile_conditions()
+        self._transitions: dict[tuple[str, str], list[_CompiledTransition]] = {
+            (flow_name, state_name): _compile_transitions(flow, state)
+            for flow_name, flow in self.bot.flows.items()
+            for state_name, state in flow.states.items()
+        }
+        return errors
+
+    def _compile_conditions(self) -> list[str]:
         """Compile every condition once at load time; returns the syntax errors found."""
         errors = []
         for flow_name, flow in self.bot.flows.items():
@@ -470,3 +490,23 @@ class Engine:
         return errors
 
 
+
+
+_CompiledTransition = tuple[tuple[float, int], str, Transition, Expression | ExpressionError | None]
+
+
+def _compile_transitions(flow: Flow, state: State) -> list[_CompiledTransition]:
+    """A state's transitions and then its flow's floats, each with its sort key (highest
+    priority first, then order) and its condition compiled (or the syntax error it gave)."""
+    candidates = list(state.transitions.items())
+    candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
+    out: list[_CompiledTransition] = []
+    for i, (dest, t) in enumerate(candidates):
+        condition: Expression | ExpressionError | None = None
+        if t.condition is not None:
+            try:
+                condition = compile_expr(t.condition)
+            except ExpressionError as exc:
+                condition = exc
+        out.append(((-(t.priority or 0), i), dest, t, condition))
+    return out

@@ -122,13 +122,26 @@ class NluRunner:
         self.bot = bot
         self.js = js
         self.classifier = classifier
+        self._option_keys: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def options_key(self, options: dict[str, Any] | None) -> str:
+        """The cache key of a classifier's options (read once per options object)."""
+        if not options:
+            return "[]"
+        known = self._option_keys.get(id(options))
+        if known is not None and known[0] is options:
+            return known[1]
+        key = repr(sorted(options.items()))
+        if len(self._option_keys) < 4096:
+            self._option_keys[id(options)] = (options, key)
+        return key
 
     def run(
         self, name: str, message: Message, options: dict[str, Any] | None, hint: str | None,
         cache: dict[Any, Any], errors: list[str],
     ) -> Any:
         """The output of NLU ``name`` (a defined NLU or an NLU type) for ``message``."""
-        key = (name, repr(sorted((options or {}).items())), hint)
+        key = (name, self.options_key(options), hint)
         if key in cache:
             return cache[key]
         nlu = self.bot.nlus.get(name) or Nlu(type=name)

@@ -71,13 +71,15 @@ class Scope:
         self.attributes: dict[str, Any] = {}
         self.result: Any = None
         self.meta: dict[str, Any] = {}
+        self._fixed: dict[str, Any] | None = None  # the meta context that holds for the step
 
     def meta_context(self) -> dict[str, Any]:
         """Kata's read-only meta context (``context.$now`` ...), from ``kata-ml/data-structure.md``.
 
         ``$now`` and ``$timestamp`` are milliseconds since the epoch (like JavaScript's
-        ``Date.now()``); ``$timestamp`` is when the session began. ``$channelId`` is the channel
-        the session belongs to; ``$dataKey`` names the session data (channel and user).
+        ``Date.now()``); ``$now`` is read once per message step, ``$timestamp`` is when the
+        session began. ``$channelId`` is the channel the session belongs to; ``$dataKey`` names
+        the session data (channel and user).
         """
         session = self.session
         meta = {
@@ -86,15 +88,21 @@ class Scope:
             "$flow": session.flow,
             "$lastFlow": session.last_flow,
             "$lastState": session.last_state,
-            "$now": int(self.clock() * 1000),
-            "$timestamp": int(session.created_at * 1000),
-            "$dataKey": f"{session.channel}:{session.user}",
-            "$sessionId": session.id,
-            "$channelId": session.channel,
-            "$deploymentId": self.deployment_id,
-            "$userId": session.user,
         }
-        meta.update(self.meta)
+        fixed = self._fixed
+        if fixed is None:
+            fixed = self._fixed = {
+                "$now": int(self.clock() * 1000),
+                "$timestamp": int(session.created_at * 1000),
+                "$dataKey": f"{session.channel}:{session.user}",
+                "$sessionId": session.id,
+                "$channelId": session.channel,
+                "$deploymentId": self.deployment_id,
+                "$userId": session.user,
+            }
+        meta.update(fixed)
+        if self.meta:
+            meta.update(self.meta)
         return meta
 
     def variables(self) -> dict[str, Any]:

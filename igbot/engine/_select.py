@@ -20,7 +20,7 @@ from igbot._message import Message
 from igbot.engine._nlu import NluRunner
 from igbot.engine._records import ClassifierCheck, ConditionCheck, IntentTrial
 from igbot.engine._scope import get_path
-from igbot.expr import compile_expr, truthy
+from igbot.expr import UNDEFINED, Expression, compile_expr, truthy
 from igbot.kataml import Bot, Classifier, Intent
 
 __all__ = ["Selection", "Selector", "check_condition"]
@@ -38,6 +38,91 @@ def check_condition(source: str, variables: dict[str, Any]) -> ConditionCheck:
     except ExpressionError as exc:
         return ConditionCheck(source, False, error=str(exc))
     return ConditionCheck(source, truthy(value), value, values)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """One non-fallback intent, compiled at load: its conditions as closures (or the syntax
+    error each gave) and, when its first condition is ``path == "text"``, that equality."""
+
+    flow: str
+    name: str
+    intent: Intent
+    index: int  # its order in the flow
+    priority: float
+    order: tuple[float, float, int, int]  # among flows' best initial intents: lowest wins
+    conditions: list[tuple[Any, Expression | ExpressionError]]
+    equality: tuple[str, str] | None = None
+    classifiers: list[_Classifier] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Classifier:
+    """A classifier read once: the NLU cache key of its output, and whether its output needs
+    ``process``/``dict`` or can be compared with ``match`` as it is."""
+
+    classifier: Classifier
+    key: tuple[str, str, str | None]
+    hint: str | None
+    plain_match: str | None  # str(match) when no process, dict or expression is involved
+
+
+Checks = list[tuple[_Candidate, list[tuple[Any, Expression | ExpressionError]]]]
+"""Candidates that can match a message, each with the conditions still to evaluate."""
+
+
+class _Index:
+    """Candidates in order, with those whose first condition is ``path == "text"`` also
+    filed under (path, text): for a message whose value at ``path`` is a string, only the
+    candidates filed under that string can match, and that condition needs no evaluation."""
+
+    __slots__ = ("_cache", "_paths", "all")
+
+    def __init__(self, candidates: list[_Candidate]) -> None:
+        self.all: Checks = [(c, c.conditions) for c in candidates]
+        self._paths = sorted({c.equality[0] for c in candidates if c.equality is not None})
+        self._cache: dict[tuple[Any, ...], Checks] = {}
+
+    def for_message(self, variables: dict[str, Any]) -> Checks:
+        """The candidates that can match a message with these ``variables``, in order."""
+        if not self._paths:
+            return self.all
+        key = tuple(_string_at(variables, path) for path in self._paths)
+        found = self._cache.get(key)
+        if found is None:
+            known = dict(zip(self._paths, key, strict=True))
+            found = []
+            for c, conditions in self.all:
+                if c.equality is None or (value := known[c.equality[0]]) is None:
+                    found.append((c, conditions))  # no equality, or not a string: evaluate
+                elif value == c.equality[1]:
+                    found.append((c, conditions[1:]))  # the equality holds
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+
+_NEVER = object()
+"""What :func:`_string_at` gives when the path holds null or undefined, which equal no text."""
+
+
+def _string_at(variables: dict[str, Any], path: str) -> object:
+    """The string at ``path`` (``content``, ``payload.type``); :data:`_NEVER` when it holds
+    null or undefined (``null == "x"`` is false, and reading a member of null gives undefined
+    here); None when it holds anything else (then the equality must be evaluated: ``1 ==
+    "1"``)."""
+    head, _, rest = path.partition(".")
+    value = variables.get(head, UNDEFINED)
+    if rest:
+        if value is None or value is UNDEFINED:
+            return _NEVER
+        if type(value) is not dict or "." in rest or rest == "hasOwnProperty":
+            return None
+        value = value.get(rest, UNDEFINED)
+    if type(value) is str:
+        return value
+    return _NEVER if value is None or value is UNDEFINED else None
 
 
 @dataclass
@@ -59,6 +144,51 @@ class Selector:
         self.nlu = nlu
         self.flow_order = {name: i for i, name in enumerate(bot.flows)}
         self.fallback_flow = bot.fallback_flow()
+        self._compile()
+
+    def _compile_classifier(self, classifier: Classifier) -> _Classifier:
+        hint = classifier.hint if isinstance(classifier.hint, str) else None
+        key = (classifier.nlu or "", self.nlu.options_key(classifier.options), hint)
+        extra = classifier.model_extra or {}
+        plain = (classifier.match is not None and not classifier.process
+                 and not isinstance(extra.get("dict"), dict))
+        return _Classifier(classifier, key, hint, str(classifier.match) if plain else None)
+
+    def _compile(self) -> None:
+        """Candidates per (flow, message type), and every flow's initial intents in one list
+        per message type; each list indexed by equality."""
+        compiled: dict[str, Expression | ExpressionError] = {}
+
+        def compile_one(source: str) -> Expression | ExpressionError:
+            if source not in compiled:
+                try:
+                    compiled[source] = compile_expr(source)
+                except ExpressionError as exc:
+                    compiled[source] = exc
+            return compiled[source]
+
+        types = ("text", "data", "command")
+        self._flow: dict[tuple[str, str | None], list[_Candidate]] = {}
+        initial: dict[str | None, list[_Candidate]] = {t: [] for t in (*types, None)}
+        for name, flow in self.bot.flows.items():
+            candidates = []
+            for i, (intent_name, intent) in enumerate(flow.intents.items()):
+                if intent.fallback:
+                    continue
+                conditions = [(c, compile_one(c)) for c in intent.condition]
+                first = conditions[0][1] if conditions else None
+                equality = first.equality() if isinstance(first, Expression) else None
+                candidates.append(_Candidate(
+                    name, intent_name, intent, i, intent.priority or 0,
+                    (-(intent.priority or 0), -(flow.priority or 0), self.flow_order[name], i),
+                    conditions, equality, [self._compile_classifier(k) for k in intent.classifier]))
+            for t in (*types, None):
+                mine = [c for c in candidates if not c.intent.type or c.intent.type == t]
+                self._flow[name, t] = mine
+                if flow.active is not False:
+                    initial[t] += [c for c in mine if c.intent.initial]
+        self._initial = {t: _Index(cs) for t, cs in initial.items()}
+        self._current = {key: _Index(cs) for key, cs in self._flow.items()}
 
     def select(
         self, current: str | None, message: Message, variables: dict[str, Any],
@@ -70,6 +200,24 @@ class Selector:
             found = self.best(current, message, variables, False, cache, errors, trace, "current")
             if found:
                 return Selection(current, found[0], found[1], via="current")
+        if trace is None:
+            # the intents the index leaves, in the bot's order (the order errors are found
+            # in); per flow the best, as best() finds it; then the best of the flows
+            index = self._initial.get(message.type) or self._initial[None]
+            bests: dict[str, _Candidate] = {}
+            for c, conditions in index.for_message(variables):
+                if c.flow == current:
+                    continue
+                flow_best = bests.get(c.flow)
+                if flow_best is not None and c.priority <= flow_best.priority:
+                    continue  # cannot beat the flow's best: skip the NLU work
+                if self._matches(c, conditions, message, variables, cache, errors):
+                    bests[c.flow] = c
+            if bests:
+                c = min(bests.values(), key=lambda c: c.order)
+                return Selection(c.flow, c.name, self.attributes(c.intent, message, cache, errors),
+                                 via="initial")
+            return self._fallbacks(current, message, variables, cache, errors, trace)
         candidates = []
         for name, flow in self.bot.flows.items():
             if name == current or flow.active is False:
@@ -84,6 +232,13 @@ class Selector:
             if trace is not None:
                 _mark_chosen(trace, name, found[0], "initial")
             return Selection(name, found[0], found[1], via="initial")
+        return self._fallbacks(current, message, variables, cache, errors, trace)
+
+    def _fallbacks(
+        self, current: str | None, message: Message, variables: dict[str, Any],
+        cache: dict[Any, Any], errors: list[str], trace: Trace,
+    ) -> Selection:
+        """Steps 3 and 4: the current flow's fallback intent, else the fallback flow."""
         if current is not None and current in self.bot.flows:
             fallback_intent = self.fallback_intent(current)
             if fallback_intent:
@@ -122,18 +277,54 @@ class Selector:
         if trace is not None:
             return self._best_traced(flow, message, variables, initial_only, cache, errors,
                                      trace, step)
-        best: tuple[float, int, str] | None = None
-        for i, (name, intent) in enumerate(self.bot.flows[flow].intents.items()):
-            if intent.fallback or (initial_only and not intent.initial):
+        index = self._current.get((flow, message.type)) or self._current[flow, None]
+        best: _Candidate | None = None
+        for c, conditions in index.for_message(variables):
+            if initial_only and not c.intent.initial:
                 continue
-            if best is not None and (intent.priority or 0) <= -best[0]:
+            if best is not None and c.priority <= best.priority:
                 continue  # cannot beat the current best: skip the NLU work
-            if self.matches(flow, name, intent, message, variables, cache, errors):
-                best = (-(intent.priority or 0), i, name)
+            if self._matches(c, conditions, message, variables, cache, errors):
+                best = c
         if best is None:
             return None
-        name = best[2]
-        return name, self.attributes(self.bot.flows[flow].intents[name], message, cache, errors)
+        return best.name, self.attributes(best.intent, message, cache, errors)
+
+    def _matches(
+        self, c: _Candidate, conditions: list[tuple[Any, Expression | ExpressionError]],
+        message: Message, variables: dict[str, Any], cache: dict[Any, Any], errors: list[str],
+    ) -> bool:
+        """:meth:`matches` for a compiled candidate whose type already holds (``conditions``:
+        those the index did not already settle)."""
+        for source, condition in conditions:
+            try:
+                if isinstance(condition, ExpressionError):
+                    raise condition
+                if not condition.holds(variables):
+                    return False
+            except ExpressionError as exc:
+                errors.append(f"flow {c.flow!r} intent {c.name!r} condition {source!r}: {exc}")
+                return False
+        if not c.classifiers:
+            return True
+        for k in c.classifiers:
+            if k.plain_match is None or not k.key[0]:
+                if self._classifier(k.classifier, message, cache, errors):
+                    return True
+                continue
+            out = cache[k.key] if k.key in cache else self.nlu.run(
+                k.key[0], message, k.classifier.options, k.hint, cache, errors)
+            if out is None:
+                continue
+            if isinstance(out, list):
+                if k.plain_match in [str(v) for v in out]:
+                    return True
+            elif isinstance(out, dict):
+                if k.plain_match in out or k.plain_match in [str(v) for v in out.values()]:
+                    return True
+            elif (out if type(out) is str else str(out)) == k.plain_match:
+                return True
+        return False
 
     def matches(
         self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
@@ -144,7 +335,7 @@ class Selector:
             return False
         for condition in intent.condition:
             try:
-                if not truthy(compile_expr(condition).evaluate(variables)):
+                if not compile_expr(condition).holds(variables):
                     return False
             except ExpressionError as exc:
                 errors.append(f"flow {flow!r} intent {name!r} condition {condition!r}: {exc}")
@@ -257,7 +448,7 @@ class Selector:
         if isinstance(expression, str):
             scope = dict(out) if isinstance(out, dict) else {"intent": out, "value": out}
             try:
-                return truthy(compile_expr(expression).evaluate(scope))
+                return compile_expr(expression).holds(scope)
             except ExpressionError as exc:
                 errors.append(f"classifier expression {expression!r}: {exc}")
                 return False

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from igbot._errors import ExpressionError
-from igbot.expr._ast import Call, Chain, Identifier, Literal, Member, Node, children
+from igbot.expr._ast import Binary, Call, Chain, Identifier, Literal, Member, Node, children
 from igbot.expr._compiler import build
 from igbot.expr._globals import GLOBALS
 from igbot.expr._parser import parse
-from igbot.expr._values import to_js_string
+from igbot.expr._values import to_js_string, truthy
 
 __all__ = ["Expression", "compile_expr"]
 
@@ -45,6 +45,36 @@ class Expression:
                 f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}"
             ) from None
 
+    def holds(self, scope: Mapping[str, Any]) -> bool:
+        """Whether the expression is truthy in ``scope`` (a condition); raises only
+        :class:`igbot.ExpressionError`."""
+        try:
+            return truthy(self._fn(scope))
+        except ExpressionError:
+            raise
+        except RecursionError:
+            raise ExpressionError(f"{self.source!r}: value nested too deeply") from None
+        except Exception as exc:  # anything unexpected is still an expression error
+            raise ExpressionError(
+                f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def equality(self) -> tuple[str, str] | None:
+        """``(path, text)`` when the expression is ``path == "text"`` (or ``===``, either side),
+        such as ``payload.type == "menu"``: the engine indexes intents by it. For a value that
+        is a string it holds exactly when the value equals ``text``; for any other value the
+        expression must be evaluated (``1 == "1"`` holds in JavaScript)."""
+        node = self.ast
+        if not isinstance(node, Binary) or node.op not in ("==", "==="):
+            return None
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, Literal) and type(other.value) is str:
+                path = _path(side) if isinstance(side, Identifier | Member) else None
+                if path is not None and not any(isinstance(n, Member) and n.optional
+                                                for n in _members(side)):
+                    return path, other.value
+        return None
+
     def paths(self) -> frozenset[str]:
         """The dotted variable paths the expression reads, such as ``payload.type``."""
         found: set[str] = set()
@@ -76,6 +106,14 @@ def _path(node: Node) -> str | None:
         if isinstance(node.prop, Literal) and isinstance(node.prop.value, (str, int, float)):
             return f"{base}.{to_js_string(node.prop.value)}"
     return None
+
+
+def _members(node: Node) -> list[Member]:
+    out = []
+    while isinstance(node, Member):
+        out.append(node)
+        node = node.obj
+    return out
 
 
 def _collect(node: Node, found: set[str]) -> None:

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from igbot.engine import ACTION_TYPES
-from igbot.expr import compile_expr, truthy
+from igbot.expr import compile_expr
 from igbot.graph._style import shorten
 from igbot.kataml import Action, Flow, Intent, Transition
 
@@ -79,7 +79,7 @@ def command_matcher() -> Any:
     def holds(cond: str, command: str) -> bool:
         message = {"type": "command", "content": command, "payload": None}
         try:
-            return truthy(compile_expr(cond).evaluate(message))
+            return compile_expr(cond).holds(message)
         except Exception:  # a syntax error in the bot: fall back to reading the text
             logger.debug("condition %r not evaluated; reading it as text", cond)
             return by_regex([cond], command)

@@ -1,7 +1,9 @@
 """Instagram messaging as data: webhook events in, Send API requests out, Meta's limits between.
 
 - :func:`parse_webhook` turns a webhook body into typed :class:`Event` objects (time-ordered);
-  ``event.to_message()`` gives the Kata message a flow sees.
+  ``event.to_message()`` gives the Kata message a flow sees. :func:`decode_messages` is its
+  fast path for a person's messages and taps: straight to Kata messages (msgspec, no pydantic),
+  ``None`` for any body it does not read, which then goes to :func:`parse_webhook`.
 - :class:`SendMessageRequest` and friends are the Send API bodies (``model_dump(exclude_none=True)``
   is Meta's JSON); :func:`check_limits` and :func:`apply_limits` hold them to Meta's limits.
 - :func:`encode_payload`/:func:`decode_payload` carry Kata's object payloads through Instagram's
@@ -19,6 +21,7 @@ from igbot.models._checks import (
     apply_message_limits,
     check_limits,
 )
+from igbot.models._decode import Incoming, decode_messages
 from igbot.models._events import (
     Attachment,
     AttachmentEvent,
@@ -104,6 +107,7 @@ __all__ = [
     "IceBreaker",
     "IceBreakerQuestion",
     "IceBreakersRequest",
+    "Incoming",
     "InlineReplyEvent",
     "LikeHeartAttachment",
     "Limit",
@@ -150,6 +154,7 @@ __all__ = [
     "apply_limits",
     "apply_message_limits",
     "check_limits",
+    "decode_messages",
     "decode_payload",
     "encode_payload",
     "message_kind",

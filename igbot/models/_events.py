@@ -41,6 +41,54 @@ AttachmentKind = Literal[
 ATTACHMENT_KINDS: frozenset[str] = frozenset(get_args(AttachmentKind))
 
 
+_EMAIL = re.compile(r"^[^@\s{}\[\]\"]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,}[0-9]$")
+
+
+def kata_metadata(account_id: str, sender_id: str | None, person_id: str | None,
+                  mid: str | None, timestamp_ms: int, standby: bool, kind: str) -> dict[str, Any]:
+    """The ``metadata`` of an event's Kata message (also built by the fast decoder)."""
+    return {
+        "channelType": "instagram",
+        "accountId": account_id,
+        "senderId": sender_id,
+        "personId": person_id,
+        "mid": mid,
+        "timestamp": timestamp_ms,
+        "standby": standby,
+        "kind": kind,
+    }
+
+
+def story_reply_payload(url: str | None, story_id: str | None) -> dict[str, Any]:
+    """A story reply's Kata payload (before attachments and referral)."""
+    return {"type": "story_reply", "url": url, "story_id": story_id}
+
+
+def quick_reply_payload(payload: str | None, text: str | None) -> dict[str, Any]:
+    """A quick reply's Kata payload: its decoded payload, and the email or phone number a
+    ``user_email`` / ``user_phone_number`` chip sent."""
+    obj = button_payload("quick_reply", payload, text)
+    # a user_phone_number / user_email chip sends the person's own number or email as the
+    # payload (Meta, Instagram Messaging: Quick Replies): name it, so a flow can test
+    # payload.user_email or payload.user_phone_number
+    raw = payload or ""
+    if _EMAIL.match(raw):
+        obj["user_email"] = raw
+    elif _PHONE.match(raw):
+        obj["user_phone_number"] = raw
+    return obj
+
+
+def button_payload(kind: str, payload: str | None, title: str | None) -> dict[str, Any]:
+    """A postback's or quick reply's Kata payload: the decoded payload string, with its
+    ``type`` (default: ``kind``) and ``title``."""
+    obj: dict[str, Any] = dict(decode_payload(payload)) if payload is not None else {"payload": None}
+    obj.setdefault("type", kind)
+    obj.setdefault("title", title)
+    return obj
+
+
 class Event(BaseModel):
     """One thing that happened in an Instagram conversation, as a webhook told it.
 
@@ -104,16 +152,8 @@ class Event(BaseModel):
         return "data", None, {"type": self.kind}
 
     def _metadata(self) -> dict[str, Any]:
-        return {
-            "channelType": "instagram",
-            "accountId": self.account_id,
-            "senderId": self.sender_id,
-            "personId": self.person_id,
-            "mid": self.mid,
-            "timestamp": self.timestamp_ms,
-            "standby": self.standby,
-            "kind": self.kind,
-        }
+        return kata_metadata(self.account_id, self.sender_id, self.person_id, self.mid,
+                             self.timestamp_ms, self.standby, self.kind)
 
     def _synthetic_key(self, *parts: object) -> str:
         digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
@@ -201,11 +241,7 @@ class StoryReplyEvent(_PersonMessage):
     attachments: list[Attachment] = Field(default_factory=list)
 
     def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
-        payload: dict[str, Any] = {
-            "type": "story_reply",
-            "url": self.story_url,
-            "story_id": self.story_id,
-        }
+        payload = story_reply_payload(self.story_url, self.story_id)
         if self.attachments:
             payload["attachments"] = [a.as_payload() for a in self.attachments]
         return "data", self.text, self._with_referral(payload)
@@ -226,13 +262,6 @@ class InlineReplyEvent(_PersonMessage):
         return ("data" if self.text is None else "text"), self.text, payload
 
 
-def _button_payload(kind: str, payload: str | None, title: str | None) -> dict[str, Any]:
-    obj: dict[str, Any] = dict(decode_payload(payload)) if payload is not None else {"payload": None}
-    obj.setdefault("type", kind)
-    obj.setdefault("title", title)
-    return obj
-
-
 class QuickReplyEvent(_PersonMessage):
     """A tap on a quick reply: ``text`` is its title, ``payload`` the string it carried."""
 
@@ -240,20 +269,7 @@ class QuickReplyEvent(_PersonMessage):
     payload: str | None = None
 
     def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
-        obj = _button_payload("quick_reply", self.payload, self.text)
-        # a user_phone_number / user_email chip sends the person's own number or email as the
-        # payload (Meta, Instagram Messaging: Quick Replies): name it, so a flow can test
-        # payload.user_email or payload.user_phone_number
-        raw = self.payload or ""
-        if _EMAIL.match(raw):
-            obj["user_email"] = raw
-        elif _PHONE.match(raw):
-            obj["user_phone_number"] = raw
-        return "text", self.text, obj
-
-
-_EMAIL = re.compile(r"^[^@\s{}\[\]\"]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{5,}[0-9]$")
+        return "text", self.text, quick_reply_payload(self.payload, self.text)
 
 
 class PostbackEvent(Event):
@@ -274,7 +290,7 @@ class PostbackEvent(Event):
         return self.mid or self._synthetic_key(self.title, self.payload)
 
     def _kata(self) -> tuple[MessageType, str | None, dict[str, Any] | None]:
-        payload = _button_payload("postback", self.payload, self.title)
+        payload = button_payload("postback", self.payload, self.title)
         if self.referral:
             payload.setdefault("referral", self.referral)
         return "data", self.title, payload

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from igbot._errors import LimitError
 from igbot.models._limits import LIMITS
 
 __all__ = ["decode_payload", "encode_payload"]
+
+_DECODER = msgspec.json.Decoder()
 
 
 def encode_payload(obj: dict[str, Any] | str) -> str:
@@ -46,10 +50,13 @@ def decode_payload(text: str) -> dict[str, Any]:
     """
     stripped = text.strip()
     if stripped.startswith("{"):
-        try:
-            value = json.loads(stripped)
-        except (ValueError, RecursionError):
-            value = None
+        try:  # msgspec first (fast); what it refuses (NaN, 1e400, lone surrogates) json reads
+            value = _DECODER.decode(stripped)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            try:
+                value = json.loads(stripped)
+            except (ValueError, RecursionError):
+                value = None
         if isinstance(value, dict):
             return value
     return {"payload": text}

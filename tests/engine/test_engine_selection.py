@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from igbot import Engine, MemoryStore
+from igbot.kataml import load_bot
+from tests._conformance import BOTS, WEBHOOKS, loading_bot_names
 from tests.engine.conftest import make_engine, say, tap, texts
+from tests.engine.test_conformance_bots import GREETINGS, PERSON_BODIES, _keywords, _sent_payloads
 
 TWO_FLOWS = """
 schema: kata.ai/schema/kata-ml/1.0
@@ -218,3 +222,32 @@ def test_expired_flow_on_the_stack_is_dropped() -> None:
     say(engine, "hours")
     session = engine.session("u1")
     assert session is not None and session.stack == [] and session.flow == "faq"
+
+
+def _outcome(turn) -> list[tuple]:
+    return [(r.flow, r.state, r.intent, r.transition, r.is_fallback, r.flow_ended, r.errors,
+             r.warnings) for r in turn.records] + [r.to_dict() for r in turn.requests]
+
+
+def test_the_compiled_selection_agrees_with_the_traced_one_on_every_corpus_bot() -> None:
+    """The traced path tries every intent of every flow (what the debugger shows); the fast
+    path indexes them. Same people, same messages: same flows, states, errors and replies."""
+    checked = 0
+    for name in loading_bot_names():
+        bot = load_bot(BOTS / name)
+        fast, traced = (Engine(bot, MemoryStore(), seed=1, api=lambda call: None, trace=t,
+                               clock=lambda: 1732500000.0) for t in (False, True))
+        payloads: list[dict] = []
+        for i, text in enumerate(GREETINGS + _keywords(bot)[:40]):
+            message = {"type": "text", "content": text}
+            a, b = fast.handle(message, f"u{i % 3}"), traced.handle(message, f"u{i % 3}")
+            assert _outcome(a) == _outcome(b), (name, text)
+            payloads += _sent_payloads(a)
+        for payload in payloads[:30]:
+            message = {"type": "data", "payload": payload}
+            assert _outcome(fast.handle(message, "u0")) == _outcome(traced.handle(message, "u0"))
+        for file in PERSON_BODIES:
+            body = (WEBHOOKS / file).read_bytes()
+            assert _outcome(fast.handle_webhook(body)) == _outcome(traced.handle_webhook(body))
+        checked += 1
+    assert checked >= 3

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import pytest
 
 from igbot import ConflictError
@@ -55,3 +58,40 @@ def test_sqlite_store_persists_across_instances(tmp_path) -> None:
     SqliteStore(path).put(Session(user="u9", context={"x": 1}), 0)
     session = SqliteStore(path).get("instagram", "u9")
     assert session is not None and session.context == {"x": 1}
+
+
+def test_sqlite_reads_rows_written_as_pydantic_json_text(tmp_path: Path) -> None:
+    """Rows an older igbot wrote (pydantic's JSON, as text) are still read, and rewritten."""
+    store = SqliteStore(tmp_path / "s.sqlite")
+    old = ('{"channel":"instagram","user":"u9","id":"abc","flow":"promo","state":"show",'
+           '"context":{"item":"tote"},"data":{"claimed":1},"stack":[{"flow":"faq","state":"ask",'
+           '"context":{}}],"last_flow":null,"last_state":null,"agent":null,"version":4,'
+           '"created_at":1.5,"updated_at":2.5}')
+    store._conn.execute("INSERT INTO sessions VALUES ('instagram', 'u9', 4, ?, 2.5)", (old,))
+    session = store.get("instagram", "u9")
+    assert session is not None
+    assert (session.flow, session.state, session.context, session.data) == (
+        "promo", "show", {"item": "tote"}, {"claimed": 1})
+    assert session.stack[0].flow == "faq" and session.version == 4
+    session.data["claimed"] = 2
+    store.put(session, 4)
+    again = store.get("instagram", "u9")
+    assert again is not None and again.data == {"claimed": 2} and again.version == 5
+
+
+def test_memory_store_keeps_its_copy_apart_from_the_callers() -> None:
+    store = MemoryStore()
+    session = Session(user="u1", data={"cart": [1]})
+    store.put(session, 0)
+    session.data["cart"].append(2)  # the caller goes on changing its object
+    got = store.get("instagram", "u1")
+    assert got is not None and got.data == {"cart": [1]}
+    got.data["cart"].append(3)
+    again = store.get("instagram", "u1")
+    assert again is not None and again.data == {"cart": [1]}
+
+
+def test_new_sessions_get_random_version_4_uuids() -> None:
+    ids = {Session(user="u1").id for _ in range(50)}
+    assert len(ids) == 50
+    assert all(uuid.UUID(hex=i).version == 4 and len(i) == 32 for i in ids)

@@ -146,3 +146,26 @@ def test_syntax_error_names_position() -> None:
         compile_expr("a == )")
     assert info.value.position == 5
     assert "unexpected ')'" in str(info.value)
+
+
+def test_holds_is_truthy_of_the_value_and_raises_only_expression_errors() -> None:
+    assert compile_expr('payload.type == "menu"').holds({"payload": {"type": "menu"}}) is True
+    assert compile_expr("payload.type").holds({"payload": None}) is False  # undefined: falsy
+    assert compile_expr("context.n").holds({"context": {"n": 0}}) is False
+    assert compile_expr("context.s").holds({"context": {"s": "x"}}) is True
+    with pytest.raises(ExpressionError):
+        compile_expr("x()").holds({"x": 3})
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ('payload.type == "menu"', ("payload.type", "menu")),
+    ("'1' === content", ("content", "1")),
+    ('payload["topic"] == "promo"', ("payload.topic", "promo")),
+    ('payload.type != "menu"', None),
+    ('payload.n == 1', None),
+    ('payload?.type == "menu"', None),
+    ('Math.PI == "x"', None),
+    ('a.b == c', None),
+])
+def test_equality_names_the_path_and_text_an_index_can_use(source: str, expected: object) -> None:
+    assert compile_expr(source).equality() == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from igbot import LimitError
@@ -75,3 +77,17 @@ def test_round_trip_through_a_quick_reply() -> None:
     message = event.to_message()
     assert (message.type, message.content) == ("text", "Small")
     assert message.payload == {"size": "S", "type": "quick_reply", "title": "Small"}
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":1,"a":2}', '{"a":"\\ud800"}', '{"a":"x\ty"}', '{"a":123456789012345678901234567890}',
+    '{"a":1e400}', '{"a":NaN}', '{"a":-0.0}', '{"a": "\\u00e9"}', " { } ", '{"a":[1,{"b":null}]}',
+    "{" * 5000 + "}" * 5000, '{"a": 1', '["x"]', "MENU",
+])
+def test_decode_payload_reads_what_json_reads(text: str) -> None:
+    try:
+        value = json.loads(text.strip())
+    except (ValueError, RecursionError):
+        value = None
+    expected = value if isinstance(value, dict) else {"payload": text}
+    assert repr(decode_payload(text)) == repr(expected)

@@ -1,0 +1,202 @@
+"""The fast path from a webhook body to Kata messages: typed msgspec structs, no pydantic.
+
+:func:`decode_messages` reads the bodies a bot answers nearly all day (a text, a quick-reply
+tap, a story reply, a postback, on the ``messaging`` list of an Instagram webhook) straight into
+the :class:`~igbot.Message` each event's ``to_message()`` gives, and answers ``None`` for
+anything else: other kinds, unknown fields, ids written as numbers, times in seconds or in ISO
+text, text that needs repair. A ``None`` sends the caller to :func:`parse_webhook`, which reads
+every body and says what is wrong with a bad one, so both paths give the same messages.
+:attr:`Incoming.event` builds the pydantic event when a caller asks for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from igbot._message import Message, MessageType
+from igbot.models._events import (
+    Event,
+    button_payload,
+    kata_metadata,
+    quick_reply_payload,
+    story_reply_payload,
+)
+from igbot.models._time import parse_time
+from igbot.models._webhook import _SURROGATE, _SURROGATE_ESCAPE, parse_webhook
+
+__all__ = ["Incoming", "decode_messages"]
+
+# a millisecond timestamp (parse_time reads smaller numbers as seconds) before year 10000
+_MS_MIN, _MS_MAX = 100_000_000_000, 253_402_300_799_999
+
+
+class _Party(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+
+
+class _QuickReply(msgspec.Struct, forbid_unknown_fields=True):
+    payload: str | None = None
+
+
+class _Story(msgspec.Struct, forbid_unknown_fields=True):
+    url: str | None = None
+    id: str | None = None
+
+
+class _ReplyTo(msgspec.Struct, forbid_unknown_fields=True):
+    story: _Story
+
+
+class _Message(msgspec.Struct, forbid_unknown_fields=True):
+    mid: str | None = None
+    text: str | None = None
+    quick_reply: _QuickReply | None = None
+    reply_to: _ReplyTo | None = None
+
+
+class _Postback(msgspec.Struct, forbid_unknown_fields=True):
+    mid: str | None = None
+    title: str | None = None
+    payload: str | None = None
+
+
+class _Item(msgspec.Struct, forbid_unknown_fields=True):
+    sender: _Party
+    timestamp: int
+    recipient: _Party | None = None
+    message: _Message | None = None
+    postback: _Postback | None = None
+
+
+class _Entry(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    messaging: list[_Item]
+    time: int | None = None
+
+
+class _Body(msgspec.Struct):
+    object: Literal["instagram", "page"]
+    entry: list[_Entry]
+
+
+_DECODER = msgspec.json.Decoder(_Body)
+
+
+class Incoming:
+    """One event of a webhook body read on the fast path: its Kata message, who sent it, and
+    (on demand) the pydantic :class:`~igbot.models.Event` that :func:`parse_webhook` gives.
+
+    It answers what the dispatcher (:func:`igbot.engine.handle_event`) reads of an event with
+    the same values as the pydantic event: a person's message or tap is never standby, opens the
+    24 h window and needed no repair. Any other attribute is read from :attr:`event`.
+    """
+
+    __slots__ = ("_body", "_event", "_index", "kind", "message", "mid", "person_id", "timestamp_ms")
+
+    triggers_bot = True  # the fast path reads only a person's messages and taps
+    standby = False
+    opens_window = True
+    repaired: tuple[str, ...] = ()
+
+    def __init__(self, kind: str, person_id: str, message: Message, body: bytes | str,
+                 index: int, mid: str | None = None, timestamp_ms: int = 0) -> None:
+        self.kind = kind
+        self.person_id = person_id
+        self.message = message
+        self.mid = mid
+        self.timestamp_ms = timestamp_ms
+        self._body, self._index = body, index
+        self._event: Event | None = None
+
+    def to_message(self) -> Message:
+        """The Kata message (the same as the event's ``to_message()``)."""
+        return self.message
+
+    @property
+    def timestamp(self) -> datetime:
+        """When it happened (UTC), as the pydantic event has it."""
+        return parse_time(self.timestamp_ms)
+
+    @property
+    def dedupe_key(self) -> str | None:
+        """What tells a repeated delivery from a new one (the event's own rule)."""
+        return self.mid or self.event.dedupe_key
+
+    @property
+    def event(self) -> Event:
+        """The pydantic event, built on first use (parsing the body again)."""
+        if self._event is None:
+            self._event = parse_webhook(self._body)[self._index]
+        return self._event
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.event, name)
+
+
+def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
+    """The events of ``body`` in time order, if it is on the fast path; else ``None``."""
+    if isinstance(body, str):
+        if _SURROGATE.search(body) or ("\\u" in body and _SURROGATE_ESCAPE.search(
+                body.encode("utf-8", "surrogatepass"))):
+            return None
+    elif isinstance(body, bytes):
+        if _SURROGATE_ESCAPE.search(body):
+            return None
+    else:
+        return None
+    try:
+        data = _DECODER.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not data.entry:
+        return None
+    out: list[tuple[int, Incoming]] = []
+    for entry in data.entry:
+        if not entry.messaging or not entry.id:
+            return None
+        for item in entry.messaging:
+            incoming = _incoming(item, entry.id, body)
+            if incoming is None:
+                return None
+            out.append((item.timestamp, incoming))
+    out.sort(key=lambda pair: pair[0])  # stable, like parse_webhook's
+    for index, (_, incoming) in enumerate(out):
+        incoming._index = index
+    return [incoming for _, incoming in out]
+
+
+def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | None:
+    sender, ts = item.sender.id, item.timestamp
+    if not sender or not _MS_MIN <= ts <= _MS_MAX:
+        return None
+    payload: dict[str, Any] | None
+    type_: MessageType
+    msg = item.message
+    if msg is not None:
+        mid, text = msg.mid or None, msg.text
+        if msg.quick_reply is not None:
+            kind, type_ = "quick_reply", "text"
+            payload = quick_reply_payload(msg.quick_reply.payload, text)
+        elif msg.reply_to is not None:
+            story = msg.reply_to.story
+            kind, type_ = "story_reply", "data"
+            payload = story_reply_payload(story.url, story.id or None)
+        elif text is not None:
+            kind, type_, payload = "text", "text", None
+        else:
+            return None
+        content = text
+    elif item.postback is not None:
+        pb = item.postback
+        mid, kind, type_, content = pb.mid or None, "postback", "data", pb.title
+        payload = button_payload("postback", pb.payload, pb.title)
+    else:
+        return None
+    metadata = kata_metadata(account_id, sender, sender, mid, ts, False, kind)
+    message = Message.trusted(type_, content, payload, metadata)
+    return Incoming(kind, sender, message, body, 0, mid, ts)
