@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
+from igbot.analytics._window import _window_health
 
 __all__ = [
     "DEFINITIONS",
@@ -394,8 +395,6 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
 
 def summary(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
     """The headline figures as a JSON-serialisable dict (rates are None when undefined)."""
-    from igbot.analytics._volume import _window_health
-
     p = prepare(df, MetricParams.make(params))
     p.df.attrs = dict(df.attrs)
     return _summary(p, _session_table(p), _window_health(p))
