@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import unique_categorical
 from igbot.analytics._schema import (
     COLUMNS,
     DIRECTIONS,
@@ -175,8 +176,8 @@ def _categorical(arr: Any) -> pd.Series:
     codes = codes.to_numpy() if isinstance(codes, pa.Array) else np.concatenate(
         [c.to_numpy() for c in codes.chunks]) if codes.num_chunks else np.zeros(0, np.int32)
     small = np.int8 if len(values) < 127 else np.int16 if len(values) < 32_767 else np.int32
-    return pd.Series(pd.Categorical.from_codes(codes.astype(small, copy=False), categories=pd.Index(
-        pd.arrays.ArrowStringArray(values), dtype="str")))
+    return pd.Series(unique_categorical(codes.astype(small, copy=False), pd.Index(
+        pd.arrays.ArrowStringArray(values), dtype="str")))  # unique: pc.unique's values
 
 
 def _strings(arr: Any) -> pd.Series:
@@ -216,10 +217,17 @@ def _sort_order(conv: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     order :func:`~igbot.analytics._schema.sort_events` gives, applied column by column."""
     if len(conv) < 2:
         return None
-    same = conv[1:] == conv[:-1]
-    if (conv[1:] >= conv[:-1]).all() and not (same & (ts[1:] < ts[:-1])).any():
+    if _in_order(conv, ts):
         return None
+    order = np.argsort(conv, kind="stable")  # usually times already run in order within each
+    if _in_order(conv[order], ts[order]):
+        return order
     return np.lexsort((ts, conv))
+
+
+def _in_order(conv: np.ndarray, ts: np.ndarray) -> bool:
+    same = conv[1:] == conv[:-1]
+    return bool((conv[1:] >= conv[:-1]).all()) and not (same & (ts[1:] < ts[:-1])).any()
 
 
 def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.DataFrame:
@@ -261,9 +269,10 @@ def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.D
     return pd.DataFrame(data, copy=False)
 
 
-def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
-    """A canonical frame from an Arrow table with canonical columns, releasing each Arrow
-    column once converted (the caller must hold no other reference); raises _NotClean."""
+def _table_to_frame(holder: list[Any], source: str) -> pd.DataFrame:
+    """A canonical frame from the Arrow table in ``holder`` (taken out of it, so each Arrow
+    column is released once converted); raises _NotClean."""
+    table = holder.pop()
     columns = {name: table.column(name) for name in table.column_names}
     n = table.num_rows
     del table
@@ -353,7 +362,9 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
         if table is not None:
             if table.num_rows == 0:
                 return build_frame({c: [] for c in COLUMNS})
-            return _table_to_frame(_fix_types(table), source)
+            holder = [_fix_types(table)]
+            del table  # the frame takes the columns one by one: hold no other reference
+            return _table_to_frame(holder, source)
         reader = pj.open_json(
             path, read_options=pj.ReadOptions(block_size=_BLOCK, use_threads=True),
             parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
@@ -366,7 +377,9 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
                 bar.update(min(_BLOCK, bar.total - bar.n))
         if not batches:
             return build_frame({c: [] for c in COLUMNS})
-        return _table_to_frame(pa.Table.from_batches(batches), source)
+        holder = [pa.Table.from_batches(batches)]
+        del batches
+        return _table_to_frame(holder, source)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, _NotClean) as exc:
         logger.debug("%s: reading line by line (%s)", path, exc)
         return _read_lines(path, problems, source, progress)
@@ -386,8 +399,21 @@ def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
         problems.add(str(path), None, f"not a readable Parquet file: {exc}")
         return build_frame({c: [] for c in COLUMNS})
 
+    schema = reader.schema_arrow
+    narrow = [n for n in COLUMNS if n in names and not (
+        pa.types.is_string(schema.field(n).type) or pa.types.is_large_string(schema.field(n).type))]
+    cache: dict[str, Any] = {}
+
     def column(name: str) -> Any:
-        return reader.read(columns=[name]).column(0) if name in names else None
+        if name not in names:
+            return None
+        if name in narrow:  # codes, times, flags: small, read together by Arrow's threads
+            if not cache:
+                table = reader.read(columns=narrow)
+                cache.update(zip(table.column_names, table.columns, strict=True))
+                narrow.clear()
+            return cache.pop(name)
+        return cache.pop(name) if name in cache else reader.read(columns=[name]).column(0)
 
     try:
         return _columns_to_frame(column, reader.metadata.num_rows, "parquet")

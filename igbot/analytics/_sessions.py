@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import unique_categorical
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
@@ -101,8 +102,8 @@ def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> p
     first_in_conv = np.maximum.accumulate(np.where(new_conv, number, 0))
     within = number - first_in_conv
     starts = np.flatnonzero(new)
-    out["session_id"] = pd.Categorical.from_codes(number, dtype=pd.CategoricalDtype(
-        session_names(out["conversation_id"].cat.categories, conv[starts], within[starts])))
+    out["session_id"] = unique_categorical(number, session_names(  # unique: <conv>#<n>
+        out["conversation_id"].cat.categories, conv[starts], within[starts]))
     return out
 
 
@@ -111,8 +112,7 @@ def session_names(conv_names: pd.Index, conv: np.ndarray, number: np.ndarray) ->
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = pa.array(np.asarray(conv_names, dtype=object), type=pa.string()).take(
-        pa.array(conv, type=pa.int64()))
+    names = pa.array(conv_names.array, type=pa.string()).take(pa.array(conv, type=pa.int64()))
     joined = pc.binary_join_element_wise(names, pa.array(number, type=pa.int64()).cast(
         pa.string()), "#")
     return pd.Index(pd.arrays.ArrowStringArray(joined), dtype="str")
