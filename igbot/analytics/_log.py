@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._categories import unique_categorical
+from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._schema import (
     COLUMNS,
     DIRECTIONS,
@@ -244,7 +244,7 @@ def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.D
     for name in (*first, *(c for c in COLUMNS if c not in first)):
         data[name] = _convert(name, column(name), n)
         if name == "timestamp":
-            order = _sort_order(data["conversation_id"].cat.codes.to_numpy(),
+            order = _sort_order(cat_codes(data["conversation_id"]),
                                 data["timestamp"].array.asi8)
             if order is not None:
                 data = {k: v.take(order).reset_index(drop=True) for k, v in data.items()}
@@ -254,15 +254,15 @@ def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.D
     data = {name: data[name] for name in COLUMNS}
     for name in ("conversation_id", "kind"):
         col = data[name]
-        if (col.cat.codes.to_numpy() < 0).any() or (col.cat.categories == "").any():
+        if (cat_codes(col) < 0).any() or (col.cat.categories == "").any():
             raise _NotClean(f"empty {name}")
     for name, allowed in (("direction", DIRECTIONS), ("role", ROLES)):
         col = data[name]
-        if (col.cat.codes.to_numpy() < 0).any() or not set(col.cat.categories) <= set(allowed):
+        if (cat_codes(col) < 0).any() or not set(col.cat.categories) <= set(allowed):
             raise _NotClean(f"bad {name}")
         data[name] = col.cat.set_categories(list(allowed))
     src = data["source"]
-    if (src.cat.codes.to_numpy() < 0).any():
+    if (cat_codes(src) < 0).any():
         if source not in src.cat.categories:
             src = src.cat.add_categories([source])
         data["source"] = src.fillna(source)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._categories import unique_categorical
+from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
@@ -70,7 +70,7 @@ def cat_mask(series: pd.Series, values: Iterable[str]) -> np.ndarray:
     """A boolean array: which rows of a categorical column hold one of ``values`` (NA is False)."""
     cats = series.cat.categories
     lut = np.append(np.isin(np.asarray(cats, dtype=object), list(values)), False)
-    return lut[series.cat.codes.to_numpy()]
+    return lut[cat_codes(series)]
 
 
 def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> pd.DataFrame:
@@ -88,9 +88,9 @@ def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> p
     if n == 0:
         out["session_id"] = pd.Categorical([], categories=pd.Index([], dtype="str"))
         return out
-    conv = out["conversation_id"].cat.codes.to_numpy()
+    conv = cat_codes(out["conversation_id"])
     ts = ts_ns(out)
-    incoming = (out["direction"].cat.codes.to_numpy() == 0) & ~cat_mask(
+    incoming = (cat_codes(out["direction"]) == 0) & ~cat_mask(
         out["kind"], NON_MESSAGE_KINDS)
     new_conv = np.empty(n, dtype=bool)
     new_conv[0] = True
@@ -215,14 +215,14 @@ class Prepared:
         df = self.df
         p = self.params
         self.ts = ts_ns(df)
-        self.conv = df["conversation_id"].cat.codes.to_numpy()
-        self.sess = df["session_id"].cat.codes.to_numpy()
+        self.conv = cat_codes(df["conversation_id"])
+        self.sess = cat_codes(df["session_id"])
         n = len(df)
         change = np.ones(n, dtype=bool)
         change[1:] = self.sess[1:] != self.sess[:-1]
         self.starts = np.flatnonzero(change)
         self.ends = np.append(self.starts[1:], n)
-        direction_out = df["direction"].cat.codes.to_numpy() == 1
+        direction_out = cat_codes(df["direction"]) == 1
         role = df["role"]
         self.message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
         self.user_msg = self.message & ~direction_out & cat_mask(role, ("user",))
@@ -267,7 +267,7 @@ def prepare(df: pd.DataFrame, params: MetricParams) -> Prepared:
     else:
         df = df.copy()
         df["session_id"] = str_categories(df["session_id"].astype("category"))
-        sess = df["session_id"].cat.codes.to_numpy()
+        sess = cat_codes(df["session_id"])
         order = np.lexsort((ts_ns(df), sess))
         if not (order == np.arange(len(order))).all():
             df = df.take(order).reset_index(drop=True)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes
 from igbot.analytics._intervals import wilson
 from igbot.analytics._metrics import _session_table, session_table
 from igbot.analytics._sessions import MetricParams, Prepared, count_distinct, prepare
@@ -130,7 +131,7 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
     full = _full_range(day.min(), day.max(), freq)
     slot = full.get_indexer(day)
     conv_col = table["conversation_id"]
-    conv = (conv_col.cat.codes.to_numpy() if isinstance(conv_col.dtype, pd.CategoricalDtype)
+    conv = (cat_codes(conv_col) if isinstance(conv_col.dtype, pd.CategoricalDtype)
             else pd.factorize(conv_col)[0]).astype(np.int64)
     first_slot = pd.Series(slot).groupby(conv).transform("min").to_numpy()
     is_new = slot == first_slot
