@@ -98,7 +98,7 @@ _WHERE = {
     "response_times": "_metrics", "save": "_log", "session_table": "_metrics",
     "sessionize": "_sessions", "state_frequencies": "_funnel", "summary": "_metrics",
     "to_log_record": "_log", "trigger_mix": "_metrics", "volume": "_volume",
-    "window_health": "_volume", "write_log": "_log",
+    "window_health": "_window", "write_log": "_log",
     # the conversations behind the numbers: explorer, dashboard, rates with intervals
     "OUTCOMES": "_session_index", "SessionIndex": "_session_index",
     "UnknownSelectionError": "_session_index", "Explorer": "_explorer",

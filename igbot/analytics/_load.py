@@ -19,6 +19,7 @@ from igbot.analytics._load_csv import load_csv
 from igbot.analytics._load_dyi import is_dyi_path, load_dyi
 from igbot.analytics._load_graph import graph_object_kind, load_graph
 from igbot.analytics._load_postgres import is_postgres_url, load_postgres
+from igbot.analytics._load_webhooks import INBOX_APP_IDS, load_webhooks
 from igbot.analytics._log import read_jsonl_log, read_parquet
 from igbot.analytics._schema import Problems, concat_frames
 
@@ -167,8 +168,6 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
         elif fmt == "dyi":
             frames.append(load_dyi(paths, problems, owner, out_role))
         elif fmt == "webhooks":
-            from igbot.analytics._load_webhooks import INBOX_APP_IDS, load_webhooks
-
             frames.append(load_webhooks(paths, problems, agent_app_ids or INBOX_APP_IDS,
                                         progress))
     files.close()

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot._errors import WebhookFormatError
 from igbot.analytics._schema import COLUMNS, Problems, build_frame, sort_events
+from igbot.models import parse_webhook
 from igbot.vocab import INBOX_APP_IDS
 
 __all__ = ["INBOX_APP_IDS", "load_webhooks"]
@@ -49,9 +51,6 @@ def load_webhooks(paths: Sequence[Path], problems: Problems,
                   agent_app_ids: Iterable[str] = INBOX_APP_IDS,
                   progress: bool | None = None) -> pd.DataFrame:
     """Read webhook archives (JSON lines of bodies) into the canonical frame."""
-    from igbot._errors import WebhookFormatError
-    from igbot.models import parse_webhook
-
     agents = {str(a) for a in agent_app_ids}
     seen: set[str] = set()
     rows: dict[str, list[Any]] = {c: [] for c in COLUMNS}

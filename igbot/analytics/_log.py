@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._schema import (
     COLUMNS,
     DIRECTIONS,
@@ -100,6 +101,22 @@ def _arrow_schema() -> Any:
     return pa.schema([*fields, ("is_fallback", pa.bool_())])
 
 
+def _ms_to_ns(ms: Any, integral: Any = None) -> Any:
+    """Milliseconds (integers, floats, or their text) as int64 ns, as ``parse_timestamp_ns``
+    computes them: whole numbers exactly, fractions by float multiplication truncated."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_integer(ms.type):
+        return pc.multiply_checked(ms.cast(pa.int64()), 1_000_000)
+    if integral is None:
+        integral = pc.equal(pc.floor(ms), ms)
+    whole = pc.if_else(integral, ms, pa.scalar(0, ms.type))
+    exact = pc.multiply_checked(whole.cast(pa.int64()), 1_000_000)
+    floated = pc.multiply(ms.cast(pa.float64()), 1_000_000.0).cast(pa.int64(), safe=False)
+    return pc.if_else(integral, exact, floated)
+
+
 def _timestamps(ts: Any) -> Any:
     """The timestamp column as Arrow timestamp[ns, UTC]; raises _NotClean."""
     import pyarrow as pa
@@ -109,13 +126,15 @@ def _timestamps(ts: Any) -> Any:
         ts = ts.cast(pa.timestamp("ns", tz="UTC")) if ts.type.tz else pc.assume_timezone(
             ts.cast(pa.timestamp("ns")), "UTC")
     elif pa.types.is_integer(ts.type) or pa.types.is_floating(ts.type):
-        ts = pc.multiply(ts.cast(pa.float64()) if pa.types.is_floating(ts.type) else ts,
-                         1_000_000).cast(pa.int64()).cast(pa.timestamp("ns", tz="UTC"))
+        ts = _ms_to_ns(ts).cast(pa.timestamp("ns", tz="UTC"))
     elif pa.types.is_string(ts.type) or pa.types.is_large_string(ts.type):
         try:
             ts = ts.cast(pa.timestamp("ns", tz="UTC"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise _NotClean(str(exc)) from exc
+            try:  # naive times are UTC
+                ts = pc.assume_timezone(ts.cast(pa.timestamp("ns")), "UTC")
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise _NotClean(str(exc)) from exc
     else:
         raise _NotClean(f"timestamp of type {ts.type}")
     if ts.null_count:
@@ -124,18 +143,26 @@ def _timestamps(ts: Any) -> Any:
 
 
 def _categorical(arr: Any) -> pd.Series:
-    """An Arrow string (or dictionary) column as a categorical Series with str categories."""
+    """An Arrow string (or dictionary) column as a categorical Series with str categories: a
+    dictionary keeps its order (a Parquet file :func:`save` wrote); text gets sorted categories,
+    as the careful reader's ``pd.Categorical`` makes them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if pa.types.is_dictionary(arr.type):
         if not pa.types.is_string(arr.type.value_type):
             arr = arr.cast(pa.dictionary(arr.type.index_type, pa.string()))
-    else:
-        if not pa.types.is_string(arr.type):
-            arr = arr.cast(pa.string())
-        arr = pc.dictionary_encode(arr)
-    return str_categories(arr.to_pandas())
+        return str_categories(arr.to_pandas())
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    values = pc.unique(arr).drop_null()
+    values = values.take(pc.array_sort_indices(values))
+    codes = pc.fill_null(pc.index_in(arr, value_set=values), -1)
+    codes = codes.to_numpy() if isinstance(codes, pa.Array) else np.concatenate(
+        [c.to_numpy() for c in codes.chunks]) if codes.num_chunks else np.zeros(0, np.int32)
+    small = np.int8 if len(values) < 127 else np.int16 if len(values) < 32_767 else np.int32
+    return pd.Series(unique_categorical(codes.astype(small, copy=False), pd.Index(
+        pd.arrays.ArrowStringArray(values), dtype="str")))  # unique: pc.unique's values
 
 
 def _strings(arr: Any) -> pd.Series:
@@ -151,50 +178,90 @@ def _strings(arr: Any) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arr))
 
 
-def _table_to_frame(table: Any, source: str) -> pd.DataFrame:
-    """A canonical frame from an Arrow table with canonical columns; raises _NotClean."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _convert(name: str, arr: Any, n: int) -> pd.Series:
+    """One Arrow column (or None: absent) as the canonical pandas column; raises _NotClean."""
     import pyarrow as pa
 
-    n = table.num_rows
+    if arr is None:
+        arr = pa.nulls(n, pa.bool_() if name == "is_fallback" else pa.string())
+    dtype = SCHEMA[name][0]
+    if name == "timestamp":
+        return _timestamps(arr).to_pandas().astype("datetime64[ns, UTC]")
+    if dtype == "category":
+        return _categorical(arr)
+    if dtype == "boolean":
+        if not pa.types.is_boolean(arr.type) and arr.null_count < n:
+            raise _NotClean(f"is_fallback of type {arr.type}")
+        return pd.Series(arr.cast(pa.bool_()).to_pandas(
+            types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
+    return _strings(arr)
 
-    def convert(name: str) -> pd.Series:
-        if name in table.column_names:
-            arr = table.column(name)
-        else:
-            arr = pa.nulls(n, pa.bool_() if name == "is_fallback" else pa.string())
-        dtype = SCHEMA[name][0]
+
+def _sort_order(conv: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """The row order by conversation code then time (stable), or None when already so: the
+    order :func:`~igbot.analytics._schema.sort_events` gives, applied column by column."""
+    if len(conv) < 2:
+        return None
+    if _in_order(conv, ts):
+        return None
+    order = np.argsort(conv, kind="stable")  # usually times already run in order within each
+    if _in_order(conv[order], ts[order]):
+        return order
+    return np.lexsort((ts, conv))
+
+
+def _in_order(conv: np.ndarray, ts: np.ndarray) -> bool:
+    same = conv[1:] == conv[:-1]
+    return bool((conv[1:] >= conv[:-1]).all()) and not (same & (ts[1:] < ts[:-1])).any()
+
+
+def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.DataFrame:
+    """A canonical frame from ``column(name)`` (an Arrow column, or None when absent), taking
+    one column at a time so only one is held as Arrow and as pandas at once, in the order of
+    :func:`~igbot.analytics._schema.sort_events` (each column sorted as it comes, not the whole
+    frame copied at the end); raises _NotClean."""
+    import pyarrow as pa
+
+    data: dict[str, Any] = {}
+    order: np.ndarray | None = None
+    first = ("conversation_id", "timestamp")
+    pool = pa.default_memory_pool()
+    for name in (*first, *(c for c in COLUMNS if c not in first)):
+        data[name] = _convert(name, column(name), n)
         if name == "timestamp":
-            return _timestamps(arr).to_pandas().astype("datetime64[ns, UTC]")
-        if dtype == "category":
-            return _categorical(arr)
-        if dtype == "boolean":
-            if not pa.types.is_boolean(arr.type) and arr.null_count < n:
-                raise _NotClean(f"is_fallback of type {arr.type}")
-            return pd.Series(arr.cast(pa.bool_()).to_pandas(
-                types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean")
-        return _strings(arr)
-
-    # Arrow kernels release the GIL: convert the columns side by side.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        data: dict[str, Any] = dict(zip(COLUMNS, pool.map(convert, COLUMNS), strict=True))
+            order = _sort_order(cat_codes(data["conversation_id"]),
+                                data["timestamp"].array.asi8)
+            if order is not None:
+                data = {k: v.take(order).reset_index(drop=True) for k, v in data.items()}
+        elif order is not None and name not in first:
+            data[name] = data[name].take(order).reset_index(drop=True)
+        pool.release_unused()  # a column's decoding buffers back to the system before the next
+    data = {name: data[name] for name in COLUMNS}
     for name in ("conversation_id", "kind"):
         col = data[name]
-        if (col.cat.codes.to_numpy() < 0).any() or (col.cat.categories == "").any():
+        if (cat_codes(col) < 0).any() or (col.cat.categories == "").any():
             raise _NotClean(f"empty {name}")
     for name, allowed in (("direction", DIRECTIONS), ("role", ROLES)):
         col = data[name]
-        if (col.cat.codes.to_numpy() < 0).any() or not set(col.cat.categories) <= set(allowed):
+        if (cat_codes(col) < 0).any() or not set(col.cat.categories) <= set(allowed):
             raise _NotClean(f"bad {name}")
         data[name] = col.cat.set_categories(list(allowed))
     src = data["source"]
-    if (src.cat.codes.to_numpy() < 0).any():
+    if (cat_codes(src) < 0).any():
         if source not in src.cat.categories:
             src = src.cat.add_categories([source])
         data["source"] = src.fillna(source)
-    pa.default_memory_pool().release_unused()
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
+
+
+def _table_to_frame(holder: list[Any], source: str) -> pd.DataFrame:
+    """A canonical frame from the Arrow table in ``holder`` (taken out of it, so each Arrow
+    column is released once converted); raises _NotClean."""
+    table = holder.pop()
+    columns = {name: table.column(name) for name in table.column_names}
+    n = table.num_rows
+    del table
+    return _columns_to_frame(lambda name: columns.pop(name, None), n, source)
 
 
 def _read_lines(path: Path, problems: Problems, source: str, progress: bool | None) -> pd.DataFrame:
@@ -253,8 +320,11 @@ def _fix_types(table: Any) -> Any:
                              pc.equal(flag, "true"))
     ts = table.column("timestamp")
     if ts.null_count == 0 and pc.all(pc.match_substring_regex(ts, r"^[0-9]+(\.[0-9]*)?$")).as_py():
+        integral = pc.match_substring_regex(ts, r"^[0-9]+$")  # JSON integers: exact
+        ns = _ms_to_ns(ts.cast(pa.float64()), integral) if not pc.all(integral).as_py() else \
+            _ms_to_ns(ts.cast(pa.int64()))
         table = table.set_column(table.column_names.index("timestamp"), "timestamp",
-                                 ts.cast(pa.float64()))
+                                 ns.cast(pa.timestamp("ns", tz="UTC")))
     return table
 
 
@@ -277,7 +347,9 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
         if table is not None:
             if table.num_rows == 0:
                 return build_frame({c: [] for c in COLUMNS})
-            return _table_to_frame(_fix_types(table), source)
+            holder = [_fix_types(table)]
+            del table  # the frame takes the columns one by one: hold no other reference
+            return _table_to_frame(holder, source)
         reader = pj.open_json(
             path, read_options=pj.ReadOptions(block_size=_BLOCK, use_threads=True),
             parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
@@ -290,27 +362,51 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
                 bar.update(min(_BLOCK, bar.total - bar.n))
         if not batches:
             return build_frame({c: [] for c in COLUMNS})
-        return _table_to_frame(pa.Table.from_batches(batches), source)
+        holder = [pa.Table.from_batches(batches)]
+        del batches
+        return _table_to_frame(holder, source)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, _NotClean) as exc:
         logger.debug("%s: reading line by line (%s)", path, exc)
         return _read_lines(path, problems, source, progress)
 
 
 def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
-    """Read a Parquet file written by :func:`save` (or any with the canonical columns)."""
+    """Read a Parquet file written by :func:`save` (or any with the canonical columns), one
+    column at a time (peak memory: the frame plus one column)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path, pre_buffer=False)  # no read-ahead copy: lower peak memory
+        # no read-ahead copy (pre_buffer): lower peak memory
+        reader = pq.ParquetFile(path, pre_buffer=False)
+        names = set(reader.schema_arrow.names)
     except (OSError, pa.ArrowInvalid) as exc:
         problems.add(str(path), None, f"not a readable Parquet file: {exc}")
         return build_frame({c: [] for c in COLUMNS})
+
+    schema = reader.schema_arrow
+    narrow = [n for n in COLUMNS if n in names and not (
+        pa.types.is_string(schema.field(n).type) or pa.types.is_large_string(schema.field(n).type))]
+    cache: dict[str, Any] = {}
+
+    def column(name: str) -> Any:
+        if name not in names:
+            return None
+        if name in narrow:  # codes, times, flags: small, read together by Arrow's threads
+            if not cache:
+                table = reader.read(columns=narrow)
+                cache.update(zip(table.column_names, table.columns, strict=True))
+                narrow.clear()
+            return cache.pop(name)
+        return cache.pop(name) if name in cache else reader.read(columns=[name]).column(0)
+
     try:
-        return _table_to_frame(table, "parquet")
+        return _columns_to_frame(column, reader.metadata.num_rows, "parquet")
+    except (OSError, pa.ArrowInvalid) as exc:
+        problems.add(str(path), None, f"not a readable Parquet file: {exc}")
     except _NotClean as exc:
         problems.add(str(path), None, f"not a canonical event table: {exc}")
-        return build_frame({c: [] for c in COLUMNS})
+    return build_frame({c: [] for c in COLUMNS})
 
 
 def save(df: pd.DataFrame, path: str | Path) -> Path:

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
+from igbot.analytics._window import _window_health
 
 __all__ = [
     "DEFINITIONS",
@@ -133,7 +135,7 @@ def _triggers(p: Prepared) -> np.ndarray:
     out = np.full(p.n_sessions, code_of["none"], dtype=np.int8)
     has = first >= 0
     rows = first[has]
-    kind_codes = p.df["kind"].cat.codes.to_numpy()[rows]
+    kind_codes = cat_codes(p.df["kind"])[rows]
     kind_names = _with_none(p.df["kind"].cat.categories)
     trig = np.full(len(rows), code_of["dm"], dtype=np.int8)
     for kind, name in _TRIGGER_OF_KIND.items():
@@ -173,11 +175,12 @@ def _memo(name: str) -> Any:
 def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: index of the latest incoming message in the same session (or -1), turn number."""
     n = len(p.df)
-    last_user = np.maximum.accumulate(np.where(p.user_msg, np.arange(n), -1)) if n else np.zeros(
-        0, dtype=np.int64)
+    index = np.int32 if n < 2**31 else np.int64  # kept for the whole report: half the size
+    last_user: np.ndarray = np.maximum.accumulate(
+        np.where(p.user_msg, np.arange(n, dtype=index), -1)) if n else np.zeros(0, dtype=index)
     valid = last_user >= 0
     valid[valid] = p.sess[last_user[valid]] == p.sess[valid]
-    turn = np.cumsum(p.user_msg)
+    turn = np.cumsum(p.user_msg, dtype=index)
     return last_user, valid, turn
 
 
@@ -260,7 +263,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     messages_in = p.per_session(p.user_msg)
     fb_msgs = p.per_session(_user_fallbacks(p))
     last_msg = p.last_in_session(p.message)
-    state_codes = df["state"].cat.codes.to_numpy()
+    state_codes = cat_codes(df["state"])
     last_state_idx = p.last_in_session(state_codes >= 0)
     last_code = np.where(last_state_idx >= 0, state_codes[np.maximum(last_state_idx, 0)], -1)
     state_names = np.asarray(df["state"].cat.categories, dtype=object)
@@ -293,7 +296,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         "last_state": _take_strings(state_names, last_code),
         "median_bot_response_s": _per_session(p, asked, secs, "median"),
         "agent_first_response_s": _per_session(p, hand, wait, "min"),
-    })
+    }, copy=False)  # fresh arrays: no consolidated copy of them (25 MB at 400k sessions)
     table["duration_s"] = (p.ts[ends - 1] - p.ts[starts]) / 1e9
     first_conv = np.r_[True, p.conv[starts][1:] != p.conv[starts][:-1]]
     table["returning"] = ~first_conv
@@ -394,8 +397,6 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
 
 def summary(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
     """The headline figures as a JSON-serialisable dict (rates are None when undefined)."""
-    from igbot.analytics._volume import _window_health
-
     p = prepare(df, MetricParams.make(params))
     p.df.attrs = dict(df.attrs)
     return _summary(p, _session_table(p), _window_health(p))

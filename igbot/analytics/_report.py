@@ -51,8 +51,8 @@ from igbot.analytics._volume import (
     _new_vs_returning,
     _rates_over_time,
     _volume,
-    _window_health,
 )
+from igbot.analytics._window import _window_health
 
 __all__ = ["Report", "report", "report_meta"]
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes
 from igbot.analytics._metrics import TRIGGERS, _session_table
 from igbot.analytics._sessions import MetricParams, Prepared, prepare
 
@@ -37,7 +38,7 @@ class UnknownSelectionError(ValueError):
 def _first_per_session(p: Prepared, mask: np.ndarray, column: str) -> pd.Series:
     """Each session's value of ``column`` at its first row where ``mask`` holds (else NA)."""
     rows = p.first_in_session(mask)
-    codes = p.df[column].cat.codes.to_numpy()
+    codes = cat_codes(p.df[column])
     names = np.append(np.asarray(p.df[column].cat.categories, dtype=object),
                       np.array([None], dtype=object))
     values = np.where(rows >= 0, names[codes[np.maximum(rows, 0)]], None)
@@ -93,7 +94,7 @@ class SessionIndex:
                 ("last_state", "string"), ("ended", bool), ("median_bot_response_s", float),
                 ("agent_first_response_s", float), ("outcome", object))}
             return pd.DataFrame(empty)
-        flow_codes = p.df["flow"].cat.codes.to_numpy()
+        flow_codes = cat_codes(p.df["flow"])
         out = table[["session_id", "conversation_id", "start", "end", "duration_s", "trigger",
                      "messages_in", "messages_out", "contained", "handover"]].copy()
         out["session_id"] = out["session_id"].astype(str)
@@ -101,7 +102,7 @@ class SessionIndex:
         out["flow"] = _first_per_session(p, flow_codes >= 0, "flow")
         out["flows"] = self._flows_in_order(flow_codes)
         out["first_intent"] = _first_per_session(
-            p, p.user_msg & (p.df["intent"].cat.codes.to_numpy() >= 0), "intent")
+            p, p.user_msg & (cat_codes(p.df["intent"]) >= 0), "intent")
         out["fallback"] = table["has_fallback"].to_numpy()
         out["fallback_messages"] = table["fallback_messages"].to_numpy()
         out["abandoned"] = table["abandoned"].to_numpy()
@@ -136,8 +137,8 @@ class SessionIndex:
 
     def _paths(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         p = self.prepared
-        state = p.df["state"].cat.codes.to_numpy()
-        flow = p.df["flow"].cat.codes.to_numpy()
+        state = cat_codes(p.df["state"])
+        flow = cat_codes(p.df["flow"])
         has = state >= 0
         session, flow, state = self._session_of_rows()[has], flow[has], state[has]
         flow_names = np.append(np.asarray(p.df["flow"].cat.categories, dtype=object),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
@@ -69,7 +70,7 @@ def cat_mask(series: pd.Series, values: Iterable[str]) -> np.ndarray:
     """A boolean array: which rows of a categorical column hold one of ``values`` (NA is False)."""
     cats = series.cat.categories
     lut = np.append(np.isin(np.asarray(cats, dtype=object), list(values)), False)
-    return lut[series.cat.codes.to_numpy()]
+    return lut[cat_codes(series)]
 
 
 def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> pd.DataFrame:
@@ -87,9 +88,9 @@ def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> p
     if n == 0:
         out["session_id"] = pd.Categorical([], categories=pd.Index([], dtype="str"))
         return out
-    conv = out["conversation_id"].cat.codes.to_numpy()
+    conv = cat_codes(out["conversation_id"])
     ts = ts_ns(out)
-    incoming = (out["direction"].cat.codes.to_numpy() == 0) & ~cat_mask(
+    incoming = (cat_codes(out["direction"]) == 0) & ~cat_mask(
         out["kind"], NON_MESSAGE_KINDS)
     new_conv = np.empty(n, dtype=bool)
     new_conv[0] = True
@@ -101,8 +102,8 @@ def sessionize(df: pd.DataFrame, gap: str | pd.Timedelta | float = "30min") -> p
     first_in_conv = np.maximum.accumulate(np.where(new_conv, number, 0))
     within = number - first_in_conv
     starts = np.flatnonzero(new)
-    out["session_id"] = pd.Categorical.from_codes(number, dtype=pd.CategoricalDtype(
-        session_names(out["conversation_id"].cat.categories, conv[starts], within[starts])))
+    out["session_id"] = unique_categorical(number, session_names(  # unique: <conv>#<n>
+        out["conversation_id"].cat.categories, conv[starts], within[starts]))
     return out
 
 
@@ -111,8 +112,7 @@ def session_names(conv_names: pd.Index, conv: np.ndarray, number: np.ndarray) ->
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = pa.array(np.asarray(conv_names, dtype=object), type=pa.string()).take(
-        pa.array(conv, type=pa.int64()))
+    names = pa.array(conv_names.array, type=pa.string()).take(pa.array(conv, type=pa.int64()))
     joined = pc.binary_join_element_wise(names, pa.array(number, type=pa.int64()).cast(
         pa.string()), "#")
     return pd.Index(pd.arrays.ArrowStringArray(joined), dtype="str")
@@ -215,14 +215,14 @@ class Prepared:
         df = self.df
         p = self.params
         self.ts = ts_ns(df)
-        self.conv = df["conversation_id"].cat.codes.to_numpy()
-        self.sess = df["session_id"].cat.codes.to_numpy()
+        self.conv = cat_codes(df["conversation_id"])
+        self.sess = cat_codes(df["session_id"])
         n = len(df)
         change = np.ones(n, dtype=bool)
         change[1:] = self.sess[1:] != self.sess[:-1]
         self.starts = np.flatnonzero(change)
         self.ends = np.append(self.starts[1:], n)
-        direction_out = df["direction"].cat.codes.to_numpy() == 1
+        direction_out = cat_codes(df["direction"]) == 1
         role = df["role"]
         self.message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
         self.user_msg = self.message & ~direction_out & cat_mask(role, ("user",))
@@ -267,7 +267,7 @@ def prepare(df: pd.DataFrame, params: MetricParams) -> Prepared:
     else:
         df = df.copy()
         df["session_id"] = str_categories(df["session_id"].astype("category"))
-        sess = df["session_id"].cat.codes.to_numpy()
+        sess = cat_codes(df["session_id"])
         order = np.lexsort((ts_ns(df), sess))
         if not (order == np.arange(len(order))).all():
             df = df.take(order).reset_index(drop=True)

@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes
 from igbot.analytics._intervals import wilson
-from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, count_distinct, prepare
+from igbot.analytics._metrics import _session_table, session_table
+from igbot.analytics._sessions import MetricParams, Prepared, count_distinct, prepare
 
-__all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume", "window_health"]
+__all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -105,8 +107,6 @@ def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
     """Messages in and out, sessions started and people active per period (``freq``: ``"D"``
     per day, ``"h"`` per hour), in the time zone ``tz``, with empty periods as zeros."""
     p = prepare(df, MetricParams.make(params))
-    from igbot.analytics._metrics import _session_table
-
     return _volume(p, _session_table(p), freq)
 
 
@@ -131,7 +131,7 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
     full = _full_range(day.min(), day.max(), freq)
     slot = full.get_indexer(day)
     conv_col = table["conversation_id"]
-    conv = (conv_col.cat.codes.to_numpy() if isinstance(conv_col.dtype, pd.CategoricalDtype)
+    conv = (cat_codes(conv_col) if isinstance(conv_col.dtype, pd.CategoricalDtype)
             else pd.factorize(conv_col)[0]).astype(np.int64)
     first_slot = pd.Series(slot).groupby(conv).transform("min").to_numpy()
     is_new = slot == first_slot
@@ -142,8 +142,6 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
 
 def new_vs_returning(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
     """People per period: ``new`` (their first session in the data) and ``returning``."""
-    from igbot.analytics._metrics import session_table
-
     mp = MetricParams.make(params)
     return _new_vs_returning(session_table(df, **params), mp.tz, freq)
 
@@ -177,33 +175,5 @@ def rates_over_time(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.Data
     """Per period of session start: ``sessions``, and for handover, containment and
     fallback_session the sessions with it (``<name>_sessions``), the ``<name>_rate`` and its 95%
     Wilson interval (``<name>_low``, ``<name>_high``): a day of 2 sessions reads 50% (9%-91%)."""
-    from igbot.analytics._metrics import session_table
-
     mp = MetricParams.make(params)
     return _rates_over_time(session_table(df, **params), mp.tz, freq)
-
-
-def _window_health(p: Prepared) -> dict[str, Any]:
-    df = p.df
-    refused = cat_mask(df["kind"], ("refused", "error"))
-    payload = df["payload"]
-    outside = 0
-    if refused.any():
-        text = payload[refused].fillna("")
-        outside = int((text.str.contains("outside_window", regex=False)
-                       | text.str.contains("2534022", regex=False)).sum())
-    tagged_mask = p.agent_msg & payload.notna().to_numpy()
-    tagged = int(payload[tagged_mask].str.contains("HUMAN_AGENT", regex=False).sum()) \
-        if tagged_mask.any() else 0
-    agents = int(p.agent_msg.sum())
-    return {
-        "refused_replies": int(refused.sum()),
-        "refused_outside_window": outside,
-        "human_agent_tag_messages": tagged,
-        "human_agent_tag_share": None if agents == 0 else tagged / agents,
-    }
-
-
-def window_health(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
-    """Replies refused for the closed 24 h window, and HUMAN_AGENT tag use (see DEFINITIONS)."""
-    return _window_health(prepare(df, MetricParams.make(params)))

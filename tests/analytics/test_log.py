@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from igbot.analytics import LOG_FIELDS, SCHEMA, load, save, to_log_record, write_log
+from igbot.analytics._log import _read_lines
+from igbot.analytics._schema import Problems, concat_frames, sort_events
+
+from ._varied import BAD_LINES, MIXED, varied_records, write_varied
 
 
 def _records() -> list[dict]:
@@ -110,3 +115,48 @@ def test_without_duckdb_pyarrow_reads_the_same(samples: Path) -> None:
                          check=True).stdout.strip()
     df = load(samples / "igbot_log.jsonl")
     assert out == f"{len(df)} 0 {df['kind'].value_counts().to_dict()}"
+
+
+def _careful(path: Path) -> pd.DataFrame:
+    """The reference: the line-by-line reader, then the loader's sort."""
+    problems = Problems()
+    return problems.attach(concat_frames([_read_lines(path, problems, "igbot_log", False)]))
+
+
+@pytest.mark.parametrize("seed", range(7))
+def test_fast_reader_gives_the_careful_readers_frame(tmp_path: Path, seed: int,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    form = seed % (MIXED + 1)  # one timestamp form a file, and all of them mixed
+    path = write_varied(tmp_path / "varied.jsonl", seed, form=form)
+    with caplog.at_level(logging.DEBUG, logger="igbot.analytics._log"):
+        fast = load(path)
+    fell_back = [r.getMessage() for r in caplog.records if "line by line" in r.getMessage()]
+    assert bool(fell_back) == (form == MIXED), fell_back  # the fast reader did read it
+    pd.testing.assert_frame_equal(fast, _careful(path))
+    assert fast.attrs["skipped"] == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_malformed_lines_are_kept_as_problems_with_file_and_line(tmp_path: Path,
+                                                                 seed: int) -> None:
+    path = write_varied(tmp_path / "bad.jsonl", seed, bad=True)
+    fast, careful = load(path), _careful(path)
+    pd.testing.assert_frame_equal(fast, careful)
+    assert fast.attrs["problems"] == careful.attrs["problems"]
+    assert len(fast) == len(varied_records(seed))  # every good line kept
+    assert fast.attrs["skipped"] == len(BAD_LINES)  # every bad one reported, none dropped
+    text = path.read_text(encoding="utf-8").split("\n")
+    for problem in fast.attrs["problems"]:
+        assert problem["file"] == str(path)
+        assert text[problem["line"] - 1] in BAD_LINES
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_parquet_sorted_column_by_column_equals_the_sorted_frame(tmp_path: Path,
+                                                                 seed: int) -> None:
+    frame = _careful(write_varied(tmp_path / "v.jsonl", seed))
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    save(shuffled, tmp_path / "v.parquet")
+    back = load(tmp_path / "v.parquet")
+    expected = sort_events(shuffled)
+    pd.testing.assert_frame_equal(back, expected)

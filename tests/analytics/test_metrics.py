@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from igbot.analytics import response_times, session_table, summary, trigger_mix
+from igbot.analytics import load, response_times, session_table, summary, trigger_mix
 
 from ._cases import small_log
+from ._varied import write_varied
 
 
 def test_summary_of_the_small_log() -> None:
@@ -122,3 +124,52 @@ def test_strings_are_taken_chunk_by_chunk_in_any_order() -> None:
     assert _arrow_strings(series, np.array([], dtype=np.int64)).to_pylist() == []
     plain = pd.Series(["x", None, "z"], dtype=object)
     assert _arrow_strings(plain, np.array([2, 1])).to_pylist() == ["z", None]
+
+
+def _reference_trigger(events: pd.DataFrame, ice_breakers: tuple[str, ...]) -> str:
+    """What opened one session, by the definition, in plain Python."""
+    from igbot.analytics._schema import NON_MESSAGE_KINDS
+
+    for row in events.itertuples(index=False):
+        if row.direction != "in" or row.role != "user" or row.kind in NON_MESSAGE_KINDS:
+            continue
+        kind = str(row.kind)
+        found = {"story_reply": "story_reply", "story_mention": "story_mention",
+                 "comment": "comment", "live_comment": "comment",
+                 "referral": "ad_referral"}.get(kind, "dm")
+        payload = None if pd.isna(row.payload) else row.payload
+        text = None if pd.isna(row.text) else row.text
+        if found == "dm" and payload and '"referral"' in payload:
+            found = "ad_referral"
+        if kind == "postback":
+            obj = json.loads(payload) if payload and payload.startswith("{") else None
+            if (text in ice_breakers or (obj is None and payload in ice_breakers) or (
+                    isinstance(obj, dict) and (obj.get("type") == "ice_breaker"
+                                               or obj.get("ice_breaker") is True
+                                               or obj.get("payload") in ice_breakers
+                                               or obj.get("title") in ice_breakers))):
+                found = "ice_breaker"
+        return found
+    return "none"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_session_table_matches_plain_python_on_varied_logs(tmp_path: Path, seed: int) -> None:
+    from igbot.analytics import sessionize
+
+    df = load(write_varied(tmp_path / "v.jsonl", seed))
+    breakers = ("hi",)
+    table = session_table(df, ice_breakers=breakers)
+    events = sessionize(df)
+    groups = {str(k): g for k, g in events.groupby("session_id", observed=True, sort=False)}
+    assert table["session_id"].astype(str).tolist() == list(groups)
+    for row in table.itertuples(index=False):
+        g = groups[str(row.session_id)]
+        assert row.trigger == _reference_trigger(g, breakers), row.session_id
+        assert row.events == len(g)
+        user = (g["direction"] == "in") & (g["role"] == "user") & ~g["kind"].isin(
+            ["read", "reaction", "deleted", "message_edit", "echo", "handover", "resolve",
+             "request_thread_control", "pass_thread_control", "take_thread_control",
+             "refused", "error", "typing", "seen"])
+        assert row.messages_in == int(user.sum())
+        assert row.start == g["timestamp"].min() and row.end == g["timestamp"].max()

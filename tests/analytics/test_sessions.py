@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from igbot.analytics import MetricParams, sessionize
+from igbot.analytics import MetricParams, load, sessionize
+from igbot.analytics._schema import NON_MESSAGE_KINDS
+from igbot.analytics._sessions import count_distinct
 
 from ._cases import small_log
 from ._data import ev, frame
+from ._varied import write_varied
 
 
 def test_sessions_are_cut_on_the_persons_gap() -> None:
@@ -50,3 +56,45 @@ def test_params_reject_unknown_names() -> None:
     with pytest.raises(TypeError, match="gapp"):
         MetricParams.make({"gapp": "1h"})
     assert MetricParams.make({"end_states": "done"}).end_states == ("done",)
+
+
+def _reference_sessions(df: pd.DataFrame, gap_s: float) -> list[str]:
+    """The definition, row by row in plain Python: sorted by conversation (category order) and
+    time, a session opens at a conversation's first event and at a person's message more than
+    ``gap`` after the previous event."""
+    rows = sorted(range(len(df)), key=lambda i: (df["conversation_id"].cat.codes.iloc[i],
+                                                 df["timestamp"].iloc[i], i))
+    names, last, number = [], {}, {}
+    for i in rows:
+        conv, ts = str(df["conversation_id"].iloc[i]), df["timestamp"].iloc[i]
+        opens = df["direction"].iloc[i] == "in" and df["kind"].iloc[i] not in NON_MESSAGE_KINDS
+        if conv not in last:
+            number[conv] = 0
+        elif opens and (ts - last[conv]).total_seconds() > gap_s:
+            number[conv] += 1
+        last[conv] = ts
+        names.append(f"{conv}#{number[conv]}")
+    return names
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("gap_s", [60, 1800, 86_400])
+def test_sessionize_matches_the_row_by_row_definition(tmp_path: Path, seed: int,
+                                                      gap_s: int) -> None:
+    df = load(write_varied(tmp_path / "v.jsonl", seed))
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    out = sessionize(shuffled, gap=gap_s)
+    assert out["session_id"].astype(str).tolist() == _reference_sessions(shuffled, gap_s)
+    assert sorted(out["session_id"].cat.categories) == sorted(set(out["session_id"].astype(str)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_count_distinct_matches_sets(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 30))
+    groups = rng.integers(0, size, 2_000)
+    values = rng.integers(0, int(rng.integers(1, 5_000)), 2_000)
+    expected = [len({v for g, v in zip(groups, values, strict=True) if g == k})
+                for k in range(size)]
+    assert count_distinct(groups, values, size).tolist() == expected
+    assert count_distinct(groups[:0], values[:0], size).tolist() == [0] * size

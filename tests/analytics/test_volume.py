@@ -1,4 +1,4 @@
-"""Volume, hour of week, new vs returning, rates over time, window health."""
+"""Volume, hour of week, new vs returning, rates over time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from igbot.analytics import (
     new_vs_returning,
     rates_over_time,
     volume,
-    window_health,
 )
 
 from ._cases import small_log
@@ -35,13 +34,10 @@ def test_new_vs_returning_by_day() -> None:
     assert table["new"].tolist() == [2, 1] and table["returning"].tolist() == [0, 1]
 
 
-def test_rates_and_window_health() -> None:
+def test_rates_over_time() -> None:
     rates = rates_over_time(small_log())
     assert rates["sessions"].tolist() == [5]
     assert rates["handover_rate"].tolist() == [0.2]
-    assert window_health(small_log()) == {"refused_replies": 1, "refused_outside_window": 1,
-                                          "human_agent_tag_messages": 1,
-                                          "human_agent_tag_share": 1.0}
 
 
 def test_calendar_periods_weeks_and_months() -> None:
