@@ -29,6 +29,8 @@ def test_each_contract_breaks_on_its_kind_of_import(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "igbot", copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
     # upward: the models floor reaching for a widget
     (copy / "models" / "_upward.py").write_text("from igbot.widgets import FlowCanvas\n")
+    # sideways: analytics reading replay (replay is the view above it)
+    (copy / "analytics" / "_sideways.py").write_text("from igbot.replay import ReplayResult\n")
     # a cycle inside kataml
     (copy / "kataml" / "_ping.py").write_text("from igbot.kataml import _pong\n")
     (copy / "kataml" / "_pong.py").write_text("from igbot.kataml import _ping\n")
@@ -39,6 +41,7 @@ def test_each_contract_breaks_on_its_kind_of_import(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Floors: imports only point down BROKEN" in out
     assert "igbot.models._upward -> igbot.widgets" in out
+    assert "igbot.analytics is not allowed to import igbot.replay" in out
     assert "No import cycles among the modules of any package BROKEN" in out and "_ping" in out
     assert "Private modules (_x) are imported only inside their own package BROKEN" in out
     assert "igbot.graph._peek -> igbot.engine._scope" in out

@@ -9,6 +9,7 @@ plotted on integer ticks. The figures are the metric definitions of
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 from html import escape
@@ -329,8 +330,6 @@ class Dashboard:
 
     def to_html(self) -> str:
         """Tiles and the figure as one HTML fragment (the figure inline as PNG)."""
-        import base64
-
         data = base64.b64encode(self.png()).decode("ascii")
         return self.tiles_html() + f'<img alt="sessions and rates per {self.period}" ' \
                                    f'src="data:image/png;base64,{data}">'

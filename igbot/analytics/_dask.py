@@ -58,6 +58,7 @@ def load_dask(paths: str | Path | Iterable[str | Path], format: str = "auto",
         gap: the session gap applied per partition.
         npartitions: partitions after the shuffle (default: one per input file).
     """
+    # dask is only for logs bigger than memory: it loads when one is read, not with analytics
     import dask
     import dask.dataframe as dd
 
@@ -257,7 +258,7 @@ def report_dask(paths: str | Path | Iterable[str | Path], *, format: str = "auto
         npartitions: partitions after the shuffle (default: one per input file).
         funnel_states, funnel_flow, **params: as for :func:`report` (``bot=``, ``gap``, ...).
     """
-    import dask
+    import dask  # loaded when used, as in load_dask
 
     bot = params.get("bot")
     gap = params.pop("gap", "30min")

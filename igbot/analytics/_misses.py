@@ -234,6 +234,7 @@ def _normalise(text: str) -> str:
 
 def _features(texts: list[str]) -> tuple[Any, Any, list[str]]:
     """Rows of L2-normalised [word TF-IDF | char TF-IDF], the word block and its vocabulary."""
+    # scikit-learn and scipy take about a second to import: they load when misses are grouped
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
@@ -260,7 +261,7 @@ def _features(texts: list[str]) -> tuple[Any, Any, list[str]]:
 
 def _with_embedding(x: Any, vectors: Any, n: int, weight: float) -> Any:
     """The TF-IDF rows with the (L2-normalised, weighted) embedding appended, renormalised."""
-    from scipy.sparse import csr_matrix, hstack
+    from scipy.sparse import csr_matrix, hstack  # loaded on grouping, as in _features
     from sklearn.preprocessing import normalize
 
     dense = np.asarray(vectors, dtype=float)
@@ -289,7 +290,7 @@ def _cluster(x: Any, threshold: float) -> np.ndarray:
 
 
 def _cluster_rows(x: Any, threshold: float) -> np.ndarray:
-    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.cluster import AgglomerativeClustering  # loaded on grouping, as in _features
 
     n = x.shape[0]
     if n == 1:

@@ -54,7 +54,7 @@ def plot_volume(volume: pd.DataFrame) -> Figure:
 
 def _integer_ticks(axis: Any) -> None:
     """Counts get whole-number ticks (no 0.5 sessions)."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # matplotlib loads on drawing, as in _figure above
 
     axis.set_major_locator(MaxNLocator(integer=True))
 

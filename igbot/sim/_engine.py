@@ -33,7 +33,7 @@ class EngineResponder:
     def __init__(self, bot: Any = None, seed: int = 0) -> None:
         self.engine = Engine(SHOP_BOT if bot is None else bot, MemoryStore(), seed=seed,
                              api=lambda call: None)
-        self._users: dict[int, str] = {}
+        self._people = 0
         declared = ((self.engine.bot.config or {}).get("instagram") or {}).get("ice_breakers") or []
         self.ice_breakers: list[tuple[str, Any]] = [
             (str(q["question"]), q.get("payload")) for q in declared
@@ -42,11 +42,12 @@ class EngineResponder:
         """The bot's ice breakers (question, payload): the simulated people tap these."""
 
     def _user(self, session: dict[str, Any]) -> str:
-        key = id(session)
-        if key not in self._users:
-            self._users[key] = f"sim-{len(self._users):05d}"
-            session["_engine_user"] = self._users[key]
-        return self._users[key]
+        """The engine's user id of a simulated person, kept in their session dict (not keyed by
+        ``id(session)``: a finished person's dict is freed and its id given to the next one)."""
+        if "_engine_user" not in session:
+            session["_engine_user"] = f"sim-{self._people:05d}"
+            self._people += 1
+        return str(session["_engine_user"])
 
     def kata_message(self, message: Message) -> Message:
         """The Kata message a webhook would have produced for the simulation's message."""

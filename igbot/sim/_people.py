@@ -17,6 +17,7 @@ from igbot.sim._turn import BotTurn, Responder
 __all__ = ["START", "entry_of", "person", "simulate_person", "start_time"]
 
 START = datetime(2024, 5, 6, tzinfo=UTC)  # a Monday
+
 _FIRST = ["Ayu", "Budi", "José", "Zoë", "Ayşe", "Siti", "Rizky", "Dewi", "Chloé", "Agus",
           "Putri", "Mika", "Renée", "Dimas", "Nadia", "Joko", "Léa", "Fajar", "Intan", "Björn"]
 _LAST = ["Pratama", "Santoso", "García", "Müller", "Wijaya", "Lestari", "Núñez", "Halim"]

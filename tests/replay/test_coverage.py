@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections import Counter
 
 import pytest
 
+from igbot.engine import ActionRecord, TurnRecord
 from igbot.kataml import load_bot_text
 from igbot.replay import Coverage, coverage, replay
-from igbot.replay._coverage import bot_universe
+from igbot.replay._coverage import Hits, bot_universe, count_hits
 
 from .conftest import KATA_BOTS, SPECS, event, frame
 
@@ -99,3 +101,17 @@ def test_html_and_figure(pizzabot, tmp_path):
     saved = cov.graph().save(tmp_path / "cov.png")
     assert saved.read_bytes()[:4] == b"\x89PNG"
     assert cov.table()["kind"].tolist() == ["states", "transitions", "intents", "actions"]
+
+
+def test_count_hits_counts_what_a_turn_exercised() -> None:
+    hits: Hits = Counter()
+    ran = [ActionRecord("hello", "text"), ActionRecord("maybe", "text", status="skipped"),
+           ActionRecord("retry", "text", status="substituted"),
+           ActionRecord("boom", "api", status="error")]
+    count_hits(hits, [TurnRecord(user="u", message={}, flow="order", state="ask", intent="buy",
+                                 transition="init->ask", actions=ran),
+                      TurnRecord(user="u", message={}, flow=None, state="ignored")])
+    assert hits == Counter({("state", "order", "ask"): 1, ("state", "order", "init"): 1,
+                            ("transition", "order", "init->ask"): 1,
+                            ("intent", "order", "buy"): 1, ("action", "order", "hello"): 1,
+                            ("action", "order", "retry"): 1})

@@ -41,3 +41,10 @@ def test_simulated_people_tap_the_bots_own_ice_breakers_and_button_titles() -> N
     # an ice-breaker tap reaches the flow its payload names, not the fallback
     assert all(not e["is_fallback"] for e in ice)
     assert all(e["text"] != "Buy" for e in taps)
+
+
+def test_every_person_gets_their_own_engine_session() -> None:
+    responder = EngineResponder(seed=7)
+    events = generate_events(200, seed=7, responder=responder)
+    people = {e["conversation_id"] for e in events}
+    assert responder._people == len(people) == 200

@@ -7,8 +7,10 @@ from typing import Any
 
 from igbot import Message
 from igbot.analytics import load, summary
+from igbot.kataml import load_bot
 from igbot.sim import BotTurn, Reply, generate_events
 from igbot.sim.__main__ import main
+from igbot.sim._engine import SHOP_BOT
 
 
 def test_seeded_and_realistic() -> None:
@@ -54,3 +56,13 @@ def test_progress_bar_counts_the_people(capsys: Any) -> None:
     assert "3/3" in capsys.readouterr().err
     generate_events(3, seed=2, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_the_default_bot_is_the_shop_bot_in_the_real_engine() -> None:
+    shop = load_bot(SHOP_BOT)
+    events = generate_events(40, seed=11)
+    flows = {e["flow"] for e in events if e["role"] == "user" and e["flow"]}
+    assert flows and flows <= set(shop.flows)
+    assert {"greeting", "fallback"} <= flows
+    states = {(e["flow"], e["state"]) for e in events if e["role"] == "bot"}
+    assert all(state in shop.flows[flow].states for flow, state in states)
