@@ -300,7 +300,8 @@ class Engine:
             return
         state = flow.states[state_name]
         scope.meta = {"$start": bool(state.initial), "$end": bool(state.end)}
-        self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
+        if state.transit:
+            self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
         picked = self._pick(flow_name, state_name, flow, state, scope, record)
         if picked is None:
             session.state = state_name
@@ -314,13 +315,17 @@ class Engine:
                 f"flow {flow_name!r} state {state_name!r}: transition to missing state {dest!r}"
             )
             return
-        self._mapping(scope, transition.mapping, record, f"transition {state_name}->{dest} mapping")
+        if transition.mapping:
+            self._mapping(scope, transition.mapping, record,
+                          f"transition {state_name}->{dest} mapping")
         scope.meta["$to"] = dest
-        self._mapping(scope, state.exit, record, f"state {state_name!r} exit")
+        if state.exit:
+            self._mapping(scope, state.exit, record, f"state {state_name!r} exit")
         new_state = flow.states[dest]
         session.last_state, session.state = state_name, dest
         scope.meta = {"$from": state_name, "$start": bool(new_state.initial), "$end": bool(new_state.end)}
-        self._mapping(scope, new_state.enter, record, f"state {dest!r} enter")
+        if new_state.enter:
+            self._mapping(scope, new_state.enter, record, f"state {dest!r} enter")
         record.transition = f"{state_name}->{dest}"
         record.flow, record.state = flow_name, dest
         if not run_actions:

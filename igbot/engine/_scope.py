@@ -108,8 +108,7 @@ class Scope:
     def variables(self) -> dict[str, Any]:
         """The dict expressions are evaluated against."""
         session = self.session
-        context = dict(session.context)
-        context.update(self.meta_context())
+        context = {**session.context, **self.meta_context()}
         return {
             "type": self.message.type,
             "content": self.message.content,

@@ -76,18 +76,19 @@ class _Index:
     filed under (path, text): for a message whose value at ``path`` is a string, only the
     candidates filed under that string can match, and that condition needs no evaluation."""
 
-    __slots__ = ("_cache", "_paths", "all")
+    __slots__ = ("_cache", "_parts", "_paths", "all")
 
     def __init__(self, candidates: list[_Candidate]) -> None:
         self.all: Checks = [(c, c.conditions) for c in candidates]
         self._paths = sorted({c.equality[0] for c in candidates if c.equality is not None})
+        self._parts = [tuple(path.partition(".")[::2]) for path in self._paths]
         self._cache: dict[tuple[Any, ...], Checks] = {}
 
     def for_message(self, variables: dict[str, Any]) -> Checks:
         """The candidates that can match a message with these ``variables``, in order."""
         if not self._paths:
             return self.all
-        key = tuple(_string_at(variables, path) for path in self._paths)
+        key = tuple([_string_at(variables, head, rest) for head, rest in self._parts])
         found = self._cache.get(key)
         if found is None:
             known = dict(zip(self._paths, key, strict=True))
@@ -107,12 +108,11 @@ _NEVER = object()
 """What :func:`_string_at` gives when the path holds null or undefined, which equal no text."""
 
 
-def _string_at(variables: dict[str, Any], path: str) -> object:
+def _string_at(variables: dict[str, Any], head: str, rest: str) -> object:
     """The string at ``path`` (``content``, ``payload.type``); :data:`_NEVER` when it holds
     null or undefined (``null == "x"`` is false, and reading a member of null gives undefined
     here); None when it holds anything else (then the equality must be evaluated: ``1 ==
-    "1"``)."""
-    head, _, rest = path.partition(".")
+    "1"``). ``head`` and ``rest``: the path split at its first dot."""
     value = variables.get(head, UNDEFINED)
     if rest:
         if value is None or value is UNDEFINED:

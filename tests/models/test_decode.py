@@ -97,3 +97,19 @@ def test_several_items_come_in_time_order() -> None:
 ])
 def test_anything_else_goes_to_parse_webhook(body: str) -> None:
     assert decode_messages(body) is None
+
+
+def test_text_holding_a_raw_lone_surrogate_goes_to_parse_webhook() -> None:
+    body = json.dumps({"object": "instagram", "entry": [{"id": ACCOUNT, "time": 1732500000000,
+                       "messaging": [_item(message={"mid": "m", "text": "a\ud800b"})]}]},
+                      ensure_ascii=False)
+    assert "\ud800" in body
+    assert decode_messages(body) is None
+    assert parse_webhook(body)[0].to_message().content == "a\ufffdb"  # repaired there
+
+
+def test_bytes_and_text_of_a_body_give_the_same_messages() -> None:
+    body = _body(_item(message={"mid": "m1", "text": "héllo ☕"}))
+    text, raw = decode_messages(body), decode_messages(body.encode())
+    assert text is not None and raw is not None
+    assert [i.message for i in text] == [i.message for i in raw]
