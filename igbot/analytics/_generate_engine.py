@@ -12,6 +12,7 @@ from typing import Any
 
 from igbot._message import Message
 from igbot.analytics._generate import BotTurn, Reply
+from igbot.engine import MessageEvent
 
 __all__ = ["EngineResponder"]
 
@@ -74,7 +75,7 @@ class EngineResponder:
         user = self._user(session)
         if session.pop("_handed_over", False):
             self.engine.resume(user)  # the simulated agent resolved the conversation
-        turn = self.engine.handle(self.kata_message(message), user=user)
+        turn = self.engine.handle_event(MessageEvent(self.kata_message(message), user)).turn
         record = turn.record
         replies, handover = [], False
         for request in turn.requests:

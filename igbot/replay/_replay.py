@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.engine import ApiCall, Classifier, Engine, MemoryStore, Turn
+from igbot.engine import ApiCall, Classifier, Engine, MemoryStore, MessageEvent, Turn
 from igbot.kataml import Bot, load_bot
 from igbot.replay._messages import SKIP_KINDS, kata_message, make_api, reply_text
 from igbot.replay._result import MESSAGE_COLUMNS, SESSION_COLUMNS, ReplayResult
@@ -154,7 +154,7 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
             "timestamp": ts // 1_000_000, "kind": kind})
         if message is None:
             continue
-        turn = engine.handle(message, user=user)
+        turn = engine.handle_event(MessageEvent(message, user)).turn
         _hit(hits, turn)
         first = turn.records[0]
         handover = any(r.handover for r in turn.records)
