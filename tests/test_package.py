@@ -18,7 +18,8 @@ def test_all_is_sorted_and_complete() -> None:
         assert hasattr(igbot, name), name
 
 
-@pytest.mark.parametrize("module", ["igbot", "igbot.models", "igbot.expr", "igbot.kataml", "igbot.engine"])
+@pytest.mark.parametrize("module", ["igbot", "igbot.vocab", "igbot.models", "igbot.expr", "igbot.kataml",
+                                    "igbot.engine"])
 def test_core_imports_no_notebook_libraries(module: str) -> None:
     code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

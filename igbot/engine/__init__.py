@@ -11,6 +11,7 @@ from igbot.engine._dispatch import (
 from igbot.engine._engine import Engine
 from igbot.engine._js import JSRuntime, js_available
 from igbot.engine._jspool import MethodWorkerPool
+from igbot.engine._message_event import MessageEvent
 from igbot.engine._nlu import CLOUD_NLU_TYPES, Classifier, keyword_nlu, regex_nlu
 from igbot.engine._outcome import LogEntry, Outcome, PolicyNote, ThreadChange
 from igbot.engine._preview import preview_action
@@ -45,6 +46,7 @@ __all__ = [
     "JSRuntime",
     "LogEntry",
     "MemoryStore",
+    "MessageEvent",
     "MethodWorkerPool",
     "OutboundRequest",
     "Outcome",

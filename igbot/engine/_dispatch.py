@@ -1,7 +1,8 @@
 """``handle_event``: what every kind of webhook event means, decided in one place.
 
 The server, ``Engine.handle_webhook`` (notebooks, ``igbot run``) and anything else holding a parsed
-event call this, so a webhook means the same everywhere:
+event call this, so a webhook means the same everywhere (the simulator, replay and the sample-log
+generator, which hold Kata messages, call it with a :class:`~igbot.engine.MessageEvent`):
 
 - a person speaking (:data:`igbot.vocab.PERSON_KINDS`) is a turn of the bot; in standby (another
   app owns the thread) the bot first notes that an agent owns it, and stays silent; a turn whose

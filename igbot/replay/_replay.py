@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics import COLUMNS, conform_categories, load, sessionize
-from igbot.engine import ApiCall, Classifier, Engine, MemoryStore
+from igbot.engine import ApiCall, Classifier, Engine, MemoryStore, MessageEvent
 from igbot.kataml import Bot, load_bot
 from igbot.replay._coverage import Hits, count_hits
 from igbot.replay._messages import SKIP_KINDS, kata_message, make_api, reply_text
@@ -137,7 +137,7 @@ def _run_session(engine: Engine, seed: int, task: SessionTask, rows: list[tuple[
             "timestamp": ts // 1_000_000, "kind": kind})
         if message is None:
             continue
-        turn = engine.handle(message, user=user)
+        turn = engine.handle_event(MessageEvent(message, user)).turn
         count_hits(hits, turn.records)
         first = turn.records[0]
         handover = any(r.handover for r in turn.records)

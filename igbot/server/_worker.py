@@ -5,10 +5,12 @@ can read, goes to the dead letters with the reason), holds each event in a
 :class:`~igbot.server._reorder.ReorderBuffer` for ``reorder_window`` seconds so one person's
 messages that arrived in separate bodies are put back in time order, then puts it on the queue
 of the worker its conversation hashes to, so one person's events are handled in order while
-different people's run in parallel. A worker runs the
-engine inside a :class:`~igbot.server._state.Unit`, commits it (retrying on
-:class:`igbot.ConflictError`), then sends the unit's requests in order through the Graph client
-and its :class:`~igbot.channel.SendPolicy`.
+different people's run in parallel. A worker asks the engine what each event means
+(:meth:`igbot.Engine.handle_event`: everything the server used to decide itself, standby, echoes,
+deletions, thread control, is decided there, so a notebook agrees), puts the returned Outcome in a
+:class:`~igbot.server._state.Unit` (outbox, log rows, redactions; its policy notes go to the
+:class:`~igbot.channel.SendPolicy`), commits it (retrying on :class:`igbot.ConflictError`), then
+sends the unit's requests in order through the Graph client and its policy.
 
 After a crash, requests whose outcome is unknown (``sending``) wait up to ``echo_grace``
 seconds for Meta's echo of that message (the dispatcher matches echoes to them) before being

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot._message import Message
-from igbot.engine import Engine, MemoryStore
+from igbot.engine import Engine, MemoryStore, MessageEvent
 from igbot.models import decode_payload
 from igbot.sim._turn import BotTurn, Reply
 
@@ -69,7 +69,7 @@ class EngineResponder:
         user = self._user(session)
         if session.pop("_handed_over", False):
             self.engine.resume(user)  # the simulated agent resolved the conversation
-        turn = self.engine.handle(self.kata_message(message), user=user)
+        turn = self.engine.handle_event(MessageEvent(self.kata_message(message), user)).turn
         record = turn.record
         replies, handover = [], False
         for request in turn.requests:

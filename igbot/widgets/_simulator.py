@@ -25,7 +25,7 @@ import ipywidgets as w
 import yaml
 
 from igbot._errors import IgbotError
-from igbot.engine import Engine, MemoryStore, Turn, requests_html
+from igbot.engine import Engine, MemoryStore, MessageEvent, Turn, requests_html
 from igbot.kataml import Bot, load_bot
 from igbot.models import decode_payload, person_bubble_html
 from igbot.widgets._debugger import turn_html
@@ -113,7 +113,7 @@ class ChatSimulator:
 
     def send(self, message: dict[str, Any], shown: str) -> Turn:
         """Send any Kata message as the person; ``shown`` is the HTML of their bubble."""
-        turn = self._engine_now().handle(message, user=self.user)
+        turn = self._engine_now().handle_event(MessageEvent(message, self.user)).turn
         label = f"{len(self.cases) + 1}: {message.get('content') or message['payload'].get('type')}"
         self.cases.append((label, message, turn))
         self.turns.append(turn)
