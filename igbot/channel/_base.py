@@ -74,8 +74,8 @@ def dump_body(body: Any) -> dict[str, Any]:
     """A request body as a JSON-ready dict, from an :class:`~igbot.models.OutboundRequest`
     (the engine's typed request: its JSON is made here, at the edge), a pydantic model or a
     mapping."""
-    if isinstance(body, OutboundRequest):
-        return body.body
+    if isinstance(body, OutboundRequest):  # serialized, not changed: no copy needed
+        return body.body_view()
     if hasattr(body, "model_dump"):
         return body.model_dump(mode="json", exclude_none=True, by_alias=True)
     if isinstance(body, Mapping):

@@ -6,6 +6,10 @@
   ``None`` for any body it does not read, which then goes to :func:`parse_webhook`.
 - :class:`SendMessageRequest` and friends are the Send API bodies (``model_dump(exclude_none=True)``
   is Meta's JSON); :func:`check_limits` and :func:`apply_limits` hold them to Meta's limits.
+- :class:`OutboundRequest` is what the engine (or an agent) sends, typed from the engine to the
+  Graph API: read by attribute (``kind``, ``text``, ``quick_replies``, ``taps``, ``log_fields()``),
+  its JSON made at the edge (``body``, ``to_json()``); ``OutboundMessage.build_*`` write each
+  message shape once.
 - :func:`encode_payload`/:func:`decode_payload` carry Kata's object payloads through Instagram's
   string payloads; :func:`render_bubbles` shows a conversation as Instagram-like HTML.
 

@@ -171,15 +171,20 @@ class OutboundRequest:
             out[key] = _copy(value)
         return out
 
-    def to_json(self) -> str:
-        """:attr:`body` as JSON text (how the server's outbox stores it)."""
+    def body_view(self) -> dict[str, Any]:
+        """:attr:`body` without the copy: its parts are the request's own, to be serialized
+        (the channel sends it; the outbox stores it), never changed."""
         out: dict[str, Any] = {}
         if self.recipient is not None:
             out["recipient"] = self.recipient
         if self.message is not None:
             out["message"] = self.message
         out.update(self.fields)
-        return json.dumps(out)
+        return out
+
+    def to_json(self) -> str:
+        """:attr:`body` as JSON text (how the server's outbox stores it)."""
+        return json.dumps(self.body_view())
 
     @property
     def text(self) -> str | None:

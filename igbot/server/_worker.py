@@ -109,7 +109,7 @@ class WorkerPool:
         for row in self.db.unsent():
             self._recovery[self.slot(row.conversation)].append(row)
             if row.state == "sending":
-                text = row.request.text
+                text = row.request.text if row.endpoint == "messages" else None
                 self._doubts[row.conversation].append(_Doubt(row, text))
         pending = 0
         for entry in self.inbox.entries(skip=self.db.is_done):

@@ -484,9 +484,7 @@ class FlowCanvas(w.HBox):
             if row.get("direction") == "in":
                 items.append(text)
             else:
-                items.append(SendMessageRequest.model_validate(
-                    {"recipient": {"id": str(row.get("conversation_id"))},
-                     "message": {"text": text}}))
+                items.append(SendMessageRequest.text(str(row.get("conversation_id")), text))
         self.session_html.value = (f"<b>{html.escape(name)}</b>" + render_bubbles(items))
         return str(self.session_html.value)
 

@@ -27,7 +27,7 @@ import yaml
 from igbot._errors import IgbotError
 from igbot.engine import Engine, MemoryStore, MessageEvent, Turn, requests_html
 from igbot.kataml import Bot, load_bot
-from igbot.models import decode_payload, person_bubble_html
+from igbot.models import Tap, decode_payload, person_bubble_html
 from igbot.widgets._debugger import turn_html
 from igbot.widgets._editing import BotEditing, EditError
 
@@ -45,12 +45,9 @@ _SCROLLER = ("display:flex;flex-direction:column-reverse;overflow-y:auto;max-hei
 
 
 @dataclass(frozen=True)
-class Tappable:
-    """Something in the bot's last message the person can tap: a quick reply or a button."""
-
-    kind: str  # "quick_reply" or "postback"
-    title: str
-    payload: str | None
+class Tappable(Tap):
+    """Something in the bot's last message the person can tap: a quick reply or a button
+    (:class:`igbot.models.Tap`, read from the typed request), and the message its tap sends."""
 
     def message(self) -> dict[str, Any]:
         """The Kata message the tap arrives as (see the mapping in kata-ml.md)."""

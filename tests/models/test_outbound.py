@@ -69,6 +69,7 @@ def test_a_body_reads_back_to_the_same_json_and_its_kind(endpoint: str, body: di
     assert request.body == body
     assert list(request.body) == list(body)  # Meta's key order kept, byte for byte
     assert request.to_json() == json.dumps(body)
+    assert request.body_view() == body
     assert request.to_dict() == {"endpoint": endpoint, "body": body}
     assert (request.action, request.flow) == ("greet", "main")
     assert request.to_request().model_dump(mode="json", exclude_none=True) == body

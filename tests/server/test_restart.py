@@ -5,14 +5,17 @@ from __future__ import annotations
 import collections
 import json
 import signal
+import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from igbot.channel import GraphStandIn
+from igbot.channel import GraphStandIn, SQLitePolicyStore
 from igbot.server import Inbox, ServerRunner
+from igbot.server._state import StateDB
 
 from ._support import (
     APP_ID,
@@ -49,6 +52,32 @@ def test_bodies_stored_before_a_restart_are_processed_once(standin: GraphStandIn
     assert texts_to(standin, "r1") == [f"Hi! You said: queued {n}" for n in range(3)]
     incoming = [r["mid"] for r in read_log(data) if r["direction"] == "in"]
     assert incoming == ["q-0", "q-1", "q-2"]
+
+
+def test_unsent_requests_of_an_older_data_dir_are_sent_after_a_restart(
+        standin: GraphStandIn, tmp_path: Path) -> None:
+    """Outbox rows stored as JSON bodies (as every version wrote them) are read back typed and
+    sent as the very same JSON, with their log lines."""
+    data = tmp_path / "data"
+    data.mkdir()
+    StateDB(data / "state.sqlite").close()
+    policy = SQLitePolicyStore(data / "policy.sqlite")
+    policy.record_inbound("r9", datetime.now(UTC))
+    policy.close()
+    reply = {"recipient": {"id": "r9"}, "message": {"text": "Pick one", "quick_replies": [
+        {"content_type": "text", "title": "Menu", "payload": "{\"type\":\"menu\"}"}]}}
+    with sqlite3.connect(data / "state.sqlite") as conn:
+        conn.execute("INSERT INTO outbox (conversation, endpoint, body, role, meta, state, created_at) "
+                     "VALUES ('r9', 'messages', ?, 'bot', ?, 'pending', 0)",
+                     (json.dumps(reply), json.dumps({"flow": "main", "state": "init", "action": "menu"})))
+    with ServerRunner(bot(), config(standin, data)) as runner:
+        assert runner.server.pool.wait_idle(10)
+        wait_for(lambda: standin.sent("r9"))
+        wait_for(lambda: any(r["direction"] == "out" for r in read_log(data)))
+    assert standin.sent("r9") == [reply]
+    (line,) = [r for r in read_log(data) if r["direction"] == "out"]
+    assert (line["kind"], line["text"], line["flow"]) == ("text", "Pick one", "main")
+    assert json.loads(line["payload"])["quick_replies"] == reply["message"]["quick_replies"]
 
 
 def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, tmp_path: Path) -> None:
