@@ -10,7 +10,7 @@ import pandas as pd
 
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._metrics import _user_fallbacks
-from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, prepare
+from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, count_distinct, prepare
 
 __all__ = ["check_funnel", "funnel", "intent_frequencies", "state_frequencies"]
 
@@ -99,12 +99,15 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
     names = np.append(np.asarray(df["intent"].cat.categories, dtype=object), "(none)")
     codes = df["intent"].cat.codes.to_numpy()[mask].astype(np.int64)
     codes[codes < 0] = len(names) - 1
-    frame = pd.DataFrame({"code": codes, "session": p.sess[mask],
-                          "fallback": _user_fallbacks(p)[mask]})
-    g = frame.groupby("code", sort=False)
-    out = pd.DataFrame({"messages": g.size(), "sessions": g["session"].nunique(),
-                        "fallback_share": g["fallback"].mean()})
-    out.index = pd.Index(names[out.index.to_numpy()], name="intent")
+    size = len(names)
+    messages = np.bincount(codes, minlength=size)
+    present = np.flatnonzero(messages)
+    fallbacks = np.bincount(codes, weights=_user_fallbacks(p)[mask], minlength=size)
+    out = pd.DataFrame({
+        "messages": messages[present],
+        "sessions": count_distinct(codes, p.sess[mask], size)[present],
+        "fallback_share": fallbacks[present] / messages[present]},
+        index=pd.Index(names[present], name="intent"))
     total = int(out["messages"].sum())
     out["share"] = out["messages"] / total if total else 0.0
     out = out.reset_index()
@@ -126,11 +129,13 @@ def _state_frequencies(p: Prepared) -> pd.DataFrame:
     flows = np.append(np.asarray(df["flow"].cat.categories, dtype=object), "(none)")
     flow[flow < 0] = len(flows) - 1
     states = np.asarray(df["state"].cat.categories, dtype=object)
-    frame = pd.DataFrame({"flow": flow, "state": state[mask], "session": p.sess[mask]})
-    g = frame.groupby(["flow", "state"], sort=False)
-    out = pd.DataFrame({"events": g.size(), "sessions": g["session"].nunique()}).reset_index()
-    out["flow"] = flows[out["flow"].to_numpy()]
-    out["state"] = states[out["state"].to_numpy()]
+    pair = flow * len(states) + state[mask]  # one code per (flow, state)
+    size = len(flows) * len(states)
+    events = np.bincount(pair, minlength=size)
+    present = np.flatnonzero(events)
+    out = pd.DataFrame({"flow": flows[present // len(states)],
+                        "state": states[present % len(states)], "events": events[present],
+                        "sessions": count_distinct(pair, p.sess[mask], size)[present]})
     out["session_share"] = out["sessions"] / p.n_sessions if p.n_sessions else 0.0
     return out.sort_values(["events", "flow", "state"], ascending=[False, True, True],
                            kind="stable").reset_index(drop=True)

@@ -157,7 +157,7 @@ def load(path_or_paths: str | Path | Iterable[str | Path], format: str = "auto",
                 if fmt == "igbot_log":
                     frames.append(read_jsonl_log(path, problems, progress=progress))
                 elif fmt == "parquet":
-                    frames.append(read_parquet(path, problems))
+                    frames.append(read_parquet(path, problems, progress=progress))
                 else:
                     frames.append(load_csv(path, problems, columns, values, tz))
                 files.update()

@@ -215,18 +215,22 @@ def _in_order(conv: np.ndarray, ts: np.ndarray) -> bool:
     return bool((conv[1:] >= conv[:-1]).all()) and not (same & (ts[1:] < ts[:-1])).any()
 
 
-def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.DataFrame:
+def _columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: str = "columns",
+                      progress: bool | None = None) -> pd.DataFrame:
     """A canonical frame from ``column(name)`` (an Arrow column, or None when absent), taking
     one column at a time so only one is held as Arrow and as pandas at once, in the order of
     :func:`~igbot.analytics._schema.sort_events` (each column sorted as it comes, not the whole
     frame copied at the end); raises _NotClean."""
     import pyarrow as pa
+    from tqdm.auto import tqdm
 
     data: dict[str, Any] = {}
     order: np.ndarray | None = None
     first = ("conversation_id", "timestamp")
     pool = pa.default_memory_pool()
-    for name in (*first, *(c for c in COLUMNS if c not in first)):
+    names = (*first, *(c for c in COLUMNS if c not in first))
+    for name in tqdm(names, desc=desc, unit=" column", delay=1.0, leave=False,
+                     disable=_disable(progress)):
         data[name] = _convert(name, column(name), n)
         if name == "timestamp":
             order = _sort_order(cat_codes(data["conversation_id"]),
@@ -254,14 +258,15 @@ def _columns_to_frame(column: Callable[[str], Any], n: int, source: str) -> pd.D
     return pd.DataFrame(data, copy=False)
 
 
-def _table_to_frame(holder: list[Any], source: str) -> pd.DataFrame:
+def _table_to_frame(holder: list[Any], source: str, desc: str = "columns",
+                    progress: bool | None = None) -> pd.DataFrame:
     """A canonical frame from the Arrow table in ``holder`` (taken out of it, so each Arrow
     column is released once converted); raises _NotClean."""
     table = holder.pop()
     columns = {name: table.column(name) for name in table.column_names}
     n = table.num_rows
     del table
-    return _columns_to_frame(lambda name: columns.pop(name, None), n, source)
+    return _columns_to_frame(lambda name: columns.pop(name, None), n, source, desc, progress)
 
 
 def _read_lines(path: Path, problems: Problems, source: str, progress: bool | None) -> pd.DataFrame:
@@ -349,7 +354,7 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
                 return build_frame({c: [] for c in COLUMNS})
             holder = [_fix_types(table)]
             del table  # the frame takes the columns one by one: hold no other reference
-            return _table_to_frame(holder, source)
+            return _table_to_frame(holder, source, path.name, progress)
         reader = pj.open_json(
             path, read_options=pj.ReadOptions(block_size=_BLOCK, use_threads=True),
             parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
@@ -364,13 +369,14 @@ def read_jsonl_log(path: str | Path, problems: Problems, *, progress: bool | Non
             return build_frame({c: [] for c in COLUMNS})
         holder = [pa.Table.from_batches(batches)]
         del batches
-        return _table_to_frame(holder, source)
+        return _table_to_frame(holder, source, path.name, progress)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, _NotClean) as exc:
         logger.debug("%s: reading line by line (%s)", path, exc)
         return _read_lines(path, problems, source, progress)
 
 
-def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
+def read_parquet(path: str | Path, problems: Problems, *,
+                 progress: bool | None = None) -> pd.DataFrame:
     """Read a Parquet file written by :func:`save` (or any with the canonical columns), one
     column at a time (peak memory: the frame plus one column)."""
     import pyarrow as pa
@@ -401,7 +407,8 @@ def read_parquet(path: str | Path, problems: Problems) -> pd.DataFrame:
         return cache.pop(name) if name in cache else reader.read(columns=[name]).column(0)
 
     try:
-        return _columns_to_frame(column, reader.metadata.num_rows, "parquet")
+        return _columns_to_frame(column, reader.metadata.num_rows, "parquet", Path(path).name,
+                                 progress)
     except (OSError, pa.ArrowInvalid) as exc:
         problems.add(str(path), None, f"not a readable Parquet file: {exc}")
     except _NotClean as exc:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from igbot.analytics import funnel, intent_frequencies, state_frequencies
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from igbot.analytics import (
+    funnel,
+    intent_frequencies,
+    load,
+    sessionize,
+    state_frequencies,
+    summary,
+)
 
 from ._cases import small_log
+from ._varied import write_varied
 
 
 def test_funnel_in_order_with_drop_off() -> None:
@@ -28,3 +41,22 @@ def test_intent_and_state_frequencies() -> None:
     s = state_frequencies(small_log())
     menu = s[s["state"] == "menu"]
     assert menu["events"].sum() == 3 and menu["sessions"].sum() == 3
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_frequencies_match_plain_counts_on_varied_logs(tmp_path: Path, seed: int) -> None:
+    events = sessionize(load(write_varied(tmp_path / "v.jsonl", seed)))
+    states = state_frequencies(events)
+    expected: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for row in events.itertuples(index=False):
+        if pd.isna(row.state):
+            continue
+        key = ("(none)" if pd.isna(row.flow) else str(row.flow), str(row.state))
+        count, sessions = expected.get(key, (0, set()))
+        expected[key] = (count + 1, sessions | {str(row.session_id)})
+    got = {(r.flow, r.state): (r.events, r.sessions) for r in states.itertuples(index=False)}
+    assert got == {k: (n, len(s)) for k, (n, s) in expected.items()}
+    assert states["events"].is_monotonic_decreasing
+    intents = intent_frequencies(events)
+    assert intents["messages"].sum() == summary(events)["messages_in"]
+    assert intents["sessions"].le(intents["messages"]).all()
