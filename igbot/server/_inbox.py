@@ -33,6 +33,9 @@ __all__ = ["GroupCommit", "Inbox", "InboxEntry"]
 logger = logging.getLogger(__name__)
 
 MAX_GROUP = 512
+INTAKE_FIRST = 0.02
+"""Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
+_NAP = 0.001
 
 InboxEntry = tuple[int, float, bytes]
 """``(id, received_at, body)``."""
@@ -68,6 +71,7 @@ class GroupCommit(ABC):
         self._thread: threading.Thread | None = None
         self.commits = 0
         self.stored = 0
+        self.waiting = 0  # posts waiting for their 200 (read by other threads: a hint)
 
     @abstractmethod
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
@@ -94,7 +98,26 @@ class GroupCommit(ABC):
         """Store ``body`` (queued for the next group commit); its id once it is durable."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._put(body, future)
-        return await future
+        self.waiting += 1
+        try:
+            return await future
+        finally:
+            self.waiting -= 1
+
+    def yield_to_intake(self, limit: float = INTAKE_FIRST) -> None:
+        """Wait (without the interpreter lock) while posts wait for their 200, up to ``limit`` s.
+
+        Processing threads call it before each piece of work. One process has one
+        interpreter lock: a worker running the engine or a Graph call holds the lock the
+        event loop needs to answer Meta. Under a burst the answers go first and processing
+        catches up from the durable inbox after; under sustained overload processing still
+        gets a turn every ``limit`` seconds a thread.
+        """
+        if not self.waiting:
+            return
+        deadline = time.monotonic() + limit
+        while self.waiting and time.monotonic() < deadline:
+            time.sleep(_NAP)
 
     def _put(self, body: bytes, waiter: _Waiter) -> None:
         if self._thread is None:
