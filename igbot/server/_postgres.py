@@ -450,6 +450,18 @@ class PgState(StateStore):
                 yield int(seq), str(line)
 
 
+def _notify(conn: psycopg.Connection[Any]) -> None:
+    """Wake every server's router, in a transaction of its own after the inbox commit.
+
+    PostgreSQL serialises the commits of transactions that sent a NOTIFY (a database-wide lock
+    held through the commit): a NOTIFY inside the inbox's fsync'd commit made the inbox writers
+    of all servers commit one at a time, each waiting for the other's flush. Alone, with
+    ``synchronous_commit`` off, its commit is short. Losing it (a crash right here) costs at most
+    one poll interval: the body is stored already.
+    """
+    conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
 class PgInbox(GroupCommit):
     """The durable inbox in ``igbot_inbox`` with group commit (one writer thread).
 
@@ -468,24 +480,26 @@ class PgInbox(GroupCommit):
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit TO on")
-            got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
-                               "RETURNING id", (time.time(), bytes(body))).fetchone()
-            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        with self.pool.connection() as conn:
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
+                got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
+                                   "RETURNING id", (time.time(), bytes(body))).fetchone()
+            _notify(conn)
         return int(got[0]) if got else 0
 
     def close(self) -> None:
         self.stop()
 
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit TO on")
-            got = conn.execute(
-                "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b "
-                "FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
-                (now, bodies)).fetchall()
-            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        with self.pool.connection() as conn:
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
+                got = conn.execute(
+                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
+                    "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
+                    (now, bodies)).fetchall()
+            _notify(conn)
         return sorted(int(r[0]) for r in got)
 
     def redact(self, inbox_id: int, mid: str) -> None:
