@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from igbot._sqlite import connect
 
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 MAX_GROUP = 512
 INTAKE_FIRST = 0.02
 """Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
-_NAP = 0.001
 
 InboxEntry = tuple[int, float, bytes]
 """``(id, received_at, body)``."""
@@ -71,7 +70,9 @@ class GroupCommit(ABC):
         self._thread: threading.Thread | None = None
         self.commits = 0
         self.stored = 0
-        self.waiting = 0  # posts waiting for their 200 (read by other threads: a hint)
+        self.waiting = 0  # posts waiting for their 200 (changed by the event loop only)
+        self._quiet = threading.Event()  # set while no post waits
+        self._quiet.set()
 
     @abstractmethod
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
@@ -81,7 +82,7 @@ class GroupCommit(ABC):
         """Run a queued operation that is not an append."""
         raise ValueError(f"unknown inbox operation {op[0]!r}")
 
-    def start(self) -> GroupCommit:
+    def start(self) -> Self:
         """Start the writer thread."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="igbot-inbox", daemon=True)
@@ -98,11 +99,15 @@ class GroupCommit(ABC):
         """Store ``body`` (queued for the next group commit); its id once it is durable."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._put(body, future)
+        if not self.waiting:
+            self._quiet.clear()
         self.waiting += 1
         try:
             return await future
         finally:
             self.waiting -= 1
+            if not self.waiting:
+                self._quiet.set()
 
     def yield_to_intake(self, limit: float = INTAKE_FIRST) -> None:
         """Wait (without the interpreter lock) while posts wait for their 200, up to ``limit`` s.
@@ -113,11 +118,8 @@ class GroupCommit(ABC):
         catches up from the durable inbox after; under sustained overload processing still
         gets a turn every ``limit`` seconds a thread.
         """
-        if not self.waiting:
-            return
-        deadline = time.monotonic() + limit
-        while self.waiting and time.monotonic() < deadline:
-            time.sleep(_NAP)
+        if self.waiting:
+            self._quiet.wait(limit)  # set by the event loop when the last waiting post is answered
 
     def _put(self, body: bytes, waiter: _Waiter) -> None:
         if self._thread is None:
