@@ -7,6 +7,7 @@ type. Each names what was wrong and where (file, flow, state, field, limit)::
     ├── WebhookFormatError      a body that is not an Instagram webhook (not JSON, wrong object)
     ├── LimitError              a Send API value over one of Meta's limits (strict mode)
     ├── BotLoadError            a bot file that cannot be read (bad YAML, missing include, bad key)
+    ├── SchemaVersionError      a data file written by a newer igbot (its schema version)
     ├── ExpressionError         an expression that cannot be evaluated
     │   └── ExpressionSyntaxError   ... or parsed (with the position)
     ├── EngineError             a turn that could not complete
@@ -29,6 +30,7 @@ __all__ = [
     "LimitError",
     "MethodError",
     "RecursionLimitError",
+    "SchemaVersionError",
     "WebhookFormatError",
 ]
 
@@ -65,6 +67,10 @@ class BotLoadError(IgbotError, ValueError):
         self.file, self.path, self.reason, self.line = file, path, message, line
         where = ", ".join(p for p in (f"{file}:{line}" if file and line else file, path) if p)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class SchemaVersionError(IgbotError):
+    """A data file (SQLite) whose schema version is newer than this igbot knows."""
 
 
 class ExpressionError(IgbotError):

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from igbot._sqlite import Step, connect
 from igbot.channel._errors import (
     HumanAgentWindowClosedError,
     PolicyError,
@@ -150,27 +151,32 @@ class MemoryPolicyStore(PolicyStore):
             return True
 
 
+def _add_live(db: sqlite3.Connection) -> None:
+    """Step 2: Live comments told apart (a file from before versioning may have the column)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(comments)")}
+    if "live" not in columns:
+        db.execute("ALTER TABLE comments ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+
+
+_SCHEMA: list[Step] = [
+    "CREATE TABLE IF NOT EXISTS inbound (person_id TEXT PRIMARY KEY, last_ts REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS comments (comment_id TEXT PRIMARY KEY, person_id TEXT, "
+    "ts REAL NOT NULL, replied_ts REAL)",
+    _add_live,
+]
+"""The steps of ``policy.sqlite``'s schema (:func:`igbot._sqlite.migrate`), oldest first."""
+
+
 class SQLitePolicyStore(PolicyStore):
     """A :class:`PolicyStore` in an SQLite file, shared by restarts and worker processes."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a commit survives a killed process, only a power cut may lose the
         # latest ones (then a window looks older: igbot refuses more, never sends what Meta
         # would refuse). FULL would fsync on every message a person sends.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS inbound ("
-                         "person_id TEXT PRIMARY KEY, last_ts REAL NOT NULL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS comments (comment_id TEXT PRIMARY KEY, "
-                         "person_id TEXT, ts REAL NOT NULL, replied_ts REAL)")
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(comments)")}
-        if "live" not in columns:  # a data directory from before Live comments were told apart
-            self._db.execute("ALTER TABLE comments ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+        self._db = connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=10)
 
     def __repr__(self) -> str:
         return f"SQLitePolicyStore({str(self.path)!r})"

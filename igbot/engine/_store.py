@@ -9,7 +9,6 @@ advance one conversation. :class:`SqliteStore` is the default (a file in the dat
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -17,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import msgspec
 
 from igbot._errors import ConflictError
+from igbot._sqlite import connect
 from igbot.engine._session import Session
 
 __all__ = ["MemoryStore", "SessionStore", "SqliteStore"]
@@ -85,21 +85,21 @@ class MemoryStore:
         return len(self._data)
 
 
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,"
+    " version INTEGER NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL,"
+    " PRIMARY KEY (channel, user))",
+]
+"""The steps of a session file's schema (:func:`igbot._sqlite.migrate`), oldest first."""
+
+
 class SqliteStore:
     """Sessions in a SQLite file (WAL mode), safe across threads and processes."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,"
-            " version INTEGER NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL,"
-            " PRIMARY KEY (channel, user))"
-        )
+        self._conn = connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=5)
 
     def get(self, channel: str, user: str) -> Session | None:
         with self._lock:

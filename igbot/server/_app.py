@@ -110,7 +110,7 @@ class WebhookApp:
             await _respond(send, 503, b"starting", _TEXT)
             return
         try:
-            await asyncio.wrap_future(self.server.inbox.append(body))
+            await self.server.inbox.store(body)
         except Exception:
             logger.exception("inbox write failed: answering 500 so Meta retries")
             await _respond(send, 500, b"not stored", _TEXT)

@@ -1,45 +1,204 @@
 """The durable inbox: every signed webhook body, on disk before Meta hears 200.
 
 ``<data-dir>/inbox.sqlite`` (WAL, ``synchronous=FULL``: each commit is fsync'd) holds the raw
-bodies in arrival order. One writer thread owns the connection and commits whatever has queued
-up since its last commit in one transaction (group commit): under load many posts share one
+bodies in arrival order. One writer thread owns the writes and commits whatever has queued up
+since its last commit in one transaction (group commit): under load many posts share one
 fsync, and an idle server still commits each post at once.
+
+:class:`GroupCommit` is that writer, whatever the database (the PostgreSQL inbox uses it too).
+It is on the path of every acknowledged post, so it is frugal with the interpreter: a request
+handler awaits an asyncio future (:meth:`GroupCommit.store`), and one commit wakes the event
+loop once for its whole batch (one ``call_soon_threadsafe``), not once a post.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import queue
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["Inbox", "InboxEntry"]
+from igbot._sqlite import connect
+
+__all__ = ["GroupCommit", "Inbox", "InboxEntry"]
 
 logger = logging.getLogger(__name__)
 
 MAX_GROUP = 512
+INTAKE_FIRST = 0.02
+"""Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
 
 InboxEntry = tuple[int, float, bytes]
 """``(id, received_at, body)``."""
 
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, "
-                 "received_at REAL NOT NULL, body BLOB NOT NULL)")
-    return conn
+_Waiter = Future[int] | asyncio.Future[int]
+_SCHEMA = ["CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, "
+           "received_at REAL NOT NULL, body BLOB NOT NULL)"]
 
 
-class Inbox:
-    """Append-only store of raw webhook bodies with group commit.
+def _settle(batch: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
+    """Resolve a batch's asyncio futures (in their loop's thread)."""
+    for future, outcome in batch:
+        if future.done():  # the handler was cancelled (client gone): nothing to tell
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class GroupCommit(ABC):
+    """A writer thread that stores queued bodies, a batch per transaction (group commit).
+
+    Subclasses write a batch (:meth:`_write`) and may queue other operations
+    (:meth:`_other`). Attributes ``commits`` and ``stored`` count batches and bodies.
+    """
+
+    MAX_GROUP = MAX_GROUP
+
+    def __init__(self) -> None:
+        self.on_stored: Callable[[int, float, bytes], None] | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.commits = 0
+        self.stored = 0
+        self.waiting = 0  # posts waiting for their 200 (changed by the event loop only)
+        self._quiet = threading.Event()  # set while no post waits
+        self._quiet.set()
+
+    @abstractmethod
+    def _write(self, now: float, bodies: list[bytes]) -> list[int]:
+        """Store ``bodies`` (received at ``now``) in one transaction; their ids, in order."""
+
+    def _other(self, op: tuple[Any, ...]) -> None:
+        """Run a queued operation that is not an append."""
+        raise ValueError(f"unknown inbox operation {op[0]!r}")
+
+    def start(self) -> Self:
+        """Start the writer thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="igbot-inbox", daemon=True)
+            self._thread.start()
+        return self
+
+    def append(self, body: bytes) -> Future[int]:
+        """Queue ``body``; the future gives its id once it is durably stored."""
+        future: Future[int] = Future()
+        self._put(body, future)
+        return future
+
+    async def store(self, body: bytes) -> int:
+        """Store ``body`` (queued for the next group commit); its id once it is durable."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._put(body, future)
+        if not self.waiting:
+            self._quiet.clear()
+        self.waiting += 1
+        try:
+            return await future
+        finally:
+            self.waiting -= 1
+            if not self.waiting:
+                self._quiet.set()
+
+    def yield_to_intake(self, limit: float = INTAKE_FIRST) -> None:
+        """Wait (without the interpreter lock) while posts wait for their 200, up to ``limit`` s.
+
+        Processing threads call it before each piece of work. One process has one
+        interpreter lock: a worker running the engine or a Graph call holds the lock the
+        event loop needs to answer Meta. Under a burst the answers go first and processing
+        catches up from the durable inbox after; under sustained overload processing still
+        gets a turn every ``limit`` seconds a thread.
+        """
+        if self.waiting:
+            self._quiet.wait(limit)  # set by the event loop when the last waiting post is answered
+
+    def _put(self, body: bytes, waiter: _Waiter) -> None:
+        if self._thread is None:
+            raise RuntimeError("the inbox writer is not running: call start()")
+        self._queue.put(("append", bytes(body), waiter))
+
+    def stop(self) -> None:
+        """Commit what is queued and stop the writer."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < self.MAX_GROUP:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            appends = [op for op in batch if op[0] == "append"]
+            if appends:
+                self._commit(appends)
+            for op in batch:
+                if op[0] != "append":
+                    try:
+                        self._other(op)
+                    except Exception:
+                        logger.exception("inbox operation %s failed", op[0])
+            if stop:
+                return
+
+    def _commit(self, batch: list[tuple[str, bytes, _Waiter]]) -> None:
+        now = time.time()
+        try:
+            ids = self._write(now, [op[1] for op in batch])
+        except Exception as exc:
+            logger.error("inbox write failed (%d bodies answered 500): %s", len(batch),
+                         type(exc).__name__)
+            self._tell(batch, [exc] * len(batch))
+            return
+        self.commits += 1
+        self.stored += len(batch)
+        if self.on_stored is not None:  # before the 200s: a server is busy once it answered
+            for op, inbox_id in zip(batch, ids, strict=True):
+                try:
+                    self.on_stored(inbox_id, now, op[1])
+                except Exception:  # the body is stored; it is picked up again on restart
+                    logger.exception("handing inbox entry %d on failed", inbox_id)
+        self._tell(batch, ids)
+
+    @staticmethod
+    def _tell(batch: list[tuple[str, bytes, _Waiter]],
+              outcomes: Sequence[int | Exception]) -> None:
+        loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Any]]] = {}
+        for op, outcome in zip(batch, outcomes, strict=True):
+            waiter = op[2]
+            if isinstance(waiter, asyncio.Future):
+                loops.setdefault(waiter.get_loop(), []).append((waiter, outcome))
+            elif isinstance(outcome, BaseException):
+                waiter.set_exception(outcome)
+            else:
+                waiter.set_result(outcome)
+        for loop, settled in loops.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_settle, settled)
+
+
+class Inbox(GroupCommit):
+    """Append-only SQLite store of raw webhook bodies with group commit.
 
     Args:
         path: the SQLite file.
@@ -49,35 +208,16 @@ class Inbox:
 
     def __init__(self, path: str | Path,
                  on_stored: Callable[[int, float, bytes], None] | None = None) -> None:
+        super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.on_stored = on_stored
-        self._conn = _connect(self.path)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._conn = connect(self.path, synchronous="FULL", schema=_SCHEMA, timeout=30)
         self._lock = threading.Lock()
-        self.commits = 0
-        self.stored = 0
 
     def __repr__(self) -> str:
         return f"Inbox({str(self.path)!r})"
 
     # -- writing ---------------------------------------------------------------------------
-
-    def start(self) -> Inbox:
-        """Start the writer thread."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="igbot-inbox", daemon=True)
-            self._thread.start()
-        return self
-
-    def append(self, body: bytes) -> Future[int]:
-        """Queue ``body``; the future gives its id once it is on disk (fsync'd)."""
-        future: Future[int] = Future()
-        if self._thread is None:
-            raise RuntimeError("the inbox writer is not running: call start()")
-        self._queue.put(("append", bytes(body), future))
-        return future
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously (without the writer thread); its id."""
@@ -93,71 +233,32 @@ class Inbox:
         else:
             self._queue.put(("redact", inbox_id, mid))
 
-    def stop(self) -> None:
-        """Commit what is queued and stop the writer."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
-
     def close(self) -> None:
         """Stop the writer and close the database."""
         self.stop()
         with self._lock:
             self._conn.close()
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < MAX_GROUP:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.append(more)
-            self._commit([b for b in batch if b[0] == "append"])
-            for op in batch:
-                if op[0] == "redact":
-                    self._redact(op[1], op[2])
-            if stop:
-                return
+    def _write(self, now: float, bodies: list[bytes]) -> list[int]:
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT INTO inbox (received_at, body) VALUES (?, ?)",
+                                 [(now, body) for body in bodies])
+                # rowids of one write transaction are consecutive: max(id) + 1 each
+                last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return list(range(last - len(bodies) + 1, last + 1))
 
-    def _commit(self, batch: list[Any]) -> None:
-        if not batch:
-            return
-        now = time.time()
-        try:
-            with self._lock:
-                self._conn.execute("BEGIN IMMEDIATE")
-                ids = [int(self._conn.execute(
-                    "INSERT INTO inbox (received_at, body) VALUES (?, ?)", (now, op[1])
-                ).lastrowid or 0) for op in batch]
-                self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            logger.error("inbox write failed (%d bodies answered 500): %s", len(batch), exc)
-            with self._lock:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-            for op in batch:
-                op[2].set_exception(exc)
-            return
-        self.commits += 1
-        self.stored += len(batch)
-        if self.on_stored is not None:
-            for op, inbox_id in zip(batch, ids, strict=True):
-                try:
-                    self.on_stored(inbox_id, now, op[1])
-                except Exception:  # the body is stored; it is picked up again on restart
-                    logger.exception("handing inbox entry %d on failed", inbox_id)
-        for op, inbox_id in zip(batch, ids, strict=True):
-            op[2].set_result(inbox_id)
+    def _other(self, op: tuple[Any, ...]) -> None:
+        if op[0] != "redact":
+            super()._other(op)
+        self._redact(op[1], op[2])
 
     def _redact(self, inbox_id: int, mid: str) -> None:
         with self._lock:

@@ -50,6 +50,7 @@ _ROUTE_BATCH = 500
 _CLAIM_SCAN = 200
 _DRAIN_BATCH = 50
 _POLL = 0.2
+_MIN_NAP = 0.005
 _LOCK = "hashtextextended(%s, 0)"
 
 
@@ -290,7 +291,7 @@ class PgWorkerPool:
                         conn = self._connect()
                     claimed = self._claim(conn, index)
                     if claimed is None:
-                        self._wake.wait(seen, _POLL)
+                        self._idle(conn, seen)
                         continue
                     conversation, unsent = claimed
                     try:
@@ -309,6 +310,24 @@ class PgWorkerPool:
             worker.close()
             if conn is not None:
                 conn.close()
+
+    def _idle(self, conn: psycopg.Connection[Any], seen: int) -> None:
+        """Wait for work after a claim found none.
+
+        With a reorder window an event routed now is claimable only ``window`` seconds later,
+        so a NOTIFY (every inbox commit and routing of every server sends one) is no reason to
+        look again: that woke every worker of every server to run the claim query for nothing,
+        hundreds of times a second under load. The worker sleeps until the oldest pending event
+        is due instead (at most the poll interval); without a window, NOTIFY wakes it.
+        """
+        if self.window <= 0:
+            self._wake.wait(seen, _POLL)
+            return
+        row = conn.execute(
+            "SELECT extract(epoch FROM routed_at + make_interval(secs => %s) - clock_timestamp()) "
+            "FROM igbot_pending ORDER BY inbox_id, idx LIMIT 1", (self.window,)).fetchone()
+        due = _POLL if row is None or row[0] is None else float(row[0])
+        self._stop.wait(min(_POLL, max(_MIN_NAP, due)))
 
     def _claim(self, conn: psycopg.Connection[Any], index: int) -> tuple[str, bool] | None:
         """Lock a conversation with pending events or unsent requests: ``(its id, whether it
@@ -356,6 +375,7 @@ class PgWorkerPool:
                 events = bodies[inbox_id]
                 if idx < len(events):
                     item = _EventItem(inbox_id, idx, key, events[idx], conversation)
+                    self.inbox.yield_to_intake()  # answering Meta first (one interpreter lock)
                     try:
                         worker.process(item)
                     except Exception:

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -35,6 +33,7 @@ from psycopg_pool import ConnectionPool
 from igbot._errors import ConflictError, IgbotError
 from igbot.channel import PolicyStore
 from igbot.engine import Session
+from igbot.server._inbox import GroupCommit
 from igbot.server._inbox import _redact_mid as redact_mid
 from igbot.server._log import redacted
 from igbot.server._state import LogLine, OutboxRow, Unit
@@ -451,100 +450,57 @@ class PgState(StateStore):
                 yield int(seq), str(line)
 
 
-class PgInbox:
+def _notify(conn: psycopg.Connection[Any]) -> None:
+    """Wake every server's router, in a transaction of its own after the inbox commit.
+
+    PostgreSQL serialises the commits of transactions that sent a NOTIFY (a database-wide lock
+    held through the commit): a NOTIFY inside the inbox's fsync'd commit made the inbox writers
+    of all servers commit one at a time, each waiting for the other's flush. Alone, with
+    ``synchronous_commit`` off, its commit is short. Losing it (a crash right here) costs at most
+    one poll interval: the body is stored already.
+    """
+    conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
+class PgInbox(GroupCommit):
     """The durable inbox in ``igbot_inbox`` with group commit (one writer thread).
 
-    The same interface as the SQLite :class:`~igbot.server._inbox.Inbox`: :meth:`append`
-    returns a future resolved once the body is committed; the commit also notifies
-    ``igbot_work`` so every server's router wakes up.
+    The same interface as the SQLite :class:`~igbot.server._inbox.Inbox` (both are a
+    :class:`~igbot.server._inbox.GroupCommit`): :meth:`append` and :meth:`store` answer once
+    the body is committed; the commit also notifies ``igbot_work`` so every server's router
+    wakes up.
     """
 
-    MAX_GROUP = 512
-
     def __init__(self, pool: ConnectionPool, url: str) -> None:
+        super().__init__()
         self.pool, self.url = pool, url
-        self.on_stored: Any = None
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self.commits = 0
-        self.stored = 0
 
     def __repr__(self) -> str:
         return f"PgInbox({safe_url(self.url)!r})"
 
-    def start(self) -> PgInbox:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="igbot-inbox", daemon=True)
-            self._thread.start()
-        return self
-
-    def append(self, body: bytes) -> Future[int]:
-        """Queue ``body``; the future gives its id once it is committed."""
-        if self._thread is None:
-            raise RuntimeError("the inbox writer is not running: call start()")
-        future: Future[int] = Future()
-        self._queue.put((bytes(body), future))
-        return future
-
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit TO on")
-            got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
-                               "RETURNING id", (time.time(), bytes(body))).fetchone()
-            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        with self.pool.connection() as conn:
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronous_commit TO on")
+                got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
+                                   "RETURNING id", (time.time(), bytes(body))).fetchone()
+            _notify(conn)
         return int(got[0]) if got else 0
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
 
     def close(self) -> None:
         self.stop()
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < self.MAX_GROUP:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.append(more)
-            self._commit(batch)
-            if stop:
-                return
-
-    def _commit(self, batch: list[tuple[bytes, Future[int]]]) -> None:
-        now = time.time()
-        try:
-            with self.pool.connection() as conn, conn.transaction():
+    def _write(self, now: float, bodies: list[bytes]) -> list[int]:
+        with self.pool.connection() as conn:
+            with conn.transaction():
                 conn.execute("SET LOCAL synchronous_commit TO on")
                 got = conn.execute(
-                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b "
-                    "FROM unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
-                    (now, [b for b, _f in batch])).fetchall()
-                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-            ids = sorted(int(r[0]) for r in got)
-        except Exception as exc:
-            logger.error("inbox write failed (%d bodies answered 500): %s", len(batch),
-                         type(exc).__name__)
-            for _body, future in batch:
-                future.set_exception(exc)
-            return
-        self.commits += 1
-        self.stored += len(batch)
-        for (_body, future), inbox_id in zip(batch, ids, strict=True):
-            future.set_result(inbox_id)
+                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
+                    "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
+                    (now, bodies)).fetchall()
+            _notify(conn)
+        return sorted(int(r[0]) for r in got)
 
     def redact(self, inbox_id: int, mid: str) -> None:
         """Remove the text and attachments of message ``mid`` from a stored body."""

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import ConflictError
+from igbot._sqlite import connect
 from igbot.engine import Session
 from igbot.server._storage import LogLine, OutboxRow, StateStore, Unit
 
 __all__ = ["LogLine", "OutboxRow", "ServerStore", "StateDB", "Unit"]
 
-_SCHEMA = """
+_SCHEMA = ["""
 CREATE TABLE IF NOT EXISTS sessions (channel TEXT NOT NULL, user TEXT NOT NULL,
   version INTEGER NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL,
   PRIMARY KEY (channel, user));
@@ -43,7 +44,8 @@ CREATE INDEX IF NOT EXISTS outbox_mid ON outbox (message_id);
 CREATE TABLE IF NOT EXISTS logq (seq INTEGER PRIMARY KEY, line TEXT, mid TEXT, redact TEXT);
 CREATE TABLE IF NOT EXISTS log_index (mid TEXT NOT NULL, offset INTEGER NOT NULL,
   length INTEGER NOT NULL, PRIMARY KEY (mid, offset));
-"""
+"""]
+"""The steps of ``state.sqlite``'s schema (:func:`igbot._sqlite.migrate`), oldest first."""
 
 
 class _Duplicate(Exception):
@@ -55,13 +57,8 @@ class StateDB(StateStore):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
-        self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False,
-                                    isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(_SCHEMA)
+        self.conn = connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=30)
         self.log_ready = threading.Condition(threading.Lock())
 
     def __repr__(self) -> str:

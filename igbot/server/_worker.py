@@ -191,6 +191,7 @@ class WorkerPool:
                 self._enqueue(reorder.drain())
                 return
             inbox_id, received_at, body = item
+            self.inbox.yield_to_intake()
             try:
                 self._route(inbox_id, received_at, body)
             except Exception as exc:  # a bug: keep the body with the reason, do not spin
@@ -290,6 +291,7 @@ class WorkerPool:
                 if item is None:
                     return
                 if isinstance(item, _EventItem):
+                    self.inbox.yield_to_intake()  # answering Meta first (one interpreter lock)
                     try:
                         worker.process(item)
                     except Exception:
