@@ -27,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+
+from igbot.server._pgcluster import TempPostgres
+from igbot.server._postgres import upgrade
 
 # the client, the bot, the stand-in and the baseline are the ones bench/serve.py measures with
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -127,8 +131,6 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
 
 
 def outstanding(url: str) -> int:
-    import psycopg
-
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
                            "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
@@ -137,8 +139,6 @@ def outstanding(url: str) -> int:
 
 
 def log_lines(url: str) -> list[str]:
-    import psycopg
-
     with psycopg.connect(url) as conn:
         return [r[0] for r in conn.execute("SELECT line FROM igbot_log ORDER BY seq")]
 
@@ -187,9 +187,6 @@ def main() -> int:
             if args.backend in ("sqlite", "both"):
                 results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args)
             if args.backend in ("postgresql", "both"):
-                from igbot.server._pgcluster import TempPostgres
-                from igbot.server._postgres import upgrade
-
                 pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
                 for servers in (1, 2):
                     url = pg.createdb(f"bench{servers}")

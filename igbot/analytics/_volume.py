@@ -111,9 +111,10 @@ def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
 
 
 def _hour_of_week(p: Prepared) -> pd.DataFrame:
-    when = _local(p.df["timestamp"], p.params.tz)
-    mask = p.user_msg
-    cells = when.day_of_week.to_numpy()[mask] * 24 + when.hour.to_numpy()[mask]
+    # only the incoming messages' times, converted once (not every event's)
+    when = _local(pd.DatetimeIndex(p.ts[p.user_msg].view("M8[ns]")).tz_localize("UTC"),
+                  p.params.tz)
+    cells = when.day_of_week.to_numpy() * 24 + when.hour.to_numpy()
     grid = np.bincount(cells, minlength=7 * 24).reshape(7, 24)
     return pd.DataFrame(grid, index=pd.Index(_WEEKDAYS, name="weekday"),
                         columns=pd.Index(range(24), name="hour"))

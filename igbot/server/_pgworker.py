@@ -18,7 +18,9 @@
   The conversation's pending events are claimed by another worker; requests left ``pending``
   or ``sending`` are sent by the next worker to claim the conversation: a ``sending`` one may
   have left already, so it can reach the person twice (``igbot_outbox.attempts`` counts it).
-- Servers wake each other with ``NOTIFY igbot_work`` (and poll every 200 ms regardless).
+- Routers wake each other with ``NOTIFY igbot_work`` (sent after an inbox commit, never inside
+  it) and poll every 200 ms regardless. An idle worker sleeps until the oldest pending event
+  leaves the reorder window (at most 200 ms); without a window the router's NOTIFY wakes it.
 """
 
 from __future__ import annotations
@@ -269,7 +271,8 @@ class PgWorkerPool:
                     cur.executemany("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, "
                                     "key) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                     pending)
-                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+                if self.window <= 0:  # with a window the events are not claimable yet
+                    conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
             conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = ANY(%s)",
                          ([r[0] for r in rows],))
         with self._lock:
@@ -353,8 +356,8 @@ class PgWorkerPool:
     def _drain(self, worker: _Worker, conversation: str, unsent: bool = True) -> None:
         """Holding the conversation's lock: its leftover requests, then its events in order.
 
-        Events routed while this runs are left to the next claim (the router's NOTIFY wakes a
-        worker for them), so a short batch ends the turn without another query.
+        Events routed while this runs are left to the next claim, so a short batch ends the
+        turn without another query.
         """
         if unsent:
             for row in self.db.unsent(conversation):

@@ -37,9 +37,11 @@ def _timestamp(rng: random.Random, ms: int, form: int) -> Any:
 MIXED = 6  # timestamp forms: 0 ms, 1 ISO Z with ms, 2 +07:00, 3 +0000, 4 naive, 5 ISO Z us
 
 
-def varied_records(seed: int, n: int = 120, form: int = MIXED) -> list[dict[str, Any]]:
+def varied_records(seed: int, n: int = 120, form: int = MIXED,
+                   plain: bool = False) -> list[dict[str, Any]]:
     """``n`` valid log records over a few people, shuffled across conversations, with
-    timestamps in one ``form`` (or all of them mixed)."""
+    timestamps in one ``form`` (or all of them mixed); ``plain``: ids and payloads always as
+    text (what a typed JSON reader takes in one go)."""
     rng = random.Random(seed)
     people = [str(1000 + i) for i in range(rng.randint(2, 7))] + ["zoë", "Ärger", "b", "a"]
     out: list[dict[str, Any]] = []
@@ -50,15 +52,17 @@ def varied_records(seed: int, n: int = 120, form: int = MIXED) -> list[dict[str,
         direction = rng.choice(("in", "out"))
         role = "user" if direction == "in" else rng.choice(("bot", "bot", "agent", "system"))
         rec: dict[str, Any] = {
-            "conversation_id": int(person) if person.isdigit() and rng.random() < 0.3 else person,
+            "conversation_id": int(person) if person.isdigit() and rng.random() < 0.3 and not plain
+            else person,
             "timestamp": _timestamp(rng, clock[person], form),
             "direction": direction, "role": role, "kind": rng.choice(_KINDS)}
         if rng.random() < 0.7:
             rec["text"] = rng.choice(_TEXTS)
         if rng.random() < 0.3:
-            rec["payload"] = rng.choice(({"type": "ice_breaker"}, '{"referral":{"ref":"ad"}}',
+            payload = rng.choice(({"type": "ice_breaker"}, '{"referral":{"ref":"ad"}}',
                                          {"tag": "HUMAN_AGENT"}, {"reason": "outside_window",
                                                                   "subcode": 2534022}, None))
+            rec["payload"] = json.dumps(payload) if plain and isinstance(payload, dict) else payload
         for key, values in (("flow", ("main", "fallback", "promo")),
                             ("state", ("menu", "end", "offer")),
                             ("intent", ("ask_price", "fallback", "hello"))):
@@ -70,7 +74,7 @@ def varied_records(seed: int, n: int = 120, form: int = MIXED) -> list[dict[str,
             rec["mid"] = f"m{rng.randrange(10**6)}"
         if rng.random() < 0.2:
             rec["session_id"] = None
-        if rng.random() < 0.1:
+        if rng.random() < 0.1 and not plain:
             rec["extra_field"] = {"ignored": True}
         if rng.random() < 0.2:
             rec["source"] = rng.choice(("igbot_log", "server"))
@@ -91,11 +95,12 @@ BAD_LINES = ("{not json", '{"conversation_id": "a", "timestamp": "yesterday", '
              '"kind": ""}')
 
 
-def write_varied(path: Path, seed: int, bad: bool = False, form: int = MIXED) -> Path:
+def write_varied(path: Path, seed: int, bad: bool = False, form: int = MIXED,
+                 plain: bool = False) -> Path:
     """A log file of :func:`varied_records`, with malformed lines among them when ``bad``."""
     rng = random.Random(seed)
     lines = [json.dumps(r, ensure_ascii=rng.random() < 0.5)
-             for r in varied_records(seed, form=form)]
+             for r in varied_records(seed, form=form, plain=plain)]
     if bad:
         for line in BAD_LINES:
             lines.insert(rng.randrange(len(lines) + 1), line)

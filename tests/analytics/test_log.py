@@ -160,3 +160,41 @@ def test_parquet_sorted_column_by_column_equals_the_sorted_frame(tmp_path: Path,
     back = load(tmp_path / "v.parquet")
     expected = sort_events(shuffled)
     pd.testing.assert_frame_equal(back, expected)
+
+
+def test_without_duckdb_the_arrow_reader_gives_the_careful_readers_frame(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    paths = [write_varied(tmp_path / f"v{form}.jsonl", 10 + form, form=form, plain=True)
+             for form in range(MIXED + 1)]
+    code = ("import logging, sys; sys.modules['duckdb'] = None\n"
+            "logging.basicConfig(level=logging.DEBUG, format='%(message)s')\n"
+            "from pathlib import Path\n"
+            "from igbot.analytics import load, save\n"
+            "for p in sys.argv[1:]:\n"
+            "    save(load(p), Path(p).with_suffix('.parquet'))\n")
+    run = subprocess.run([sys.executable, "-c", code, *map(str, paths)], check=True,
+                         capture_output=True, text=True)
+    fell_back = [line for line in run.stderr.splitlines() if "line by line" in line]
+    assert len(fell_back) == 1 and "v6.jsonl" in fell_back[0], fell_back  # only the mixed one
+    for path in paths:  # Parquet keeps the frame as it was: categories, order, values
+        pd.testing.assert_frame_equal(load(path.with_suffix(".parquet")), _careful(path))
+
+
+def test_parquet_of_many_row_groups_keeps_pandas_categories(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = _careful(write_varied(tmp_path / "v.jsonl", 3))
+    path = tmp_path / "groups.parquet"
+    table = pa.Table.from_pandas(frame.iloc[::-1], preserve_index=False)  # out of order
+    pq.write_table(table, path, row_group_size=17)  # a dictionary a row group
+    back = load(path)
+    arrow = pq.read_table(path)
+    for name in ("conversation_id", "kind", "flow", "state"):  # pyarrow's own conversion
+        expected = arrow.column(name).to_pandas()
+        assert list(back[name].cat.categories) == list(expected.cat.categories), name
+    pd.testing.assert_frame_equal(back, sort_events(arrow.to_pandas().astype(
+        {c: frame[c].dtype for c in ("direction", "role")})), check_dtype=False,
+        check_categorical=False)  # category order checked above; an empty one's dtype differs
