@@ -40,13 +40,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from igbot.vocab import DIRECTIONS, LOG_FIELDS, LOG_SCHEMA, NON_MESSAGE_KINDS, ROLES
+from igbot.vocab import DIRECTIONS, LOG_FIELDS, LOG_SCHEMA, NON_MESSAGE_KINDS, ROLES, timestamp_ns
 
 __all__ = [
     "COLUMNS",
@@ -98,27 +97,10 @@ class Problems:
 
 
 def parse_timestamp_ns(value: Any) -> int:
-    """Nanoseconds since the epoch from ISO-8601 text (naive means UTC) or ms since the epoch."""
-    if isinstance(value, bool):
-        raise ValueError("timestamp: a boolean is not a time")
-    if isinstance(value, int | float):
-        if not np.isfinite(value):
-            raise ValueError("timestamp: not a finite number")
-        return int(value * 1_000_000)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        elif len(text) > 5 and text[-5] in "+-" and text[-3] != ":" and "T" in text:
-            text = text[:-2] + ":" + text[-2:]  # +0000 -> +00:00
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"timestamp: {value!r} is not ISO-8601 or milliseconds") from None
-        if moment.tzinfo is None:
-            return pd.Timestamp(moment, tz="UTC").value
-        return pd.Timestamp(moment).value
-    raise ValueError(f"timestamp: expected ISO-8601 text or ms, got {type(value).__name__}")
+    """Nanoseconds since the epoch from ISO-8601 text (naive means UTC) or ms since the epoch:
+    the log schema's own reading (:func:`igbot.vocab.timestamp_ns`), so the server's rows and
+    analytics' frames agree to the nanosecond."""
+    return timestamp_ns(value)
 
 
 def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
