@@ -3,7 +3,8 @@
 - :func:`parse_webhook` turns a webhook body into typed :class:`Event` objects (time-ordered);
   ``event.to_message()`` gives the Kata message a flow sees. :func:`decode_messages` is its
   fast path for a person's messages and taps: straight to Kata messages (msgspec, no pydantic),
-  ``None`` for any body it does not read, which then goes to :func:`parse_webhook`.
+  ``None`` for any body it does not read, which then goes to :func:`parse_webhook`;
+  :func:`read_webhook` does both (what the server and the engine read a body with).
 - :class:`SendMessageRequest` and friends are the Send API bodies (``model_dump(exclude_none=True)``
   is Meta's JSON); :func:`check_limits` and :func:`apply_limits` hold them to Meta's limits.
 - :class:`OutboundRequest` is what the engine (or an agent) sends, typed from the engine to the
@@ -25,7 +26,7 @@ from igbot.models._checks import (
     apply_message_limits,
     check_limits,
 )
-from igbot.models._decode import Incoming, decode_messages
+from igbot.models._decode import Incoming, decode_messages, read_webhook
 from igbot.models._events import (
     Attachment,
     AttachmentEvent,
@@ -167,6 +168,7 @@ __all__ = [
     "parse_time",
     "parse_webhook",
     "person_bubble_html",
+    "read_webhook",
     "render_bubbles",
     "requests_html",
     "split_text",

@@ -28,7 +28,7 @@ from igbot.models._events import (
 from igbot.models._time import parse_time
 from igbot.models._webhook import _SURROGATE_ESCAPE, parse_webhook
 
-__all__ = ["Incoming", "decode_messages"]
+__all__ = ["Incoming", "decode_messages", "read_webhook"]
 
 # a millisecond timestamp (parse_time reads smaller numbers as seconds) before year 10000
 _MS_MIN, _MS_MAX = 100_000_000_000, 253_402_300_799_999
@@ -173,6 +173,14 @@ def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
     for index, (_, incoming) in enumerate(out):
         incoming._index = index
     return [incoming for _, incoming in out]
+
+
+def read_webhook(body: bytes | str | Any) -> list[Any]:
+    """Every event of ``body`` in time order: :class:`Incoming` events when the body is on the
+    fast path (:func:`decode_messages`), else :func:`parse_webhook`'s pydantic events, which
+    also say what is wrong with a bad body (:class:`igbot.WebhookFormatError`)."""
+    fast = decode_messages(body)
+    return fast if fast is not None else parse_webhook(body)
 
 
 def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | None:

@@ -37,7 +37,7 @@ import psycopg
 
 from igbot._errors import IgbotError
 from igbot.channel import GraphClient, SendPolicy
-from igbot.models import parse_webhook
+from igbot.models import read_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._postgres import NOTIFY_CHANNEL, PgInbox, PgState
 from igbot.server._state import OutboxRow, ServerStore
@@ -251,7 +251,7 @@ class PgWorkerPool:
             for inbox_id, received_at, raw in rows:
                 body = bytes(raw)
                 try:
-                    events = parse_webhook(body)
+                    events = read_webhook(body)
                     reason = unreadable_reason(events)
                 except (IgbotError, RecursionError) as exc:
                     reason = str(exc) if isinstance(exc, IgbotError) else "body nested too deeply"
@@ -374,7 +374,7 @@ class PgWorkerPool:
             bodies: dict[int, list[Any]] = {}
             for inbox_id, idx, key, raw in rows:
                 if inbox_id not in bodies:
-                    bodies[inbox_id] = parse_webhook(bytes(raw))
+                    bodies[inbox_id] = read_webhook(bytes(raw))
                 events = bodies[inbox_id]
                 if idx < len(events):
                     item = _EventItem(inbox_id, idx, key, events[idx], conversation)

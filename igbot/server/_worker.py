@@ -37,7 +37,7 @@ from typing import Any
 from igbot._errors import ConflictError, IgbotError
 from igbot.channel import GraphClient, GraphError, PolicyError, Role, SendPolicy
 from igbot.engine import Engine, Turn
-from igbot.models import OutboundRequest, parse_webhook
+from igbot.models import OutboundRequest, read_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
 from igbot.server._lines import dropped_line, outcome_line, system_line
@@ -218,7 +218,7 @@ class WorkerPool:
 
     def _route(self, inbox_id: int, received_at: float, body: bytes) -> None:
         try:
-            events = parse_webhook(body)
+            events = read_webhook(body)
         except IgbotError as exc:
             reason = str(exc)
             logger.warning("inbox entry %d is not a webhook (dead letter): %s", inbox_id, reason)

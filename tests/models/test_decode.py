@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from igbot.models import decode_messages, encode_payload, parse_webhook
+from igbot._errors import WebhookFormatError
+from igbot.models import Incoming, decode_messages, encode_payload, parse_webhook, read_webhook
 from tests._conformance import WEBHOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,10 @@ def _same(body: str | bytes) -> bool:
     assert all(e.triggers_bot for e in events)
     assert [e.to_message() for e in events] == [f.to_message() for f in fast]
     assert [f.event for f in fast] == events
+    for e, f in zip(events, fast, strict=True):  # what the dispatcher and the server read
+        assert (f.mid, f.timestamp, f.timestamp_ms, f.standby, f.opens_window, f.dedupe_key,
+                list(f.repaired)) == (e.mid, e.timestamp, e.timestamp_ms, e.standby,
+                                      e.opens_window, e.dedupe_key, e.repaired)
     return True
 
 
@@ -113,3 +118,12 @@ def test_bytes_and_text_of_a_body_give_the_same_messages() -> None:
     text, raw = decode_messages(body), decode_messages(body.encode())
     assert text is not None and raw is not None
     assert [i.message for i in text] == [i.message for i in raw]
+
+
+def test_read_webhook_takes_the_fast_path_else_parses() -> None:
+    fast = read_webhook(_body(_item(message={"mid": "m1", "text": "hi"})))
+    assert [type(e) for e in fast] == [Incoming]
+    echo = read_webhook(_body(_item(message={"mid": "m2", "text": "hi", "is_echo": True})))
+    assert [e.kind for e in echo] == ["echo"] and not isinstance(echo[0], Incoming)
+    with pytest.raises(WebhookFormatError, match="entry"):
+        read_webhook(json.dumps({"object": "instagram"}))
