@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from igbot._errors import ConflictError
 from igbot.channel import GraphError, PolicyError
 from igbot.models import OutboundRequest, SendMessageRequest
-from igbot.server._lines import outcome_line, system_line
+from igbot.server._lines import outcome_lines, system_line
 from igbot.server._state import OutboxRow, Unit
 
 if TYPE_CHECKING:
@@ -69,12 +69,12 @@ def agent_send(worker: _Worker, user: str, text: str, *,
     row = OutboxRow(0, str(user), request, "agent", {"by": "agent"})
     decision = worker.policy.check(request.body, role="agent", now=now, mark=False)
     if decision.error is not None:  # past 7 days: HumanAgentWindowClosedError
-        worker.db.queue_log([outcome_line(row, decision.error)])
+        worker.db.queue_log(outcome_lines(row, decision.error))
         raise decision.error
     try:
         result = worker.client.send(request, role="agent")
     except (PolicyError, GraphError) as exc:
-        worker.db.queue_log([outcome_line(row, exc)])
+        worker.db.queue_log(outcome_lines(row, exc))
         raise
-    worker.db.queue_log([outcome_line(row, result)])
+    worker.db.queue_log(outcome_lines(row, result))
     return {"user": user, "message_id": result.message_id, "tag": request.tag}

@@ -11,7 +11,7 @@ from igbot.models import OutboundRequest
 from igbot.server._log import log_line
 from igbot.server._state import LogLine, OutboxRow
 
-__all__ = ["dropped_line", "outcome_line", "refusal_reason", "system_line"]
+__all__ = ["dropped_line", "outcome_lines", "refusal_reason", "system_line"]
 
 _REASONS = {
     "window_24h": "outside_window",
@@ -61,8 +61,24 @@ def dropped_line(conversation: str, role: str, requests: list[OutboundRequest], 
                     text=first, payload=payload, flow=flow, state=state), None
 
 
-def outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
-    """The line of a request's outcome: the sent message, the handover, or the refusal/error."""
+def outcome_lines(row: OutboxRow, outcome: Any) -> list[LogLine]:
+    """The lines of a request's outcome: the sent message, the handover, or the refusal/error.
+
+    A message sent with ``thread_control`` (Conversation Routing's Send API form, which the
+    engine uses when ``config.instagram.thread_control: send_api``) passed the thread too: a
+    ``handover`` line follows its message line, as for a ``pass_thread_control`` call.
+    """
+    line = _outcome_line(row, outcome)
+    control = row.request.fields.get("thread_control") if row.endpoint == "messages" else None
+    if not isinstance(control, dict) or isinstance(outcome, GraphError | PolicyError):
+        return [line]
+    payload = {"target_app_id": control.get("app_id"), "by": "bot", "via": "send_api"}
+    handover = log_line(row.conversation, int(time.time() * 1000), "out", "system", "handover",
+                        payload=payload, flow=row.meta.get("flow"), state=row.meta.get("state"))
+    return [line, (handover, None)]
+
+
+def _outcome_line(row: OutboxRow, outcome: Any) -> LogLine:
     meta, conv = row.meta, row.conversation
     flow, state = meta.get("flow"), meta.get("state")
     now = int(time.time() * 1000)

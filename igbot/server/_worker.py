@@ -40,7 +40,7 @@ from igbot.engine import Engine, Turn
 from igbot.models import OutboundRequest, read_webhook
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
-from igbot.server._lines import dropped_line, outcome_line, system_line
+from igbot.server._lines import dropped_line, outcome_lines, system_line
 from igbot.server._reorder import ReorderBuffer
 from igbot.server._state import OutboxRow, ServerStore, StateDB, Unit
 
@@ -260,7 +260,7 @@ class WorkerPool:
         if match is None:
             return
         answer = type("Answer", (), {"message_id": event.mid})()
-        if self.db.finish(match.row.id, "sent", event.mid, log=[outcome_line(match.row, answer)]):
+        if self.db.finish(match.row.id, "sent", event.mid, log=outcome_lines(match.row, answer)):
             logger.warning("request %d (sent before a crash) confirmed by Meta's echo %s",
                            match.row.id, event.mid)
         match.resolved.set()
@@ -436,15 +436,15 @@ class _Worker:
             outcome = self.client.send_request(row.endpoint, row.request, role=row.role)
         except PolicyError as exc:
             logger.info("send refused for %s: %s", row.conversation, exc.rule)
-            self.db.finish(row.id, "refused", error=exc.rule, log=[outcome_line(row, exc)])
+            self.db.finish(row.id, "refused", error=exc.rule, log=outcome_lines(row, exc))
             return exc
         except GraphError as exc:
             logger.warning("send failed for %s: %s", row.conversation, exc)
             self.db.finish(row.id, "failed", error=type(exc).__name__,
-                           log=[outcome_line(row, exc)])
+                           log=outcome_lines(row, exc))
             return exc
         mid = getattr(outcome, "message_id", None)
-        self.db.finish(row.id, "sent", mid, log=[outcome_line(row, outcome)])
+        self.db.finish(row.id, "sent", mid, log=outcome_lines(row, outcome))
         return outcome
 
     def recover(self, row: OutboxRow) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
+
+from igbot.channel import GraphStandIn
+from igbot.kataml import load_bot_text
+from igbot.server import ServerRunner
 
 from ._support import (
     ACCOUNT,
     APP_ID,
+    BOT_YAML,
     INBOX_APP,
     Live,
+    config,
     envelope,
     now_ms,
     text_body,
@@ -146,3 +153,25 @@ def test_admin_api_checks_input(live: Live) -> None:
     assert live.api("/api/resolve", {"user": "nobody"}).json()["resolved"] is False
     assert time.monotonic() - started < 5
     _ = (ACCOUNT, text_item)
+
+
+def test_a_send_api_handover_logs_its_message_and_the_handover(
+        standin: GraphStandIn, tmp_path: Path, backend: str | None) -> None:
+    """Conversation Routing's Send API form: one message carries ``thread_control``; the log
+    has the message and a ``handover`` line, so analytics counts the handover."""
+    bot = load_bot_text(BOT_YAML.replace("name: shop\n",
+                                         "name: shop\nconfig: {instagram: {thread_control: send_api}}\n"))
+    runner = ServerRunner(bot, config(standin, tmp_path / "data", database=backend)).start()
+    live = Live(runner, standin, tmp_path / "data")
+    try:
+        _post(live, text_body("p9", "agent", "r-1"))
+        (sent,) = [r for r in standin.requests if r.endpoint == "messages"]
+        assert sent.json["thread_control"] == {"app_id": INBOX_APP, "control_type": "pass"}
+        assert not [r for r in standin.requests if r.endpoint == "pass_thread_control"]
+        out = [(r["kind"], r["role"]) for r in live.log() if r["direction"] == "out"]
+        assert out == [("text", "bot"), ("handover", "system")]
+        handover = json.loads(next(r for r in live.log() if r["kind"] == "handover")["payload"])
+        assert handover == {"target_app_id": INBOX_APP, "by": "bot", "via": "send_api"}
+    finally:
+        live.http.close()
+        runner.stop()
