@@ -294,7 +294,7 @@ class Engine:
         scope.intent, scope.attributes = selection.intent, selection.attributes
         flow_name = selection.flow
         flow = self.bot.flows[flow_name]
-        state_name = session.state or flow.initial_state()
+        state_name = session.state or self._initial_states.get(flow_name) or flow.initial_state()
         if state_name is None or state_name not in flow.states:
             record.errors.append(f"flow {flow_name!r} has no initial state")
             return
@@ -470,6 +470,7 @@ class Engine:
 
     def _compile_all(self) -> list[str]:
         errors = self._compile_conditions()
+        self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
         self._transitions: dict[tuple[str, str], list[_CompiledTransition]] = {
             (flow_name, state_name): _compile_transitions(flow, state)
             for flow_name, flow in self.bot.flows.items()
