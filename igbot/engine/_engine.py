@@ -232,11 +232,7 @@ class Engine:
                            comment_id=str(comment_id) if comment_id else None)
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
-        record = TurnRecord(
-            user=session.user, message=msg.to_record(), depth=depth,
-            flow_before=session.flow, state_before=session.state,
-            flow=session.flow, state=session.state,
-        )
+        record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
         if self.trace:
             record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
                                      data_before=copy.deepcopy(session.data))
@@ -338,7 +334,7 @@ class Engine:
             resumed = session.close_flow()
             record.flow_ended = True
             if resumed is not None:
-                reenter = Message(type="command", content="reenter", metadata=msg.metadata)
+                reenter = Message.trusted("command", "reenter", None, msg.metadata)
                 self._command(ctx, turn, reenter, depth, record)
 
     def _command(self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, parent: TurnRecord) -> None:
