@@ -33,7 +33,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import decode_messages, parse_webhook
+from igbot.models import OutboundRequest, decode_messages, parse_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
@@ -110,11 +110,10 @@ class Engine:
             turn.records.append(record)
         else:
             expired = self._expire(session)
-            ctx = self._turn_context(session, msg)
+            ctx = self._turn_context(session, msg, turn.requests)  # requests go to the turn
             self._process(ctx, turn, msg, 0)
             if expired and turn.records:
                 turn.records[0].warnings.insert(0, f"flow {expired!r} expired before this message")
-            turn.requests.extend(ctx.requests)
         session.updated_at = self.clock()
         self.store.put(session, expected)
         return turn
@@ -225,11 +224,14 @@ class Engine:
 
     # -- one message ------------------------------------------------------------------------
 
-    def _turn_context(self, session: Session, msg: Message) -> TurnContext:
-        payload = msg.payload or {}
-        comment_id = payload.get("comment_id") if payload.get("type") == "comment" else None
-        return TurnContext(session=session, recipient={"id": session.user},
-                           comment_id=str(comment_id) if comment_id else None)
+    def _turn_context(self, session: Session, msg: Message,
+                      requests: list[OutboundRequest] | None = None) -> TurnContext:
+        payload = msg.payload
+        comment_id = (payload.get("comment_id")
+                      if payload and payload.get("type") == "comment" else None)
+        return TurnContext(session, {"id": session.user},
+                           str(comment_id) if comment_id else None, False, 0,
+                           [] if requests is None else requests)
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
         record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
