@@ -53,6 +53,10 @@ IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})  # a message's body has no other fields
 
 
+_Resolved = tuple[ActionRef, Action | None, bool, bool]
+"""An action reference, its action, whether it has a condition, whether its reply is static."""
+
+
 @dataclass(frozen=True)
 class ApiCall:
     """An ``api`` action's request, handed to the api handler."""
@@ -91,7 +95,7 @@ class ActionRunner:
         self.rng = rng
         self.agent_app_id = agent_app_id
         self._http: httpx.Client | None = None
-        self._resolved: dict[int, tuple[ActionRef, Action | None]] = {}
+        self._resolved: dict[int, _Resolved] = {}
         self._static: dict[int, tuple[Any, bool]] = {}
         self._prepared: dict[int, tuple[Any, tuple[Part, ...], list[str], bool]] = {}
 
@@ -102,7 +106,10 @@ class ActionRunner:
         """Run a state's actions in order; failures are recorded and the rest go on."""
         flow = self.bot.flows[flow_name]
         for ref in refs:
-            action = self._resolve(flow, ref)
+            resolved = self._resolved.get(id(ref))
+            if resolved is None or resolved[0] is not ref:
+                resolved = self._resolve(flow, ref)
+            _, action, conditional, static = resolved
             if action is None:
                 record.actions.append(ActionRecord(ref.name, "?", "error", "not defined"))
                 record.errors.append(
@@ -113,8 +120,13 @@ class ActionRunner:
             entry = ActionRecord(ref.name, action.type)
             record.actions.append(entry)
             try:
-                if not self._condition_holds(ref, action, scope):
+                if conditional and not self._condition_holds(ref, action, scope):
                     entry.status = "skipped"
+                    continue
+                if static:  # the same reply for everyone, rendered and checked once
+                    self._send_parts(turn, flow_name, ref.name,
+                                     self._prepared_parts(action.type, action.options, entry,
+                                                          record), entry, record)
                     continue
                 self._run(turn, scope, flow_name, ref.name, action, entry, record, on_command)
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
@@ -131,14 +143,15 @@ class ActionRunner:
                 record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
                                      f"Meta's rules and was not sent ({problems})")
 
-    def _resolve(self, flow: Flow, ref: ActionRef) -> Action | None:
-        key = id(ref)
-        cached = self._resolved.get(key)
-        if cached is not None and cached[0] is ref:
-            return cached[1]
+    def _resolve(self, flow: Flow, ref: ActionRef) -> _Resolved:
+        """What a state's action reference runs, read once: the action (None if undefined),
+        whether a condition guards it, and whether its reply is static (:meth:`_cacheable`)."""
         action = self._resolve_uncached(flow, ref)
-        self._resolved[key] = (ref, action)
-        return action
+        conditional = action is not None and bool(action.condition or ref.condition)
+        static = (action is not None and action.type in ("text", "template")
+                  and self._cacheable(action.type, action.options))
+        resolved = self._resolved[id(ref)] = (ref, action, conditional, static)
+        return resolved
 
     def _resolve_uncached(self, flow: Flow, ref: ActionRef) -> Action | None:
         action = flow.actions.get(ref.name)

@@ -210,10 +210,13 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
 def _turn(outcome: Outcome, engine: EventEngine, turn: Turn, user: str) -> None:
     """Add a turn; a turn whose flow handed the thread to people is a thread change too."""
     outcome.turn.extend(turn)
-    if any(record.handover for record in turn.records):
+    for record in turn.records:
+        if not record.handover:
+            continue
         session = engine.session(user)
         app_id = (session.agent or {}).get("app_id") if session is not None else None
         outcome.thread.append(ThreadChange("handover", user, _str(app_id), by="bot"))
+        return
 
 
 def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome) -> None:

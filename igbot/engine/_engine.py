@@ -33,7 +33,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import decode_messages, parse_webhook
+from igbot.models import OutboundRequest, decode_messages, parse_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
@@ -110,11 +110,10 @@ class Engine:
             turn.records.append(record)
         else:
             expired = self._expire(session)
-            ctx = self._turn_context(session, msg)
+            ctx = self._turn_context(session, msg, turn.requests)  # requests go to the turn
             self._process(ctx, turn, msg, 0)
             if expired and turn.records:
                 turn.records[0].warnings.insert(0, f"flow {expired!r} expired before this message")
-            turn.requests.extend(ctx.requests)
         session.updated_at = self.clock()
         self.store.put(session, expected)
         return turn
@@ -225,18 +224,17 @@ class Engine:
 
     # -- one message ------------------------------------------------------------------------
 
-    def _turn_context(self, session: Session, msg: Message) -> TurnContext:
-        payload = msg.payload or {}
-        comment_id = payload.get("comment_id") if payload.get("type") == "comment" else None
-        return TurnContext(session=session, recipient={"id": session.user},
-                           comment_id=str(comment_id) if comment_id else None)
+    def _turn_context(self, session: Session, msg: Message,
+                      requests: list[OutboundRequest] | None = None) -> TurnContext:
+        payload = msg.payload
+        comment_id = (payload.get("comment_id")
+                      if payload and payload.get("type") == "comment" else None)
+        return TurnContext(session, {"id": session.user},
+                           str(comment_id) if comment_id else None, False, 0,
+                           [] if requests is None else requests)
 
     def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
-        record = TurnRecord(
-            user=session.user, message=msg.to_record(), depth=depth,
-            flow_before=session.flow, state_before=session.state,
-            flow=session.flow, state=session.state,
-        )
+        record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
         if self.trace:
             record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
                                      data_before=copy.deepcopy(session.data))
@@ -294,7 +292,7 @@ class Engine:
         scope.intent, scope.attributes = selection.intent, selection.attributes
         flow_name = selection.flow
         flow = self.bot.flows[flow_name]
-        state_name = session.state or flow.initial_state()
+        state_name = session.state or self._initial_states.get(flow_name) or flow.initial_state()
         if state_name is None or state_name not in flow.states:
             record.errors.append(f"flow {flow_name!r} has no initial state")
             return
@@ -338,7 +336,7 @@ class Engine:
             resumed = session.close_flow()
             record.flow_ended = True
             if resumed is not None:
-                reenter = Message(type="command", content="reenter", metadata=msg.metadata)
+                reenter = Message.trusted("command", "reenter", None, msg.metadata)
                 self._command(ctx, turn, reenter, depth, record)
 
     def _command(self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, parent: TurnRecord) -> None:
@@ -470,6 +468,7 @@ class Engine:
 
     def _compile_all(self) -> list[str]:
         errors = self._compile_conditions()
+        self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
         self._transitions: dict[tuple[str, str], list[_CompiledTransition]] = {
             (flow_name, state_name): _compile_transitions(flow, state)
             for flow_name, flow in self.bot.flows.items()

@@ -39,13 +39,16 @@ def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
-_KeywordIndex = tuple[re.Pattern[str], dict[str, tuple[int, int, str]]]
+_Phrase = tuple[int, int, str]  # (length, definition order, label)
+_KeywordIndex = tuple[re.Pattern[str], dict[str, _Phrase], dict[str, _Phrase | None]]
+_MEMO_SIZE = 4096  # texts whose best phrase a keyword table remembers (then it starts afresh)
 _keyword_indexes: dict[tuple[int, bool], tuple[Any, _KeywordIndex]] = {}
 
 
 def _keyword_index(keywords: dict[str, Any], case: bool) -> _KeywordIndex:
-    """One regex for all phrases of a keyword NLU (longest first), and phrase -> (length,
-    definition order, label); built once per keywords table."""
+    """One regex for all phrases of a keyword NLU (longest first), phrase -> (length,
+    definition order, label), and a memo of texts already scanned; built once per keywords
+    table."""
     key = (id(keywords), case)
     hit = _keyword_indexes.get(key)
     if hit is not None and hit[0] is keywords:
@@ -61,7 +64,7 @@ def _keyword_index(keywords: dict[str, Any], case: bool) -> _KeywordIndex:
     # a lookahead finds a phrase at every position, also where matches overlap
     pattern = re.compile(r"(?=(?<!\w)(" + (alternation or "(?!)") + r")(?!\w))",
                          0 if case else re.IGNORECASE)
-    index = (pattern, phrases)
+    index: _KeywordIndex = (pattern, phrases, {})
     _keyword_indexes[key] = (keywords, index)
     return index
 
@@ -75,10 +78,12 @@ def keyword_nlu(text: str, options: dict[str, Any]) -> str | None:
     """
     keywords = options.get("keywords") or {}
     case, exact = bool(options.get("case")), bool(options.get("exact"))
-    pattern, phrases = _keyword_index(keywords, case)
+    pattern, phrases, memo = _keyword_index(keywords, case)
     if exact:
         message = text.strip() if case else text.strip().casefold()
         best = phrases.get(message)
+    elif text in memo:  # the scan below depends on the text and the table alone
+        best = memo[text]
     else:
         best = None
         for match in pattern.finditer(text):
@@ -88,6 +93,9 @@ def keyword_nlu(text: str, options: dict[str, Any]) -> str | None:
                 continue
             if best is None or (-candidate[0], candidate[1]) < (-best[0], best[1]):
                 best = candidate
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[text] = best
     if best is not None:
         return best[2]
     default = options.get("default")

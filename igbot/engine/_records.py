@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from igbot._message import Message
 from igbot.models import OutboundRequest, requests_html
 
 __all__ = [
@@ -140,9 +141,25 @@ class TurnRecord:
     warnings: list[str] = field(default_factory=list)
     trace: TurnTrace | None = None
 
+    @classmethod
+    def of(cls, user: str, message: Message, depth: int, flow: str | None,
+           state: str | None) -> TurnRecord:
+        """The record of ``message`` about to be processed in ``flow``/``state``; its
+        ``message`` dict (``Message.to_record()``) is made when first read."""
+        record = cls.__new__(cls)  # what __init__ would set, in field order, at half its cost
+        record.__dict__ = {
+            "user": user, "_message": message, "depth": depth, "flow_before": flow,
+            "state_before": state, "flow": flow, "state": state, "intent": None,
+            "attributes": {}, "is_fallback": False, "transition": None, "flow_ended": False,
+            "handover": False, "agent_owned": False, "actions": [], "errors": [], "warnings": [],
+            "trace": None,
+        }
+        return record
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the record (the trace, when there is one, as nested dicts)."""
-        out = dict(self.__dict__)
+        out = {("message" if k == "_message" else k): v for k, v in self.__dict__.items()}
+        out["message"] = self.message
         out["actions"] = [dict(a.__dict__) for a in self.actions]
         if self.trace is None:
             out.pop("trace")
@@ -152,6 +169,22 @@ class TurnRecord:
             trace["requests"] = [{"endpoint": r.endpoint, "body": r.body, "action": r.action,
                                   "flow": r.flow} for r in requests]
         return out
+
+
+def _get_message(record: TurnRecord) -> dict[str, Any]:
+    value = record.__dict__["_message"]
+    if type(value) is not dict:  # the Kata message itself (TurnRecord.of): its dict now
+        value = record.__dict__["_message"] = value.to_record()
+    return value
+
+
+def _set_message(record: TurnRecord, value: dict[str, Any]) -> None:
+    record.__dict__["_message"] = value
+
+
+# ``message`` is a dataclass field (in __init__, __eq__, __repr__, fields()) kept under
+# ``_message``, so that TurnRecord.of can leave the Kata message there until someone reads it
+TurnRecord.message = property(_get_message, _set_message)  # type: ignore[assignment]
 
 
 @dataclass

@@ -64,9 +64,9 @@ class Scope:
         self.clock = clock
         self.session = session
         self.config = config
-        self.payload: dict[str, Any] | None = (
-            dict(message.payload) if isinstance(message.payload, dict) else message.payload
-        )
+        # the message's payload, copied when a mapping first writes ``payload.x`` (copy on write)
+        self.payload: dict[str, Any] | None = message.payload
+        self._own_payload = False
         self.intent: str | None = None
         self.attributes: dict[str, Any] = {}
         self.result: Any = None
@@ -89,26 +89,34 @@ class Scope:
             "$lastFlow": session.last_flow,
             "$lastState": session.last_state,
         }
-        fixed = self._fixed
-        if fixed is None:
-            fixed = self._fixed = {
-                "$now": int(self.clock() * 1000),
-                "$timestamp": int(session.created_at * 1000),
-                "$dataKey": f"{session.channel}:{session.user}",
-                "$sessionId": session.id,
-                "$channelId": session.channel,
-                "$deploymentId": self.deployment_id,
-                "$userId": session.user,
-            }
-        meta.update(fixed)
+        meta.update(self._fixed or self._fix())
         if self.meta:
             meta.update(self.meta)
         return meta
 
+    def _fix(self) -> dict[str, Any]:
+        """The meta context that holds for the whole step, read once."""
+        session = self.session
+        self._fixed = {
+            "$now": int(self.clock() * 1000),
+            "$timestamp": int(session.created_at * 1000),
+            "$dataKey": f"{session.channel}:{session.user}",
+            "$sessionId": session.id,
+            "$channelId": session.channel,
+            "$deploymentId": self.deployment_id,
+            "$userId": session.user,
+        }
+        return self._fixed
+
     def variables(self) -> dict[str, Any]:
         """The dict expressions are evaluated against."""
         session = self.session
-        context = {**session.context, **self.meta_context()}
+        # ``{**session.context, **self.meta_context()}`` in one dict
+        context = {**session.context, "$init": self.init, "$state": session.state,
+                   "$flow": session.flow, "$lastFlow": session.last_flow,
+                   "$lastState": session.last_state, **(self._fixed or self._fix())}
+        if self.meta:
+            context.update(self.meta)
         return {
             "type": self.message.type,
             "content": self.message.content,
@@ -156,6 +164,7 @@ class Scope:
             self.session.data = ctx["data"]
         if isinstance(ctx.get("payload"), dict):
             self.payload = ctx["payload"]
+            self._own_payload = True
 
     def apply_mapping(self, mapping: Mapping[str, Any]) -> None:
         """Evaluate every value first, then write them (a mapping reads the state before it)."""
@@ -180,6 +189,7 @@ class Scope:
         elif root == "data":
             set_path(self.session.data, rest, value)
         else:
-            if not isinstance(self.payload, dict):
-                self.payload = {}
+            if not self._own_payload or not isinstance(self.payload, dict):
+                self.payload = dict(self.payload) if isinstance(self.payload, dict) else {}
+                self._own_payload = True
             set_path(self.payload, rest, value)

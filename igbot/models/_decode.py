@@ -12,7 +12,7 @@ every body and says what is wrong with a bad one, so both paths give the same me
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
@@ -25,13 +25,13 @@ from igbot.models._events import (
     quick_reply_payload,
     story_reply_payload,
 )
-from igbot.models._time import parse_time
 from igbot.models._webhook import _SURROGATE_ESCAPE, parse_webhook
 
 __all__ = ["Incoming", "decode_messages", "read_webhook"]
 
 # a millisecond timestamp (parse_time reads smaller numbers as seconds) before year 10000
 _MS_MIN, _MS_MAX = 100_000_000_000, 253_402_300_799_999
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _Party(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,8 +119,10 @@ class Incoming:
 
     @property
     def timestamp(self) -> datetime:
-        """When it happened (UTC), as the pydantic event has it."""
-        return parse_time(self.timestamp_ms)
+        """When it happened (UTC), as the pydantic event has it (``parse_time`` of the
+        milliseconds, which the fast path has checked are in range: the same datetime at a
+        third of the cost)."""
+        return _EPOCH + timedelta(milliseconds=self.timestamp_ms)
 
     @property
     def dedupe_key(self) -> str | None:

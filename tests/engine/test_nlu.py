@@ -43,3 +43,16 @@ def test_keyword_overlapping_phrases_and_ties() -> None:
     assert keyword_nlu("help or menu", tie) == "first"  # same length: definition order
     assert keyword_nlu("two pizzas", {"keywords": {"k": ["pizza"]}}) is None  # not a whole word
     assert keyword_nlu("nothing", {"keywords": {}}) is None
+
+
+def test_keyword_nlu_answers_a_repeated_text_as_the_first_time() -> None:
+    options = {"keywords": {"pizza": ["pizza"], "order": ["order pizza"], "hi": ["hi", "halo"]}}
+    texts = ["I want to order pizza", "pizza!", "halo kak", "nothing here", "Order Pizza now"]
+    first = [keyword_nlu(t, options) for t in texts]
+    assert first == ["order", "pizza", "hi", None, "order"]
+    assert [keyword_nlu(t, options) for t in texts] == first  # remembered, same answers
+    assert keyword_nlu("nothing here", {**options, "default": "other"}) == "other"
+    case = {**options, "case": True}
+    assert keyword_nlu("Order Pizza now", case) is None  # another table: its own memo
+    changed = {"keywords": {"pizza": ["pizza"]}}  # a different table answers for itself
+    assert keyword_nlu("I want to order pizza", changed) == "pizza"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
+from igbot._message import Message
 from igbot.engine import Engine, MemoryStore
+from igbot.engine._records import TurnRecord
 from tests.engine.conftest import make_engine, say
 
 BOT = """
@@ -114,3 +117,17 @@ def test_trace_is_json_ready_and_same_outcome_as_untraced() -> None:
         assert [(r.flow, r.state, r.intent) for r in a.records] == \
             [(r.flow, r.state, r.intent) for r in b.records]
         json.dumps([r.to_dict() for r in b.records], default=str)
+
+
+def test_a_record_of_a_message_is_the_record_init_builds() -> None:
+    message = Message(type="data", content="x", payload={"type": "menu"}, metadata={"mid": "m1"})
+    lazy = TurnRecord.of("u", message, 1, "main", "start")
+    eager = TurnRecord(user="u", message=message.to_record(), depth=1, flow_before="main",
+                       state_before="start", flow="main", state="start")
+    assert lazy == eager
+    assert lazy.to_dict() == eager.to_dict()
+    assert list(lazy.to_dict()) == [f.name for f in fields(TurnRecord) if f.name != "trace"]
+    assert lazy.message == {"type": "data", "content": "x", "payload": {"type": "menu"},
+                            "metadata": {"mid": "m1"}}
+    lazy.errors.append("e")
+    assert TurnRecord.of("u", message, 1, "main", "start").errors == []  # fresh lists each time

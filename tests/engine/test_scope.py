@@ -1,0 +1,39 @@
+"""The scope of a step: the variables expressions read, and mappings writing into it."""
+
+from __future__ import annotations
+
+from igbot._message import Message
+from igbot.engine._scope import Scope
+from igbot.engine._session import Session
+
+
+def _scope(payload: dict[str, object] | None) -> tuple[Scope, Message]:
+    message = Message(type="data", content="x", payload=payload, metadata={"senderId": "u"})
+    session = Session(user="u", context={"a": 1, "$flow": "shadowed"}, flow="f", state="s")
+    return Scope(message, session, {}, clock=lambda: 1.5, deployment_id="bot@1"), message
+
+
+def test_variables_context_is_the_flow_context_then_the_meta_context() -> None:
+    scope, _ = _scope(None)
+    scope.meta = {"$to": "t"}
+    context = scope.variables()["context"]
+    assert context == {**scope.session.context, **scope.meta_context()}
+    assert list(context) == list({**scope.session.context, **scope.meta_context()})
+    assert context["$flow"] == "f" and context["$now"] == 1500 and context["$to"] == "t"
+
+
+def test_a_payload_mapping_copies_the_message_payload_before_writing() -> None:
+    scope, message = _scope({"type": "menu"})
+    assert scope.variables()["payload"] is message.payload  # read as it is, no copy
+    scope.apply_mapping({"payload.topic": "'promo'", "payload.type": "'other'"})
+    assert message.payload == {"type": "menu"}
+    assert scope.variables()["payload"] == {"type": "other", "topic": "promo"}
+    scope.apply_mapping({"payload.more": "1"})  # later writes go to the scope's own copy
+    assert scope.payload == {"type": "other", "topic": "promo", "more": 1}
+    assert message.payload == {"type": "menu"}
+
+
+def test_a_payload_mapping_without_a_payload_starts_one() -> None:
+    scope, message = _scope(None)
+    scope.apply_mapping({"payload.n": "2"})
+    assert scope.payload == {"n": 2} and message.payload is None
