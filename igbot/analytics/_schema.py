@@ -45,7 +45,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.vocab import DIRECTIONS, LOG_FIELDS, LOG_SCHEMA, NON_MESSAGE_KINDS, ROLES, timestamp_ns
+from igbot.vocab import (
+    DIRECTIONS,
+    LOG_FIELDS,
+    LOG_SCHEMA,
+    NON_MESSAGE_KINDS,
+    ROLES,
+    check_fields,
+    timestamp_ns,
+)
 
 __all__ = [
     "COLUMNS",
@@ -128,21 +136,14 @@ def record_values(obj: Any) -> tuple[Any, ...]:
         raise ValueError("timestamp: missing")
     ts = parse_timestamp_ns(obj["timestamp"])
     direction, role, kind = obj.get("direction"), obj.get("role"), obj.get("kind")
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction: {direction!r} is not 'in' or 'out'")
-    if role not in ROLES:
-        raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-    if not isinstance(kind, str) or not kind:
-        raise ValueError(f"kind: expected a non-empty string, got {kind!r}")
+    fallback = obj.get("is_fallback")
+    check_fields(direction, role, kind, fallback)
     payload = obj.get("payload")
     if payload is not None and not isinstance(payload, str):
         if not isinstance(payload, dict | list):
             raise ValueError(
                 f"payload: expected JSON text or an object, got {type(payload).__name__}")
         payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    fallback = obj.get("is_fallback")
-    if fallback is not None and not isinstance(fallback, bool):
-        raise ValueError(f"is_fallback: expected true, false or null, got {fallback!r}")
     return (
         conversation, _opt_str(obj, "session_id"), ts, direction, role, kind,
         _opt_str(obj, "text"), payload, _opt_str(obj, "flow"), _opt_str(obj, "state"),

@@ -33,7 +33,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import OutboundRequest, decode_messages, parse_webhook
+from igbot.models import OutboundRequest, read_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
@@ -145,7 +145,8 @@ class Engine:
         log rows, policy notes, redactions and thread changes, as an :class:`Outcome`.
 
         Args:
-            event: an :class:`igbot.models.Event` (from :func:`igbot.parse_webhook`).
+            event: an :class:`igbot.models.Event` (from :func:`igbot.parse_webhook`) or the fast
+                path's :class:`igbot.models.Incoming` (:func:`igbot.models.read_webhook`).
             conversation: the log's conversation id (default: the person, else the comment).
             is_ours: ``is_ours(mid)``, asked of an echo not carrying this app's ``app_id``:
                 whether the bot sent that message (the server's outbox knows).
@@ -156,8 +157,7 @@ class Engine:
         """Parse a raw Instagram webhook and handle every event in it, in time order, as the
         server does (:meth:`handle_event`); returns their outcomes merged into one."""
         outcome = Outcome()
-        fast = decode_messages(body)  # a person's messages and taps: no pydantic events
-        for event in fast if fast is not None else parse_webhook(body):
+        for event in read_webhook(body):  # a person's messages and taps: no pydantic events
             dispatch_into(outcome, self, event)
         return outcome
 

@@ -38,12 +38,8 @@ class Expression:
             return self._fn(scope)
         except ExpressionError:
             raise
-        except RecursionError:
-            raise ExpressionError(f"{self.source!r}: value nested too deeply") from None
         except Exception as exc:  # anything unexpected is still an expression error
-            raise ExpressionError(
-                f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}"
-            ) from None
+            raise self._failure(exc) from None
 
     def holds(self, scope: Mapping[str, Any]) -> bool:
         """Whether the expression is truthy in ``scope`` (a condition); raises only
@@ -52,12 +48,15 @@ class Expression:
             return truthy(self._fn(scope))
         except ExpressionError:
             raise
-        except RecursionError:
-            raise ExpressionError(f"{self.source!r}: value nested too deeply") from None
         except Exception as exc:  # anything unexpected is still an expression error
-            raise ExpressionError(
-                f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}"
-            ) from None
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: Exception) -> ExpressionError:
+        """The :class:`igbot.ExpressionError` an unexpected exception while evaluating becomes."""
+        if isinstance(exc, RecursionError):
+            return ExpressionError(f"{self.source!r}: value nested too deeply")
+        return ExpressionError(
+            f"{self.source!r} could not be evaluated: {type(exc).__name__}: {exc}")
 
     def equality(self) -> tuple[str, str] | None:
         """``(path, text)`` when the expression is ``path == "text"`` (or ``===``, either side),

@@ -111,6 +111,22 @@ def iso_ms(ns: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ns // 1_000_000) % 1000:03d}Z"
 
 
+def check_fields(direction: Any, role: Any, kind: Any, is_fallback: Any) -> None:
+    """Check a row's closed fields (what the writer and every reader of the log insist on).
+
+    Raises:
+        ValueError: naming the field and its wrong value.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction: {direction!r} is not 'in' or 'out'")
+    if role not in ROLES:
+        raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"kind: expected a non-empty string, got {kind!r}")
+    if is_fallback is not None and not isinstance(is_fallback, bool):
+        raise ValueError(f"is_fallback: expected true, false or null, got {is_fallback!r}")
+
+
 def log_row(conversation_id: str, timestamp: datetime | int | float | str, direction: str,
             role: str, kind: str, *, text: str | None = None,
             payload: Mapping[str, Any] | Sequence[Any] | str | None = None,
@@ -130,14 +146,7 @@ def log_row(conversation_id: str, timestamp: datetime | int | float | str, direc
     """
     if not conversation_id:
         raise ValueError("conversation_id: missing")
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction: {direction!r} is not 'in' or 'out'")
-    if role not in ROLES:
-        raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-    if not isinstance(kind, str) or not kind:
-        raise ValueError(f"kind: expected a non-empty string, got {kind!r}")
-    if is_fallback is not None and not isinstance(is_fallback, bool):
-        raise ValueError(f"is_fallback: expected true, false or null, got {is_fallback!r}")
+    check_fields(direction, role, kind, is_fallback)
     if payload is not None and not isinstance(payload, str):
         payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
     row = {
