@@ -93,7 +93,7 @@ def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, t
 
     def burst(worker: int) -> None:
         with httpx.Client(timeout=5) as client:
-            for n in range(400):
+            for n in range(100_000):  # until the kill: intake may outpace the sends by far
                 if stop.is_set():
                     return
                 text = f"w{worker}-n{n}"
@@ -108,14 +108,14 @@ def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, t
     threads = [threading.Thread(target=burst, args=(w,)) for w in range(4)]
     for t in threads:
         t.start()
-    wait_for(lambda: len(acked) >= 150 and len(standin.sent()) >= 20, timeout=30, interval=0.005)
+    wait_for(lambda: len(acked) >= 150 and len(standin.sent()) >= 10, timeout=30, interval=0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     stop.set()
     for t in threads:
         t.join()
     killed_at = len(acked)
-    assert 150 <= killed_at < 1600
+    assert 150 <= killed_at < 400_000  # killed mid-burst, with sends on the wire
     proc = start_serve(bot_file, data, port, standin)
     try:
         # Meta echoes every message it accepted (our app id): the server uses them to settle
@@ -128,7 +128,7 @@ def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, t
         def replied() -> set[str]:
             return {b["message"]["text"].removeprefix("Hi! You said: ") for b in standin.sent()}
 
-        wait_for(lambda: acked <= replied(), timeout=30, interval=0.05)
+        wait_for(lambda: acked <= replied(), timeout=90, interval=0.05)
         time.sleep(3.5)  # past the echo grace: anything in doubt and unconfirmed is sent by now
     finally:
         proc.send_signal(signal.SIGTERM)
