@@ -131,8 +131,10 @@ async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
         writer.close()
 
 
-def blast(port: int, posts: int, seconds: float, connections: int) -> dict[str, float]:
-    """Post ``posts`` signed bodies over ``connections`` keep-alive connections."""
+def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
+    """Post ``posts`` signed bodies over ``connections`` keep-alive connections (spread over
+    several servers' ports round-robin, as a load balancer would)."""
+    ports = port if isinstance(port, list) else [port]
 
     async def run() -> tuple[list[int], list[float], float]:
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -141,8 +143,8 @@ def blast(port: int, posts: int, seconds: float, connections: int) -> dict[str, 
         acked: list[int] = []
         latencies: list[float] = []
         started = time.monotonic()
-        await asyncio.gather(*(_connection(port, queue, acked, latencies, started + seconds)
-                               for _ in range(connections)))
+        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, acked, latencies,
+                                           started + seconds) for i in range(connections)))
         return acked, latencies, time.monotonic() - started
 
     acked, latencies, elapsed = asyncio.run(run())
@@ -199,6 +201,32 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> N
     raise SystemExit(f"{url} did not come up")
 
 
+def measure_baseline(env: dict[str, str], procs: list[subprocess.Popen[bytes]], posts: int,
+                     seconds: float, connections: int) -> dict[str, float]:
+    """The bare ASGI app's throughput with the same client (the baseline of every serve bench)."""
+    base_port = free_port()
+    base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
+                            stderr=subprocess.PIPE)
+    procs.append(base)
+    wait_http(f"http://127.0.0.1:{base_port}/", base)
+    baseline = blast(base_port, posts, seconds, connections)
+    base.terminate()
+    return baseline
+
+
+def start_standin(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> tuple[int, dict[str, str]]:
+    """Start the Graph API stand-in; its port and the environment ``igbot serve`` needs to use it."""
+    graph_port = free_port()
+    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    procs.append(standin)
+    assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
+    server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
+                  "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
+                  "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
+    return graph_port, server_env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=5000)
@@ -211,28 +239,14 @@ def main() -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        base_port = free_port()
-        base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
-                                stderr=subprocess.PIPE)
-        procs.append(base)
-        wait_http(f"http://127.0.0.1:{base_port}/", base)
-        baseline = blast(base_port, args.posts, args.seconds, args.connections)
-        base.terminate()
-
-        graph_port = free_port()
-        standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(standin)
-        assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
+        baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
+        graph_port, server_env = start_standin(env, procs)
         sends_per_second = direct_sends(graph_port, args.posts, args.workers)
         with tempfile.TemporaryDirectory() as tmp:
             bot_file = Path(tmp) / "bot.yml"
             bot_file.write_text(BOT)
             data = Path(tmp) / "data"
             port = free_port()
-            server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
-                          "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
-                          "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
             server = subprocess.Popen(
                 [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
                  "--data-dir", str(data), "--workers", str(args.workers), "--send-rate", "0",

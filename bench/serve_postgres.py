@@ -16,7 +16,6 @@ connections spread over them as a load balancer would.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -35,41 +34,14 @@ from igbot.server._postgres import upgrade
 # the client, the bot, the stand-in and the baseline are the ones bench/serve.py measures with
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (
-    ACCOUNT,
-    BASELINE,
     BOT,
     ROOT,
-    SECRET,
-    STANDIN,
-    TOKEN,
-    _connection,
+    blast,
     free_port,
+    measure_baseline,
+    start_standin,
     wait_http,
 )
-
-
-def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
-    """Post ``posts`` signed bodies over ``connections`` keep-alive connections (spread over
-    several servers' ports round-robin, as a load balancer would)."""
-    ports = port if isinstance(port, list) else [port]
-
-    async def run() -> tuple[list[int], list[float], float]:
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for n in range(posts):
-            queue.put_nowait(n)
-        acked: list[int] = []
-        latencies: list[float] = []
-        started = time.monotonic()
-        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, acked, latencies,
-                                           started + seconds) for i in range(connections)))
-        return acked, latencies, time.monotonic() - started
-
-    acked, latencies, elapsed = asyncio.run(run())
-    latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
-        if latencies else (lambda q: float("nan"))
-    return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
-            "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
 
 
 def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
@@ -166,22 +138,8 @@ def main() -> int:
     results: dict[str, dict[str, Any]] = {}
     pg = None
     try:
-        base_port = free_port()
-        base = subprocess.Popen([sys.executable, "-c", BASELINE, str(base_port)], env=env,
-                                stderr=subprocess.PIPE)
-        procs.append(base)
-        wait_http(f"http://127.0.0.1:{base_port}/", base)
-        baseline = blast(base_port, args.posts, args.seconds, args.connections)
-        base.terminate()
-
-        graph_port = free_port()
-        standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(standin)
-        assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
-        server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
-                      "IGBOT_ACCESS_TOKEN": TOKEN, "IGBOT_ACCOUNT_ID": ACCOUNT,
-                      "IGBOT_GRAPH_URL": f"http://127.0.0.1:{graph_port}"}
+        baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
+        _, server_env = start_standin(env, procs)
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             if args.backend in ("sqlite", "both"):
