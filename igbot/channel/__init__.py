@@ -11,6 +11,7 @@ from igbot.channel._base import (
     SendResult,
     validate_ice_breakers,
 )
+from igbot.channel._cli import profile_command
 from igbot.channel._client import GraphClient
 from igbot.channel._errors import (
     AttachmentFetchError,
@@ -89,5 +90,6 @@ __all__ = [
     "TransientGraphError",
     "WindowClosedError",
     "error_from_response",
+    "profile_command",
     "validate_ice_breakers",
 ]

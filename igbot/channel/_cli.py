@@ -21,7 +21,7 @@ from igbot.channel._client import GraphClient
 from igbot.kataml import Bot, load_bot
 from igbot.models import PersistentMenuRequest, normalise_menu
 
-__all__ = ["load_persistent_menu", "persistent_menu_from_bot", "register"]
+__all__ = ["load_persistent_menu", "persistent_menu_from_bot", "profile_command", "register"]
 
 
 def persistent_menu_from_bot(bot: Bot) -> list[dict[str, Any]]:
@@ -71,6 +71,38 @@ def register(subparsers: Any) -> None:
     menu.set_defaults(func=_run)
 
 
+def profile_command(command: str, field: str, action: str,
+                    items: list[dict[str, Any]] | None = None) -> int:
+    """``set``, ``get`` or ``delete`` one Messenger Profile field (``ice_breakers``,
+    ``persistent_menu``) with the client the environment configures: prints Meta's answer as
+    JSON, or one line ``igbot <command>: <reason>``; returns the exit code."""
+    try:
+        graph = GraphClient.from_env()
+    except ValueError as exc:
+        print(f"igbot {command}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with graph as client:
+            setter, getter, deleter = {
+                "ice_breakers": (client.set_ice_breakers, client.get_ice_breakers,
+                                 client.delete_ice_breakers),
+                "persistent_menu": (client.set_persistent_menu, client.get_persistent_menu,
+                                    client.delete_persistent_menu),
+            }[field]
+            if action == "set":
+                setter(items or [])
+                print(json.dumps({"set": items}, ensure_ascii=False))
+            elif action == "get":
+                print(json.dumps(getter(), ensure_ascii=False))
+            else:
+                deleter()
+                print(json.dumps({"deleted": True}))
+    except IgbotError as exc:
+        print(f"igbot {command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"igbot persistent-menu: {message}", file=sys.stderr)
     return code
@@ -90,20 +122,4 @@ def _run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(json.dumps(items, ensure_ascii=False))
             return 0
-    try:
-        graph = GraphClient.from_env()
-    except ValueError as exc:
-        return _fail(str(exc))
-    try:
-        with graph as client:
-            if args.menu_action == "set":
-                client.set_persistent_menu(items)
-                print(json.dumps({"set": items}, ensure_ascii=False))
-            elif args.menu_action == "get":
-                print(json.dumps(client.get_persistent_menu(), ensure_ascii=False))
-            else:
-                client.delete_persistent_menu()
-                print(json.dumps({"deleted": True}))
-    except IgbotError as exc:
-        return _fail(str(exc), 1)
-    return 0
+    return profile_command("persistent-menu", "persistent_menu", args.menu_action, items)

@@ -185,7 +185,7 @@ def _agent_send(args: argparse.Namespace) -> int:
 
 def _ice_breakers(args: argparse.Namespace) -> int:
     from igbot._errors import IgbotError
-    from igbot.channel import GraphClient
+    from igbot.channel import profile_command
     from igbot.server._icebreakers import load_ice_breakers
 
     items = None
@@ -197,20 +197,4 @@ def _ice_breakers(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(json.dumps(items, ensure_ascii=False))
             return 0
-    try:
-        graph = GraphClient.from_env()
-    except ValueError as exc:
-        return _fail("ice-breakers", str(exc))
-    try:
-        with graph as client:
-            if args.ice_action == "set":
-                client.set_ice_breakers(items)
-                print(json.dumps({"set": items}, ensure_ascii=False))
-            elif args.ice_action == "get":
-                print(json.dumps(client.get_ice_breakers(), ensure_ascii=False))
-            else:
-                client.delete_ice_breakers()
-                print(json.dumps({"deleted": True}))
-    except IgbotError as exc:
-        return _fail("ice-breakers", str(exc), 1)
-    return 0
+    return profile_command("ice-breakers", "ice_breakers", args.ice_action, items)
