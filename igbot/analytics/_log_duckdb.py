@@ -1,15 +1,16 @@
 """The fast reader of igbot's JSON-lines log: DuckDB's parallel JSON parser, each value's JSON
 type checked, so nothing passes that the careful line-by-line reader would read otherwise.
 
-DuckDB reads every field as JSON (a string keeps its quotes, a number its digits) and returns
-the text fields unescaped, the timestamp and the flag as their JSON text, and, for the rare row
-where a text field holds something other than a string or null (a numeric id, a payload object,
-a wrong type), the row as JSON: those rows go through the careful reader's own
-:func:`~igbot.analytics._schema.record_values`, so ids become text and payloads compact JSON
-exactly as it makes them, and a wrong value sends the file to the careful reader. Timestamps
-are taken only in the forms both readers agree on to the nanosecond (ISO-8601 with ``T``, at
-most microseconds, ``Z`` or an offset or naive; integer or decimal milliseconds); anything else,
-a byte-order mark, or a line DuckDB cannot parse raises :class:`NotClean`.
+DuckDB reads every field as JSON, so a string keeps its quotes and a number its digits (the text
+of a value is DuckDB's own re-serialisation: escapes it need not keep are undone). A string
+without a backslash is its text between the quotes (an Arrow slice); the few with a backslash,
+and any other JSON value in a text field, go through ``json.loads`` and the careful reader's own
+:func:`~igbot.analytics._schema.text_field` (a numeric id becomes its text, a payload object
+compact JSON, anything else sends the file to the careful reader). ``payload``, JSON text that
+is almost always escaped, is unescaped by DuckDB. Timestamps are taken only in the forms both
+readers agree on to the nanosecond (ISO-8601 with ``T``, at most microseconds, ``Z``, an offset
+or naive; integer or decimal milliseconds); anything else, a byte-order mark, or a line DuckDB
+cannot parse raises :class:`NotClean`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot.analytics._arrow_frame import NotClean, ms_to_ns
-from igbot.analytics._schema import COLUMNS, record_values
+from igbot.analytics._schema import COLUMNS, SCHEMA, text_field
 
 __all__ = ["read_duckdb"]
 
@@ -33,12 +34,11 @@ _NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 
 def _query(path: Path) -> str:
     columns = "{" + ", ".join(f"'{c}': 'JSON'" for c in COLUMNS) + "}"
-    text = ", ".join(f"\"{c}\"->>'$' AS \"{c}\"" for c in _TEXT)
-    odd = " OR ".join(f"coalesce(NOT starts_with(\"{c}\"::VARCHAR, '\"'), false)" for c in _TEXT)
-    row = "json_object(" + ", ".join(f"'{c}', \"{c}\"" for c in COLUMNS) + ")::VARCHAR"
+    quoted = "starts_with(payload::VARCHAR, '\"')"
+    fields = ", ".join(f"\"{c}\"::VARCHAR AS \"{c}\"" for c in COLUMNS if c != "payload")
     source = str(path).replace("'", "''")
-    return (f"SELECT {text}, \"timestamp\"::VARCHAR AS \"timestamp\", "
-            f"\"is_fallback\"::VARCHAR AS \"is_fallback\", CASE WHEN {odd} THEN {row} END AS odd "
+    return (f"SELECT {fields}, CASE WHEN {quoted} THEN payload->>'$' END AS payload, "
+            f"CASE WHEN NOT {quoted} THEN payload::VARCHAR END AS payload_json "
             f"FROM read_json('{source}', format='newline_delimited', records='true', "
             f"columns={columns})")
 
@@ -49,14 +49,15 @@ def _all(mask: Any) -> bool:
     return bool(pc.all(mask).as_py() is not False)
 
 
-def _timestamps_ns(raw: Any, odd: Any) -> Any:
-    """The JSON text of each timestamp as int64 ns (0 in odd rows); raises NotClean."""
+def _timestamps_ns(raw: Any) -> Any:
+    """The JSON text of each timestamp as int64 ns; raises NotClean."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    quoted = pc.starts_with(raw, '"')
-    if not _all(pc.or_kleene(odd, pc.is_valid(raw))):
+    if raw.null_count:
         raise NotClean("missing timestamp")
+    none = pa.scalar(None, pa.string())
+    quoted = pc.starts_with(raw, '"')
     out = pa.nulls(len(raw), pa.int64())
     if pc.any(quoted).as_py():
         utc = pc.ends_with(raw, 'Z"')
@@ -64,71 +65,114 @@ def _timestamps_ns(raw: Any, odd: Any) -> Any:
         # decimals (Arrow's parser checks the rest; a Z form it takes in 27 characters has them)
         common = pc.and_(pc.and_(utc, pc.less_equal(pc.binary_length(raw), 29)),
                          pc.equal(pc.utf8_slice_codeunits(raw, 11, 12), "T"))
-        checked = pc.or_kleene(pc.or_kleene(odd, pc.invert(quoted)), common)
+        checked = pc.or_(pc.invert(quoted), common)
         if not _all(checked) and not _all(pc.or_kleene(checked, pc.match_substring_regex(
-                pc.if_else(checked, pa.scalar(None, pa.string()), raw), _ISO))):
+                pc.if_else(checked, none, raw), _ISO))):
             raise NotClean("a timestamp in a form the readers may take differently")
-        text = pc.if_else(pc.or_kleene(odd, pc.invert(quoted)), pa.scalar(None, pa.string()),
-                          pc.utf8_slice_codeunits(raw, 1, -1))
+        text = pc.if_else(quoted, pc.utf8_slice_codeunits(raw, 1, -1), none)
         zoned = utc if _all(utc) else pc.match_substring_regex(text, _ZONE)
-        aware = pc.if_else(zoned, text, pa.scalar(None, pa.string()))
-        naive = pc.if_else(zoned, pa.scalar(None, pa.string()), text)
         try:
-            ns = pc.coalesce(aware.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()),
-                             naive.cast(pa.timestamp("ns")).cast(pa.int64()))  # naive is UTC
+            ns = pc.coalesce(
+                pc.if_else(zoned, text, none).cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()),
+                pc.if_else(zoned, none, text).cast(pa.timestamp("ns")).cast(pa.int64()))  # UTC
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise NotClean(str(exc)) from exc
         out = pc.coalesce(out, ns)
-    if not _all(pc.or_kleene(odd, quoted)):
-        number = pc.if_else(pc.or_kleene(odd, quoted), pa.scalar(None, pa.string()), raw)
-        if not _all(pc.or_kleene(pc.is_null(number), pc.match_substring_regex(number, _NUMBER))):
+    if not _all(quoted):
+        number = pc.if_else(quoted, none, raw)
+        if not _all(pc.or_kleene(quoted, pc.match_substring_regex(number, _NUMBER))):
             raise NotClean("a timestamp neither text nor a number")
         integral = pc.match_substring_regex(number, _INT)
         try:
-            if _all(pc.or_kleene(pc.is_null(number), integral)):
+            if _all(pc.or_kleene(quoted, integral)):
                 ns = ms_to_ns(number.cast(pa.int64()))
             else:
                 ns = ms_to_ns(number.cast(pa.float64()), pc.fill_null(integral, False))
         except (pa.ArrowInvalid, OverflowError) as exc:
             raise NotClean(str(exc)) from exc
         out = pc.coalesce(out, ns)
-    return pc.fill_null(out, 0)
+    return out
 
 
-def _flags(raw: Any, odd: Any) -> Any:
+def _flags(raw: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    known = pc.or_kleene(pc.is_null(raw), pc.is_in(raw, pa.array(["true", "false"])))
-    if not _all(pc.or_kleene(odd, known)):
+    if not _all(pc.or_kleene(pc.is_null(raw), pc.is_in(raw, pa.array(["true", "false"])))):
         raise NotClean("is_fallback is not true, false or null")
     return pc.equal(raw, "true")
 
 
-def _typed(table: Any) -> Any:
-    """DuckDB's table as the canonical columns (times as ns, the flag as booleans), the odd
-    rows replaced by the careful reader's values; raises NotClean."""
+def _loaded(name: str, texts: list[str]) -> Any:
+    """JSON values of a text field as the careful reader takes them; raises NotClean."""
+    import pyarrow as pa
+
+    try:
+        return pa.array([text_field(name, json.loads(t)) for t in texts], pa.string())
+    except (ValueError, TypeError) as exc:
+        raise NotClean(str(exc)) from exc
+
+
+def _text(name: str, raw: Any) -> Any:
+    """A text field's JSON text (or null) as its string value; raises NotClean."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    odd_rows = table.column("odd").combine_chunks()
-    odd = pc.is_valid(odd_rows)
-    columns: dict[str, Any] = {c: table.column(c) for c in _TEXT}
-    columns["timestamp"] = _timestamps_ns(table.column("timestamp").combine_chunks(), odd)
-    columns["is_fallback"] = _flags(table.column("is_fallback").combine_chunks(), odd)
-    if odd_rows.null_count < len(odd_rows):
-        try:
-            rows = [record_values(json.loads(text)) for text in odd_rows.drop_null().to_pylist()]
-        except (ValueError, TypeError) as exc:
-            raise NotClean(str(exc)) from exc
-        columns.update((c, columns[c].combine_chunks()) for c in _TEXT)
-        for i, name in enumerate(COLUMNS):
-            kind = pa.int64() if name == "timestamp" else pa.bool_() if name == "is_fallback" \
-                else pa.string()
-            columns[name] = pc.replace_with_mask(columns[name], odd,
-                                                 pa.array([r[i] for r in rows], kind))
-    columns["timestamp"] = columns["timestamp"].cast(pa.timestamp("ns", tz="UTC"))
-    return pa.table({c: columns[c] for c in COLUMNS})
+    plain = pc.and_(pc.starts_with(raw, '"'), pc.invert(pc.match_substring(raw, "\\")))
+    if _all(plain):  # nulls are null either way
+        return pc.utf8_slice_codeunits(raw, 1, -1)
+    value = pc.if_else(plain, pc.utf8_slice_codeunits(raw, 1, -1), pa.scalar(None, pa.string()))
+    other = pc.and_(pc.is_valid(raw), pc.invert(plain))
+    return pc.replace_with_mask(value, other, _loaded(name, raw.filter(other).to_pylist()))
+
+
+def _category(name: str, raw: Any) -> Any:
+    """A category field's JSON text as a dictionary array whose dictionary is its distinct
+    values sorted (the careful reader's categories): each distinct JSON text is converted once,
+    not each row; raises NotClean."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(raw)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array(
+            [], pa.dictionary(pa.int32(), pa.string()))
+    values = _text(name, encoded.dictionary)
+    if pc.count_distinct(values).as_py() != len(values):  # 12 and "12": one id
+        return _text(name, raw)
+    order = pc.array_sort_indices(values).to_numpy()
+    rank = np.empty(len(values), dtype=np.int32)
+    rank[order] = np.arange(len(values), dtype=np.int32)
+    indices = pc.take(pa.array(rank), encoded.indices)
+    return pa.DictionaryArray.from_arrays(indices, values.take(pa.array(order)))
+
+
+def _typed(table: Any) -> Any:
+    """DuckDB's table as the canonical columns (times as ns UTC, the flag as booleans, text as
+    the careful reader takes it); raises NotClean."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns: dict[str, Any] = {}
+    for name in COLUMNS:
+        raw = table.column(name)
+        if name == "timestamp":
+            columns[name] = _timestamps_ns(raw.combine_chunks()).cast(
+                pa.timestamp("ns", tz="UTC"))
+        elif name == "is_fallback":
+            columns[name] = _flags(raw)
+        elif name == "payload":
+            other = table.column("payload_json").combine_chunks()
+            if other.null_count < len(other):
+                raw = pc.replace_with_mask(raw.combine_chunks(), pc.is_valid(other), _loaded(
+                    name, other.drop_null().to_pylist()))
+            columns[name] = raw
+        elif SCHEMA[name][0] == "category":
+            columns[name] = _category(name, raw.combine_chunks())
+        else:
+            columns[name] = _text(name, raw.combine_chunks())
+    return pa.table(columns)
 
 
 def read_duckdb(path: Path) -> Any:

@@ -70,6 +70,7 @@ __all__ = [
     "record_values",
     "sort_events",
     "str_categories",
+    "text_field",
     "ts_ns",
 ]
 
@@ -120,6 +121,17 @@ def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and key.endswith("_id"):
         return str(value)
     raise ValueError(f"{key}: expected a string, got {type(value).__name__}")
+
+
+def text_field(key: str, value: Any) -> str | None:
+    """A text field's value as :func:`record_values` takes it: a string, null, a number for an
+    ``_id`` field (as its text), an object or array for ``payload`` (as compact JSON); raises
+    ValueError naming the field for anything else."""
+    if key == "payload" and isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if key == "payload" and value is not None and not isinstance(value, str):
+        raise ValueError(f"payload: expected JSON text or an object, got {type(value).__name__}")
+    return _opt_str({key: value}, key)
 
 
 def record_values(obj: Any) -> tuple[Any, ...]:
