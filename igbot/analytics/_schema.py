@@ -150,12 +150,7 @@ def record_values(obj: Any) -> tuple[Any, ...]:
     direction, role, kind = obj.get("direction"), obj.get("role"), obj.get("kind")
     fallback = obj.get("is_fallback")
     check_fields(direction, role, kind, fallback)
-    payload = obj.get("payload")
-    if payload is not None and not isinstance(payload, str):
-        if not isinstance(payload, dict | list):
-            raise ValueError(
-                f"payload: expected JSON text or an object, got {type(payload).__name__}")
-        payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    payload = text_field("payload", obj.get("payload"))
     return (
         conversation, _opt_str(obj, "session_id"), ts, direction, role, kind,
         _opt_str(obj, "text"), payload, _opt_str(obj, "flow"), _opt_str(obj, "state"),
