@@ -14,7 +14,8 @@ per-session work dominates. Every measurement runs in a fresh process
 - igbot load+report: ``load(parquet)`` then ``report`` (every table, no plots drawn)
 - DuckDB: the same core aggregates in SQL (sessions, handover rate, response-time medians)
 - JSONL ingest: ``load(jsonl)`` events/s, and its ratio to DuckDB's ``read_json`` of the same
-  file into Arrow alone (the parser igbot's fast reader uses; no types, no pandas)
+  file into Arrow alone, every field as text (the parser igbot's fast reader uses, which reads
+  every field as JSON to know its type; no checks, no types, no pandas)
 Targets: igbot load+report <= 1.0x DuckDB, peak memory <= 2x the Arrow size of the table,
 JSONL ingest >= 1M events/s.
 """
