@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
 from igbot.server._pgcluster import TempPostgres
@@ -36,8 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (
     BOT,
     ROOT,
+    CpuMeter,
     blast,
+    cpu_text,
     free_port,
+    get_json,
     measure_baseline,
     start_standin,
     wait_http,
@@ -57,7 +59,8 @@ def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
 
 
 def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace,
-             servers: int = 1, database: str | None = None) -> dict[str, Any]:
+             servers: int = 1, database: str | None = None,
+             watch: dict[str, int] | None = None) -> dict[str, Any]:
     """Start ``servers`` igbot serve processes (one data dir, or one database), blast, drain,
     check the log: every acknowledged message logged once and answered."""
     bot_file = tmp / "bot.yml"
@@ -66,7 +69,11 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
     procs = [start_server(bot_file, data / str(i), env, args.workers, database)
              for i in range(servers)]
     try:
+        trees = {f"server {i + 1}": proc.pid for i, (proc, _port) in enumerate(procs)}
+        trees.update(watch or {})
+        meter = CpuMeter({}, trees)
         result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
+        result["cpu"] = cpu_text(meter.mark(), result["seconds"])
         started = time.monotonic()
         health: dict[str, Any] = {}
         url = f"http://127.0.0.1:{procs[0][1]}/healthz"
@@ -75,13 +82,13 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                 if outstanding(database) == 0:
                     break
             else:
-                health = httpx.get(url, timeout=5).json()
+                health = get_json(url)
                 if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
                     break
             time.sleep(0.2)
         result["drain"] = time.monotonic() - started
         if not database:
-            health = httpx.get(url, timeout=5).json()
+            health = get_json(url)
             result["group"] = health.get("stored", 0) / max(1, health.get("inbox_commits", 1))
     finally:
         for proc, _port in procs:
@@ -140,17 +147,22 @@ def main() -> int:
     try:
         baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
         _, server_env = start_standin(env, procs)
+        watch = {"stand-in": procs[-1].pid}
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             if args.backend in ("sqlite", "both"):
-                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args)
+                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args,
+                                                        watch=watch)
             if args.backend in ("postgresql", "both"):
                 pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
+                assert pg.folder is not None
+                postmaster = int((pg.folder / "data" / "postmaster.pid").read_text().split()[0])
                 for servers in (1, 2):
                     url = pg.createdb(f"bench{servers}")
                     upgrade(url)
                     results[f"postgresql, {servers} server{'s' * (servers > 1)}"] = run_case(
-                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url)
+                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url,
+                        watch={**watch, "postgresql": postmaster})
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -163,6 +175,7 @@ def main() -> int:
     ok = True
     for name, result in results.items():
         print(report(name, result, baseline))
+        print(f"  CPU while posting: {result['cpu']}")
         if "group" in result:
             print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
         ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
@@ -170,6 +183,7 @@ def main() -> int:
     if one and two:
         print(f"postgresql scaling: 2 servers / 1 server = "
               f"{two['per_second'] / one['per_second']:.2f} x")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
 

@@ -66,6 +66,7 @@ class GroupCommit(ABC):
 
     def __init__(self) -> None:
         self.on_stored: Callable[[int, float, bytes], None] | None = None
+        self.on_committed: Callable[[int], None] | None = None  # the batch's last id, once
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.commits = 0
@@ -178,6 +179,11 @@ class GroupCommit(ABC):
                     self.on_stored(inbox_id, now, op[1])
                 except Exception:  # the body is stored; it is picked up again on restart
                     logger.exception("handing inbox entry %d on failed", inbox_id)
+        if self.on_committed is not None and ids:
+            try:
+                self.on_committed(ids[-1])
+            except Exception:  # the bodies are stored; they are picked up by polling
+                logger.exception("telling the processing about inbox entry %d failed", ids[-1])
         self._tell(batch, ids)
 
     @staticmethod
