@@ -309,11 +309,14 @@ def measure_baseline(env: dict[str, str], procs: list[subprocess.Popen[bytes]], 
     return baseline
 
 
-def start_standin(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> tuple[int, dict[str, str]]:
-    """Start the Graph API stand-in; its port and the environment ``igbot serve`` needs to use it."""
+def start_standin(env: dict[str, str], procs: list[subprocess.Popen[bytes]],
+                  light: bool = True) -> tuple[int, dict[str, str]]:
+    """Start the Graph API stand-in (``light``: bench/light_standin.py, else igbot's
+    GraphStandIn); its port and the environment ``igbot serve`` needs to use it."""
     graph_port = free_port()
-    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = ([sys.executable, str(Path(__file__).with_name("light_standin.py")), str(graph_port),
+             TOKEN] if light else [sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT])
+    standin = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     procs.append(standin)
     assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
     server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
@@ -332,12 +335,15 @@ def main() -> int:
                         help="the server's --reorder-window (60: intake alone while posting)")
     parser.add_argument("--processing-processes", type=int, default=None, choices=(0, 1),
                         help="the server's --processing-processes (default: its own default)")
+    parser.add_argument("--standin", choices=("light", "full"), default="light",
+                        help="the Graph stand-in: light (bench/light_standin.py, asyncio) or "
+                             "full (igbot.channel.GraphStandIn, http.server threads)")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
     try:
         baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
-        graph_port, server_env = start_standin(env, procs)
+        graph_port, server_env = start_standin(env, procs, light=args.standin == "light")
         standin_pid = procs[-1].pid
         sends_per_second = direct_sends(graph_port, args.posts, args.workers)
         with tempfile.TemporaryDirectory() as tmp:

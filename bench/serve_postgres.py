@@ -139,6 +139,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
                         help="postgresql: 1 and 2 servers on one PostgreSQL started for the run")
+    parser.add_argument("--standin", choices=("light", "full"), default="light",
+                        help="the Graph stand-in: light (bench/light_standin.py) or full")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
@@ -146,7 +148,7 @@ def main() -> int:
     pg = None
     try:
         baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
-        _, server_env = start_standin(env, procs)
+        _, server_env = start_standin(env, procs, light=args.standin == "light")
         watch = {"stand-in": procs[-1].pid}
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)

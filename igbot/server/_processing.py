@@ -24,9 +24,11 @@ acknowledged.
   ends (``PR_SET_PDEATHSIG``) and also exits when the pipe to the parent reaches end of file.
   It holds ``igbot.processing.lock`` while it runs, so a successor waits until it is gone:
   one processing process per data directory, ever.
-- **It gives way to intake**: it runs at a lower CPU priority (``nice`` +:data:`NICE`), the
-  process-level form of the in-process workers' ``yield_to_intake``: under a burst the 200s
-  go first and processing catches up from the durable inbox.
+- **It gives way to intake**, as the in-process workers do: the intake process keeps the
+  number of posts waiting for their 200 in shared memory, and the dispatcher and workers wait
+  (up to 20 ms an event) while it is not zero (``Inbox.yield_to_intake``); it also runs at a
+  lower CPU priority (``nice`` +:data:`NICE`). Under a burst the 200s go first and processing
+  catches up from the durable inbox; under sustained overload it still gets its turns.
 - It ignores SIGINT and SIGTERM (a terminal's Ctrl-C or systemd reach the whole process group):
   the intake process stops it gracefully (drain, then exit) when it stops itself.
 - If it crashes, the intake process starts another (after :data:`RESPAWN_DELAY` s).
@@ -153,6 +155,8 @@ class ProcessingChild:
         self._failure: str | None = None
         self._supervisor: threading.Thread | None = None
         self.restarts = 0
+        # the intake's posts waiting for their 200, read by the processing process's threads
+        self.waiting = multiprocessing.get_context("spawn").RawValue("i", 0)
 
     def __repr__(self) -> str:
         pid = self._proc.pid if self._proc is not None else None
@@ -210,7 +214,7 @@ class ProcessingChild:
             level = logging.getLogger().getEffectiveLevel()
             proc = ctx.Process(target=run_processing, name="igbot-processing", daemon=True,
                                args=(self.bot, self.config, str(self.data_dir), theirs,
-                                     os.getpid(), level))
+                                     os.getpid(), level, self.waiting))
             proc.start()
             theirs.close()
             self._proc, self._conn = proc, mine
@@ -435,7 +439,8 @@ class _Child:
 
 
 def run_processing(bot: Any, config: ServerConfig, data_dir: str, conn: Connection,
-                   parent_pid: int, log_level: int = logging.WARNING) -> None:
+                   parent_pid: int, log_level: int = logging.WARNING,
+                   intake_waiting: Any = None) -> None:
     """The processing process's main (started by :class:`ProcessingChild`, spawned)."""
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -448,6 +453,7 @@ def run_processing(bot: Any, config: ServerConfig, data_dir: str, conn: Connecti
     try:
         lock.acquire(timeout=30)
         inbox = Inbox(folder / "inbox.sqlite")  # read, and redact in place; never started
+        inbox.shared_waiting = intake_waiting  # its yield_to_intake reads the intake's count
         processing = SQLiteProcessing(bot, config, folder, inbox)
         processing.start()
     except Exception as exc:

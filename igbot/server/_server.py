@@ -92,6 +92,7 @@ class WebhookServer:
             child = ProcessingChild(self.bot, config, self.data_dir)
             self.pool = child
             inbox.on_committed = child.wake
+            inbox.shared_waiting = child.waiting
             return
         try:
             processing = SQLiteProcessing(self.bot, config, self.data_dir, inbox)
