@@ -73,7 +73,9 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
         trees.update(watch or {})
         meter = CpuMeter({}, trees)
         result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
-        result["cpu"] = cpu_text(meter.mark(), result["seconds"])
+        posted = meter.mark()
+        result["cpu"] = cpu_text(posted, result["seconds"])
+        posting_cpu = sum(v for k, v in posted.items() if not k.startswith("machine"))
         started = time.monotonic()
         health: dict[str, Any] = {}
         url = f"http://127.0.0.1:{procs[0][1]}/healthz"
@@ -87,6 +89,10 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                     break
             time.sleep(0.2)
         result["drain"] = time.monotonic() - started
+        drained = meter.mark()
+        result["cpu_drain"] = cpu_text(drained, result["drain"])
+        busy = sum(v for k, v in drained.items() if not k.startswith("machine"))
+        result["cpu_total"] = busy + posting_cpu
         if not database:
             health = get_json(url)
             result["group"] = health.get("stored", 0) / max(1, health.get("inbox_commits", 1))
@@ -100,6 +106,9 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                 proc.kill()
                 proc.wait()
     if database:
+        watcher = _WATCHERS.pop(database, None)
+        if watcher is not None:
+            watcher.close()
         lines = [json.loads(x) for x in log_lines(database)]
     else:
         lines = [json.loads(x) for x in (data / "0" / "log.jsonl").read_text().splitlines()]
@@ -109,11 +118,18 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
     return result
 
 
+_WATCHERS: dict[str, psycopg.Connection[Any]] = {}
+
+
 def outstanding(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
-                           "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
-                           "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
+    """Bodies, events and requests not yet done (one kept connection: a new one per poll
+    would fork a PostgreSQL backend five times a second while the servers drain)."""
+    conn = _WATCHERS.get(url)
+    if conn is None:
+        conn = _WATCHERS[url] = psycopg.connect(url, autocommit=True)
+    row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
+                       "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
+                       "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -178,6 +194,9 @@ def main() -> int:
     for name, result in results.items():
         print(report(name, result, baseline))
         print(f"  CPU while posting: {result['cpu']}")
+        print(f"  CPU while draining ({result['drain']:.1f} s): {result['cpu_drain']}")
+        print(f"  CPU of our processes, posting and draining: {result['cpu_total']:.1f} s = "
+              f"{1000 * result['cpu_total'] / max(1, result['acked']):.2f} ms an event")
         if "group" in result:
             print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
         ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
