@@ -11,13 +11,20 @@ message, one bot reply each. Two baselines, measured in the same run:
   httpx, over as many threads as the server has workers (the one call per event a server
   cannot avoid). End to end, events processed per second is reported as a ratio to it.
 
-It also reports the server process's CPU time per event (user + system, from ``/proc``).
+It also reports the CPU time (user + system, from ``/proc``) of each process while posting and
+while draining: the intake process, its processing process (``--processing-processes 1``), the
+Graph stand-in and the load client (this process), and how busy the whole machine was; and the
+server's CPU time per event.
+
+The Graph stand-in is ``bench/light_standin.py`` (asyncio, Meta's documented answers) unless
+``--standin full`` asks for igbot's ``GraphStandIn`` (``http.server``, a thread a connection).
 
 With ``--reorder-window 60`` nothing is processed while posting (events wait in the reorder
 window), so the CPU time per event is the intake's alone: signature, durable append, 200.
 
     python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32] [--workers 4]
-                          [--reorder-window SECONDS]
+                          [--reorder-window SECONDS] [--processing-processes 0|1]
+                          [--standin light|full]
 """
 
 from __future__ import annotations
