@@ -11,13 +11,20 @@ message, one bot reply each. Two baselines, measured in the same run:
   httpx, over as many threads as the server has workers (the one call per event a server
   cannot avoid). End to end, events processed per second is reported as a ratio to it.
 
-It also reports the server process's CPU time per event (user + system, from ``/proc``).
+It also reports the CPU time (user + system, from ``/proc``) of each process while posting and
+while draining: the intake process, its processing process (``--processing-processes 1``), the
+Graph stand-in and the load client (this process), and how busy the whole machine was; and the
+server's CPU time per event.
+
+The Graph stand-in is ``bench/light_standin.py`` (asyncio, Meta's documented answers) unless
+``--standin full`` asks for igbot's ``GraphStandIn`` (``http.server``, a thread a connection).
 
 With ``--reorder-window 60`` nothing is processed while posting (events wait in the reorder
 window), so the CPU time per event is the intake's alone: signature, durable append, 200.
 
     python bench/serve.py [--posts 5000] [--seconds 30] [--connections 32] [--workers 4]
-                          [--reorder-window SECONDS]
+                          [--reorder-window SECONDS] [--processing-processes 0|1]
+                          [--standin light|full]
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -106,8 +114,8 @@ def request(n: int) -> bytes:
     return head + data
 
 
-async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
-                      latencies: list[float], deadline: float) -> None:
+async def _connection(port: int, queue: asyncio.Queue[int], requests: list[bytes],
+                      acked: list[int], latencies: list[float], deadline: float) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.monotonic() < deadline:
@@ -116,7 +124,7 @@ async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
             except asyncio.QueueEmpty:
                 return
             started = time.perf_counter()
-            writer.write(request(n))
+            writer.write(requests[n])
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
@@ -133,8 +141,10 @@ async def _connection(port: int, queue: asyncio.Queue[int], acked: list[int],
 
 def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
     """Post ``posts`` signed bodies over ``connections`` keep-alive connections (spread over
-    several servers' ports round-robin, as a load balancer would)."""
+    several servers' ports round-robin, as a load balancer would). The requests are built and
+    signed before the clock starts: the client's CPU goes to posting, not to HMACs."""
     ports = port if isinstance(port, list) else [port]
+    requests = [request(n) for n in range(posts)]  # signed before the clock starts
 
     async def run() -> tuple[list[int], list[float], float]:
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -143,8 +153,9 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
         acked: list[int] = []
         latencies: list[float] = []
         started = time.monotonic()
-        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, acked, latencies,
-                                           started + seconds) for i in range(connections)))
+        await asyncio.gather(*(_connection(ports[i % len(ports)], queue, requests, acked,
+                                           latencies, started + seconds)
+                               for i in range(connections)))
         return acked, latencies, time.monotonic() - started
 
     acked, latencies, elapsed = asyncio.run(run())
@@ -182,10 +193,101 @@ def direct_sends(graph_port: int, sends: int, threads: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
+    """User + system CPU seconds of a process so far (Linux; 0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except OSError:
+                continue
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid``'s child processes, their children, and so on (Linux)."""
+    out, todo = [], [pid]
+    while todo:
+        found = children(todo.pop())
+        out += found
+        todo += found
+    return out
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (``/proc/stat``)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        ticks = [int(x) for x in fh.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+class CpuMeter:
+    """CPU seconds per process between marks: the load client (this process), the Graph
+    stand-in, each server and its children (the processing process), PostgreSQL (the
+    postmaster and its backends); and how busy the whole machine was (every process, ours
+    or not: other work on a shared machine shows here)."""
+
+    def __init__(self, processes: dict[str, int], trees: dict[str, int] | None = None) -> None:
+        self.processes, self.trees = processes, trees or {}
+        self.last = self.read()
+
+    def read(self) -> dict[str, float]:
+        now = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
+        for name, pid in self.trees.items():
+            now[name] = cpu_seconds(pid) + sum(cpu_seconds(p) for p in descendants(pid))
+        times = os.times()
+        now["client"] = times.user + times.system
+        server = self.processes.get("intake")
+        if server is not None:
+            now["processing"] = sum(cpu_seconds(pid) for pid in children(server))
+        now["machine busy"], now["machine total"] = machine_busy()
+        return now
+
+    def mark(self) -> dict[str, float]:
+        """CPU seconds per process since the previous mark."""
+        now = self.read()
+        spent = {name: now[name] - self.last.get(name, 0.0) for name in now}
+        self.last = now
+        return spent
+
+
+def cpu_text(spent: dict[str, float], seconds: float) -> str:
+    """CPU seconds per process, and as % of one core; the machine's busy share of all cores."""
+    shown = {k: v for k, v in spent.items() if not k.startswith("machine")}
+    text = ", ".join(f"{name} {cpu:.1f} s ({100 * cpu / max(seconds, 1e-9):.0f}%)"
+                     for name, cpu in shown.items())
+    total = spent.get("machine total", 0.0)
+    if total:
+        text += (f"; machine {100 * spent['machine busy'] / total:.0f}% busy "
+                 f"({os.cpu_count()} cores, ours {100 * sum(shown.values()) / total:.0f}%)")
+    return text
+
+
+_POLLER: httpx.Client | None = None
+
+
+def get_json(url: str) -> dict[str, Any]:
+    """GET a JSON answer over one kept-alive client: a fresh httpx client per poll builds an
+    SSL context each time (tens of ms of CPU), which ate the machine's cores while draining."""
+    global _POLLER
+    if _POLLER is None:
+        _POLLER = httpx.Client(timeout=5)
+    data: dict[str, Any] = _POLLER.get(url).json()
+    return data
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -214,11 +316,14 @@ def measure_baseline(env: dict[str, str], procs: list[subprocess.Popen[bytes]], 
     return baseline
 
 
-def start_standin(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> tuple[int, dict[str, str]]:
-    """Start the Graph API stand-in; its port and the environment ``igbot serve`` needs to use it."""
+def start_standin(env: dict[str, str], procs: list[subprocess.Popen[bytes]],
+                  light: bool = True) -> tuple[int, dict[str, str]]:
+    """Start the Graph API stand-in (``light``: bench/light_standin.py, else igbot's
+    GraphStandIn); its port and the environment ``igbot serve`` needs to use it."""
     graph_port = free_port()
-    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = ([sys.executable, str(Path(__file__).with_name("light_standin.py")), str(graph_port),
+             TOKEN] if light else [sys.executable, "-c", STANDIN, str(graph_port), ACCOUNT])
+    standin = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     procs.append(standin)
     assert standin.stdout is not None and standin.stdout.readline().strip() == b"ready"
     server_env = {**env, "IGBOT_APP_SECRET": SECRET, "IGBOT_VERIFY_TOKEN": "v",
@@ -235,12 +340,18 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--reorder-window", type=float, default=None,
                         help="the server's --reorder-window (60: intake alone while posting)")
+    parser.add_argument("--processing-processes", type=int, default=None, choices=(0, 1),
+                        help="the server's --processing-processes (default: its own default)")
+    parser.add_argument("--standin", choices=("light", "full"), default="light",
+                        help="the Graph stand-in: light (bench/light_standin.py, asyncio) or "
+                             "full (igbot.channel.GraphStandIn, http.server threads)")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
     try:
         baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
-        graph_port, server_env = start_standin(env, procs)
+        graph_port, server_env = start_standin(env, procs, light=args.standin == "light")
+        standin_pid = procs[-1].pid
         sends_per_second = direct_sends(graph_port, args.posts, args.workers)
         with tempfile.TemporaryDirectory() as tmp:
             bot_file = Path(tmp) / "bot.yml"
@@ -251,23 +362,29 @@ def main() -> int:
                 [sys.executable, "-m", "igbot.server", "serve", str(bot_file), "--port", str(port),
                  "--data-dir", str(data), "--workers", str(args.workers), "--send-rate", "0",
                  *(["--reorder-window", str(args.reorder_window)]
-                   if args.reorder_window is not None else [])],
+                   if args.reorder_window is not None else []),
+                 *(["--processing-processes", str(args.processing_processes)]
+                   if args.processing_processes is not None else [])],
                 env=server_env, stderr=subprocess.PIPE)
             procs.append(server)
             wait_http(f"http://127.0.0.1:{port}/healthz", server)
+            meter = CpuMeter({"stand-in": standin_pid, "intake": server.pid})
             cpu_before, posting = cpu_seconds(server.pid), time.monotonic()
             result = blast(port, args.posts, args.seconds, args.connections)
+            posting_cpu = meter.mark()
             intake_us = 1e6 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["acked"])
             started = time.monotonic()
             health: dict[str, int] = {}
             while time.monotonic() - started < 300:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+                health = get_json(f"http://127.0.0.1:{port}/healthz")
                 if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
                     break
                 time.sleep(0.2)
             drain = time.monotonic() - started
+            drain_cpu = meter.mark()
             end_to_end = result["acked"] / (time.monotonic() - posting)
-            cpu_ms = 1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["acked"])
+            server_cpu = sum(posting_cpu[k] + drain_cpu[k] for k in ("intake", "processing"))
+            cpu_ms = 1000 * server_cpu / max(1, result["acked"])
             lines = [json.loads(x) for x in (data / "log.jsonl").read_text().splitlines()]
             incoming = {r["mid"] for r in lines if r["direction"] == "in"}
             replies = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
@@ -285,14 +402,17 @@ def main() -> int:
           f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
           f"({result['per_second'] / baseline['per_second']:.2f} x baseline), "
           f"time to 200 p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
-          f"server CPU while posting {intake_us:.0f} µs a post")
+          f"intake process CPU while posting {intake_us:.0f} µs a post")
+    print(f"CPU while posting ({result['seconds']:.1f} s): {cpu_text(posting_cpu, result['seconds'])}")
+    print(f"CPU while draining ({drain:.1f} s): {cpu_text(drain_cpu, drain)}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"inbox: {health.get('stored')} bodies in {health.get('inbox_commits')} commits "
           f"(group commit: {health.get('stored', 0) / max(1, health.get('inbox_commits', 1)):.1f} per fsync)")
     print(f"processing: all {health.get('processed')} events and {replies} replies done "
           f"{drain:.1f} s after the last ack; logged incoming {len(incoming)}, lost {lost}")
     print(f"end to end: {end_to_end:.0f} events/s = {end_to_end / sends_per_second:.2f} x the "
           f"bare Send API calls ({sends_per_second:.0f}/s to the same stand-in, "
-          f"{args.workers} threads); server CPU {cpu_ms:.2f} ms per event")
+          f"{args.workers} threads); server CPU (intake + processing) {cpu_ms:.2f} ms per event")
     return 0 if lost == 0 and replies >= result["acked"] else 1
 
 

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
 from igbot.server._pgcluster import TempPostgres
@@ -36,8 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (
     BOT,
     ROOT,
+    CpuMeter,
     blast,
+    cpu_text,
     free_port,
+    get_json,
     measure_baseline,
     start_standin,
     wait_http,
@@ -57,7 +59,8 @@ def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
 
 
 def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace,
-             servers: int = 1, database: str | None = None) -> dict[str, Any]:
+             servers: int = 1, database: str | None = None,
+             watch: dict[str, int] | None = None) -> dict[str, Any]:
     """Start ``servers`` igbot serve processes (one data dir, or one database), blast, drain,
     check the log: every acknowledged message logged once and answered."""
     bot_file = tmp / "bot.yml"
@@ -66,7 +69,13 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
     procs = [start_server(bot_file, data / str(i), env, args.workers, database)
              for i in range(servers)]
     try:
+        trees = {f"server {i + 1}": proc.pid for i, (proc, _port) in enumerate(procs)}
+        trees.update(watch or {})
+        meter = CpuMeter({}, trees)
         result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
+        posted = meter.mark()
+        result["cpu"] = cpu_text(posted, result["seconds"])
+        posting_cpu = sum(v for k, v in posted.items() if not k.startswith("machine"))
         started = time.monotonic()
         health: dict[str, Any] = {}
         url = f"http://127.0.0.1:{procs[0][1]}/healthz"
@@ -75,13 +84,17 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                 if outstanding(database) == 0:
                     break
             else:
-                health = httpx.get(url, timeout=5).json()
+                health = get_json(url)
                 if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
                     break
             time.sleep(0.2)
         result["drain"] = time.monotonic() - started
+        drained = meter.mark()
+        result["cpu_drain"] = cpu_text(drained, result["drain"])
+        busy = sum(v for k, v in drained.items() if not k.startswith("machine"))
+        result["cpu_total"] = busy + posting_cpu
         if not database:
-            health = httpx.get(url, timeout=5).json()
+            health = get_json(url)
             result["group"] = health.get("stored", 0) / max(1, health.get("inbox_commits", 1))
     finally:
         for proc, _port in procs:
@@ -93,6 +106,9 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                 proc.kill()
                 proc.wait()
     if database:
+        watcher = _WATCHERS.pop(database, None)
+        if watcher is not None:
+            watcher.close()
         lines = [json.loads(x) for x in log_lines(database)]
     else:
         lines = [json.loads(x) for x in (data / "0" / "log.jsonl").read_text().splitlines()]
@@ -102,11 +118,18 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
     return result
 
 
+_WATCHERS: dict[str, psycopg.Connection[Any]] = {}
+
+
 def outstanding(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
-                           "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
-                           "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
+    """Bodies, events and requests not yet done (one kept connection: a new one per poll
+    would fork a PostgreSQL backend five times a second while the servers drain)."""
+    conn = _WATCHERS.get(url)
+    if conn is None:
+        conn = _WATCHERS[url] = psycopg.connect(url, autocommit=True)
+    row = conn.execute("SELECT (SELECT count(*) FROM igbot_inbox WHERE NOT routed) + "
+                       "(SELECT count(*) FROM igbot_pending) + (SELECT count(*) FROM "
+                       "igbot_outbox WHERE state IN ('pending', 'sending'))").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -132,6 +155,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
                         help="postgresql: 1 and 2 servers on one PostgreSQL started for the run")
+    parser.add_argument("--standin", choices=("light", "full"), default="light",
+                        help="the Graph stand-in: light (bench/light_standin.py) or full")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []
@@ -139,18 +164,23 @@ def main() -> int:
     pg = None
     try:
         baseline = measure_baseline(env, procs, args.posts, args.seconds, args.connections)
-        _, server_env = start_standin(env, procs)
+        _, server_env = start_standin(env, procs, light=args.standin == "light")
+        watch = {"stand-in": procs[-1].pid}
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             if args.backend in ("sqlite", "both"):
-                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args)
+                results["sqlite, 1 process"] = run_case(tmp, "sqlite", server_env, args,
+                                                        watch=watch)
             if args.backend in ("postgresql", "both"):
                 pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
+                assert pg.folder is not None
+                postmaster = int((pg.folder / "data" / "postmaster.pid").read_text().split()[0])
                 for servers in (1, 2):
                     url = pg.createdb(f"bench{servers}")
                     upgrade(url)
                     results[f"postgresql, {servers} server{'s' * (servers > 1)}"] = run_case(
-                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url)
+                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url,
+                        watch={**watch, "postgresql": postmaster})
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -163,6 +193,10 @@ def main() -> int:
     ok = True
     for name, result in results.items():
         print(report(name, result, baseline))
+        print(f"  CPU while posting: {result['cpu']}")
+        print(f"  CPU while draining ({result['drain']:.1f} s): {result['cpu_drain']}")
+        print(f"  CPU of our processes, posting and draining: {result['cpu_total']:.1f} s = "
+              f"{1000 * result['cpu_total'] / max(1, result['acked']):.2f} ms an event")
         if "group" in result:
             print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
         ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
@@ -170,6 +204,7 @@ def main() -> int:
     if one and two:
         print(f"postgresql scaling: 2 servers / 1 server = "
               f"{two['per_second'] / one['per_second']:.2f} x")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
 

@@ -30,6 +30,7 @@ from igbot.channel._base import (
 from igbot.channel._errors import GraphError
 from igbot.channel._policy import Role
 from igbot.channel._ratelimit import ConversationLocks
+from igbot.channel._transport import KeepAliveTransport
 from igbot.models import (
     CommentReplyRequest,
     HideCommentRequest,
@@ -61,13 +62,15 @@ class GraphClient(GraphCore):
         rate_limit: calls per second for this account (None: no pacing); ``burst`` the bucket.
         policy: a :class:`SendPolicy` checked before each ``messages`` call.
         on_refused: called with ``(body, error)`` when the policy refuses a send.
-        transport: an httpx transport (e.g. ``httpx.MockTransport``).
+        transport: an httpx transport (e.g. ``httpx.MockTransport``); default a
+            :class:`~igbot.channel._transport.KeepAliveTransport` (one kept-alive HTTP/1.1
+            connection per thread, lighter than httpx's own).
     """
 
     def __init__(self, access_token: Any, *, transport: httpx.BaseTransport | None = None,
                  **options: Any) -> None:
         super().__init__(access_token, **options)
-        inner = transport if transport is not None else httpx.HTTPTransport()
+        inner = transport if transport is not None else KeepAliveTransport()
         self._http = httpx.Client(
             base_url=self.base_url, timeout=self.timeout,
             transport=AuthTransport(inner, self.access_token, self.auth))

@@ -22,8 +22,8 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from igbot.channel import GraphError, PolicyError
-from igbot.server._handover import agent_send, resolve
+from igbot.server._handover import admin_answer
+from igbot.server._processing import ProcessingChild
 from igbot.server._server import WebhookServer
 from igbot.server._signature import verify_signature
 
@@ -160,21 +160,12 @@ class WebhookApp:
                                               "message": f"expected JSON with {fields}"}})
             return
         pool = self.server.pool
-        if text is None:
-            future = pool.call(user, lambda worker: resolve(worker, user))
+        if isinstance(pool, ProcessingChild):  # runs on the worker in the processing process
+            future = pool.admin(user, text)
         else:
-            future = pool.call(user, lambda worker: agent_send(worker, user, text))
-        try:
-            result = await asyncio.wait_for(asyncio.wrap_future(future), API_TIMEOUT)
-        except PolicyError as exc:
-            await _json(send, 409, {"error": {"type": type(exc).__name__, "rule": exc.rule,
-                                              "message": str(exc)}})
-            return
-        except GraphError as exc:
-            await _json(send, 502, {"error": {"type": type(exc).__name__, "code": exc.code,
-                                              "subcode": exc.subcode, "message": str(exc)}})
-            return
-        await _json(send, 200, result)
+            future = pool.call(user, lambda worker: admin_answer(worker, user, text))
+        status, result = await asyncio.wait_for(asyncio.wrap_future(future), API_TIMEOUT)
+        await _json(send, status, result)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> bytes | None:

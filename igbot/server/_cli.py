@@ -39,6 +39,10 @@ def register(subparsers: Any) -> None:
                             "late, to process them in the order sent (0: arrival order)")
     serve.add_argument("--max-sends", type=int, default=10,
                        help="messages one incoming event may send; the rest are dropped, logged")
+    serve.add_argument("--processing-processes", type=int, default=None, choices=(0, 1),
+                       help="1: run the workers, the Graph calls and the log writer in a "
+                            "process of their own, so they never hold up the 200s (SQLite; "
+                            "default 1 with two cores or more, else 0); 0: in this process")
     serve.add_argument("--request-timeout", type=float, default=10.0,
                        help="seconds a client may take to send a request's head, and again "
                             "its body (then 408, connection closed)")
@@ -100,7 +104,8 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, data_dir=args.data_dir, workers=args.workers,
             send_rate=args.send_rate, echo_grace=args.echo_grace,
             reorder_window=args.reorder_window, max_sends=args.max_sends,
-            request_timeout=args.request_timeout, database=args.database)
+            request_timeout=args.request_timeout, database=args.database,
+            processing_processes=_processing_processes(args))
         from igbot.kataml import load_bot
         from igbot.server._server import WebhookServer
 
@@ -120,6 +125,15 @@ def _serve(args: argparse.Namespace) -> int:
           f"({where})", file=sys.stderr)
     serve(server)
     return 0
+
+
+def _processing_processes(args: argparse.Namespace) -> int:
+    """``--processing-processes``, or its default: 1 on SQLite with two cores or more."""
+    if args.processing_processes is not None:
+        return int(args.processing_processes)
+    if args.database or os.environ.get("IGBOT_DATABASE_URL"):
+        return 0  # several servers share the work on PostgreSQL: one process each
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
 def _db(args: argparse.Namespace) -> int:

@@ -71,6 +71,9 @@ class ServerConfig(BaseModel):
             one arriving in a later body; released in timestamp order (0: arrival order).
         reorder_max: events held per conversation; past it the oldest is released at once.
         max_sends: messages one incoming event may send; the rest are dropped and logged.
+        processing_processes: 1: the workers, the Graph client and the log writer run in a
+            process of their own, off the interpreter that acknowledges posts (SQLite only;
+            ``igbot serve`` does so by default with two cores or more); 0: in this process.
         database: ``postgresql://...`` (``IGBOT_DATABASE_URL``): keep everything in PostgreSQL,
             shared by several servers; None: SQLite files in ``data_dir`` (one server). A
             secret (the URL may hold a password).
@@ -99,6 +102,7 @@ class ServerConfig(BaseModel):
     reorder_window: float = Field(default=1.0, ge=0, le=60)
     reorder_max: int = Field(default=100, ge=1)
     max_sends: int = Field(default=10, ge=1)
+    processing_processes: int = Field(default=0, ge=0, le=1)
     database: SecretStr | None = None
 
     @classmethod

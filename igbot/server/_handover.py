@@ -23,7 +23,10 @@ from igbot.server._state import OutboxRow, Unit
 if TYPE_CHECKING:
     from igbot.server._worker import _Worker
 
-__all__ = ["agent_send", "resolve"]
+__all__ = ["admin_answer", "agent_send", "resolve"]
+
+Answer = tuple[int, dict[str, Any]]
+"""An admin API call's HTTP status and JSON."""
 
 
 def resolve(worker: _Worker, user: str, by: str = "api") -> dict[str, Any]:
@@ -78,3 +81,19 @@ def agent_send(worker: _Worker, user: str, text: str, *,
         raise
     worker.db.queue_log(outcome_lines(row, result))
     return {"user": user, "message_id": result.message_id, "tag": request.tag}
+
+
+def admin_answer(worker: _Worker, user: str, text: str | None) -> Answer:
+    """``POST /api/resolve`` (``text`` None) or ``/api/agent/send`` run on the conversation's
+    worker: the HTTP status and JSON (409 refused by the send policy, 502 refused by Meta).
+
+    A plain tuple, so it crosses to the intake process when processing runs in its own.
+    """
+    try:
+        result = resolve(worker, user) if text is None else agent_send(worker, user, text)
+    except PolicyError as exc:
+        return 409, {"error": {"type": type(exc).__name__, "rule": exc.rule, "message": str(exc)}}
+    except GraphError as exc:
+        return 502, {"error": {"type": type(exc).__name__, "code": exc.code,
+                               "subcode": exc.subcode, "message": str(exc)}}
+    return 200, result

@@ -36,6 +36,9 @@ MAX_GROUP = 512
 INTAKE_FIRST = 0.02
 """Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
 
+YIELD_POLL = 0.002
+"""Seconds between looks at the intake's waiting posts from a processing process."""
+
 InboxEntry = tuple[int, float, bytes]
 """``(id, received_at, body)``."""
 
@@ -66,6 +69,7 @@ class GroupCommit(ABC):
 
     def __init__(self) -> None:
         self.on_stored: Callable[[int, float, bytes], None] | None = None
+        self.on_committed: Callable[[int], None] | None = None  # the batch's last id, once
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.commits = 0
@@ -73,6 +77,8 @@ class GroupCommit(ABC):
         self.waiting = 0  # posts waiting for their 200 (changed by the event loop only)
         self._quiet = threading.Event()  # set while no post waits
         self._quiet.set()
+        # a shared ``ctypes`` int (``.value``) mirroring ``waiting`` for a processing process
+        self.shared_waiting: Any = None
 
     @abstractmethod
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
@@ -102,10 +108,15 @@ class GroupCommit(ABC):
         if not self.waiting:
             self._quiet.clear()
         self.waiting += 1
+        shared = self.shared_waiting
+        if shared is not None:
+            shared.value = self.waiting
         try:
             return await future
         finally:
             self.waiting -= 1
+            if shared is not None:
+                shared.value = self.waiting
             if not self.waiting:
                 self._quiet.set()
 
@@ -117,7 +128,16 @@ class GroupCommit(ABC):
         event loop needs to answer Meta. Under a burst the answers go first and processing
         catches up from the durable inbox after; under sustained overload processing still
         gets a turn every ``limit`` seconds a thread.
+
+        In a processing process (no writer thread here, :attr:`shared_waiting` set by the
+        intake process) it reads the intake's count, every :data:`YIELD_POLL` seconds.
         """
+        shared = self.shared_waiting
+        if shared is not None and self._thread is None:
+            deadline = time.monotonic() + limit
+            while shared.value and time.monotonic() < deadline:
+                time.sleep(YIELD_POLL)
+            return
         if self.waiting:
             self._quiet.wait(limit)  # set by the event loop when the last waiting post is answered
 
@@ -178,6 +198,11 @@ class GroupCommit(ABC):
                     self.on_stored(inbox_id, now, op[1])
                 except Exception:  # the body is stored; it is picked up again on restart
                     logger.exception("handing inbox entry %d on failed", inbox_id)
+        if self.on_committed is not None and ids:
+            try:
+                self.on_committed(ids[-1])
+            except Exception:  # the bodies are stored; they are picked up by polling
+                logger.exception("telling the processing about inbox entry %d failed", ids[-1])
         self._tell(batch, ids)
 
     @staticmethod

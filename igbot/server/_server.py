@@ -9,7 +9,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from igbot.channel import GraphClient, PolicyStore, SendPolicy, SQLitePolicyStore
+from igbot.channel import GraphClient, SendPolicy
 from igbot.kataml import Bot, load_bot
 from igbot.server._config import ServerConfig
 from igbot.server._inbox import Inbox
@@ -17,7 +17,7 @@ from igbot.server._lock import DataDirLock
 from igbot.server._log import ConversationLog
 from igbot.server._pgworker import PgWorkerPool
 from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, TableLog, connect_pool
-from igbot.server._state import StateDB
+from igbot.server._processing import ProcessingChild, SQLiteProcessing
 from igbot.server._storage import StateStore
 from igbot.server._worker import WorkerPool
 
@@ -33,6 +33,11 @@ class WebhookServer:
     (sessions, processed events, dead letters, outbox), ``policy.sqlite`` (the send policy's
     windows and comments), ``log.jsonl`` (the conversation log), ``igbot.lock`` (held while
     the server exists, so a second server on the same directory refuses to start).
+
+    With ``config.processing_processes`` 1 the workers, the state, the send policy and the log
+    run in a processing process of their own (:mod:`igbot.server._processing`): this object
+    then holds the inbox and the lock, and ``db``, ``log``, ``policy``, ``client`` and
+    ``processing`` are not here (``pool`` is the child's handle).
 
     Args:
         bot: a loaded :class:`~igbot.kataml.Bot` or the path of its ``bot.yml``.
@@ -64,32 +69,40 @@ class WebhookServer:
     def _open(self) -> None:
         config = self.config
         self.db: StateStore
+        self.processing: SQLiteProcessing | None = None
+        self.pool: WorkerPool | PgWorkerPool | ProcessingChild
         if config.database is not None:
             url = config.database.get_secret_value()
             self.pg = connect_pool(url, config.workers * 2 + 6)
             self.db = PgState(self.pg, url)
             self.log: ConversationLog | TableLog = TableLog(self.db)
-            policy_store: PolicyStore = PgPolicyStore(self.pg, url)
             self.inbox: Inbox | PgInbox = PgInbox(self.pg, url)
-        else:
-            state = StateDB(self.data_dir / "state.sqlite")
-            self.db = state
-            self.log = ConversationLog(self.data_dir / "log.jsonl", state)
-            policy_store = SQLitePolicyStore(self.data_dir / "policy.sqlite")
-            self.inbox = Inbox(self.data_dir / "inbox.sqlite")
-        self.policy = SendPolicy(policy_store)
-        self.client = GraphClient(
-            config.access_token, account_id=config.account_id, base_url=config.graph_url,
-            api_version=config.api_version, rate_limit=config.send_rate or None,
-            max_retries=config.max_retries, policy=self.policy)
-        self.pool: WorkerPool | PgWorkerPool
-        if isinstance(self.db, PgState):
-            self.pool = PgWorkerPool(config, self.bot, self.db, self.inbox,  # type: ignore[arg-type]
+            self.policy = SendPolicy(PgPolicyStore(self.pg, url))
+            self.client = GraphClient(
+                config.access_token, account_id=config.account_id, base_url=config.graph_url,
+                api_version=config.api_version, rate_limit=config.send_rate or None,
+                max_retries=config.max_retries, policy=self.policy)
+            self.pool = PgWorkerPool(config, self.bot, self.db, self.inbox,
                                      self.client, self.policy)
-        else:
-            self.pool = WorkerPool(config, self.bot, self.db, self.inbox,  # type: ignore[arg-type]
-                                   self.client, self.policy)
-        self.inbox.on_stored = self.pool.submit
+            self.inbox.on_stored = self.pool.submit
+            return
+        inbox = Inbox(self.data_dir / "inbox.sqlite")
+        self.inbox = inbox
+        if config.processing_processes:  # the processing process opens the rest
+            child = ProcessingChild(self.bot, config, self.data_dir)
+            self.pool = child
+            inbox.on_committed = child.wake
+            inbox.shared_waiting = child.waiting
+            return
+        try:
+            processing = SQLiteProcessing(self.bot, config, self.data_dir, inbox)
+        except BaseException:
+            inbox.close()
+            raise
+        self.processing = processing
+        self.db, self.log, self.policy = processing.db, processing.log, processing.policy
+        self.client, self.pool = processing.client, processing.pool
+        inbox.on_stored = processing.pool.submit
 
     def __repr__(self) -> str:
         where = (f"database={self.db!r}" if self.pg is not None
@@ -97,19 +110,29 @@ class WebhookServer:
         return f"WebhookServer(bot={self.bot.name!r}, {where})"
 
     def start(self) -> WebhookServer:
-        """Reconcile after a restart, start the log writer, the workers and the inbox writer."""
+        """Reconcile after a restart, start the log writer, the workers and the inbox writer
+        (or the processing process)."""
         if not self.running:
-            self.log.start()
-            self.pool.start()
+            if isinstance(self.pool, ProcessingChild):
+                self.pool.start()
+            elif self.processing is not None:
+                self.processing.start()
+            else:
+                self.log.start()
+                self.pool.start()
             self.inbox.start()
             self.running = True
         return self
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until every stored body is processed and its log lines are in ``log.jsonl``.
+        """Wait until every stored body is processed and its log lines are in the log.
 
         Returns ``False`` if that did not happen within ``timeout`` seconds.
         """
+        if isinstance(self.pool, ProcessingChild):
+            return self.pool.wait_idle(timeout)
+        if self.processing is not None:
+            return self.processing.wait_idle(timeout)
         deadline = time.monotonic() + timeout
         if not self.pool.wait_idle(timeout):
             return False
@@ -123,17 +146,22 @@ class WebhookServer:
         """Stop taking bodies, finish queued work (up to ``timeout`` s), close everything."""
         if self.running:
             self.inbox.stop()
-            if self.pg is None:  # on PostgreSQL what is left is for the other servers (or the next start)
-                self.pool.wait_idle(timeout)
-            self.pool.stop(timeout)
-            self.log.stop()
+            if self.processing is not None:
+                self.processing.stop(timeout)
+            else:  # on PostgreSQL what is left is for the other servers (or the next start)
+                self.pool.stop(timeout)
+                if not isinstance(self.pool, ProcessingChild):
+                    self.log.stop()
             self.running = False
         if self.lock is not None and not self.lock.held:  # closed already
             return
         self.inbox.close()
-        self.client.close()
-        self.policy.store.close()
-        self.db.close()
+        if self.processing is not None:
+            self.processing.close()
+        elif not isinstance(self.pool, ProcessingChild):
+            self.client.close()
+            self.policy.store.close()
+            self.db.close()
         if self.pg is not None:
             self.pg.close()
         if self.lock is not None:
@@ -141,9 +169,13 @@ class WebhookServer:
 
     def stats(self) -> dict[str, Any]:
         """Counters for ``/healthz``."""
+        intake = {"stored": self.inbox.stored, "inbox_commits": self.inbox.commits}
+        if isinstance(self.pool, ProcessingChild):
+            return {**intake, **self.pool.stats()}
+        if self.processing is not None:
+            return {**intake, **self.processing.stats()}
         pool = self.pool
-        return {"stored": self.inbox.stored, "inbox_commits": self.inbox.commits,
-                "events": pool.dispatched, "processed": pool.processed,
+        return {**intake, "events": pool.dispatched, "processed": pool.processed,
                 "dead_letters": pool.dead, "log_lines": self.log.written,
                 "held": pool.held, "reorder_overflowed": pool.reorder_overflowed,
                 "workers": pool.size}

@@ -94,6 +94,7 @@ class WorkerPool:
         self._doubts: dict[str, list[_Doubt]] = defaultdict(list)
         self._recovery: list[list[OutboxRow]] = [[] for _ in range(self.size)]
         self._deadline = 0.0
+        self.inbox_seen = 0  # the last inbox id the restart scan looked at
         self.dispatched = 0
         self.processed = 0
         self.dead = 0
@@ -112,7 +113,7 @@ class WorkerPool:
                 text = row.request.text if row.endpoint == "messages" else None
                 self._doubts[row.conversation].append(_Doubt(row, text))
         pending = 0
-        for entry in self.inbox.entries(skip=self.db.is_done):
+        for entry in self.inbox.entries(skip=self._scanned):
             self.submit(*entry)
             pending += 1
         if pending or any(self._recovery):
@@ -147,6 +148,11 @@ class WorkerPool:
     def reorder_overflowed(self) -> int:
         """Events let go before their window ended because a conversation held too many."""
         return self._reorder.overflowed
+
+    def _scanned(self, inbox_id: int) -> bool:
+        """Whether a stored entry is done (remembering the last id the restart scan saw)."""
+        self.inbox_seen = inbox_id
+        return self.db.is_done(inbox_id)
 
     def slot(self, conversation: str) -> int:
         """The worker a conversation belongs to."""

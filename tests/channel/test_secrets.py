@@ -64,7 +64,8 @@ def test_token_never_leaks(standin: GraphStandIn, auth: str,
             _no_token(err.meta_message)
     records = caplog.records
     assert any(r.name == "httpx" for r in records), "httpx request logging was on"
-    assert any(r.name.startswith("httpcore") for r in records)
+    # below httpx the sync client's wire is the stdlib's http.client (KeepAliveTransport),
+    # which logs nothing
     for record in records:
         _no_token(record.getMessage())
     for req in standin.requests:

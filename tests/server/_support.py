@@ -219,9 +219,10 @@ def serve_env(standin: GraphStandIn, data: Path) -> dict[str, str]:
     return {**os.environ, **env(standin, data), "PYTHONPATH": str(ROOT)}
 
 
-def start_serve(bot_file: Path, data: Path, port: int, standin: GraphStandIn) -> subprocess.Popen[bytes]:
+def start_serve(bot_file: Path, data: Path, port: int, standin: GraphStandIn,
+                *options: str) -> subprocess.Popen[bytes]:
     """Start ``igbot serve`` in a subprocess and wait until /healthz says ok."""
-    proc = subprocess.Popen(serve_command(bot_file, data, port), env=serve_env(standin, data),
+    proc = subprocess.Popen(serve_command(bot_file, data, port, *options), env=serve_env(standin, data),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/healthz"
 

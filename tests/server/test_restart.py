@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from igbot.channel import GraphStandIn, SQLitePolicyStore
 from igbot.server import Inbox, ServerRunner
@@ -80,12 +81,17 @@ def test_unsent_requests_of_an_older_data_dir_are_sent_after_a_restart(
     assert json.loads(line["payload"])["quick_replies"] == reply["message"]["quick_replies"]
 
 
-def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", ["0", "1"], ids=["in-process", "processing-process"])
+def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, tmp_path: Path,
+                                                       processes: str) -> None:
+    """Processing in the server's process or in a processing process of its own (killed
+    along with it): the same promises."""
     bot_file = tmp_path / "bot.yml"
     bot_file.write_text(BOT_YAML)
     data = tmp_path / "data"
     port = free_port()
-    proc = start_serve(bot_file, data, port, standin)
+    option = ("--processing-processes", processes)
+    proc = start_serve(bot_file, data, port, standin, *option)
     url = f"http://127.0.0.1:{port}"
     acked: set[str] = set()
     lock = threading.Lock()
@@ -116,7 +122,7 @@ def test_kill_9_in_a_burst_loses_and_duplicates_nothing(standin: GraphStandIn, t
         t.join()
     killed_at = len(acked)
     assert 150 <= killed_at < 400_000  # killed mid-burst, with sends on the wire
-    proc = start_serve(bot_file, data, port, standin)
+    proc = start_serve(bot_file, data, port, standin, *option)
     try:
         # Meta echoes every message it accepted (our app id): the server uses them to settle
         # sends that were on the wire when it died.
