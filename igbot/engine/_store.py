@@ -271,6 +271,8 @@ class _SessionFile:
                 raise
             if cur.rowcount != 1:
                 self.cache.pop((channel, user), None)  # what we knew of it was out of date
+                if not self.writes:
+                    self._commit()  # a transaction with nothing in it holds no lock for nothing
                 raise ConflictError(
                     f"session {channel}/{user} changed since version {expected}: another "
                     f"worker advanced it")
@@ -343,20 +345,23 @@ class _SessionFile:
             self._commit()
 
     def _commit(self) -> None:
-        self.writes = 0
+        """Commit the open transaction; if that fails, its writes are rolled back (logged)."""
         self.due = None
         if self.conn.in_transaction:
             try:
                 self.conn.execute("COMMIT")
             except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 self._after_error()
                 raise
+        self.writes = 0
 
     def _after_error(self) -> None:
         """A statement failed: if SQLite ended the transaction, its writes are gone."""
         if not self.conn.in_transaction:
             if self.writes:
-                logger.error("%d session writes were rolled back", self.writes)
+                logger.error("%d session writes were rolled back, not committed", self.writes)
             self.cache.clear()
             self.writes = 0
             self.due = None
@@ -378,8 +383,5 @@ class _SessionFile:
                     continue
                 try:
                     self._commit()
-                except Exception:
-                    logger.exception("committing the session store %s failed", self)
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    self._after_error()
+                except Exception:  # no caller to raise it to: logged (and the writes too)
+                    logger.exception("committing the session store failed")

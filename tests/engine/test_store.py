@@ -201,6 +201,15 @@ def test_sqlite_two_stores_on_one_file_see_each_others_commits(tmp_path: Path) -
     with pytest.raises(ConflictError, match="another worker"):
         a.put(cached, cached.version)  # a read version 1 before b advanced it
     assert cached.version == 1
+    # b commits again while a holds u1 in its cache; a then opens a transaction (a write to
+    # someone else) and reads u1 inside it: the look at data_version on BEGIN dropped the cache
+    fresh.state = "b3"
+    b.put(fresh, fresh.version)
+    b.flush()
+    a.put(Session(user="u2"), 0)
+    assert a._conn.in_transaction
+    inside = a.get("instagram", "u1")
+    assert inside is not None and (inside.state, inside.version) == ("b3", 3)
     a.close()
     b.close()
 
