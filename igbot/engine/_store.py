@@ -210,7 +210,7 @@ class _SessionFile:
         self.commit_after = commit_after
         self.cache_size = cache_size
         self.lock = threading.Lock()
-        self.wake = threading.Condition(self.lock)
+        self.wake = threading.Event()  # set to wake the commit thread when it waits idle
         self.cache: dict[tuple[str, str], bytes | str | None] = {}  # None: no such session
         self.data_version = self._data_version()
         self.writes = 0  # in the open transaction
@@ -218,6 +218,7 @@ class _SessionFile:
         self.closed = False
         self.close_requested = False
         self.thread: threading.Thread | None = None
+        self.thread_idle = False  # the commit thread waits for a transaction to be opened
 
     # -- the cache ------------------------------------------------------------------------
 
@@ -311,7 +312,7 @@ class _SessionFile:
             self._commit()
         finally:
             self.closed = True
-            self.wake.notify()  # the commit thread ends
+            self.wake.set()  # the commit thread ends
             self.conn.close()
 
     # -- the transaction (the caller holds the lock) ------------------------------------------
@@ -337,8 +338,8 @@ class _SessionFile:
             self.thread = threading.Thread(target=self._commit_when_due, daemon=True,
                                            name=f"igbot-sessions-commit-{id(self):x}")
             self.thread.start()
-        else:
-            self.wake.notify()
+        elif self.thread_idle:
+            self.wake.set()  # only then: waking a thread costs the caller a GIL hand-over
 
     def _wrote(self) -> None:
         self.writes += 1
@@ -369,18 +370,35 @@ class _SessionFile:
 
     def _commit_when_due(self) -> None:
         """The commit thread: commits the open transaction when it is due, while the store is
-        open (an idle process never keeps the file's write lock)."""
-        with self.lock:
-            while not self.closed:
-                if self.close_requested:
+        open, so that an idle process never keeps the file's write lock.
+
+        It does not take the lock to look: under steady traffic the calls commit by themselves
+        and the thread wakes about once per ``commit_after`` (at the due time it last saw, or
+        once more between two transactions), finds a later one, and sleeps on. It is woken (an
+        :class:`threading.Event`) only when a transaction opens while it waits idle: waking it
+        costs the caller a hand-over of the GIL, so not once a transaction.
+        """
+        quiet = False  # no transaction the last time it looked: it may go idle
+        while not self.closed:
+            if self.close_requested:
+                with self.lock:
                     self._close()
-                    return
-                if self.due is None:
-                    self.wake.wait(_IDLE_WAKE)
-                    continue
-                left = self.due - time.monotonic()
-                if left > 0:
-                    self.wake.wait(left)
+                return
+            self.wake.clear()
+            self.thread_idle = quiet
+            due = self.due  # read after saying so: a transaction opened now sets the event
+            if due is None:
+                # between two transactions of steady traffic, look again once before idling
+                self.wake.wait(_IDLE_WAKE if quiet else self.commit_after)
+                self.thread_idle, quiet = False, True
+                continue
+            self.thread_idle = quiet = False
+            left = due - time.monotonic()
+            if left > 0:
+                self.wake.wait(left)
+                continue
+            with self.lock:
+                if self.closed or self.due is None or time.monotonic() < self.due:
                     continue
                 try:
                     self._commit()
