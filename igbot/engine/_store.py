@@ -186,11 +186,23 @@ class SqliteStore:
         return f"SqliteStore({str(self.path)!r})"
 
 
-_SELECT = "SELECT body FROM sessions WHERE channel = ? AND user = ?"
+_Key = tuple[str, str]
+_Row = tuple[int, bytes | str]
+"""A stored session's version and body."""
+
+_SELECT = "SELECT version, body FROM sessions WHERE channel = ? AND user = ?"
 _INSERT = "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?)"
 _UPDATE = ("UPDATE sessions SET version = ?, body = ?, updated_at = ?"
            " WHERE channel = ? AND user = ? AND version = ?")
 _DELETE = "DELETE FROM sessions WHERE channel = ? AND user = ?"
+_UPSERT = ("INSERT INTO sessions VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user) DO UPDATE"
+           " SET version = excluded.version, body = excluded.body,"
+           " updated_at = excluded.updated_at")
+
+
+def _conflict(key: _Key, expected: int) -> ConflictError:
+    return ConflictError(f"session {key[0]}/{key[1]} changed since version {expected}: another "
+                         "worker advanced it")
 _IDLE_WAKE = 1.0
 """Seconds the commit thread sleeps at most when nothing waits (it then looks whether its store
 is still open)."""
@@ -211,7 +223,8 @@ class _SessionFile:
         self.cache_size = cache_size
         self.lock = threading.Lock()
         self.wake = threading.Event()  # set to wake the commit thread when it waits idle
-        self.cache: dict[tuple[str, str], bytes | str | None] = {}  # None: no such session
+        self.cache: dict[_Key, _Row | None] = {}  # None: no such session
+        self.pending: dict[_Key, tuple[int, bytes, float] | None] = {}  # None: deleted
         self.data_version = self._data_version()
         self.writes = 0  # in the open transaction
         self.due: float | None = None  # when the open transaction must commit (monotonic)
@@ -232,11 +245,11 @@ class _SessionFile:
             self.data_version = version
             self.cache.clear()
 
-    def _remember(self, key: tuple[str, str], body: bytes | str | None) -> None:
+    def _remember(self, key: _Key, row: _Row | None) -> None:
         if not self.cache_size:
             return
         cache = self.cache
-        cache[key] = body
+        cache[key] = row
         if len(cache) > self.cache_size:
             del cache[next(iter(cache))]  # the oldest entry
 
@@ -250,47 +263,61 @@ class _SessionFile:
                 self._commit()
             if not self.conn.in_transaction:
                 self._check_cache()  # in our own write transaction nobody else commits
-            try:
-                return self.cache[key]
-            except KeyError:
-                pass
-            row = self.conn.execute(_SELECT, key).fetchone()
-            body = None if row is None else row[0]
-            self._remember(key, body)
-            return body
+            row = self._row(key)
+            return None if row is None else row[1]
+
+    def _row(self, key: _Key) -> _Row | None:
+        """The session's (version, body) as this store sees it: written, cached or stored."""
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        if key in self.pending:  # written in the open transaction, and gone from the cache
+            entry = self.pending[key]
+            return None if entry is None else (entry[0], entry[1])
+        found = self.conn.execute(_SELECT, key).fetchone()
+        row = None if found is None else (int(found[0]), found[1])
+        self._remember(key, row)
+        return row
 
     def put(self, channel: str, user: str, expected: int, body: bytes, updated_at: float) -> None:
+        key = (channel, user)
         with self.lock:
             self._begin()
-            try:
-                if expected == 0:
-                    cur = self.conn.execute(_INSERT, (channel, user, 1, body, updated_at))
-                else:
-                    cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, channel,
-                                                      user, expected))
-            except BaseException:
-                self._after_error()
-                raise
-            if cur.rowcount != 1:
-                self.cache.pop((channel, user), None)  # what we knew of it was out of date
+            if self.commit_every == 1:
+                self._write_now(key, expected, body, updated_at)
+                return
+            # the write lock is held and the cache checked since: what _row says is the file
+            row = self._row(key)
+            if (0 if row is None else row[0]) != expected:
                 if not self.writes:
                     self._commit()  # a transaction with nothing in it holds no lock for nothing
-                raise ConflictError(
-                    f"session {channel}/{user} changed since version {expected}: another "
-                    f"worker advanced it")
-            self._remember((channel, user), body)
+                raise _conflict(key, expected)
+            self.pending[key] = (expected + 1, body, updated_at)
+            self._remember(key, (expected + 1, body))
             self._wrote()
 
+    def _write_now(self, key: _Key, expected: int, body: bytes, updated_at: float) -> None:
+        """``commit_every=1``: the write commits by itself, the statement checks the version."""
+        if expected == 0:
+            cur = self.conn.execute(_INSERT, (*key, 1, body, updated_at))
+        else:
+            cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, *key, expected))
+        if cur.rowcount != 1:
+            self.cache.pop(key, None)  # what we knew of it was out of date
+            raise _conflict(key, expected)
+        self._remember(key, (expected + 1, body))
+
     def delete(self, channel: str, user: str) -> None:
+        key = (channel, user)
         with self.lock:
             self._begin()
-            try:
-                self.conn.execute(_DELETE, (channel, user))
-            except BaseException:
-                self._after_error()
-                raise
-            self._remember((channel, user), None)
-            self._wrote()
+            if self.commit_every == 1:
+                self.conn.execute(_DELETE, key)
+            else:
+                self.pending[key] = None
+                self._wrote()
+            self._remember(key, None)
 
     def flush(self) -> None:
         with self.lock:
@@ -347,26 +374,34 @@ class _SessionFile:
             self._commit()
 
     def _commit(self) -> None:
-        """Commit the open transaction; if that fails, its writes are rolled back (logged)."""
+        """Write what the open transaction holds and commit it; if that fails, the writes are
+        rolled back (logged) and the error raised."""
         self.due = None
         if self.conn.in_transaction:
             try:
+                if self.pending:
+                    pending = self.pending
+                    self.conn.executemany(_UPSERT, [(*key, *entry) for key, entry in
+                                                    pending.items() if entry is not None])
+                    self.conn.executemany(_DELETE, [key for key, entry in pending.items()
+                                                    if entry is None])
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                self._after_error()
+                self._lost()
                 raise
+        self.pending.clear()
         self.writes = 0
 
-    def _after_error(self) -> None:
-        """A statement failed: if SQLite ended the transaction, its writes are gone."""
-        if not self.conn.in_transaction:
-            if self.writes:
-                logger.error("%d session writes were rolled back, not committed", self.writes)
-            self.cache.clear()
-            self.writes = 0
-            self.due = None
+    def _lost(self) -> None:
+        """The open transaction was rolled back: its writes are gone, and what we knew."""
+        if self.writes:
+            logger.error("%d session writes were rolled back, not committed", self.writes)
+        self.cache.clear()
+        self.pending.clear()
+        self.writes = 0
+        self.due = None
 
     def _commit_when_due(self) -> None:
         """The commit thread: commits the open transaction when it is due, while the store is

@@ -260,6 +260,8 @@ def test_sqlite_the_cache_is_bounded(tmp_path: Path) -> None:
         got = store.get("instagram", f"u{i}")
         assert got is not None and got.data == {"i": i}
     assert len(store._file.cache) == 2
+    with pytest.raises(ConflictError):  # u0's write waits in the transaction, out of the cache
+        store.put(Session(user="u0"), 0)
     store.close()
     with pytest.raises(ValueError, match="commit_every"):
         SqliteStore(tmp_path / "t.sqlite", commit_every=0)
