@@ -206,6 +206,8 @@ _UPSERT = ("INSERT INTO sessions VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, us
 def _conflict(key: _Key, expected: int) -> ConflictError:
     return ConflictError(f"session {key[0]}/{key[1]} changed since version {expected}: another "
                          "worker advanced it")
+_CHUNK = 16
+"""Writes waiting in memory are run into the open transaction this many at a time."""
 _IDLE_WAKE = 1.0
 """Seconds the commit thread sleeps at most when nothing waits (it then looks whether its store
 is still open)."""
@@ -375,27 +377,41 @@ class _SessionFile:
         self.writes += 1
         if self.writes >= self.commit_every:
             self._commit()
+        elif len(self.pending) >= _CHUNK:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        """Run the writes waiting in memory into the open transaction, ``_CHUNK`` at a time
+        (not all at commit: no event carries a commit of 64 rows' statements)."""
+        pending = self.pending
+        try:
+            self.conn.executemany(_UPSERT, [(*key, *entry) for key, entry in pending.items()
+                                            if entry is not None])
+            self.conn.executemany(_DELETE, [key for key, entry in pending.items()
+                                            if entry is None])
+        except BaseException:
+            self._rollback()
+            raise
+        pending.clear()
 
     def _commit(self) -> None:
         """Write what the open transaction holds and commit it; if that fails, the writes are
         rolled back (logged) and the error raised."""
         self.due = None
         if self.conn.in_transaction:
+            if self.pending:
+                self._write_pending()
             try:
-                if self.pending:
-                    pending = self.pending
-                    self.conn.executemany(_UPSERT, [(*key, *entry) for key, entry in
-                                                    pending.items() if entry is not None])
-                    self.conn.executemany(_DELETE, [key for key, entry in pending.items()
-                                                    if entry is None])
                 self.conn.execute("COMMIT")
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                self._lost()
+                self._rollback()
                 raise
-        self.pending.clear()
         self.writes = 0
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        self._lost()
 
     def _lost(self) -> None:
         """The open transaction was rolled back: its writes are gone, and what we knew."""

@@ -344,3 +344,22 @@ def test_sqlite_a_process_exiting_without_close_commits(tmp_path: Path) -> None:
     """)
     subprocess.run([sys.executable, "-c", script, str(path)], check=True)
     assert _committed(path) == {"u1": 1}
+
+
+def test_sqlite_writes_run_into_the_transaction_in_chunks_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_every=100, commit_after=60, cache_size=4)
+    for i in range(40):  # 16 and 32 are run into the transaction, 8 wait in memory
+        store.put(Session(user=f"u{i}", data={"i": i}), 0)
+    assert len(store._file.pending) == 8
+    assert _committed(path) == {}
+    for i in range(40):  # out of the cache: read back inside the transaction or from memory
+        got = store.get("instagram", f"u{i}")
+        assert got is not None and got.data == {"i": i} and got.version == 1
+    with pytest.raises(ConflictError):
+        store.put(Session(user="u3"), 0)
+    store.delete("instagram", "u5")
+    assert store.get("instagram", "u5") is None
+    store.flush()
+    assert _committed(path) == {f"u{i}": 1 for i in range(40) if i != 5}
+    store.close()
