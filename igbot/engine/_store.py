@@ -102,31 +102,28 @@ _SCHEMA = [
 class SqliteStore:
     """Sessions in a SQLite file (WAL mode), safe across threads and processes.
 
-    Two things make it cheap per event (measured alone: a ``SELECT`` by key costs 4-8 us,
-    ``PRAGMA data_version`` 2.5 us, an autocommitted ``UPDATE`` 20-25 us, the same ``UPDATE``
-    inside an open transaction 6-9 us, and 5 us a row in one ``executemany``):
+    Two things make it cheap per event (about 10 us a get and put, against 24 us when every read
+    has its own transaction and every write its own commit; measured alone: a ``SELECT`` by key
+    costs 4-8 us, ``PRAGMA data_version`` 2.5 us, an autocommitted ``UPDATE`` 20-25 us, the same
+    ``UPDATE`` inside an open transaction 6-9 us):
 
-    - **A read cache.** The version and body of the sessions this store read or wrote (and which
-      users have none) are kept, up to ``cache_size`` of them. Whether another connection
-      (another store, another process, the ``sqlite3`` shell) has committed since is asked of
-      SQLite's ``PRAGMA data_version``, which changes exactly then; if it has, the whole cache is
-      dropped. While this store's own write transaction is open nobody else can commit, so a
-      read asks nothing at all.
-    - **Group commit, written behind.** The first write opens a transaction (``BEGIN
-      IMMEDIATE``: the file's write lock) and looks at ``data_version``; writes then wait in
-      memory and reach the file in one ``executemany`` upsert when ``commit_every`` of them have
-      gathered or ``commit_after`` seconds after the first of them, whichever comes first: by
-      the next call past that time or by a background thread when the process is idle (the
-      open transaction keeps other writers of the file waiting, so it never stays open longer
-      than that). :meth:`flush`, :meth:`close`, leaving a ``with`` block, the store being
-      garbage collected and the interpreter exiting commit too. ``commit_every=1`` writes and
-      commits each ``put`` before it returns (``UPDATE ... WHERE version = ?``; no thread,
-      nothing lost).
+    - **A read cache.** The bodies of the sessions this store read or wrote (and which users
+      have none) are kept, up to ``cache_size`` of them. Whether another connection (another
+      store, another process, the ``sqlite3`` shell) has committed since is asked of SQLite's
+      ``PRAGMA data_version``, which changes exactly then; if it has, the whole cache is dropped.
+      While this store's own write transaction is open nobody else can commit, so a read asks
+      nothing at all.
+    - **Group commit.** Writes go into one open transaction (``BEGIN IMMEDIATE``), committed
+      when ``commit_every`` of them have gathered or ``commit_after`` seconds after the first of
+      them, whichever comes first: by the next call past that time or by a background thread
+      when the process is idle (an open write transaction keeps other writers of the file
+      waiting, so it never stays open longer than that). :meth:`flush`, :meth:`close`, leaving a
+      ``with`` block, the store being garbage collected and the interpreter exiting commit too.
+      ``commit_every=1`` commits every write before ``put`` returns (no thread, nothing lost).
 
-    The optimistic check keeps its meaning: ``put`` compares ``expected_version`` with the
-    version this store knows (a write waiting, the cache, else a ``SELECT``), which while the
-    write lock is held is the file's latest, and raises :class:`igbot.ConflictError` at once
-    when another store or process advanced the session.
+    The optimistic check is unchanged: ``put`` runs its ``UPDATE ... WHERE version = ?`` in the
+    transaction, against the file as it is (the write lock is held, so it is the latest state),
+    and raises :class:`igbot.ConflictError` at once when another store advanced the session.
 
     **What a killed process loses.** Writes are in the file once committed (``synchronous=NORMAL``:
     a killed process loses no commit, a power cut may lose the latest). Writes not committed yet
@@ -189,25 +186,11 @@ class SqliteStore:
         return f"SqliteStore({str(self.path)!r})"
 
 
-_Key = tuple[str, str]
-_Row = tuple[int, bytes | str]
-"""A stored session's version and body."""
-
-_SELECT = "SELECT version, body FROM sessions WHERE channel = ? AND user = ?"
+_SELECT = "SELECT body FROM sessions WHERE channel = ? AND user = ?"
 _INSERT = "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?)"
 _UPDATE = ("UPDATE sessions SET version = ?, body = ?, updated_at = ?"
            " WHERE channel = ? AND user = ? AND version = ?")
 _DELETE = "DELETE FROM sessions WHERE channel = ? AND user = ?"
-_UPSERT = ("INSERT INTO sessions VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user) DO UPDATE"
-           " SET version = excluded.version, body = excluded.body,"
-           " updated_at = excluded.updated_at")
-
-
-def _conflict(key: _Key, expected: int) -> ConflictError:
-    return ConflictError(f"session {key[0]}/{key[1]} changed since version {expected}: another "
-                         "worker advanced it")
-_CHUNK = 16
-"""Writes waiting in memory are run into the open transaction this many at a time."""
 _IDLE_WAKE = 1.0
 """Seconds the commit thread sleeps at most when nothing waits (it then looks whether its store
 is still open)."""
@@ -228,8 +211,7 @@ class _SessionFile:
         self.cache_size = cache_size
         self.lock = threading.Lock()
         self.wake = threading.Event()  # set to wake the commit thread when it waits idle
-        self.cache: dict[_Key, _Row | None] = {}  # None: no such session
-        self.pending: dict[_Key, tuple[int, bytes, float] | None] = {}  # None: deleted
+        self.cache: dict[tuple[str, str], bytes | str | None] = {}  # None: no such session
         self.data_version = self._data_version()
         self.writes = 0  # in the open transaction
         self.due: float | None = None  # when the open transaction must commit (monotonic)
@@ -250,11 +232,11 @@ class _SessionFile:
             self.data_version = version
             self.cache.clear()
 
-    def _remember(self, key: _Key, row: _Row | None) -> None:
+    def _remember(self, key: tuple[str, str], body: bytes | str | None) -> None:
         if not self.cache_size:
             return
         cache = self.cache
-        cache[key] = row
+        cache[key] = body
         if len(cache) > self.cache_size:
             del cache[next(iter(cache))]  # the oldest entry
 
@@ -268,61 +250,47 @@ class _SessionFile:
                 self._commit()
             if not self.conn.in_transaction:
                 self._check_cache()  # in our own write transaction nobody else commits
-            row = self._row(key)
-            return None if row is None else row[1]
-
-    def _row(self, key: _Key) -> _Row | None:
-        """The session's (version, body) as this store sees it: written, cached or stored."""
-        try:
-            return self.cache[key]
-        except KeyError:
-            pass
-        if key in self.pending:  # written in the open transaction, and gone from the cache
-            entry = self.pending[key]
-            return None if entry is None else (entry[0], entry[1])
-        found = self.conn.execute(_SELECT, key).fetchone()
-        row = None if found is None else (int(found[0]), found[1])
-        self._remember(key, row)
-        return row
+            try:
+                return self.cache[key]
+            except KeyError:
+                pass
+            row = self.conn.execute(_SELECT, key).fetchone()
+            body = None if row is None else row[0]
+            self._remember(key, body)
+            return body
 
     def put(self, channel: str, user: str, expected: int, body: bytes, updated_at: float) -> None:
-        key = (channel, user)
         with self.lock:
             self._begin()
-            if self.commit_every == 1:
-                self._write_now(key, expected, body, updated_at)
-                return
-            # the write lock is held and the cache checked since: what _row says is the file
-            row = self._row(key)
-            if (0 if row is None else row[0]) != expected:
+            try:
+                if expected == 0:
+                    cur = self.conn.execute(_INSERT, (channel, user, 1, body, updated_at))
+                else:
+                    cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, channel,
+                                                      user, expected))
+            except BaseException:
+                self._after_error()
+                raise
+            if cur.rowcount != 1:
+                self.cache.pop((channel, user), None)  # what we knew of it was out of date
                 if not self.writes:
                     self._commit()  # a transaction with nothing in it holds no lock for nothing
-                raise _conflict(key, expected)
-            self.pending[key] = (expected + 1, body, updated_at)
-            self._remember(key, (expected + 1, body))
+                raise ConflictError(
+                    f"session {channel}/{user} changed since version {expected}: another "
+                    f"worker advanced it")
+            self._remember((channel, user), body)
             self._wrote()
 
-    def _write_now(self, key: _Key, expected: int, body: bytes, updated_at: float) -> None:
-        """``commit_every=1``: the write commits by itself, the statement checks the version."""
-        if expected == 0:
-            cur = self.conn.execute(_INSERT, (*key, 1, body, updated_at))
-        else:
-            cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, *key, expected))
-        if cur.rowcount != 1:
-            self.cache.pop(key, None)  # what we knew of it was out of date
-            raise _conflict(key, expected)
-        self._remember(key, (expected + 1, body))
-
     def delete(self, channel: str, user: str) -> None:
-        key = (channel, user)
         with self.lock:
             self._begin()
-            if self.commit_every == 1:
-                self.conn.execute(_DELETE, key)
-            else:
-                self.pending[key] = None
-                self._wrote()
-            self._remember(key, None)
+            try:
+                self.conn.execute(_DELETE, (channel, user))
+            except BaseException:
+                self._after_error()
+                raise
+            self._remember((channel, user), None)
+            self._wrote()
 
     def flush(self) -> None:
         with self.lock:
@@ -377,50 +345,28 @@ class _SessionFile:
         self.writes += 1
         if self.writes >= self.commit_every:
             self._commit()
-        elif len(self.pending) >= _CHUNK:
-            self._write_pending()
-
-    def _write_pending(self) -> None:
-        """Run the writes waiting in memory into the open transaction, ``_CHUNK`` at a time
-        (not all at commit: no event carries a commit of 64 rows' statements)."""
-        pending = self.pending
-        try:
-            self.conn.executemany(_UPSERT, [(*key, *entry) for key, entry in pending.items()
-                                            if entry is not None])
-            self.conn.executemany(_DELETE, [key for key, entry in pending.items()
-                                            if entry is None])
-        except BaseException:
-            self._rollback()
-            raise
-        pending.clear()
 
     def _commit(self) -> None:
-        """Write what the open transaction holds and commit it; if that fails, the writes are
-        rolled back (logged) and the error raised."""
+        """Commit the open transaction; if that fails, its writes are rolled back (logged)."""
         self.due = None
         if self.conn.in_transaction:
-            if self.pending:
-                self._write_pending()
             try:
                 self.conn.execute("COMMIT")
             except BaseException:
-                self._rollback()
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self._after_error()
                 raise
         self.writes = 0
 
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        self._lost()
-
-    def _lost(self) -> None:
-        """The open transaction was rolled back: its writes are gone, and what we knew."""
-        if self.writes:
-            logger.error("%d session writes were rolled back, not committed", self.writes)
-        self.cache.clear()
-        self.pending.clear()
-        self.writes = 0
-        self.due = None
+    def _after_error(self) -> None:
+        """A statement failed: if SQLite ended the transaction, its writes are gone."""
+        if not self.conn.in_transaction:
+            if self.writes:
+                logger.error("%d session writes were rolled back, not committed", self.writes)
+            self.cache.clear()
+            self.writes = 0
+            self.due = None
 
     def _commit_when_due(self) -> None:
         """The commit thread: commits the open transaction when it is due, while the store is

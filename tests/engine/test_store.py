@@ -260,7 +260,7 @@ def test_sqlite_the_cache_is_bounded(tmp_path: Path) -> None:
         got = store.get("instagram", f"u{i}")
         assert got is not None and got.data == {"i": i}
     assert len(store._file.cache) == 2
-    with pytest.raises(ConflictError):  # u0's write waits in the transaction, out of the cache
+    with pytest.raises(ConflictError):  # u0 is in the open transaction, out of the cache
         store.put(Session(user="u0"), 0)
     store.close()
     with pytest.raises(ValueError, match="commit_every"):
@@ -345,21 +345,3 @@ def test_sqlite_a_process_exiting_without_close_commits(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", script, str(path)], check=True)
     assert _committed(path) == {"u1": 1}
 
-
-def test_sqlite_writes_run_into_the_transaction_in_chunks_and_read_back(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
-    store = SqliteStore(path, commit_every=100, commit_after=60, cache_size=4)
-    for i in range(40):  # 16 and 32 are run into the transaction, 8 wait in memory
-        store.put(Session(user=f"u{i}", data={"i": i}), 0)
-    assert len(store._file.pending) == 8
-    assert _committed(path) == {}
-    for i in range(40):  # out of the cache: read back inside the transaction or from memory
-        got = store.get("instagram", f"u{i}")
-        assert got is not None and got.data == {"i": i} and got.version == 1
-    with pytest.raises(ConflictError):
-        store.put(Session(user="u3"), 0)
-    store.delete("instagram", "u5")
-    assert store.get("instagram", "u5") is None
-    store.flush()
-    assert _committed(path) == {f"u{i}": 1 for i in range(40) if i != 5}
-    store.close()
