@@ -9,7 +9,11 @@ advance one conversation. :class:`SqliteStore` is the default (a file in the dat
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
+import time
+import weakref
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +24,8 @@ from igbot._sqlite import connect
 from igbot.engine._session import Session
 
 __all__ = ["MemoryStore", "SessionStore", "SqliteStore"]
+
+logger = logging.getLogger(__name__)
 
 _MSGPACK_ENCODER = msgspec.msgpack.Encoder()
 _MSGPACK_DECODER = msgspec.msgpack.Decoder(Session)
@@ -94,56 +100,307 @@ _SCHEMA = [
 
 
 class SqliteStore:
-    """Sessions in a SQLite file (WAL mode), safe across threads and processes."""
+    """Sessions in a SQLite file (WAL mode), safe across threads and processes.
 
-    def __init__(self, path: str | Path) -> None:
+    Two things make it cheap per event (a get and a put cost about 11 us more than the memory
+    store's, against 26 us when every read has its own transaction and every write its own
+    commit; measured alone: a ``SELECT`` by key costs 4-8 us, ``PRAGMA data_version`` 2.5 us, an
+    autocommitted ``UPDATE`` 20-25 us, the same ``UPDATE`` inside an open transaction 6-9 us):
+
+    - **A read cache.** The bodies of the sessions this store read or wrote (and which users
+      have none) are kept, up to ``cache_size`` of them. Whether another connection (another
+      store, another process, the ``sqlite3`` shell) has committed since is asked of SQLite's
+      ``PRAGMA data_version``, which changes exactly then; if it has, the whole cache is dropped.
+      While this store's own write transaction is open nobody else can commit, so a read asks
+      nothing at all.
+    - **Group commit.** Writes go into one open transaction (``BEGIN IMMEDIATE``), committed
+      when ``commit_every`` of them have gathered or ``commit_after`` seconds after the first of
+      them, whichever comes first: by the next call past that time or by a background thread
+      when the process is idle (an open write transaction keeps other writers of the file
+      waiting, so it never stays open longer than that). :meth:`flush`, :meth:`close`, leaving a
+      ``with`` block, the store being garbage collected and the interpreter exiting commit too.
+      ``commit_every=1`` commits every write before ``put`` returns (no thread, nothing lost).
+
+    The optimistic check is unchanged: ``put`` runs its ``UPDATE ... WHERE version = ?`` in the
+    transaction, against the file as it is (the write lock is held, so it is the latest state),
+    and raises :class:`igbot.ConflictError` at once when another store advanced the session.
+
+    **What a killed process loses.** Writes are in the file once committed (``synchronous=NORMAL``:
+    a killed process loses no commit, a power cut may lose the latest). Writes not committed yet
+    are lost when the process dies without running its exit handlers (``kill -9``, ``os._exit``,
+    a crash, a ``SIGTERM`` nobody handles): at most the last ``commit_every`` puts or the last
+    ``commit_after`` seconds of session updates; the conversations concerned go back to where
+    they were a moment earlier. ``igbot serve`` does not use this store (its sessions commit
+    with each event's unit, :mod:`igbot.server._state`).
+    """
+
+    def __init__(self, path: str | Path, *, commit_every: int = 64, commit_after: float = 0.05,
+                 cache_size: int = 10_000) -> None:
+        if commit_every < 1 or commit_after < 0 or cache_size < 0:
+            raise ValueError("SqliteStore needs commit_every >= 1, commit_after >= 0 and "
+                             "cache_size >= 0")
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn = connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=5)
+        self._file = _SessionFile(
+            connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=5),
+            commit_every, commit_after, cache_size)
+        self._finalizer = weakref.finalize(self, self._file.close)  # at exit or when collected
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self._file.conn
 
     def get(self, channel: str, user: str) -> Session | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT body FROM sessions WHERE channel = ? AND user = ?", (channel, user)
-            ).fetchone()
-        return None if row is None else Session.from_json(row[0])
+        body = self._file.get(channel, user)
+        return None if body is None else Session.from_json(body)
 
     def put(self, session: Session, expected_version: int) -> Session:
-        new_version = expected_version + 1
-        now = session.updated_at
         old_version = session.version
-        session.version = new_version
+        session.version = expected_version + 1
         body = session.to_json()  # JSON bytes; rows written as text by older versions read alike
-        with self._lock:
-            if expected_version == 0:
-                cur = self._conn.execute(
-                    "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?)",
-                    (session.channel, session.user, new_version, body, now),
-                )
-            else:
-                cur = self._conn.execute(
-                    "UPDATE sessions SET version = ?, body = ?, updated_at = ?"
-                    " WHERE channel = ? AND user = ? AND version = ?",
-                    (new_version, body, now, session.channel, session.user, expected_version),
-                )
-        if cur.rowcount != 1:
+        try:
+            self._file.put(session.channel, session.user, expected_version, body,
+                           session.updated_at)
+        except BaseException:
             session.version = old_version
-            raise ConflictError(
-                f"session {session.channel}/{session.user} changed since version "
-                f"{expected_version}: another worker advanced it"
-            )
+            raise
         return session
 
     def delete(self, channel: str, user: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                "DELETE FROM sessions WHERE channel = ? AND user = ?", (channel, user)
-            )
+        self._file.delete(channel, user)
+
+    def flush(self) -> None:
+        """Commit the writes waiting in the open transaction, if any."""
+        self._file.flush()
 
     def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._conn.close()
+        """Commit what is waiting and close the database connection."""
+        self._finalizer()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
+
+
+_SELECT = "SELECT body FROM sessions WHERE channel = ? AND user = ?"
+_INSERT = "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?)"
+_UPDATE = ("UPDATE sessions SET version = ?, body = ?, updated_at = ?"
+           " WHERE channel = ? AND user = ? AND version = ?")
+_DELETE = "DELETE FROM sessions WHERE channel = ? AND user = ?"
+_IDLE_WAKE = 1.0
+"""Seconds the commit thread sleeps at most when nothing waits (it then looks whether its store
+is still open)."""
+
+
+class _SessionFile:
+    """A :class:`SqliteStore`'s connection, read cache and open transaction.
+
+    Apart from the store so that the commit thread and the exit handler can hold it without
+    keeping the store alive. Every method takes ``lock`` (the commit thread too).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, commit_every: int, commit_after: float,
+                 cache_size: int) -> None:
+        self.conn = conn
+        self.commit_every = commit_every
+        self.commit_after = commit_after
+        self.cache_size = cache_size
+        self.lock = threading.Lock()
+        self.wake = threading.Event()  # set to wake the commit thread when it waits idle
+        self.cache: dict[tuple[str, str], bytes | str | None] = {}  # None: no such session
+        self.data_version = self._data_version()
+        self.writes = 0  # in the open transaction
+        self.due: float | None = None  # when the open transaction must commit (monotonic)
+        self.closed = False
+        self.close_requested = False
+        self.thread: threading.Thread | None = None
+        self.thread_idle = False  # the commit thread waits for a transaction to be opened
+
+    # -- the cache ------------------------------------------------------------------------
+
+    def _data_version(self) -> int:
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _check_cache(self) -> None:
+        """Drop the cache if another connection committed since the last look."""
+        version = self._data_version()
+        if version != self.data_version:
+            self.data_version = version
+            self.cache.clear()
+
+    def _remember(self, key: tuple[str, str], body: bytes | str | None) -> None:
+        if not self.cache_size:
+            return
+        cache = self.cache
+        cache[key] = body
+        if len(cache) > self.cache_size:
+            del cache[next(iter(cache))]  # the oldest entry
+
+    # -- reads and writes -------------------------------------------------------------------
+
+    def get(self, channel: str, user: str) -> bytes | str | None:
+        key = (channel, user)
+        with self.lock:
+            self._open()
+            if self.due is not None and time.monotonic() >= self.due:
+                self._commit()
+            if not self.conn.in_transaction:
+                self._check_cache()  # in our own write transaction nobody else commits
+            try:
+                return self.cache[key]
+            except KeyError:
+                pass
+            row = self.conn.execute(_SELECT, key).fetchone()
+            body = None if row is None else row[0]
+            self._remember(key, body)
+            return body
+
+    def put(self, channel: str, user: str, expected: int, body: bytes, updated_at: float) -> None:
+        with self.lock:
+            self._begin()
+            try:
+                if expected == 0:
+                    cur = self.conn.execute(_INSERT, (channel, user, 1, body, updated_at))
+                else:
+                    cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, channel,
+                                                      user, expected))
+            except BaseException:
+                self._after_error()
+                raise
+            if cur.rowcount != 1:
+                self.cache.pop((channel, user), None)  # what we knew of it was out of date
+                if not self.writes:
+                    self._commit()  # a transaction with nothing in it holds no lock for nothing
+                raise ConflictError(
+                    f"session {channel}/{user} changed since version {expected}: another "
+                    f"worker advanced it")
+            self._remember((channel, user), body)
+            self._wrote()
+
+    def delete(self, channel: str, user: str) -> None:
+        with self.lock:
+            self._begin()
+            try:
+                self.conn.execute(_DELETE, (channel, user))
+            except BaseException:
+                self._after_error()
+                raise
+            self._remember((channel, user), None)
+            self._wrote()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._open()
+            self._commit()
+
+    def close(self) -> None:
+        if threading.current_thread() is self.thread:
+            # the store was collected while the commit thread held the lock: it closes next
+            self.close_requested = True
+            return
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self.closed:
+            return
+        try:
+            self._commit()
+        finally:
+            self.closed = True
+            self.wake.set()  # the commit thread ends
+            self.conn.close()
+
+    # -- the transaction (the caller holds the lock) ------------------------------------------
+
+    def _open(self) -> None:
+        if self.closed:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed SqliteStore.")
+
+    def _begin(self) -> None:
+        """Be inside a write transaction (opening one if none is open)."""
+        self._open()
+        if self.conn.in_transaction:
+            if self.due is not None and time.monotonic() >= self.due:
+                self._commit()
+            else:
+                return
+        if self.commit_every == 1:
+            return  # each write commits by itself
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._check_cache()  # the latest state now: nobody else commits until we do
+        self.due = time.monotonic() + self.commit_after
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._commit_when_due, daemon=True,
+                                           name=f"igbot-sessions-commit-{id(self):x}")
+            self.thread.start()
+        elif self.thread_idle:
+            self.wake.set()  # only then: waking a thread costs the caller a GIL hand-over
+
+    def _wrote(self) -> None:
+        self.writes += 1
+        if self.writes >= self.commit_every:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit the open transaction; if that fails, its writes are rolled back (logged)."""
+        self.due = None
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self._after_error()
+                raise
+        self.writes = 0
+
+    def _after_error(self) -> None:
+        """A statement failed: if SQLite ended the transaction, its writes are gone."""
+        if not self.conn.in_transaction:
+            if self.writes:
+                logger.error("%d session writes were rolled back, not committed", self.writes)
+            self.cache.clear()
+            self.writes = 0
+            self.due = None
+
+    def _commit_when_due(self) -> None:
+        """The commit thread: commits the open transaction when it is due, while the store is
+        open, so that an idle process never keeps the file's write lock.
+
+        It does not take the lock to look: under steady traffic the calls commit by themselves
+        and the thread wakes about once per ``commit_after`` (at the due time it last saw, or
+        once more between two transactions), finds a later one, and sleeps on. It is woken (an
+        :class:`threading.Event`) only when a transaction opens while it waits idle: waking it
+        costs the caller a hand-over of the GIL, so not once a transaction.
+        """
+        quiet = False  # no transaction the last time it looked: it may go idle
+        while not self.closed:
+            if self.close_requested:
+                with self.lock:
+                    self._close()
+                return
+            self.wake.clear()
+            self.thread_idle = quiet
+            due = self.due  # read after saying so: a transaction opened now sets the event
+            if due is None:
+                # between two transactions of steady traffic, look again once before idling
+                self.wake.wait(_IDLE_WAKE if quiet else self.commit_after)
+                self.thread_idle, quiet = False, True
+                continue
+            self.thread_idle = quiet = False
+            left = due - time.monotonic()
+            if left > 0:
+                self.wake.wait(left)
+                continue
+            with self.lock:
+                if self.closed or self.due is None or time.monotonic() < self.due:
+                    continue
+                try:
+                    self._commit()
+                except Exception:  # no caller to raise it to: logged (and the writes too)
+                    logger.exception("committing the session store failed")

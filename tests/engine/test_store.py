@@ -1,5 +1,14 @@
 from __future__ import annotations
 
+import gc
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -9,9 +18,11 @@ from igbot import ConflictError
 from igbot.engine import MemoryStore, Session, SessionStore, SqliteStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-sync"])
 def store(request, tmp_path) -> SessionStore:
-    return MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.sqlite")
+    if request.param == "memory":
+        return MemoryStore()
+    return SqliteStore(tmp_path / "s.sqlite", commit_every=1 if request.param == "sqlite-sync" else 64)
 
 
 def test_store_implements_the_interface(store: SessionStore) -> None:
@@ -95,3 +106,242 @@ def test_new_sessions_get_random_version_4_uuids() -> None:
     ids = {Session(user="u1").id for _ in range(50)}
     assert len(ids) == 50
     assert all(uuid.UUID(hex=i).version == 4 and len(i) == 32 for i in ids)
+
+
+# -- SqliteStore: the read cache and group commit ------------------------------------------------
+
+
+def _committed(path: Path) -> dict[str, int]:
+    """The sessions another connection sees in the file: user -> version."""
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT user, version FROM sessions").fetchall())
+
+
+def test_sqlite_writes_wait_for_commit_every_puts_or_flush(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_every=3, commit_after=60)
+    store.put(Session(user="u1"), 0)
+    store.put(Session(user="u2"), 0)
+    assert _committed(path) == {}
+    assert store.get("instagram", "u1") is not None  # its own writes are read back at once
+    store.put(Session(user="u3"), 0)
+    assert _committed(path) == {"u1": 1, "u2": 1, "u3": 1}
+    store.delete("instagram", "u2")
+    assert _committed(path) == {"u1": 1, "u2": 1, "u3": 1}
+    store.flush()
+    assert _committed(path) == {"u1": 1, "u3": 1}
+    store.close()
+
+
+def test_sqlite_commit_every_1_commits_before_put_returns(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_every=1)
+    store.put(Session(user="u1"), 0)
+    assert _committed(path) == {"u1": 1}
+    assert store._file.thread is None
+    store.close()
+
+
+def test_sqlite_an_idle_store_commits_after_commit_after(tmp_path: Path) -> None:
+    """Nobody calls the store again: the commit thread commits, and the write lock is freed."""
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_after=0.05)
+    store.put(Session(user="u1"), 0)
+    deadline = time.monotonic() + 5
+    while not _committed(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _committed(path) == {"u1": 1}
+    assert not store._conn.in_transaction
+    store.close()
+
+
+def test_sqlite_a_late_call_commits_first(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_after=0.05)
+    store.put(Session(user="u1"), 0)
+    store._file.due = time.monotonic() - 1  # overdue, as if the commit thread had not run yet
+    store.get("instagram", "u2")
+    assert _committed(path) == {"u1": 1}
+    store.close()
+
+
+def test_sqlite_close_exit_and_collection_commit(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with SqliteStore(path, commit_after=60) as store:
+        store.put(Session(user="u1", data={"a": 1}), 0)
+    assert _committed(path) == {"u1": 1}
+    SqliteStore(path, commit_after=60).put(Session(user="u2"), 0)  # dropped without close
+    gc.collect()
+    assert _committed(path) == {"u1": 1, "u2": 1}
+    reopened = SqliteStore(path)
+    again = reopened.get("instagram", "u1")
+    assert again is not None and again.data == {"a": 1} and again.version == 1
+    reopened.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.get("instagram", "u1")
+    store.close()  # twice is fine
+
+
+def test_sqlite_two_stores_on_one_file_see_each_others_commits(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    a, b = SqliteStore(path, commit_after=60), SqliteStore(path, commit_after=60)
+    a.put(Session(user="u1", state="a1"), 0)
+    assert b.get("instagram", "u1") is None  # not committed yet (and b remembers: none)
+    a.flush()
+    seen = b.get("instagram", "u1")  # b's cache was dropped: a committed
+    assert seen is not None and seen.state == "a1"
+    cached = a.get("instagram", "u1")
+    assert cached is not None
+    seen.state = "b2"
+    b.put(seen, seen.version)
+    b.flush()
+    fresh = a.get("instagram", "u1")  # a had it cached: data_version tells it b committed
+    assert fresh is not None and (fresh.state, fresh.version) == ("b2", 2)
+    cached.state = "a-late"
+    with pytest.raises(ConflictError, match="another worker"):
+        a.put(cached, cached.version)  # a read version 1 before b advanced it
+    assert cached.version == 1
+    # b commits again while a holds u1 in its cache; a then opens a transaction (a write to
+    # someone else) and reads u1 inside it: the look at data_version on BEGIN dropped the cache
+    fresh.state = "b3"
+    b.put(fresh, fresh.version)
+    b.flush()
+    a.put(Session(user="u2"), 0)
+    assert a._conn.in_transaction
+    inside = a.get("instagram", "u1")
+    assert inside is not None and (inside.state, inside.version) == ("b3", 3)
+    a.close()
+    b.close()
+
+
+def test_sqlite_an_open_batch_holds_another_writer_at_most_commit_after(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    a, b = SqliteStore(path, commit_after=0.1), SqliteStore(path, commit_after=60)
+    a.put(Session(user="u1"), 0)  # a's transaction is open: b's write waits for its commit
+    start = time.monotonic()
+    with pytest.raises(ConflictError):
+        b.put(Session(user="u1"), 0)
+    assert time.monotonic() - start < 2  # well under the 5 s busy timeout
+    b.put(Session(user="u2"), 0)
+    b.close()
+    a.close()
+    assert _committed(path) == {"u1": 1, "u2": 1}
+
+
+def test_sqlite_threads_share_a_store(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", commit_every=7, commit_after=0.01)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(40):
+                session = store.get("instagram", f"t{n}") or Session(user=f"t{n}")
+                session.data["i"] = i
+                store.put(session, session.version)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store.close()
+    assert _committed(tmp_path / "s.sqlite") == {f"t{n}": 40 for n in range(4)}
+
+
+def test_sqlite_the_cache_is_bounded(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", cache_size=2)
+    for i in range(5):
+        store.put(Session(user=f"u{i}", data={"i": i}), 0)
+    assert len(store._file.cache) == 2
+    for i in range(5):
+        got = store.get("instagram", f"u{i}")
+        assert got is not None and got.data == {"i": i}
+    assert len(store._file.cache) == 2
+    with pytest.raises(ConflictError):  # u0 is in the open transaction, out of the cache
+        store.put(Session(user="u0"), 0)
+    store.close()
+    with pytest.raises(ValueError, match="commit_every"):
+        SqliteStore(tmp_path / "t.sqlite", commit_every=0)
+
+
+_CHILD = textwrap.dedent("""
+    import sys, time
+    from igbot.engine import Session, SqliteStore
+    store = SqliteStore(sys.argv[1], commit_every=1000, commit_after=float(sys.argv[2]))
+    for i in range(50):
+        store.put(Session(user=f"f{i}"), 0)
+    store.flush()
+    for i in range(10):
+        store.put(Session(user=f"w{i}"), 0)
+    print("ready", flush=True)
+    time.sleep(60)
+""")
+
+
+def _killed_child(path: Path, commit_after: float, wait: float) -> None:
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(commit_after)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        time.sleep(wait)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def test_sqlite_kill_9_loses_at_most_the_unflushed_window(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    _killed_child(path, commit_after=60, wait=0)
+    users = set(_committed(path))
+    assert {f"f{i}" for i in range(50)} <= users  # everything flushed is there
+    assert users - {f"f{i}" for i in range(50)} == set()  # the open window was lost
+    store = SqliteStore(path)  # the file is fine: written again, read back
+    store.put(Session(user="w0"), 0)
+    store.close()
+    assert set(_committed(path)) == users | {"w0"}
+
+
+def test_sqlite_kill_9_after_commit_after_loses_nothing(tmp_path: Path) -> None:
+    """An idle process has committed its window within ``commit_after`` (the commit thread)."""
+    path = tmp_path / "s.sqlite"
+    _killed_child(path, commit_after=0.05, wait=1.0)
+    assert set(_committed(path)) == {f"f{i}" for i in range(50)} | {f"w{i}" for i in range(10)}
+
+
+def test_sqlite_two_processes_conflict_and_see_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path)
+    store.put(Session(user="u1", state="here"), 0)
+    store.flush()
+    mine = store.get("instagram", "u1")
+    assert mine is not None
+    script = textwrap.dedent("""
+        import sys
+        from igbot.engine import SqliteStore
+        with SqliteStore(sys.argv[1]) as store:
+            session = store.get("instagram", "u1")
+            session.state = "there"
+            store.put(session, session.version)
+    """)
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    seen = store.get("instagram", "u1")
+    assert seen is not None and (seen.state, seen.version) == ("there", 2)
+    with pytest.raises(ConflictError):
+        store.put(mine, 1)
+    store.close()
+
+
+def test_sqlite_a_process_exiting_without_close_commits(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    script = textwrap.dedent("""
+        import sys
+        from igbot.engine import Session, SqliteStore
+        store = SqliteStore(sys.argv[1], commit_every=1000, commit_after=60)
+        store.put(Session(user="u1"), 0)
+    """)
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    assert _committed(path) == {"u1": 1}
+
