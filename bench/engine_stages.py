@@ -52,7 +52,7 @@ def _timed(fn: Callable[..., Any], stage: str) -> Callable[..., Any]:
 
 
 def instrument() -> None:
-    engine_module.decode_messages = _timed(engine_module.decode_messages, "decode")
+    engine_module.read_webhook = _timed(engine_module.read_webhook, "decode")
     for cls in (store_module.MemoryStore, store_module.SqliteStore):
         cls.get = _timed(cls.get, "store")  # type: ignore[method-assign]
         cls.put = _timed(cls.put, "store")  # type: ignore[method-assign]

@@ -68,7 +68,7 @@ class ApiCall:
     body: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class TurnContext:
     """What one incoming message's processing shares across its commands and re-entries."""
 

@@ -56,6 +56,9 @@ def _is_data(value: Any) -> bool:
 class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
 
+    __slots__ = ("_fixed", "_own_payload", "attributes", "clock", "config", "deployment_id",
+                 "init", "intent", "message", "meta", "payload", "result", "session")
+
     def __init__(self, message: Message, session: Session, config: dict[str, Any],
                  clock: Callable[[], float] = time.time, deployment_id: str | None = None) -> None:
         self.message = message
@@ -108,9 +111,23 @@ class Scope:
         }
         return self._fixed
 
-    def variables(self) -> dict[str, Any]:
-        """The dict expressions are evaluated against."""
+    def variables(self, context: bool = True) -> dict[str, Any]:
+        """The dict expressions are evaluated against; without ``context`` (the flow's context
+        and the ``$`` meta context, the dearest to build) for expressions that never read it
+        (:meth:`igbot.expr.Expression.names`)."""
         session = self.session
+        if not context:
+            return {
+                "type": self.message.type,
+                "content": self.message.content,
+                "payload": self.payload,
+                "metadata": self.message.metadata,
+                "data": session.data,
+                "config": self.config,
+                "intent": self.intent,
+                "attributes": self.attributes,
+                "result": self.result,
+            }
         # ``{**session.context, **self.meta_context()}`` in one dict
         context = {**session.context, "$init": self.init, "$state": session.state,
                    "$flow": session.flow, "$lastFlow": session.last_flow,

@@ -125,7 +125,7 @@ def _string_at(variables: dict[str, Any], head: str, rest: str) -> object:
     return _NEVER if value is None or value is UNDEFINED else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Selection:
     """The chosen flow and intent for one message, and how they were found."""
 
@@ -188,6 +188,9 @@ class Selector:
                 if flow.active is not False:
                     initial[t] += [c for c in mine if c.intent.initial]
         self._initial = {t: _Index(cs) for t, cs in initial.items()}
+        # whether selection needs the scope's context (else it is not built for it)
+        self.reads_context = any(isinstance(e, Expression) and "context" in e.names()
+                                 for e in compiled.values())
         self._current = {key: _Index(cs) for key, cs in self._flow.items()}
 
     def select(

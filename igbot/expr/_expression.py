@@ -74,6 +74,19 @@ class Expression:
                     return path, other.value
         return None
 
+    def names(self) -> frozenset[str]:
+        """Every variable name the expression can read from its scope (``context`` for
+        ``context.x + 1``): an expression reads nothing else, so a scope without the other
+        names gives it the same value."""
+        found: set[str] = set()
+        stack = [self.ast]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Identifier):
+                found.add(node.name)
+            stack.extend(children(node))
+        return frozenset(found)
+
     def paths(self) -> frozenset[str]:
         """The dotted variable paths the expression reads, such as ``payload.type``."""
         found: set[str] = set()
