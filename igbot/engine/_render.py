@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-
 from pydantic import ValidationError
 
 from igbot.models import OutboundMessage, apply_message_limits, encode_payload, message_kind
