@@ -27,7 +27,7 @@ from igbot.engine._js import JSRuntime
 from igbot.engine._nlu import Classifier, NluRunner
 from igbot.engine._outcome import Outcome
 from igbot.engine._records import TransitionTrial, Turn, TurnRecord, TurnTrace
-from igbot.engine._scope import Scope
+from igbot.engine._scope import CompiledMapping, Scope, compile_mapping
 from igbot.engine._select import Selection, Selector, check_condition
 from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
@@ -482,12 +482,26 @@ class Engine:
                     raise MethodError(f"method {mapping!r} is not defined")
                 scope.apply_method_ctx(self.js.call(method, [scope.method_ctx()]))
             else:
-                scope.apply_mapping(mapping)
+                compiled = self._mappings.get(id(mapping))
+                if compiled is None or compiled[0] is not mapping:
+                    compiled = self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
+                scope.apply_mapping(compiled[1])
         except (ExpressionError, MethodError, KeyError) as exc:
             record.errors.append(f"{where}: {exc}")
 
     def _compile_all(self) -> list[str]:
         errors = self._compile_conditions()
+        # every mapping read once (by the id of the bot's dict, which the bot keeps alive)
+        self._mappings: dict[int, tuple[Any, CompiledMapping]] = {}
+        for flow in self.bot.flows.values():
+            for state in flow.states.values():
+                mappings = [state.transit, state.enter, state.exit]
+                mappings += [t.mapping for t in state.transitions.values()]
+                if state.float is not None:
+                    mappings.append(state.float.mapping)
+                for mapping in mappings:
+                    if mapping and not isinstance(mapping, str):
+                        self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
         self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
         self._transitions: dict[tuple[str, str], tuple[list[_CompiledTransition], bool]] = {
             (flow_name, state_name): _compile_transitions(flow, state)

@@ -290,6 +290,7 @@ def finalize_message(recipe: Recipe, mode: str, warnings: list[str]) -> tuple[Pa
         InvalidReply: a message Meta would refuse (the engine records it).
         igbot.LimitError: strict mode over a limit, or a payload too long to cut.
     """
+    key: tuple[str, str | bytes]
     try:  # the recipe as MessagePack (which keeps NaN, ints and floats apart): several times
         # faster to make than its repr; tuples and lists, the same to the factories, look alike
         key = (mode, _KEY_ENCODER.encode(recipe))
