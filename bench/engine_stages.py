@@ -1,8 +1,9 @@
 """Where a shop-bot event's time goes: each stage of ``Engine.handle_webhook`` timed where it runs.
 
-The stages are timed by wrapping the engine's own functions (decode, session store, turn
-records, intent selection, transition pick, actions, mappings); "the rest" is the total less
-them (the dispatcher, the ``Turn``/``Outcome``/``Scope`` objects, switching flows). The wrappers
+The stages are timed by wrapping the engine's own functions (decode: ``read_webhook``; session
+store; turn records: ``TurnRecord.of``; intent selection; transition pick; actions; mappings);
+"the rest" is the total less them (the dispatcher, the ``Outcome``/``Scope`` objects, the
+variables expressions read, switching flows). The wrappers
 cost a little themselves, so the total is a bit above ``bench/engine.py``'s. Baseline, same run:
 ``json.loads`` of the same bodies. Each figure is the best of ``--rounds`` rounds.
 Run: ``.venv/bin/python bench/engine_stages.py [--store memory|sqlite] [--rounds 9]``.
@@ -27,6 +28,7 @@ import engine as bench  # noqa: E402
 
 import igbot.engine._actions as actions_module  # noqa: E402
 import igbot.engine._engine as engine_module  # noqa: E402
+import igbot.engine._records as records_module  # noqa: E402
 import igbot.engine._select as select_module  # noqa: E402
 import igbot.engine._store as store_module  # noqa: E402
 from igbot import Engine, MemoryStore, SqliteStore  # noqa: E402
@@ -57,7 +59,8 @@ def instrument() -> None:
         cls.get = _timed(cls.get, "store")  # type: ignore[method-assign]
         cls.put = _timed(cls.put, "store")  # type: ignore[method-assign]
     eng = engine_module.Engine
-    eng._record = _timed(eng._record, "record")  # type: ignore[method-assign]
+    record = records_module.TurnRecord
+    record.of = classmethod(_timed(record.of.__func__, "record"))  # type: ignore[method-assign]
     eng._pick = _timed(eng._pick, "transition")  # type: ignore[method-assign]
     eng._mapping = _timed(eng._mapping, "mapping")  # type: ignore[method-assign]
     sel = select_module.Selector
