@@ -75,9 +75,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
+    parser.add_argument("--texts", choices=["varied", "fixed"], default="varied",
+                        help="as in bench/engine.py")
     args = parser.parse_args()
     instrument()
-    items = bench.bodies(args.events, 300)
+    items = bench.bodies(args.events, 300, varied=args.texts == "varied")
     shop = ROOT / "data" / "bots" / "shop"
     with tempfile.TemporaryDirectory() as tmp:
         def make() -> Engine:
@@ -106,7 +108,8 @@ def main() -> None:
             best = {k: min(v, best.get(k, v)) for k, v in round_.items()}
     per = {k: v / len(items) * 1e6 for k, v in best.items()}
     rest = per["total"] - sum(per.get(s, 0.0) for s in STAGES)
-    print(f"{len(items)} shop-bot bodies, {args.store} store, best of {args.rounds} rounds")
+    print(f"{len(items)} shop-bot bodies, {args.texts} texts, {args.store} store, "
+          f"best of {args.rounds} rounds")
     for stage in STAGES:
         print(f"  {stage:<12} {per.get(stage, 0.0):6.1f} us")
     print(f"  {'the rest':<12} {rest:6.1f} us")
