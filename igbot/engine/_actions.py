@@ -176,11 +176,7 @@ class ActionRunner:
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
         entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
-        kind, options = action.type, action.options
-        if kind in ("text", "template") and self._cacheable(kind, options):
-            self._send_parts(turn, flow, name, self._prepared_parts(kind, options, entry, record),
-                             entry, record)
-            return
+        kind, options = action.type, action.options  # not a static reply (run_state sent those)
         variables = scope.variables()
         if kind == "text":
             self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)
