@@ -104,11 +104,11 @@ class ActionRunner:
         record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
         """Run a state's actions in order; failures are recorded and the rest go on."""
-        flow = self.bot.flows[flow_name]
+        known = self._resolved
         for ref in refs:
-            resolved = self._resolved.get(id(ref))
+            resolved = known.get(id(ref))
             if resolved is None or resolved[0] is not ref:
-                resolved = self._resolve(flow, ref)
+                resolved = self._resolve(self.bot.flows[flow_name], ref)
             _, action, conditional, static = resolved
             if action is None:
                 record.actions.append(ActionRecord(ref.name, "?", "error", "not defined"))
