@@ -39,6 +39,19 @@ from igbot.models import encode_payload  # noqa: E402
 
 ACCOUNT = "17841400000000001"
 TEXTS = ["hi", "any promo?", "opening hours?", "where are you", "qwerty", "talk to a person", "pagi"]
+# words people add around what they mean: with --texts varied, nearly every text is one the engine
+# has not seen (its memos, such as the keyword NLU's, cannot answer from memory)
+FILLER = ["please", "kak", "min", "thanks", "ok", "hmm", "guys", "today", "now", "dong", "sis", "bro"]
+
+
+def say(rng: random.Random, varied: bool) -> str:
+    """What a person types: one of :data:`TEXTS`, and (``varied``) a few words and a number
+    around it, so that texts rarely repeat."""
+    text = rng.choice(TEXTS)
+    if not varied:
+        return text
+    words = rng.sample(FILLER, rng.randrange(1, 4))
+    return " ".join([*words[:1], text, *words[1:], str(rng.randrange(100000))])
 
 
 def _body(person: str, ts: int, item: dict[str, Any]) -> str:
@@ -47,8 +60,9 @@ def _body(person: str, ts: int, item: dict[str, Any]) -> str:
                        "entry": [{"id": ACCOUNT, "time": ts, "messaging": [messaging]}]})
 
 
-def bodies(count: int, people: int, seed: int = 7) -> list[str]:
-    """Webhook bodies a shop would get: texts, story replies, quick-reply and carousel taps."""
+def bodies(count: int, people: int, seed: int = 7, varied: bool = False) -> list[str]:
+    """Webhook bodies a shop would get: texts, story replies, quick-reply and carousel taps
+    (``varied``: texts that rarely repeat, see :func:`say`)."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
@@ -56,7 +70,7 @@ def bodies(count: int, people: int, seed: int = 7) -> list[str]:
         ts = 1732500000000 + i * 1000
         roll = rng.random()
         if roll < 0.5:
-            item = {"message": {"mid": f"m{i}", "text": rng.choice(TEXTS)}}
+            item = {"message": {"mid": f"m{i}", "text": say(rng, varied)}}
         elif roll < 0.7:
             item = {"message": {"mid": f"m{i}", "text": "so nice!",
                                 "reply_to": {"story": {"url": "https://lookaside.fbsbx.com/x", "id": "1"}}}}
@@ -107,8 +121,10 @@ def make_bot(flows: int, states_per_flow: int) -> Bot:
     return Bot.model_validate({"name": f"gen{flows}x{states_per_flow}", "flows": spec})
 
 
-def generated_bodies(count: int, people: int, flows: int, seed: int = 5) -> list[str]:
-    """Traffic for :func:`make_bot`: openings of ``flows`` flows, steps, taps, cancels, noise."""
+def generated_bodies(count: int, people: int, flows: int, seed: int = 5,
+                     varied: bool = False) -> list[str]:
+    """Traffic for :func:`make_bot`: openings of ``flows`` flows, steps, taps, cancels, noise
+    (``varied``: the noise rarely repeats)."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
@@ -125,7 +141,7 @@ def generated_bodies(count: int, people: int, flows: int, seed: int = 5) -> list
         elif roll < 0.85:
             item = {"message": {"mid": f"m{i}", "text": "cancel"}}
         else:
-            item = {"message": {"mid": f"m{i}", "text": rng.choice(TEXTS)}}
+            item = {"message": {"mid": f"m{i}", "text": say(rng, varied)}}
         out.append(_body(person, ts, item))
     return out
 
@@ -183,13 +199,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only the cases whose name holds TEXT (repeatable)")
+    parser.add_argument("--texts", choices=["varied", "fixed"], default="varied",
+                        help="varied: texts rarely repeat (default); fixed: seven texts, which "
+                             "the engine's memos answer from memory (the figures before Dec 2026)")
     args = parser.parse_args()
+    varied = args.texts == "varied"
     shop = ROOT / "data" / "bots" / "shop"
-    shop_items = bodies(args.events, args.people)
+    shop_items = bodies(args.events, args.people, varied=varied)
     big = make_bot(20, 50)
-    big_items = generated_bodies(args.events, args.people, 20)
+    big_items = generated_bodies(args.events, args.people, 20, varied=varied)
     two, hundred = make_bot(2, 10), make_bot(100, 10)
-    few_items = generated_bodies(args.events, args.people, 2)
+    few_items = generated_bodies(args.events, args.people, 2, varied=varied)
     cases = [
         Case("shop + MemoryStore", lambda tmp: Engine(shop, MemoryStore(), seed=1), shop_items),
         Case("shop + SqliteStore", lambda tmp: Engine(shop, SqliteStore(tmp / f"{time.time_ns()}.sqlite"),
@@ -212,7 +232,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for case in cases:
                 case.run(Path(tmp))
-    print(f"{args.events} webhook bodies, {args.people} people, best of {args.rounds} rounds")
+    print(f"{args.events} webhook bodies, {args.people} people, {args.texts} texts, "
+          f"best of {args.rounds} rounds")
     for case in cases:
         print(case.line())
     if all(case in cases for case in flows):

@@ -1,8 +1,9 @@
 """Where a shop-bot event's time goes: each stage of ``Engine.handle_webhook`` timed where it runs.
 
-The stages are timed by wrapping the engine's own functions (decode, session store, turn
-records, intent selection, transition pick, actions, mappings); "the rest" is the total less
-them (the dispatcher, the ``Turn``/``Outcome``/``Scope`` objects, switching flows). The wrappers
+The stages are timed by wrapping the engine's own functions (decode: ``read_webhook``; session
+store; turn records: ``TurnRecord.of``; intent selection; transition pick; actions; mappings);
+"the rest" is the total less them (the dispatcher, the ``Outcome``/``Scope`` objects, the
+variables expressions read, switching flows). The wrappers
 cost a little themselves, so the total is a bit above ``bench/engine.py``'s. Baseline, same run:
 ``json.loads`` of the same bodies. Each figure is the best of ``--rounds`` rounds.
 Run: ``.venv/bin/python bench/engine_stages.py [--store memory|sqlite] [--rounds 9]``.
@@ -27,6 +28,7 @@ import engine as bench  # noqa: E402
 
 import igbot.engine._actions as actions_module  # noqa: E402
 import igbot.engine._engine as engine_module  # noqa: E402
+import igbot.engine._records as records_module  # noqa: E402
 import igbot.engine._select as select_module  # noqa: E402
 import igbot.engine._store as store_module  # noqa: E402
 from igbot import Engine, MemoryStore, SqliteStore  # noqa: E402
@@ -52,12 +54,13 @@ def _timed(fn: Callable[..., Any], stage: str) -> Callable[..., Any]:
 
 
 def instrument() -> None:
-    engine_module.decode_messages = _timed(engine_module.decode_messages, "decode")
+    engine_module.read_webhook = _timed(engine_module.read_webhook, "decode")
     for cls in (store_module.MemoryStore, store_module.SqliteStore):
         cls.get = _timed(cls.get, "store")  # type: ignore[method-assign]
         cls.put = _timed(cls.put, "store")  # type: ignore[method-assign]
     eng = engine_module.Engine
-    eng._record = _timed(eng._record, "record")  # type: ignore[method-assign]
+    record = records_module.TurnRecord
+    record.of = classmethod(_timed(record.of.__func__, "record"))  # type: ignore[method-assign]
     eng._pick = _timed(eng._pick, "transition")  # type: ignore[method-assign]
     eng._mapping = _timed(eng._mapping, "mapping")  # type: ignore[method-assign]
     sel = select_module.Selector
@@ -72,9 +75,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
+    parser.add_argument("--texts", choices=["varied", "fixed"], default="varied",
+                        help="as in bench/engine.py")
     args = parser.parse_args()
     instrument()
-    items = bench.bodies(args.events, 300)
+    items = bench.bodies(args.events, 300, varied=args.texts == "varied")
     shop = ROOT / "data" / "bots" / "shop"
     with tempfile.TemporaryDirectory() as tmp:
         def make() -> Engine:
@@ -103,7 +108,8 @@ def main() -> None:
             best = {k: min(v, best.get(k, v)) for k, v in round_.items()}
     per = {k: v / len(items) * 1e6 for k, v in best.items()}
     rest = per["total"] - sum(per.get(s, 0.0) for s in STAGES)
-    print(f"{len(items)} shop-bot bodies, {args.store} store, best of {args.rounds} rounds")
+    print(f"{len(items)} shop-bot bodies, {args.texts} texts, {args.store} store, "
+          f"best of {args.rounds} rounds")
     for stage in STAGES:
         print(f"  {stage:<12} {per.get(stage, 0.0):6.1f} us")
     print(f"  {'the rest':<12} {rest:6.1f} us")

@@ -68,7 +68,7 @@ class ApiCall:
     body: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class TurnContext:
     """What one incoming message's processing shares across its commands and re-entries."""
 
@@ -104,11 +104,11 @@ class ActionRunner:
         record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
         """Run a state's actions in order; failures are recorded and the rest go on."""
-        flow = self.bot.flows[flow_name]
+        known = self._resolved
         for ref in refs:
-            resolved = self._resolved.get(id(ref))
+            resolved = known.get(id(ref))
             if resolved is None or resolved[0] is not ref:
-                resolved = self._resolve(flow, ref)
+                resolved = self._resolve(self.bot.flows[flow_name], ref)
             _, action, conditional, static = resolved
             if action is None:
                 record.actions.append(ActionRecord(ref.name, "?", "error", "not defined"))
@@ -176,11 +176,7 @@ class ActionRunner:
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
         entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
     ) -> None:
-        kind, options = action.type, action.options
-        if kind in ("text", "template") and self._cacheable(kind, options):
-            self._send_parts(turn, flow, name, self._prepared_parts(kind, options, entry, record),
-                             entry, record)
-            return
+        kind, options = action.type, action.options  # not a static reply (run_state sent those)
         variables = scope.variables()
         if kind == "text":
             self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)

@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from igbot.engine._outcome import LogEntry, Outcome, PolicyNote, ThreadChange
 from igbot.engine._records import Turn, TurnRecord
 from igbot.engine._session import Session
+from igbot.models import Incoming
 from igbot.vocab import (
     COMMENT_KINDS,
     NO_TEXT_KINDS,
@@ -65,6 +66,8 @@ class EventEngine(Protocol):
     clock: Callable[[], float]
 
     def handle(self, message: Any, user: str | None = None) -> Turn: ...
+
+    def handle_into(self, turn: Turn, message: Any, user: str) -> None: ...
 
     def session(self, user: str) -> Session | None: ...
 
@@ -166,6 +169,13 @@ def handle_event(engine: EventEngine, event: Any, *, conversation: str | None = 
 def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
                   conversation: str | None = None, is_ours: OwnMessages | None = None) -> None:
     """:func:`handle_event`, appending to ``outcome`` (a body of several events builds one)."""
+    if type(event) is Incoming:  # a person's message or tap read on the fast path
+        user = event.person_id  # never standby, opens the window, not a comment: a turn
+        outcome.policy.append(PolicyNote(user, event.kind, event.timestamp))
+        record = _turn(outcome, engine, event.message, user)
+        extra = {"agent_owned": True} if record is not None and record.agent_owned else None
+        outcome.log.append(event_row(event, conversation or user, record, extra=extra))
+        return
     conv = conversation or conversation_of(event)
     note = _policy_note(event)
     if note is not None:
@@ -193,30 +203,31 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
             if session is None or not session.agent:
                 engine.mark_agent(user, by="agent")
                 outcome.thread.append(ThreadChange("take", user))
-        turn = engine.handle(event.to_message(), user=user)
-        _turn(outcome, engine, turn, user)
-        record = turn.record
+        record = _turn(outcome, engine, event.to_message(), user)
         extra = {"agent_owned": True} if record and record.agent_owned else None
         outcome.log.append(event_row(event, conv, record, extra=extra))
     elif event.triggers_bot and _comment_id(event):
         user = f"comment:{_comment_id(event)}"
-        turn = engine.handle(event.to_message(), user=user)
-        _turn(outcome, engine, turn, user)
-        outcome.log.append(event_row(event, conv, turn.record))
+        record = _turn(outcome, engine, event.to_message(), user)
+        outcome.log.append(event_row(event, conv, record))
     else:
         outcome.log.append(event_row(event, conv))
 
 
-def _turn(outcome: Outcome, engine: EventEngine, turn: Turn, user: str) -> None:
-    """Add a turn; a turn whose flow handed the thread to people is a thread change too."""
-    outcome.turn.extend(turn)
-    for record in turn.records:
+def _turn(outcome: Outcome, engine: EventEngine, message: Any, user: str) -> TurnRecord | None:
+    """Run the bot's turn on ``message`` into ``outcome``; a turn whose flow handed the thread
+    to people is a thread change too. Returns the record of ``message`` itself."""
+    records = outcome.turn.records
+    first = len(records)
+    engine.handle_into(outcome.turn, message, user)
+    for record in records[first:]:
         if not record.handover:
             continue
         session = engine.session(user)
         app_id = (session.agent or {}).get("app_id") if session is not None else None
         outcome.thread.append(ThreadChange("handover", user, _str(app_id), by="bot"))
-        return
+        break
+    return records[first] if len(records) > first else None
 
 
 def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome) -> None:

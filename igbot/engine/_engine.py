@@ -27,7 +27,7 @@ from igbot.engine._js import JSRuntime
 from igbot.engine._nlu import Classifier, NluRunner
 from igbot.engine._outcome import Outcome
 from igbot.engine._records import TransitionTrial, Turn, TurnRecord, TurnTrace
-from igbot.engine._scope import Scope
+from igbot.engine._scope import CompiledMapping, Scope, compile_mapping
 from igbot.engine._select import Selection, Selector, check_condition
 from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
@@ -90,6 +90,7 @@ class Engine:
         )
         config = self.bot.config or {}
         self.max_recursion = int(config.get("maxRecursion") or DEFAULT_MAX_RECURSION)
+        self._config = config
         self.compile_errors = self._compile_all()
         self._expiring = any(flow.expire is not None for flow in self.bot.flows.values())
 
@@ -101,22 +102,34 @@ class Engine:
         user = user or msg.user_id
         if not user:
             raise ValueError("handle() needs a user: pass user=... or metadata.senderId")
-        session = self.store.get(self.channel, user) or Session(channel=self.channel, user=user)
-        expected = session.version
         turn = Turn()
+        self.handle_into(turn, msg, user)
+        return turn
+
+    def handle_into(self, turn: Turn, msg: Message, user: str) -> None:
+        """:meth:`handle` of a Kata message, appending its requests and records to ``turn``
+        (the dispatcher's outcome: no turn of its own to make and merge)."""
+        store, channel = self.store, self.channel
+        session = store.get(channel, user) or Session(channel=channel, user=user)
+        expected = session.version
         if session.agent:
             record = self._record(session, msg, 0)
             record.agent_owned = True
             turn.records.append(record)
         else:
-            expired = self._expire(session)
-            ctx = self._turn_context(session, msg, turn.requests)  # requests go to the turn
+            expired = self._expire(session) if self._expiring else None
+            first = len(turn.records)
+            payload = msg.payload
+            comment_id = (payload.get("comment_id")
+                          if payload and payload.get("type") == "comment" else None)
+            ctx = TurnContext(session, {"id": user}, str(comment_id) if comment_id else None,
+                              False, 0, turn.requests)  # requests go to the turn
             self._process(ctx, turn, msg, 0)
-            if expired and turn.records:
-                turn.records[0].warnings.insert(0, f"flow {expired!r} expired before this message")
+            if expired and len(turn.records) > first:
+                turn.records[first].warnings.insert(
+                    0, f"flow {expired!r} expired before this message")
         session.updated_at = self.clock()
-        self.store.put(session, expected)
-        return turn
+        store.put(session, expected)
 
     def _expire(self, session: Session) -> str | None:
         """Close the current flow (and stacked ones) whose ``expire`` (ms) has passed since the
@@ -245,11 +258,13 @@ class Engine:
         forced: Selection | None = None, run_actions: bool = True,
     ) -> None:
         session = ctx.session
-        record = self._record(session, msg, depth)
+        record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
         turn.records.append(record)
-        if record.trace is None:
+        if not self.trace:
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)
             return
+        record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
+                                 data_before=copy.deepcopy(session.data))
         first = len(ctx.requests)
         try:
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)
@@ -265,21 +280,23 @@ class Engine:
     ) -> None:
         session = ctx.session
         trials = record.trace.intents if record.trace is not None else None
-        scope = Scope(msg, session, self.bot.config or {}, self.clock, self.deployment_id)
+        scope = Scope(msg, session, self._config, self.clock, self.deployment_id)
         cache: dict[Any, Any] = {}
+        selector = self.selector
         if forced is not None:
             selection = forced
         elif msg.type == "command" and msg.content == "reenter" and depth > 0:
-            found = session.flow and self.selector.best(
-                session.flow, msg, scope.variables(), False, cache, record.errors, trials,
-                "reenter")
+            found = session.flow and selector.best(
+                session.flow, msg, scope.variables(trials is not None or selector.reads_context),
+                False, cache, record.errors, trials, "reenter")
             if not found:
                 record.warnings.append(f"flow {session.flow!r} has no intent for 'reenter'; it waits")
                 return
             selection = Selection(session.flow, found[0], found[1], via="current")
         else:
-            selection = self.selector.select(session.flow, msg, scope.variables(), cache,
-                                             record.errors, trials)
+            selection = selector.select(
+                session.flow, msg, scope.variables(trials is not None or selector.reads_context),
+                cache, record.errors, trials)
         if record.trace is not None:
             record.trace.via = selection.via
         if selection.flow is None:
@@ -373,15 +390,16 @@ class Engine:
         self, flow_name: str, state_name: str, flow: Flow, state: State, scope: Scope,
         record: TurnRecord,
     ) -> tuple[str, Transition] | None:
-        variables = scope.variables()
         if record.trace is not None:
             candidates = list(state.transitions.items())
             candidates += [(name, s.float) for name, s in flow.states.items()
                            if s.float is not None]
-            return self._pick_traced(flow, state, candidates, variables, record)
-        compiled = self._transitions.get((flow_name, state_name))
-        if compiled is None:
-            compiled = self._transitions[flow_name, state_name] = _compile_transitions(flow, state)
+            return self._pick_traced(flow, state, candidates, scope.variables(), record)
+        found = self._transitions.get((flow_name, state_name))
+        if found is None:
+            found = self._transitions[flow_name, state_name] = _compile_transitions(flow, state)
+        compiled, reads_context = found
+        variables: dict[str, Any] | None = None  # made for the first condition
         # the highest priority wins, then the order; else the best fallback (every condition
         # is evaluated, so a broken one is reported whichever transition is taken)
         best = fallback = None
@@ -395,6 +413,8 @@ class Engine:
             try:
                 if isinstance(condition, ExpressionError):
                     raise condition
+                if variables is None:
+                    variables = scope.variables(reads_context)
                 if condition.holds(variables) and (best is None or key < best[0]):
                     best = (key, dest, t)
             except ExpressionError as exc:
@@ -462,14 +482,28 @@ class Engine:
                     raise MethodError(f"method {mapping!r} is not defined")
                 scope.apply_method_ctx(self.js.call(method, [scope.method_ctx()]))
             else:
-                scope.apply_mapping(mapping)
+                compiled = self._mappings.get(id(mapping))
+                if compiled is None or compiled[0] is not mapping:
+                    compiled = self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
+                scope.apply_mapping(compiled[1])
         except (ExpressionError, MethodError, KeyError) as exc:
             record.errors.append(f"{where}: {exc}")
 
     def _compile_all(self) -> list[str]:
         errors = self._compile_conditions()
+        # every mapping read once (by the id of the bot's dict, which the bot keeps alive)
+        self._mappings: dict[int, tuple[Any, CompiledMapping]] = {}
+        for flow in self.bot.flows.values():
+            for state in flow.states.values():
+                mappings = [state.transit, state.enter, state.exit]
+                mappings += [t.mapping for t in state.transitions.values()]
+                if state.float is not None:
+                    mappings.append(state.float.mapping)
+                for mapping in mappings:
+                    if mapping and not isinstance(mapping, str):
+                        self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
         self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
-        self._transitions: dict[tuple[str, str], list[_CompiledTransition]] = {
+        self._transitions: dict[tuple[str, str], tuple[list[_CompiledTransition], bool]] = {
             (flow_name, state_name): _compile_transitions(flow, state)
             for flow_name, flow in self.bot.flows.items()
             for state_name, state in flow.states.items()
@@ -499,9 +533,10 @@ class Engine:
 _CompiledTransition = tuple[tuple[float, int], str, Transition, Expression | ExpressionError | None]
 
 
-def _compile_transitions(flow: Flow, state: State) -> list[_CompiledTransition]:
+def _compile_transitions(flow: Flow, state: State) -> tuple[list[_CompiledTransition], bool]:
     """A state's transitions and then its flow's floats, each with its sort key (highest
-    priority first, then order) and its condition compiled (or the syntax error it gave)."""
+    priority first, then order) and its condition compiled (or the syntax error it gave); and
+    whether any condition reads ``context``."""
     candidates = list(state.transitions.items())
     candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
     out: list[_CompiledTransition] = []
@@ -513,4 +548,5 @@ def _compile_transitions(flow: Flow, state: State) -> list[_CompiledTransition]:
             except ExpressionError as exc:
                 condition = exc
         out.append(((-(t.priority or 0), i), dest, t, condition))
-    return out
+    reads_context = any(isinstance(c, Expression) and "context" in c.names() for *_, c in out)
+    return out, reads_context

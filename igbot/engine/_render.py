@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from pydantic import ValidationError
 
 from igbot.models import OutboundMessage, apply_message_limits, encode_payload, message_kind
@@ -273,8 +274,9 @@ def render_kata_message(message: Any, warnings: list[str]) -> list[Recipe]:
 _CACHE_SIZE = 4096
 # Most replies are static (the same message for everyone), so the checked parts are cached by
 # the message's content; they are shared, never changed (the caller adds the recipient).
-_cache: OrderedDict[tuple[str, str], tuple[tuple[Part, ...], tuple[str, ...]]] = OrderedDict()
+_cache: OrderedDict[tuple[str, str | bytes], tuple[tuple[Part, ...], tuple[str, ...]]] = OrderedDict()
 
+_KEY_ENCODER = msgspec.msgpack.Encoder()
 
 
 def finalize_message(recipe: Recipe, mode: str, warnings: list[str]) -> tuple[Part, ...]:
@@ -288,7 +290,12 @@ def finalize_message(recipe: Recipe, mode: str, warnings: list[str]) -> tuple[Pa
         InvalidReply: a message Meta would refuse (the engine records it).
         igbot.LimitError: strict mode over a limit, or a payload too long to cut.
     """
-    key = (mode, repr(recipe))
+    key: tuple[str, str | bytes]
+    try:  # the recipe as MessagePack (which keeps NaN, ints and floats apart): several times
+        # faster to make than its repr; tuples and lists, the same to the factories, look alike
+        key = (mode, _KEY_ENCODER.encode(recipe))
+    except (TypeError, msgspec.EncodeError):  # not plain data: its repr tells it apart
+        key = (mode, repr(recipe))
     hit = _cache.get(key)
     if hit is None:
         name, arguments = recipe

@@ -9,9 +9,9 @@ from typing import Any
 from igbot._errors import ExpressionError
 from igbot._message import Message
 from igbot.engine._session import Session
-from igbot.expr import UNDEFINED, compile_expr
+from igbot.expr import UNDEFINED, Expression, compile_expr
 
-__all__ = ["Scope", "get_path", "set_path"]
+__all__ = ["CompiledMapping", "Scope", "compile_mapping", "get_path", "set_path"]
 
 _WRITABLE = ("context", "data", "payload")
 
@@ -53,8 +53,30 @@ def _is_data(value: Any) -> bool:
     return False
 
 
+CompiledMapping = tuple[tuple[list[str], "Expression | ExpressionError | None", Any], ...]
+"""A mapping read once: per entry the path's parts, the value's expression (or the syntax error
+it gave; None for a value that is not text) and the value itself."""
+
+
+def compile_mapping(mapping: Mapping[str, Any]) -> CompiledMapping:
+    """A mapping's paths split and its values compiled, for :meth:`Scope.apply_mapping`."""
+    entries = []
+    for path, source in mapping.items():
+        expression: Expression | ExpressionError | None = None
+        if isinstance(source, str):
+            try:
+                expression = compile_expr(source)
+            except ExpressionError as exc:
+                expression = exc
+        entries.append((path.split("."), expression, source))
+    return tuple(entries)
+
+
 class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
+
+    __slots__ = ("_fixed", "_own_payload", "attributes", "clock", "config", "deployment_id",
+                 "init", "intent", "message", "meta", "payload", "result", "session")
 
     def __init__(self, message: Message, session: Session, config: dict[str, Any],
                  clock: Callable[[], float] = time.time, deployment_id: str | None = None) -> None:
@@ -108,9 +130,23 @@ class Scope:
         }
         return self._fixed
 
-    def variables(self) -> dict[str, Any]:
-        """The dict expressions are evaluated against."""
+    def variables(self, with_context: bool = True) -> dict[str, Any]:
+        """The dict expressions are evaluated against; without ``context`` (the flow's context
+        and the ``$`` meta context, the dearest to build) for expressions that never read it
+        (:meth:`igbot.expr.Expression.names`)."""
         session = self.session
+        if not with_context:
+            return {
+                "type": self.message.type,
+                "content": self.message.content,
+                "payload": self.payload,
+                "metadata": self.message.metadata,
+                "data": session.data,
+                "config": self.config,
+                "intent": self.intent,
+                "attributes": self.attributes,
+                "result": self.result,
+            }
         # ``{**session.context, **self.meta_context()}`` in one dict
         context = {**session.context, "$init": self.init, "$state": session.state,
                    "$flow": session.flow, "$lastFlow": session.last_flow,
@@ -166,13 +202,19 @@ class Scope:
             self.payload = ctx["payload"]
             self._own_payload = True
 
-    def apply_mapping(self, mapping: Mapping[str, Any]) -> None:
-        """Evaluate every value first, then write them (a mapping reads the state before it)."""
+    def apply_mapping(self, mapping: Mapping[str, Any] | CompiledMapping) -> None:
+        """Evaluate every value first, then write them (a mapping reads the state before it).
+
+        ``mapping``: the bot's mapping, or its :func:`compile_mapping` (read once, at load)."""
+        entries = mapping if isinstance(mapping, tuple) else compile_mapping(mapping)
         variables = self.variables()
         values: list[tuple[list[str], Any]] = []
-        for path, source in mapping.items():
-            value = compile_expr(source).evaluate(variables) if isinstance(source, str) else source
-            values.append((path.split("."), value))
+        for parts, expression, value in entries:
+            if expression is not None:
+                if not isinstance(expression, Expression):
+                    raise expression  # a syntax error, found at load
+                value = expression.evaluate(variables)
+            values.append((parts, value))
         for parts, value in values:
             if not _is_data(value):
                 raise ExpressionError(

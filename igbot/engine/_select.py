@@ -81,14 +81,36 @@ class _Index:
     def __init__(self, candidates: list[_Candidate]) -> None:
         self.all: Checks = [(c, c.conditions) for c in candidates]
         self._paths = sorted({c.equality[0] for c in candidates if c.equality is not None})
-        self._parts = [tuple(path.partition(".")[::2]) for path in self._paths]
-        self._cache: dict[tuple[Any, ...], Checks] = {}
+        self._parts = [(*path.partition(".")[::2],
+                        frozenset(c.equality[1] for c in candidates
+                                  if c.equality is not None and c.equality[0] == path))
+                       for path in self._paths]
+        self._cache: dict[tuple[Any, ...], Checks] = {}  # bounded: strings are known ones
 
     def for_message(self, variables: dict[str, Any]) -> Checks:
         """The candidates that can match a message with these ``variables``, in order."""
         if not self._paths:
             return self.all
-        key = tuple([_string_at(variables, head, rest) for head, rest in self._parts])
+        # per path the string there (_OTHER for a string no candidate compares with: the key
+        # does not grow with the texts people write); _NEVER when it holds null or undefined
+        # (``null == "x"`` is false, and reading a member of null gives undefined here); None
+        # when it holds anything else (then the equality must be evaluated: ``1 == "1"``)
+        values: list[object] = []
+        for head, rest, literals in self._parts:
+            value = variables.get(head, UNDEFINED)
+            if rest:
+                if value is None or value is UNDEFINED:
+                    values.append(_NEVER)
+                    continue
+                if type(value) is not dict or "." in rest or rest == "hasOwnProperty":
+                    values.append(None)
+                    continue
+                value = value.get(rest, UNDEFINED)
+            if type(value) is str:
+                values.append(value if value in literals else _OTHER)
+            else:
+                values.append(_NEVER if value is None or value is UNDEFINED else None)
+        key = tuple(values)
         found = self._cache.get(key)
         if found is None:
             known = dict(zip(self._paths, key, strict=True))
@@ -104,28 +126,16 @@ class _Index:
         return found
 
 
+_OTHER = object()
+"""What :meth:`_Index.for_message` reads at a path holding a string that no equality of the
+index compares with: every such string equals none of them."""
+
 _NEVER = object()
-"""What :func:`_string_at` gives when the path holds null or undefined, which equal no text."""
+"""What :meth:`_Index.for_message` reads at a path holding null or undefined, which equal no
+text."""
 
 
-def _string_at(variables: dict[str, Any], head: str, rest: str) -> object:
-    """The string at ``path`` (``content``, ``payload.type``); :data:`_NEVER` when it holds
-    null or undefined (``null == "x"`` is false, and reading a member of null gives undefined
-    here); None when it holds anything else (then the equality must be evaluated: ``1 ==
-    "1"``). ``head`` and ``rest``: the path split at its first dot."""
-    value = variables.get(head, UNDEFINED)
-    if rest:
-        if value is None or value is UNDEFINED:
-            return _NEVER
-        if type(value) is not dict or "." in rest or rest == "hasOwnProperty":
-            return None
-        value = value.get(rest, UNDEFINED)
-    if type(value) is str:
-        return value
-    return _NEVER if value is None or value is UNDEFINED else None
-
-
-@dataclass
+@dataclass(slots=True)
 class Selection:
     """The chosen flow and intent for one message, and how they were found."""
 
@@ -188,6 +198,9 @@ class Selector:
                 if flow.active is not False:
                     initial[t] += [c for c in mine if c.intent.initial]
         self._initial = {t: _Index(cs) for t, cs in initial.items()}
+        # whether selection needs the scope's context (else it is not built for it)
+        self.reads_context = any(isinstance(e, Expression) and "context" in e.names()
+                                 for e in compiled.values())
         self._current = {key: _Index(cs) for key, cs in self._flow.items()}
 
     def select(

@@ -25,12 +25,13 @@ class Expression:
     ``{"intent": ..., "payload": ..., "context": ...}``.
     """
 
-    __slots__ = ("_fn", "ast", "source")
+    __slots__ = ("_fn", "_names", "ast", "source")
 
     def __init__(self, source: str, ast: Node) -> None:
         self.source = source
         self.ast = ast
         self._fn = build(ast, source)
+        self._names: frozenset[str] | None = None
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         """The expression's value in ``scope``; raises only :class:`igbot.ExpressionError`."""
@@ -73,6 +74,22 @@ class Expression:
                                                 for n in _members(side)):
                     return path, other.value
         return None
+
+    def names(self) -> frozenset[str]:
+        """Every variable name the expression can read from its scope (``context`` for
+        ``context.x + 1``): an expression reads nothing else, so a scope without the other
+        names gives it the same value."""
+        if self._names is not None:  # read once per expression (compile_expr shares them)
+            return self._names
+        found: set[str] = set()
+        stack = [self.ast]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Identifier):
+                found.add(node.name)
+            stack.extend(children(node))
+        self._names = frozenset(found)
+        return self._names
 
     def paths(self) -> frozenset[str]:
         """The dotted variable paths the expression reads, such as ``payload.type``."""

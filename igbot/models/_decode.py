@@ -122,7 +122,8 @@ class Incoming:
         """When it happened (UTC), as the pydantic event has it (``parse_time`` of the
         milliseconds, which the fast path has checked are in range: the same datetime at a
         third of the cost)."""
-        return _EPOCH + timedelta(milliseconds=self.timestamp_ms)
+        ms = self.timestamp_ms  # timedelta(milliseconds=ms), at a third of its cost
+        return _EPOCH + timedelta(0, ms // 1000, ms % 1000 * 1000)
 
     @property
     def dedupe_key(self) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from igbot._message import Message
 from igbot.engine import Engine, Outcome, Turn, conversation_of, handle_event
-from igbot.models import parse_webhook
+from igbot.models import Incoming, parse_webhook, read_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID, LOG_FIELDS
 from tests.engine.conftest import make_engine, texts
 
@@ -209,3 +210,25 @@ def test_the_module_function_and_the_method_agree() -> None:
     (event,) = parse_webhook(body)
     a, b = _engine(), _engine()
     assert handle_event(a, event).rows == b.handle_event(event).rows
+
+
+def test_fast_path_events_mean_what_their_pydantic_events_mean() -> None:
+    body = _body(_text("u1", "hello", "m1"), _text("u2", "agent", "m2"),
+                 _text("u2", "still there?", "m3"))
+    fast, slow = _engine(), _engine()
+    assert all(type(e) is Incoming for e in read_webhook(json.dumps(body)))  # the fast path
+    by_fast = fast.handle_webhook(json.dumps(body))
+    by_slow = Outcome()
+    for event in parse_webhook(body):
+        by_slow.extend(slow.handle_event(event))
+    assert [r.body for r in by_fast.requests] == [r.body for r in by_slow.requests]
+    assert [r.to_dict() for r in by_fast.records] == [r.to_dict() for r in by_slow.records]
+    assert by_fast.log == by_slow.log and by_fast.policy == by_slow.policy
+    assert by_fast.thread == by_slow.thread and by_fast.thread[0].kind == "handover"
+
+
+def test_handle_into_adds_a_turn_to_the_one_given() -> None:
+    engine = _engine()
+    turn = engine.handle({"type": "text", "content": "hi"}, user="u1")
+    engine.handle_into(turn, Message(type="text", content="hi"), "u2")
+    assert [r.user for r in turn.records] == ["u1", "u2"] and texts(turn) == ["You said: hi"] * 2

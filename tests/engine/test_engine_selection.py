@@ -251,3 +251,23 @@ def test_the_compiled_selection_agrees_with_the_traced_one_on_every_corpus_bot()
             assert _outcome(fast.handle_webhook(body)) == _outcome(traced.handle_webhook(body))
         checked += 1
     assert checked >= 3
+
+
+def test_the_equality_index_does_not_grow_with_the_texts_people_write() -> None:
+    engine = make_engine("""
+    name: menu
+    flows:
+      main:
+        intents:
+          menu: {initial: true, condition: "content == 'menu'"}
+          one: {initial: true, condition: "content == '1'"}
+        states:
+          s: {initial: true, end: true, transitions: {s: {fallback: true}},
+              action: {name: text, options: {text: "$(intent)"}}}
+    """)
+    for i in range(50):
+        assert say(engine, f"something else {i}", user=f"p{i}").record.errors  # nothing matched
+    assert texts(say(engine, "menu")) == ["menu"]
+    assert texts(say(engine, "1", user="u2")) == ["one"]
+    index = engine.selector._initial["text"]
+    assert len(index._cache) == 3  # "menu", "1" and every other text

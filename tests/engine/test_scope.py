@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from igbot._errors import ExpressionError
 from igbot._message import Message
-from igbot.engine._scope import Scope
+from igbot.engine._scope import Scope, compile_mapping
 from igbot.engine._session import Session
 
 
@@ -37,3 +40,30 @@ def test_a_payload_mapping_without_a_payload_starts_one() -> None:
     scope, message = _scope(None)
     scope.apply_mapping({"payload.n": "2"})
     assert scope.payload == {"n": 2} and message.payload is None
+
+
+def test_variables_without_context_are_the_same_but_the_context() -> None:
+    scope, _ = _scope({"type": "menu"})
+    scope.intent = "hi"
+    full, light = scope.variables(), scope.variables(with_context=False)
+    assert "context" not in light
+    assert light == {k: v for k, v in full.items() if k != "context"}
+
+
+def test_a_compiled_mapping_writes_what_the_mapping_writes() -> None:
+    mapping = {"context.n": "(context.a || 0) + 1", "data.seen": "payload.type", "data.k": 3}
+    plain, _ = _scope({"type": "menu"})
+    compiled, _ = _scope({"type": "menu"})
+    plain.apply_mapping(mapping)
+    compiled.apply_mapping(compile_mapping(mapping))
+    assert compiled.session.context == plain.session.context == {"a": 1, "$flow": "shadowed",
+                                                                 "n": 2}
+    assert compiled.session.data == plain.session.data == {"seen": "menu", "k": 3}
+
+
+def test_a_compiled_mapping_with_a_syntax_error_raises_it_before_writing() -> None:
+    scope, _ = _scope(None)
+    compiled = compile_mapping({"context.x": "1", "context.y": "(("})
+    with pytest.raises(ExpressionError):
+        scope.apply_mapping(compiled)
+    assert "x" not in scope.session.context

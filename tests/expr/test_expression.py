@@ -169,3 +169,9 @@ def test_holds_is_truthy_of_the_value_and_raises_only_expression_errors() -> Non
 ])
 def test_equality_names_the_path_and_text_an_index_can_use(source: str, expected: object) -> None:
     assert compile_expr(source).equality() == expected
+
+
+def test_names_are_every_variable_an_expression_reads() -> None:
+    expression = compile_expr("intent == 'x' || (payload.n > context.k ? data[attr] : 0)")
+    assert expression.names() == {"intent", "payload", "context", "data", "attr"}
+    assert compile_expr("'a' + 1").names() == frozenset()
