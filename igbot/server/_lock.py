@@ -38,10 +38,13 @@ class DataDirLockedError(IgbotError, RuntimeError):
 
 
 class DataDirLock:
-    """The lock of one data directory (:meth:`acquire` it, :meth:`release` it)."""
+    """The lock of one data directory (:meth:`acquire` it, :meth:`release` it).
 
-    def __init__(self, data_dir: str | Path) -> None:
-        self.path = Path(data_dir) / LOCK_FILE
+    ``name``: the lock file's name (``igbot.processing.lock`` for the processing process).
+    """
+
+    def __init__(self, data_dir: str | Path, name: str = LOCK_FILE) -> None:
+        self.path = Path(data_dir) / name
         self._file: IO[str] | None = None
 
     def __repr__(self) -> str:
@@ -52,8 +55,8 @@ class DataDirLock:
         """Whether this object holds the lock."""
         return self._file is not None
 
-    def acquire(self) -> DataDirLock:
-        """Take the lock without waiting.
+    def acquire(self, wait: float = 0.0) -> DataDirLock:
+        """Take the lock, waiting up to ``wait`` seconds for its holder to let it go.
 
         Raises:
             DataDirLockedError: another holder has it.
@@ -62,13 +65,18 @@ class DataDirLock:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the server's life
+        deadline = time.monotonic() + wait
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            owner = fh.read(200).strip()
-            fh.close()
-            raise DataDirLockedError(self.path, owner) from None
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        fh.seek(0)
+                        owner = fh.read(200).strip()
+                        raise DataDirLockedError(self.path, owner) from None
+                    time.sleep(0.05)
         except BaseException:
             fh.close()
             raise

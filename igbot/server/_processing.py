@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import itertools
 import logging
 import multiprocessing
@@ -49,17 +48,24 @@ import time
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from igbot.channel import GraphClient, SendPolicy, SQLitePolicyStore
 from igbot.server._config import ServerConfig
 from igbot.server._handover import Answer, admin_answer
 from igbot.server._inbox import Inbox
+from igbot.server._lock import DataDirLock
 from igbot.server._log import ConversationLog
 from igbot.server._state import StateDB
 from igbot.server._worker import WorkerPool
 
-__all__ = ["PROCESSING_LOCK", "ProcessingChild", "SQLiteProcessing", "run_processing"]
+if TYPE_CHECKING:
+    from igbot.server._pgworker import PgWorkerPool
+    from igbot.server._postgres import TableLog
+    from igbot.server._storage import StateStore
+
+__all__ = ["PROCESSING_LOCK", "ProcessingChild", "SQLiteProcessing", "processing_stats",
+           "run_processing", "wait_processed"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +107,7 @@ class SQLiteProcessing:
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every submitted body is processed and its log lines are written."""
-        deadline = time.monotonic() + timeout
-        if not self.pool.wait_idle(timeout):
-            return False
-        while self.db.log_pending():
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return wait_processed(self.pool, self.db, timeout)
 
     def stop(self, timeout: float, drain: bool = True) -> None:
         """Finish the queued work (``drain``; up to ``timeout`` s), stop the threads."""
@@ -125,10 +124,28 @@ class SQLiteProcessing:
 
     def stats(self) -> dict[str, int]:
         """The processing counters of ``/healthz``."""
-        pool = self.pool
-        return {"events": pool.dispatched, "processed": pool.processed,
-                "dead_letters": pool.dead, "log_lines": self.log.written, "held": pool.held,
-                "reorder_overflowed": pool.reorder_overflowed, "workers": pool.size}
+        return processing_stats(self.pool, self.log)
+
+
+def wait_processed(pool: WorkerPool | PgWorkerPool, db: StateStore, timeout: float) -> bool:
+    """Wait until ``pool`` processed every submitted body and ``db`` has no log line waiting
+    (False if that did not happen within ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    if not pool.wait_idle(timeout):
+        return False
+    while db.log_pending():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def processing_stats(pool: WorkerPool | PgWorkerPool,
+                     log: ConversationLog | TableLog) -> dict[str, int]:
+    """The processing counters of ``/healthz``: the workers' and the log writer's."""
+    return {"events": pool.dispatched, "processed": pool.processed,
+            "dead_letters": pool.dead, "log_lines": log.written, "held": pool.held,
+            "reorder_overflowed": pool.reorder_overflowed, "workers": pool.size}
 
 
 class ProcessingChild:
@@ -305,41 +322,6 @@ class ProcessingChild:
         """The processing counters of ``/healthz`` (as of at most :data:`STATS_EVERY` s ago)."""
         return {**self._counters, "processing_restarts": self.restarts}
 
-    def __getattr__(self, name: str) -> int:  # dispatched, processed, dead, held, ...
-        names = {"dispatched": "events", "processed": "processed", "dead": "dead_letters",
-                 "held": "held", "reorder_overflowed": "reorder_overflowed"}
-        if name in names:
-            return int(self.__dict__.get("_counters", {}).get(names[name], 0))
-        raise AttributeError(name)
-
-
-class _ProcessingLock:
-    """``<data-dir>/igbot.processing.lock``: one processing process per data directory."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / PROCESSING_LOCK
-        self._file: IO[str] | None = None
-
-    def acquire(self, timeout: float) -> None:
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the process's life
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    fh.close()
-                    raise RuntimeError(f"{self.path} is still held by an older processing "
-                                       "process") from None
-                time.sleep(0.05)
-        self._file = fh
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
 
 def _die_with_parent(parent_pid: int) -> None:
     """SIGKILL this process when the parent ends (Linux), and exit now if it already has."""
@@ -449,9 +431,9 @@ def run_processing(bot: Any, config: ServerConfig, data_dir: str, conn: Connecti
     with contextlib.suppress(OSError):
         os.nice(NICE)
     folder = Path(data_dir)
-    lock = _ProcessingLock(folder)
+    lock = DataDirLock(folder, PROCESSING_LOCK)
     try:
-        lock.acquire(timeout=30)
+        lock.acquire(wait=30)
         inbox = Inbox(folder / "inbox.sqlite")  # read, and redact in place; never started
         inbox.shared_waiting = intake_waiting  # its yield_to_intake reads the intake's count
         processing = SQLiteProcessing(bot, config, folder, inbox)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,12 @@ from igbot.server._lock import DataDirLock
 from igbot.server._log import ConversationLog
 from igbot.server._pgworker import PgWorkerPool
 from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, TableLog, connect_pool
-from igbot.server._processing import ProcessingChild, SQLiteProcessing
+from igbot.server._processing import (
+    ProcessingChild,
+    SQLiteProcessing,
+    processing_stats,
+    wait_processed,
+)
 from igbot.server._storage import StateStore
 from igbot.server._worker import WorkerPool
 
@@ -133,14 +137,7 @@ class WebhookServer:
             return self.pool.wait_idle(timeout)
         if self.processing is not None:
             return self.processing.wait_idle(timeout)
-        deadline = time.monotonic() + timeout
-        if not self.pool.wait_idle(timeout):
-            return False
-        while self.db.log_pending():
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return wait_processed(self.pool, self.db, timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking bodies, finish queued work (up to ``timeout`` s), close everything."""
@@ -174,8 +171,4 @@ class WebhookServer:
             return {**intake, **self.pool.stats()}
         if self.processing is not None:
             return {**intake, **self.processing.stats()}
-        pool = self.pool
-        return {**intake, "events": pool.dispatched, "processed": pool.processed,
-                "dead_letters": pool.dead, "log_lines": self.log.written,
-                "held": pool.held, "reorder_overflowed": pool.reorder_overflowed,
-                "workers": pool.size}
+        return {**intake, **processing_stats(self.pool, self.log)}

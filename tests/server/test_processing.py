@@ -13,7 +13,7 @@ import pytest
 from igbot.channel import GraphStandIn
 from igbot.server import ServerRunner
 from igbot.server._lock import DataDirLock
-from igbot.server._processing import PROCESSING_LOCK, ProcessingChild, _ProcessingLock
+from igbot.server._processing import PROCESSING_LOCK, ProcessingChild
 from igbot.server._state import StateDB
 
 from ._support import (
@@ -109,7 +109,7 @@ def test_stopping_drains_what_was_acknowledged(standin: GraphStandIn, tmp_path: 
     wait_for(lambda: not _alive(pid), timeout=5)
     with DataDirLock(data) as lock:  # both locks are free again
         assert lock.held
-    _ProcessingLock(data).acquire(timeout=0)
+    DataDirLock(data, PROCESSING_LOCK).acquire()
 
 
 def test_a_crashed_processing_process_is_replaced(standin: GraphStandIn, tmp_path: Path) -> None:
