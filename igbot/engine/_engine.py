@@ -119,11 +119,7 @@ class Engine:
         else:
             expired = self._expire(session) if self._expiring else None
             first = len(turn.records)
-            payload = msg.payload
-            comment_id = (payload.get("comment_id")
-                          if payload and payload.get("type") == "comment" else None)
-            ctx = TurnContext(session, {"id": user}, str(comment_id) if comment_id else None,
-                              False, 0, turn.requests)  # requests go to the turn
+            ctx = self._turn_context(session, msg, turn.requests)  # requests go to the turn
             self._process(ctx, turn, msg, 0)
             if expired and len(turn.records) > first:
                 turn.records[first].warnings.insert(
@@ -258,13 +254,11 @@ class Engine:
         forced: Selection | None = None, run_actions: bool = True,
     ) -> None:
         session = ctx.session
-        record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
+        record = self._record(session, msg, depth)
         turn.records.append(record)
-        if not self.trace:
+        if record.trace is None:
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)
             return
-        record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
-                                 data_before=copy.deepcopy(session.data))
         first = len(ctx.requests)
         try:
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)

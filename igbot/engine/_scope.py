@@ -135,36 +135,25 @@ class Scope:
         and the ``$`` meta context, the dearest to build) for expressions that never read it
         (:meth:`igbot.expr.Expression.names`)."""
         session = self.session
-        if not with_context:
-            return {
-                "type": self.message.type,
-                "content": self.message.content,
-                "payload": self.payload,
-                "metadata": self.message.metadata,
-                "data": session.data,
-                "config": self.config,
-                "intent": self.intent,
-                "attributes": self.attributes,
-                "result": self.result,
-            }
-        # ``{**session.context, **self.meta_context()}`` in one dict
-        context = {**session.context, "$init": self.init, "$state": session.state,
-                   "$flow": session.flow, "$lastFlow": session.last_flow,
-                   "$lastState": session.last_state, **(self._fixed or self._fix())}
-        if self.meta:
-            context.update(self.meta)
-        return {
+        variables = {
             "type": self.message.type,
             "content": self.message.content,
             "payload": self.payload,
             "metadata": self.message.metadata,
-            "context": context,
             "data": session.data,
             "config": self.config,
             "intent": self.intent,
             "attributes": self.attributes,
             "result": self.result,
         }
+        if with_context:  # ``{**session.context, **self.meta_context()}`` in one dict
+            context = {**session.context, "$init": self.init, "$state": session.state,
+                       "$flow": session.flow, "$lastFlow": session.last_flow,
+                       "$lastState": session.last_state, **(self._fixed or self._fix())}
+            if self.meta:
+                context.update(self.meta)
+            variables["context"] = context
+        return variables
 
     def method_ctx(self) -> dict[str, Any]:
         """The ``ctx`` a mapping method receives: intent, attributes, content, payload, data,
