@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Message", "MessageType"]
+__all__ = ["KataMessage", "Message", "MessageType", "MessageView"]
 
 MessageType = Literal["text", "data", "command"]
 
@@ -67,6 +67,65 @@ class Message(BaseModel):
             "payload": self.payload,
             "metadata": self.metadata,
         }
+
+
+class MessageView:
+    """A Kata message a decoder read: :class:`Message`'s four fields as plain attributes (read
+    at a plain object's cost, where a pydantic model's cost several times more), and the
+    pydantic :class:`Message` built only when a caller asks for it (:meth:`model`).
+
+    The engine reads either; what it records of one (:meth:`to_record`) is the same. Treat it
+    as read-only: its ``payload`` and ``metadata`` are shared with its model.
+    """
+
+    __slots__ = ("_model", "content", "metadata", "payload", "type")
+
+    def __init__(self, type: MessageType, content: str | None, payload: dict[str, Any] | None,
+                 metadata: dict[str, Any]) -> None:
+        self.type = type
+        self.content = content
+        self.payload = payload
+        self.metadata = metadata
+        self._model: Message | None = None
+
+    def model(self) -> Message:
+        """The pydantic :class:`Message` (``Message.trusted`` of the same values), made once."""
+        if self._model is None:
+            self._model = Message.trusted(self.type, self.content, self.payload, self.metadata)
+        return self._model
+
+    @property
+    def user_id(self) -> str | None:
+        """The sender's id from the metadata (``senderId``), if any."""
+        value = self.metadata.get("senderId")
+        return None if value is None else str(value)
+
+    def to_record(self) -> dict[str, Any]:
+        """What a turn record keeps of the message (:meth:`Message.to_record`)."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.payload is not None:
+            out["payload"] = _copy(self.payload)
+        out["metadata"] = _copy(self.metadata)
+        return out
+
+    def to_context(self) -> dict[str, Any]:
+        """The message as the plain dict that expressions read (:meth:`Message.to_context`)."""
+        return {"type": self.type, "content": self.content, "payload": self.payload,
+                "metadata": self.metadata}
+
+    def __repr__(self) -> str:
+        return f"MessageView({self.model()!r})"
+
+
+KataMessage = Message | MessageView
+"""What the engine reads a message from: the pydantic model or a decoder's view of one."""
+
+
+def as_model(message: KataMessage) -> Message:
+    """The pydantic :class:`Message` of ``message`` (itself, or its view's model)."""
+    return message.model() if isinstance(message, MessageView) else message
 
 
 _set = object.__setattr__

@@ -23,7 +23,7 @@ import httpx
 from pydantic import ValidationError
 
 from igbot._errors import ExpressionError, LimitError, MethodError
-from igbot._message import Message
+from igbot._message import KataMessage, Message
 from igbot.engine._records import ActionRecord, TurnRecord
 from igbot.engine._render import (
     InvalidReply,
@@ -53,8 +53,10 @@ IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})  # a message's body has no other fields
 
 
-_Resolved = tuple[ActionRef, Action | None, bool, bool]
-"""An action reference, its action, whether it has a condition, whether its reply is static."""
+_Resolved = tuple[ActionRef, Action | None, bool, bool, str, str, dict[str, Any]]
+"""An action reference, its action, whether it has a condition, whether its reply is static,
+and (read once: a pydantic model's attributes are dear) the reference's name, the action's
+type and options."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class ActionRunner:
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
-        record: TurnRecord, on_command: Callable[[Message], None],
+        record: TurnRecord, on_command: Callable[[KataMessage], None],
     ) -> None:
         """Run a state's actions in order; failures are recorded and the rest go on."""
         known = self._resolved
@@ -109,38 +111,38 @@ class ActionRunner:
             resolved = known.get(id(ref))
             if resolved is None or resolved[0] is not ref:
                 resolved = self._resolve(self.bot.flows[flow_name], ref)
-            _, action, conditional, static = resolved
+            _, action, conditional, static, name, kind, options = resolved
             if action is None:
-                record.actions.append(ActionRecord(ref.name, "?", "error", "not defined"))
+                record.actions.append(ActionRecord(name, "?", "error", "not defined"))
                 record.errors.append(
-                    f"flow {flow_name!r} state {scope.session.state!r}: action {ref.name!r} is not "
+                    f"flow {flow_name!r} state {scope.session.state!r}: action {name!r} is not "
                     "defined (neither an action of the flow nor an action type)"
                 )
                 continue
-            entry = ActionRecord(ref.name, action.type)
+            entry = ActionRecord(name, kind)
             record.actions.append(entry)
             try:
                 if conditional and not self._condition_holds(ref, action, scope):
                     entry.status = "skipped"
                     continue
                 if static:  # the same reply for everyone, rendered and checked once
-                    self._send_parts(turn, flow_name, ref.name,
-                                     self._prepared_parts(action.type, action.options, entry,
-                                                          record), entry, record)
+                    self._send_parts(turn, flow_name, name,
+                                     self._prepared_parts(kind, options, entry, record), entry,
+                                     record)
                     continue
-                self._run(turn, scope, flow_name, ref.name, action, entry, record, on_command)
+                self._run(turn, scope, flow_name, name, action, entry, record, on_command)
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
-                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: {exc}")
+                record.errors.append(f"flow {flow_name!r} action {name!r}: {exc}")
             except InvalidReply as exc:  # a reply Meta would refuse: the turn goes on
                 entry.status, entry.detail = "error", exc.problems
-                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                record.errors.append(f"flow {flow_name!r} action {name!r}: the reply breaks "
                                      f"Meta's rules and was not sent ({exc.problems})")
             except ValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors(include_url=False))
                 entry.status, entry.detail = "error", problems
-                record.errors.append(f"flow {flow_name!r} action {ref.name!r}: the reply breaks "
+                record.errors.append(f"flow {flow_name!r} action {name!r}: the reply breaks "
                                      f"Meta's rules and was not sent ({problems})")
 
     def _resolve(self, flow: Flow, ref: ActionRef) -> _Resolved:
@@ -150,7 +152,9 @@ class ActionRunner:
         conditional = action is not None and bool(action.condition or ref.condition)
         static = (action is not None and action.type in ("text", "template")
                   and self._cacheable(action.type, action.options))
-        resolved = self._resolved[id(ref)] = (ref, action, conditional, static)
+        resolved = self._resolved[id(ref)] = (
+            ref, action, conditional, static, ref.name, "?" if action is None else action.type,
+            {} if action is None else action.options)
         return resolved
 
     def _resolve_uncached(self, flow: Flow, ref: ActionRef) -> Action | None:
@@ -174,7 +178,7 @@ class ActionRunner:
 
     def _run(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
-        entry: ActionRecord, record: TurnRecord, on_command: Callable[[Message], None],
+        entry: ActionRecord, record: TurnRecord, on_command: Callable[[KataMessage], None],
     ) -> None:
         kind, options = action.type, action.options  # not a static reply (run_state sent those)
         variables = scope.variables()

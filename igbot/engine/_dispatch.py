@@ -87,7 +87,7 @@ def event_row(event: Any, conversation: str, record: TurnRecord | None = None, *
     A person's message with content is indexed by its ``mid``, so a later deletion redacts it.
     """
     def build() -> tuple[dict[str, Any], str | None]:
-        message = event.to_message()
+        message = event.kata if type(event) is Incoming else event.to_message()
         payload = dict(message.payload) if message.payload else {}
         if extra:
             payload.update(extra)
@@ -172,7 +172,7 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
     if type(event) is Incoming:  # a person's message or tap read on the fast path
         user = event.person_id  # never standby, opens the window, not a comment: a turn
         outcome.policy.append(PolicyNote(user, event.kind, event.timestamp))
-        record = _turn(outcome, engine, event.message, user)
+        record = _turn(outcome, engine, event.kata, user)
         extra = {"agent_owned": True} if record is not None and record.agent_owned else None
         outcome.log.append(event_row(event, conversation or user, record, extra=extra))
         return

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from igbot._errors import ExpressionError, MethodError, RecursionLimitError
-from igbot._message import Message
+from igbot._message import KataMessage, Message, MessageView
 from igbot.engine._actions import ActionRunner, ApiCall, TurnContext
 from igbot.engine._dispatch import OwnMessages, dispatch_into, handle_event
 from igbot.engine._js import JSRuntime
@@ -106,7 +106,7 @@ class Engine:
         self.handle_into(turn, msg, user)
         return turn
 
-    def handle_into(self, turn: Turn, msg: Message, user: str) -> None:
+    def handle_into(self, turn: Turn, msg: KataMessage, user: str) -> None:
         """:meth:`handle` of a Kata message, appending its requests and records to ``turn``
         (the dispatcher's outcome: no turn of its own to make and merge)."""
         store, channel = self.store, self.channel
@@ -233,7 +233,7 @@ class Engine:
 
     # -- one message ------------------------------------------------------------------------
 
-    def _turn_context(self, session: Session, msg: Message,
+    def _turn_context(self, session: Session, msg: KataMessage,
                       requests: list[OutboundRequest] | None = None) -> TurnContext:
         payload = msg.payload
         comment_id = (payload.get("comment_id")
@@ -242,7 +242,7 @@ class Engine:
                            str(comment_id) if comment_id else None, False, 0,
                            [] if requests is None else requests)
 
-    def _record(self, session: Session, msg: Message, depth: int) -> TurnRecord:
+    def _record(self, session: Session, msg: KataMessage, depth: int) -> TurnRecord:
         record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
         if self.trace:
             record.trace = TurnTrace(context_before=copy.deepcopy(session.context),
@@ -250,7 +250,7 @@ class Engine:
         return record
 
     def _process(
-        self, ctx: TurnContext, turn: Turn, msg: Message, depth: int,
+        self, ctx: TurnContext, turn: Turn, msg: KataMessage, depth: int,
         forced: Selection | None = None, run_actions: bool = True,
     ) -> None:
         session = ctx.session
@@ -269,7 +269,7 @@ class Engine:
             trace.requests = list(ctx.requests[first:])
 
     def _turn(
-        self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, record: TurnRecord,
+        self, ctx: TurnContext, turn: Turn, msg: KataMessage, depth: int, record: TurnRecord,
         forced: Selection | None, run_actions: bool,
     ) -> None:
         session = ctx.session
@@ -296,43 +296,51 @@ class Engine:
         if selection.flow is None:
             record.errors.append("no flow matched and the bot has no fallback flow")
             return
-        self._switch(session, selection.flow)
+        flow_name = selection.flow
+        if session.flow != flow_name:
+            self._switch(session, flow_name)
         scope.init = session.state is None  # entering the flow afresh (context.$init)
         record.intent, record.attributes = selection.intent, selection.attributes
         record.is_fallback = selection.is_fallback
         scope.intent, scope.attributes = selection.intent, selection.attributes
-        flow_name = selection.flow
-        flow = self.bot.flows[flow_name]
-        state_name = session.state or self._initial_states.get(flow_name) or flow.initial_state()
-        if state_name is None or state_name not in flow.states:
+        states = self._states.get(flow_name)
+        if states is None:  # a flow added to the bot after the engine read it
+            states = self._states[flow_name] = _compile_states(self.bot.flows[flow_name])
+        state_name = session.state or self._initial_states.get(flow_name)
+        if state_name is None and flow_name not in self._initial_states:
+            state_name = self.bot.flows[flow_name].initial_state()
+        state = None if state_name is None else states.get(state_name)
+        if state is None:
             record.errors.append(f"flow {flow_name!r} has no initial state")
             return
-        state = flow.states[state_name]
-        scope.meta = {"$start": bool(state.initial), "$end": bool(state.end)}
+        scope.meta = {"$start": state.initial, "$end": state.end}
         if state.transit:
             self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
-        picked = self._pick(flow_name, state_name, flow, state, scope, record)
-        if picked is None:
+        if record.trace is not None:
+            flow = self.bot.flows[flow_name]
+            picked = self._pick_traced(flow, state.state, scope.variables(), record)
+            dest, mapping = (None, None) if picked is None else (picked[0], picked[1].mapping)
+        else:
+            dest, mapping = self._pick(state, scope, record)
+        if dest is None:
             session.state = state_name
             record.flow, record.state = flow_name, state_name
             record.warnings.append(f"flow {flow_name!r} state {state_name!r}: no transition matched")
             return
-        dest, transition = picked
-        if dest not in flow.states:
+        new_state = states.get(dest)
+        if new_state is None:
             session.state = state_name
             record.errors.append(
                 f"flow {flow_name!r} state {state_name!r}: transition to missing state {dest!r}"
             )
             return
-        if transition.mapping:
-            self._mapping(scope, transition.mapping, record,
-                          f"transition {state_name}->{dest} mapping")
+        if mapping:
+            self._mapping(scope, mapping, record, f"transition {state_name}->{dest} mapping")
         scope.meta["$to"] = dest
         if state.exit:
             self._mapping(scope, state.exit, record, f"state {state_name!r} exit")
-        new_state = flow.states[dest]
         session.last_state, session.state = state_name, dest
-        scope.meta = {"$from": state_name, "$start": bool(new_state.initial), "$end": bool(new_state.end)}
+        scope.meta = {"$from": state_name, "$start": new_state.initial, "$end": new_state.end}
         if new_state.enter:
             self._mapping(scope, new_state.enter, record, f"state {dest!r} enter")
         record.transition = f"{state_name}->{dest}"
@@ -347,10 +355,11 @@ class Engine:
             resumed = session.close_flow()
             record.flow_ended = True
             if resumed is not None:
-                reenter = Message.trusted("command", "reenter", None, msg.metadata)
+                reenter = MessageView("command", "reenter", None, msg.metadata)
                 self._command(ctx, turn, reenter, depth, record)
 
-    def _command(self, ctx: TurnContext, turn: Turn, msg: Message, depth: int, parent: TurnRecord) -> None:
+    def _command(self, ctx: TurnContext, turn: Turn, msg: KataMessage, depth: int,
+                 parent: TurnRecord) -> None:
         if ctx.commands >= self.max_recursion:
             error = RecursionLimitError(
                 f"command {msg.content!r}: more than config.maxRecursion={self.max_recursion} "
@@ -368,8 +377,7 @@ class Engine:
         if session.flow == flow:
             return
         if session.flow is not None:
-            current = self.bot.flows.get(session.flow)
-            if current is not None and current.volatile:
+            if session.flow in self._volatile:
                 session.last_flow, session.last_state = session.flow, session.state
             else:
                 session.push_current()
@@ -380,49 +388,41 @@ class Engine:
         else:
             session.flow, session.state, session.context = flow, None, {}
 
-    def _pick(
-        self, flow_name: str, state_name: str, flow: Flow, state: State, scope: Scope,
-        record: TurnRecord,
-    ) -> tuple[str, Transition] | None:
-        if record.trace is not None:
-            candidates = list(state.transitions.items())
-            candidates += [(name, s.float) for name, s in flow.states.items()
-                           if s.float is not None]
-            return self._pick_traced(flow, state, candidates, scope.variables(), record)
-        found = self._transitions.get((flow_name, state_name))
-        if found is None:
-            found = self._transitions[flow_name, state_name] = _compile_transitions(flow, state)
-        compiled, reads_context = found
+    def _pick(self, state: _CompiledState, scope: Scope,
+              record: TurnRecord) -> tuple[str | None, Any]:
+        """The transition taken out of ``state``: its destination and mapping, else
+        ``(None, None)``."""
         variables: dict[str, Any] | None = None  # made for the first condition
         # the highest priority wins, then the order; else the best fallback (every condition
         # is evaluated, so a broken one is reported whichever transition is taken)
         best = fallback = None
-        for key, dest, t, condition in compiled:
-            if t.fallback and (fallback is None or key < fallback[0]):
-                fallback = (key, dest, t)
+        for key, dest, is_fallback, mapping, condition in state.transitions:
+            if is_fallback and (fallback is None or key < fallback[0]):
+                fallback = (key, dest, mapping)
             if condition is None:
-                if not t.fallback and (best is None or key < best[0]):
-                    best = (key, dest, t)
+                if not is_fallback and (best is None or key < best[0]):
+                    best = (key, dest, mapping)
                 continue
             try:
                 if isinstance(condition, ExpressionError):
                     raise condition
                 if variables is None:
-                    variables = scope.variables(reads_context)
+                    variables = scope.variables(state.reads_context)
                 if condition.holds(variables) and (best is None or key < best[0]):
-                    best = (key, dest, t)
+                    best = (key, dest, mapping)
             except ExpressionError as exc:
                 record.errors.append(f"transition to {dest!r}: {exc}")
         chosen = best or fallback
-        return None if chosen is None else (chosen[1], chosen[2])
+        return (None, None) if chosen is None else (chosen[1], chosen[2])
 
     def _pick_traced(
-        self, flow: Flow, state: State, candidates: list[tuple[str, Transition]], variables: dict[str, Any],
-        record: TurnRecord,
+        self, flow: Flow, state: State, variables: dict[str, Any], record: TurnRecord,
     ) -> tuple[str, Transition] | None:
         """:meth:`_pick`, recording every candidate with its condition's values and why it
         was taken or not."""
         assert record.trace is not None
+        candidates = list(state.transitions.items())
+        candidates += [(name, s.float) for name, s in flow.states.items() if s.float is not None]
         source = next((name for name, s in flow.states.items() if s is state), "?")
         trials: list[TransitionTrial] = []
         best: tuple[float, int] | None = None
@@ -497,11 +497,9 @@ class Engine:
                     if mapping and not isinstance(mapping, str):
                         self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
         self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
-        self._transitions: dict[tuple[str, str], tuple[list[_CompiledTransition], bool]] = {
-            (flow_name, state_name): _compile_transitions(flow, state)
-            for flow_name, flow in self.bot.flows.items()
-            for state_name, state in flow.states.items()
-        }
+        self._states: dict[str, dict[str, _CompiledState]] = {
+            name: _compile_states(flow) for name, flow in self.bot.flows.items()}
+        self._volatile = {name for name, flow in self.bot.flows.items() if flow.volatile}
         return errors
 
     def _compile_conditions(self) -> list[str]:
@@ -524,7 +522,29 @@ class Engine:
 
 
 
-_CompiledTransition = tuple[tuple[float, int], str, Transition, Expression | ExpressionError | None]
+_CompiledTransition = tuple[tuple[float, int], str, bool, Any,
+                            Expression | ExpressionError | None]
+"""A transition read once: its sort key, destination, whether it is a fallback, its mapping
+and its compiled condition (or the syntax error it gave)."""
+
+
+class _CompiledState:
+    """What a turn reads of a state, read once at load as plain attributes (a pydantic
+    model's attributes cost several times a plain object's)."""
+
+    __slots__ = ("action", "end", "enter", "exit", "initial", "reads_context", "state",
+                 "transit", "transitions")
+
+    def __init__(self, flow: Flow, state: State) -> None:
+        self.state = state
+        self.initial, self.end = bool(state.initial), bool(state.end)
+        self.transit, self.enter, self.exit = state.transit, state.enter, state.exit
+        self.action = state.action
+        self.transitions, self.reads_context = _compile_transitions(flow, state)
+
+
+def _compile_states(flow: Flow) -> dict[str, _CompiledState]:
+    return {name: _CompiledState(flow, state) for name, state in flow.states.items()}
 
 
 def _compile_transitions(flow: Flow, state: State) -> tuple[list[_CompiledTransition], bool]:
@@ -541,6 +561,6 @@ def _compile_transitions(flow: Flow, state: State) -> tuple[list[_CompiledTransi
                 condition = compile_expr(t.condition)
             except ExpressionError as exc:
                 condition = exc
-        out.append(((-(t.priority or 0), i), dest, t, condition))
-    reads_context = any(isinstance(c, Expression) and "context" in c.names() for *_, c in out)
+        out.append(((-(t.priority or 0), i), dest, bool(t.fallback), t.mapping, condition))
+    reads_context = any(isinstance(c[4], Expression) and "context" in c[4].names() for c in out)
     return out, reads_context

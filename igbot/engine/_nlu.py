@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from igbot._errors import MethodError
-from igbot._message import Message
+from igbot._message import KataMessage, Message, as_model
 from igbot.kataml import Bot, Nlu
 
 __all__ = ["CLOUD_NLU_TYPES", "Classifier", "NluRunner"]
@@ -131,6 +131,7 @@ class NluRunner:
         self.js = js
         self.classifier = classifier
         self._option_keys: dict[int, tuple[dict[str, Any], str]] = {}
+        self._nlus: dict[str, tuple[Nlu, str, dict[str, Any]]] = {}
 
     def options_key(self, options: dict[str, Any] | None) -> str:
         """The cache key of a classifier's options (read once per options object)."""
@@ -145,30 +146,39 @@ class NluRunner:
         return key
 
     def run(
-        self, name: str, message: Message, options: dict[str, Any] | None, hint: str | None,
+        self, name: str, message: KataMessage, options: dict[str, Any] | None, hint: str | None,
         cache: dict[Any, Any], errors: list[str],
     ) -> Any:
         """The output of NLU ``name`` (a defined NLU or an NLU type) for ``message``."""
         key = (name, self.options_key(options), hint)
         if key in cache:
             return cache[key]
-        nlu = self.bot.nlus.get(name) or Nlu(type=name)
-        merged = {**(nlu.options or {}), **(options or {})}
-        text = (hint or "") + (message.content or "")
-        if self.classifier is None and nlu.type in CLOUD_NLU_TYPES:
+        known = self._nlus.get(name)
+        if known is None:  # read once per name
+            nlu = self.bot.nlus.get(name) or Nlu(type=name)
+            known = self._nlus[name] = (nlu, nlu.type, nlu.options or {})
+        nlu, nlu_type, nlu_options = known
+        merged = {**nlu_options, **options} if options else dict(nlu_options)
+        content = message.content
+        text = (hint or "") + (content or "")
+        if self.classifier is None and nlu_type in CLOUD_NLU_TYPES:
             unplugged = (f"nlu {name!r}: {nlu.type} is a cloud NLU and no classifier is plugged "
                          "in (Engine(classifier=...)); the intents that use it cannot match")
             if unplugged not in errors:
                 errors.append(unplugged)
         try:
-            result = self._run(name, nlu, message, merged, text)
+            if nlu_type == "keyword" and content is not None:  # the common NLU
+                result = keyword_nlu(text, merged)
+            else:
+                result = self._run(name, nlu, message, merged, text)
         except (MethodError, re.error) as exc:
             errors.append(f"nlu {name!r}: {exc}")
             result = None
         cache[key] = result
         return result
 
-    def _run(self, name: str, nlu: Nlu, message: Message, options: dict[str, Any], text: str) -> Any:
+    def _run(self, name: str, nlu: Nlu, message: KataMessage, options: dict[str, Any],
+             text: str) -> Any:
         if nlu.type == "keyword":
             return keyword_nlu(text, options) if message.content is not None else None
         if nlu.type == "regex":
@@ -178,11 +188,11 @@ class NluRunner:
         if nlu.type in CLOUD_NLU_TYPES or self.classifier is not None:
             if self.classifier is None:
                 return None
-            return self.classifier(name, nlu, message, options)
+            return self.classifier(name, nlu, as_model(message), options)
         logger.warning("nlu %r has unknown type %r", name, nlu.type)
         return None
 
-    def _method(self, nlu: Nlu, message: Message, options: dict[str, Any]) -> Any:
+    def _method(self, nlu: Nlu, message: KataMessage, options: dict[str, Any]) -> Any:
         method = self.bot.find_method(nlu.method or "")
         if method is None:
             raise MethodError(f"nlu method {nlu.method!r} is not defined")

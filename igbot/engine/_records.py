@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from igbot._message import Message
+from igbot._message import KataMessage
 from igbot.models import OutboundRequest, requests_html
 
 __all__ = [
@@ -142,7 +142,7 @@ class TurnRecord:
     trace: TurnTrace | None = None
 
     @classmethod
-    def of(cls, user: str, message: Message, depth: int, flow: str | None,
+    def of(cls, user: str, message: KataMessage, depth: int, flow: str | None,
            state: str | None) -> TurnRecord:
         """The record of ``message`` about to be processed in ``flow``/``state``; its
         ``message`` dict (``Message.to_record()``) is made when first read."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from igbot._errors import ExpressionError
-from igbot._message import Message
+from igbot._message import KataMessage
 from igbot.engine._session import Session
 from igbot.expr import UNDEFINED, Expression, compile_expr
 
@@ -78,7 +78,7 @@ class Scope:
     __slots__ = ("_fixed", "_own_payload", "attributes", "clock", "config", "deployment_id",
                  "init", "intent", "message", "meta", "payload", "result", "session")
 
-    def __init__(self, message: Message, session: Session, config: dict[str, Any],
+    def __init__(self, message: KataMessage, session: Session, config: dict[str, Any],
                  clock: Callable[[], float] = time.time, deployment_id: str | None = None) -> None:
         self.message = message
         self.deployment_id = deployment_id

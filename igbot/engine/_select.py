@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from igbot._errors import ExpressionError, MethodError
-from igbot._message import Message
+from igbot._message import KataMessage
 from igbot.engine._nlu import NluRunner
 from igbot.engine._records import ClassifierCheck, ConditionCheck, IntentTrial
 from igbot.engine._scope import get_path
@@ -65,7 +65,11 @@ class _Classifier:
     key: tuple[str, str, str | None]
     hint: str | None
     plain_match: str | None  # str(match) when no process, dict or expression is involved
+    options: dict[str, Any] | None = None  # the classifier's options, read once
 
+
+_Attribute = tuple[str, str, Any, Any, Any, Any]
+"""An intent's attribute read once: its name, NLU, options, path, process and ``dict``."""
 
 Checks = list[tuple[_Candidate, list[tuple[Any, Expression | ExpressionError]]]]
 """Candidates that can match a message, each with the conditions still to evaluate."""
@@ -154,6 +158,9 @@ class Selector:
         self.nlu = nlu
         self.flow_order = {name: i for i, name in enumerate(bot.flows)}
         self.fallback_flow = bot.fallback_flow()
+        self._flow_names = frozenset(bot.flows)
+        self._fallback_intents: dict[str, str | None] = {}
+        self._attributes: dict[int, tuple[Intent, list[_Attribute]]] = {}
         self._compile()
 
     def _compile_classifier(self, classifier: Classifier) -> _Classifier:
@@ -162,7 +169,8 @@ class Selector:
         extra = classifier.model_extra or {}
         plain = (classifier.match is not None and not classifier.process
                  and not isinstance(extra.get("dict"), dict))
-        return _Classifier(classifier, key, hint, str(classifier.match) if plain else None)
+        return _Classifier(classifier, key, hint, str(classifier.match) if plain else None,
+                           classifier.options)
 
     def _compile(self) -> None:
         """Candidates per (flow, message type), and every flow's initial intents in one list
@@ -204,12 +212,12 @@ class Selector:
         self._current = {key: _Index(cs) for key, cs in self._flow.items()}
 
     def select(
-        self, current: str | None, message: Message, variables: dict[str, Any],
+        self, current: str | None, message: KataMessage, variables: dict[str, Any],
         cache: dict[Any, Any], errors: list[str], trace: Trace = None,
     ) -> Selection:
         """The selection for ``message`` when the conversation is in flow ``current``
         (``trace``: a list to append every intent tried to, with why)."""
-        if current is not None and current in self.bot.flows:
+        if current is not None and current in self._flow_names:
             found = self.best(current, message, variables, False, cache, errors, trace, "current")
             if found:
                 return Selection(current, found[0], found[1], via="current")
@@ -248,11 +256,11 @@ class Selector:
         return self._fallbacks(current, message, variables, cache, errors, trace)
 
     def _fallbacks(
-        self, current: str | None, message: Message, variables: dict[str, Any],
+        self, current: str | None, message: KataMessage, variables: dict[str, Any],
         cache: dict[Any, Any], errors: list[str], trace: Trace,
     ) -> Selection:
         """Steps 3 and 4: the current flow's fallback intent, else the fallback flow."""
-        if current is not None and current in self.bot.flows:
+        if current is not None and current in self._flow_names:
             fallback_intent = self.fallback_intent(current)
             if fallback_intent:
                 if trace is not None:
@@ -276,14 +284,16 @@ class Selector:
         return Selection(None)
 
     def fallback_intent(self, flow: str) -> str | None:
-        """The flow's ``fallback: true`` intent, if it has one."""
-        for name, intent in self.bot.flows[flow].intents.items():
-            if intent.fallback:
-                return name
-        return None
+        """The flow's ``fallback: true`` intent, if it has one (read once per flow)."""
+        if flow in self._fallback_intents:
+            return self._fallback_intents[flow]
+        found = next((name for name, intent in self.bot.flows[flow].intents.items()
+                      if intent.fallback), None)
+        self._fallback_intents[flow] = found
+        return found
 
     def best(
-        self, flow: str, message: Message, variables: dict[str, Any], initial_only: bool,
+        self, flow: str, message: KataMessage, variables: dict[str, Any], initial_only: bool,
         cache: dict[Any, Any], errors: list[str], trace: Trace = None, step: str = "current",
     ) -> tuple[str, dict[str, Any]] | None:
         """The best matching non-fallback intent of ``flow`` and its attributes."""
@@ -305,7 +315,7 @@ class Selector:
 
     def _matches(
         self, c: _Candidate, conditions: list[tuple[Any, Expression | ExpressionError]],
-        message: Message, variables: dict[str, Any], cache: dict[Any, Any], errors: list[str],
+        message: KataMessage, variables: dict[str, Any], cache: dict[Any, Any], errors: list[str],
     ) -> bool:
         """:meth:`matches` for a compiled candidate whose type already holds (``conditions``:
         those the index did not already settle)."""
@@ -326,7 +336,7 @@ class Selector:
                     return True
                 continue
             out = cache[k.key] if k.key in cache else self.nlu.run(
-                k.key[0], message, k.classifier.options, k.hint, cache, errors)
+                k.key[0], message, k.options, k.hint, cache, errors)
             if out is None:
                 continue
             if isinstance(out, list):
@@ -340,7 +350,7 @@ class Selector:
         return False
 
     def matches(
-        self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
+        self, flow: str, name: str, intent: Intent, message: KataMessage, variables: dict[str, Any],
         cache: dict[Any, Any], errors: list[str],
     ) -> bool:
         """Whether ``intent`` matches: type, every condition, then at least one classifier."""
@@ -358,7 +368,7 @@ class Selector:
         return any(self._classifier(c, message, cache, errors) for c in intent.classifier)
 
     def _best_traced(
-        self, flow: str, message: Message, variables: dict[str, Any], initial_only: bool,
+        self, flow: str, message: KataMessage, variables: dict[str, Any], initial_only: bool,
         cache: dict[Any, Any], errors: list[str], trace: list[IntentTrial], step: str,
     ) -> tuple[str, dict[str, Any]] | None:
         """:meth:`best`, recording every intent with the reason it matched or not."""
@@ -392,7 +402,7 @@ class Selector:
         return name, self.attributes(self.bot.flows[flow].intents[name], message, cache, errors)
 
     def _trial(
-        self, flow: str, name: str, intent: Intent, message: Message, variables: dict[str, Any],
+        self, flow: str, name: str, intent: Intent, message: KataMessage, variables: dict[str, Any],
         cache: dict[Any, Any], errors: list[str], step: str,
     ) -> IntentTrial:
         """One intent checked like :meth:`matches`, keeping what each check saw."""
@@ -432,13 +442,13 @@ class Selector:
         return trial
 
     def _classifier(
-        self, classifier: Classifier, message: Message, cache: dict[Any, Any], errors: list[str]
+        self, classifier: Classifier, message: KataMessage, cache: dict[Any, Any], errors: list[str]
     ) -> bool:
         out = self._classifier_output(classifier, message, cache, errors)
         return out is not None and self._classifier_matches(classifier, out, errors)
 
     def _classifier_output(
-        self, classifier: Classifier, message: Message, cache: dict[Any, Any], errors: list[str]
+        self, classifier: Classifier, message: KataMessage, cache: dict[Any, Any], errors: list[str]
     ) -> Any:
         """The NLU's output for a classifier, after ``process`` and ``dict``."""
         if not classifier.nlu:
@@ -468,18 +478,21 @@ class Selector:
         return truthy(out)
 
     def attributes(
-        self, intent: Intent, message: Message, cache: dict[Any, Any], errors: list[str]
+        self, intent: Intent, message: KataMessage, cache: dict[Any, Any], errors: list[str]
     ) -> dict[str, Any]:
         """Slot filling: each attribute's NLU output (at ``path``), normalised by ``dict``."""
+        known = self._attributes.get(id(intent))
+        if known is None or known[0] is not intent:  # read once per intent
+            known = self._attributes[id(intent)] = (intent, [
+                (name, a.nlu, a.options, a.path, a.process, (a.model_extra or {}).get("dict"))
+                for name, a in intent.attributes.items() if a.nlu])
         out: dict[str, Any] = {}
-        for name, attribute in intent.attributes.items():
-            if not attribute.nlu:
-                continue
-            value = self.nlu.run(attribute.nlu, message, attribute.options, None, cache, errors)
-            if attribute.path and value is not None:
-                value = get_path(value, str(attribute.path)) if isinstance(value, dict) else None
-            value = self._process(attribute.process, value, errors)
-            value = _relabel(value, (attribute.model_extra or {}).get("dict"))
+        for name, nlu, options, path, process, relabel in known[1]:
+            value = self.nlu.run(nlu, message, options, None, cache, errors)
+            if path and value is not None:
+                value = get_path(value, str(path)) if isinstance(value, dict) else None
+            value = self._process(process, value, errors)
+            value = _relabel(value, relabel)
             if value is not None:
                 out[name] = value
         return out

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from igbot._message import Message, MessageType
+from igbot._message import KataMessage, Message, MessageType, MessageView, as_model
 from igbot.models._events import (
     Event,
     button_payload,
@@ -96,26 +96,32 @@ class Incoming:
     24 h window and needed no repair. Any other attribute is read from :attr:`event`.
     """
 
-    __slots__ = ("_body", "_event", "_index", "kind", "message", "mid", "person_id", "timestamp_ms")
+    __slots__ = ("_body", "_event", "_index", "kata", "kind", "mid", "person_id", "timestamp_ms")
 
     triggers_bot = True  # the fast path reads only a person's messages and taps
     standby = False
     opens_window = True
     repaired: tuple[str, ...] = ()
 
-    def __init__(self, kind: str, person_id: str, message: Message, body: bytes | str,
-                 index: int, mid: str | None = None, timestamp_ms: int = 0) -> None:
+    def __init__(self, kind: str, person_id: str, message: Message | MessageView,
+                 body: bytes | str, index: int, mid: str | None = None,
+                 timestamp_ms: int = 0) -> None:
         self.kind = kind
         self.person_id = person_id
-        self.message = message
+        self.kata: KataMessage = message  # what the engine reads (no pydantic model made)
         self.mid = mid
         self.timestamp_ms = timestamp_ms
         self._body, self._index = body, index
         self._event: Event | None = None
 
+    @property
+    def message(self) -> Message:
+        """The Kata message as the pydantic :class:`~igbot.Message` (made on first use)."""
+        return as_model(self.kata)
+
     def to_message(self) -> Message:
         """The Kata message (the same as the event's ``to_message()``)."""
-        return self.message
+        return as_model(self.kata)
 
     @property
     def timestamp(self) -> datetime:
@@ -214,5 +220,4 @@ def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | Non
     else:
         return None
     metadata = kata_metadata(account_id, sender, sender, mid, ts, False, kind)
-    message = Message.trusted(type_, content, payload, metadata)
-    return Incoming(kind, sender, message, body, 0, mid, ts)
+    return Incoming(kind, sender, MessageView(type_, content, payload, metadata), body, 0, mid, ts)
