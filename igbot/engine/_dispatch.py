@@ -86,25 +86,30 @@ def event_row(event: Any, conversation: str, record: TurnRecord | None = None, *
 
     A person's message with content is indexed by its ``mid``, so a later deletion redacts it.
     """
-    def build() -> tuple[dict[str, Any], str | None]:
-        message = event.kata if type(event) is Incoming else event.to_message()
-        payload = dict(message.payload) if message.payload else {}
-        if extra:
-            payload.update(extra)
-        if event.repaired:
-            payload["repaired"] = {"fields": event.repaired,
-                                   "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
-        content = message.content
-        row = log_row(
-            conversation, event.timestamp, direction, role, kind or event.kind,
-            text=content, payload=payload or None, mid=event.mid,
-            flow=record.flow if record else None, state=record.state if record else None,
-            intent=record.intent if record else None,
-            is_fallback=record.is_fallback if record and not record.agent_owned else None)
-        keeps_text = event.kind not in NO_TEXT_KINDS and (content or payload)
-        return row, event.mid if direction == "in" and keeps_text else None
+    return LogEntry(build=_event_row, args=(event, conversation, record, role, direction, kind,
+                                            extra))
 
-    return LogEntry(build=build)
+
+def _event_row(event: Any, conversation: str, record: TurnRecord | None, role: str,
+               direction: str, kind: str | None,
+               extra: dict[str, Any] | None) -> tuple[dict[str, Any], str | None]:
+    """:func:`event_row`'s row and indexed mid, made when the row is first read."""
+    message = event.kata if type(event) is Incoming else event.to_message()
+    payload = dict(message.payload) if message.payload else {}
+    if extra:
+        payload.update(extra)
+    if event.repaired:
+        payload["repaired"] = {"fields": event.repaired,
+                               "reason": "lone UTF-16 surrogates replaced by U+FFFD"}
+    content = message.content
+    row = log_row(
+        conversation, event.timestamp, direction, role, kind or event.kind,
+        text=content, payload=payload or None, mid=event.mid,
+        flow=record.flow if record else None, state=record.state if record else None,
+        intent=record.intent if record else None,
+        is_fallback=record.is_fallback if record and not record.agent_owned else None)
+    keeps_text = event.kind not in NO_TEXT_KINDS and (content or payload)
+    return row, event.mid if direction == "in" and keeps_text else None
 
 
 def system_row(conversation: str, kind: str, direction: str, payload: dict[str, Any],
@@ -171,10 +176,11 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
     """:func:`handle_event`, appending to ``outcome`` (a body of several events builds one)."""
     if type(event) is Incoming:  # a person's message or tap read on the fast path
         user = event.person_id  # never standby, opens the window, not a comment: a turn
-        outcome.policy.append(PolicyNote(user, event.kind, event.timestamp))
+        outcome.policy.append(PolicyNote(user, event.kind, event))  # its time read when asked
         record = _turn(outcome, engine, event.kata, user)
         extra = {"agent_owned": True} if record is not None and record.agent_owned else None
-        outcome.log.append(event_row(event, conversation or user, record, extra=extra))
+        outcome.log.append(LogEntry(None, None, build=_event_row, args=(
+            event, conversation or user, record, "user", "in", None, extra)))
         return
     conv = conversation or conversation_of(event)
     note = _policy_note(event)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from igbot.engine._records import Turn, TurnRecord
+from igbot.models import Incoming
 from igbot.vocab import ThreadChangeKind, dump_row
 
 __all__ = ["LogEntry", "Outcome", "PolicyNote", "ThreadChange"]
@@ -25,23 +26,24 @@ class LogEntry:
     """One conversation-log row (:func:`igbot.vocab.log_row`) and, for a person's message with
     content, the ``mid`` under which it is indexed (to redact it if the person deletes it).
 
-    Made lazily when the dispatcher gives ``build`` (a function returning both): a caller that
-    never reads the log (a notebook, a benchmark) does not pay for it.
+    Made lazily when the dispatcher gives ``build`` (a function returning both, called with
+    ``args``): a caller that never reads the log (a notebook, a benchmark) does not pay for it.
     """
 
-    __slots__ = ("_build", "_mid", "_row")
+    __slots__ = ("_args", "_build", "_mid", "_row")
 
     def __init__(self, row: dict[str, Any] | None = None, indexed_mid: str | None = None, *,
-                 build: Callable[[], tuple[dict[str, Any], str | None]] | None = None) -> None:
+                 build: Callable[..., tuple[dict[str, Any], str | None]] | None = None,
+                 args: tuple[Any, ...] = ()) -> None:
         if row is None and build is None:
             raise ValueError("LogEntry needs a row or a function that builds it")
-        self._row, self._mid, self._build = row, indexed_mid, build
+        self._row, self._mid, self._build, self._args = row, indexed_mid, build, args
 
     def _made(self) -> dict[str, Any]:
         if self._row is None:
             assert self._build is not None
-            self._row, self._mid = self._build()
-            self._build = None
+            self._row, self._mid = self._build(*self._args)
+            self._build, self._args = None, ()
         return self._row
 
     @property
@@ -71,15 +73,49 @@ class LogEntry:
         return f"LogEntry({self.row!r}, indexed_mid={self.indexed_mid!r})"
 
 
-@dataclass(slots=True)
 class PolicyNote:
     """Something a person did that the send policy must remember (``SendPolicy.record_inbound``
-    arguments): it may open the 24 h window, or allow a private reply to a comment."""
+    arguments): it may open the 24 h window, or allow a private reply to a comment.
 
-    person_id: str
-    kind: str
-    timestamp: datetime | int | float
-    comment_id: str | None = None
+    ``timestamp`` may be given as the event it is read from (``event.timestamp``, read when
+    first asked: a caller that never applies the policy does not pay for the datetime)."""
+
+    __slots__ = ("_timestamp", "comment_id", "kind", "person_id")
+    __match_args__ = ("person_id", "kind", "timestamp", "comment_id")
+
+    def __init__(self, person_id: str, kind: str, timestamp: datetime | int | float | Incoming,
+                 comment_id: str | None = None) -> None:
+        self.person_id = person_id
+        self.kind = kind
+        self._timestamp = timestamp
+        self.comment_id = comment_id
+
+    @property
+    def timestamp(self) -> datetime | int | float:
+        """When the person did it."""
+        value = self._timestamp
+        if isinstance(value, Incoming):
+            value = self._timestamp = value.timestamp
+        return value
+
+    @timestamp.setter
+    def timestamp(self, value: datetime | int | float) -> None:
+        self._timestamp = value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.person_id, self.kind, self.timestamp, self.comment_id
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, PolicyNote)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"PolicyNote(person_id={self.person_id!r}, kind={self.kind!r}, "
+                f"timestamp={self.timestamp!r}, comment_id={self.comment_id!r})")
 
 
 @dataclass(slots=True)
@@ -97,7 +133,7 @@ class ThreadChange:
     by: str = "agent"
 
 
-@dataclass
+@dataclass(init=False)
 class Outcome:
     """Everything one event (or one webhook body) caused; see the module docstring."""
 
@@ -106,6 +142,16 @@ class Outcome:
     policy: list[PolicyNote] = field(default_factory=list)
     redactions: list[str] = field(default_factory=list)
     thread: list[ThreadChange] = field(default_factory=list)
+
+    def __init__(self, turn: Turn | None = None, log: list[LogEntry] | None = None,
+                 policy: list[PolicyNote] | None = None, redactions: list[str] | None = None,
+                 thread: list[ThreadChange] | None = None) -> None:
+        # what the dataclass's __init__ does, without a call per default
+        self.turn = Turn() if turn is None else turn
+        self.log = [] if log is None else log
+        self.policy = [] if policy is None else policy
+        self.redactions = [] if redactions is None else redactions
+        self.thread = [] if thread is None else thread
 
     @property
     def requests(self) -> list[Any]:

@@ -187,13 +187,18 @@ def _set_message(record: TurnRecord, value: dict[str, Any]) -> None:
 TurnRecord.message = property(_get_message, _set_message)  # type: ignore[assignment]
 
 
-@dataclass
+@dataclass(init=False)
 class Turn:
     """Everything one incoming message caused: requests in order, and one record per message
     processed (the person's first, then any commands and re-entries it caused)."""
 
     requests: list[OutboundRequest] = field(default_factory=list)
     records: list[TurnRecord] = field(default_factory=list)
+
+    def __init__(self, requests: list[OutboundRequest] | None = None,
+                 records: list[TurnRecord] | None = None) -> None:
+        self.requests = [] if requests is None else requests  # without a call per default
+        self.records = [] if records is None else records
 
     @property
     def record(self) -> TurnRecord | None:

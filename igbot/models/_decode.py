@@ -153,13 +153,13 @@ def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
     """The events of ``body`` in time order, if it is on the fast path; else ``None``."""
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")  # msgspec reads bytes faster than text
-        if _ENCODED_SURROGATE.search(raw):
+        if b"\xed" in raw and _ENCODED_SURROGATE.search(raw):  # ``in``: a tenth of the search
             return None
     elif isinstance(body, bytes):
         raw = body
     else:
         return None
-    if _SURROGATE_ESCAPE.search(raw):
+    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
         return None
     try:
         data = _DECODER.decode(raw)
