@@ -130,7 +130,8 @@ class ActionRunner:
                                      self._prepared_parts(kind, options, entry, record), entry,
                                      record)
                     continue
-                self._run(turn, scope, flow_name, name, action, entry, record, on_command)
+                self._run(turn, scope, flow_name, name, action, entry, record, on_command,
+                          kind, options)
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {name!r}: {exc}")
@@ -179,8 +180,11 @@ class ActionRunner:
     def _run(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
         entry: ActionRecord, record: TurnRecord, on_command: Callable[[KataMessage], None],
+        kind: str | None = None, options: dict[str, Any] | None = None,
     ) -> None:
-        kind, options = action.type, action.options  # not a static reply (run_state sent those)
+        # not a static reply (run_state sent those); ``kind``/``options``: the action's, read once
+        if kind is None or options is None:
+            kind, options = action.type, action.options
         variables = scope.variables()
         if kind == "text":
             self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)
