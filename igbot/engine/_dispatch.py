@@ -177,7 +177,12 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
     if type(event) is Incoming:  # a person's message or tap read on the fast path
         user = event.person_id  # never standby, opens the window, not a comment: a turn
         outcome.policy.append(PolicyNote(user, event.kind, event))  # its time read when asked
-        record = _turn(outcome, engine, event.kata, user)
+        records = outcome.turn.records  # _turn, inlined: a call less per event
+        first = len(records)
+        engine.handle_into(outcome.turn, event.kata, user)
+        record = records[first] if len(records) > first else None
+        if record is not None and (record.handover or len(records) > first + 1):
+            _handover(outcome, engine, records, first, user)
         extra = {"agent_owned": True} if record is not None and record.agent_owned else None
         outcome.log.append(LogEntry(None, None, build=_event_row, args=(
             event, conversation or user, record, "user", "in", None, extra)))
@@ -226,6 +231,14 @@ def _turn(outcome: Outcome, engine: EventEngine, message: Any, user: str) -> Tur
     records = outcome.turn.records
     first = len(records)
     engine.handle_into(outcome.turn, message, user)
+    _handover(outcome, engine, records, first, user)
+    return records[first] if len(records) > first else None
+
+
+def _handover(outcome: Outcome, engine: EventEngine, records: list[TurnRecord], first: int,
+              user: str) -> None:
+    """A turn (its records from ``first``) whose flow handed the thread to people is a
+    thread change too."""
     for record in records[first:]:
         if not record.handover:
             continue
@@ -233,7 +246,6 @@ def _turn(outcome: Outcome, engine: EventEngine, message: Any, user: str) -> Tur
         app_id = (session.agent or {}).get("app_id") if session is not None else None
         outcome.thread.append(ThreadChange("handover", user, _str(app_id), by="bot"))
         break
-    return records[first] if len(records) > first else None
 
 
 def _thread_control(engine: EventEngine, event: Any, conv: str, outcome: Outcome) -> None:

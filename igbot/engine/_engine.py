@@ -33,7 +33,7 @@ from igbot.engine._session import Session
 from igbot.engine._store import SessionStore, SqliteStore
 from igbot.expr import Expression, compile_expr
 from igbot.kataml import Bot, Flow, State, Transition, load_bot
-from igbot.models import OutboundRequest, read_webhook
+from igbot.models import OutboundRequest, decode_messages, parse_webhook
 from igbot.vocab import INSTAGRAM_INBOX_APP_ID
 
 __all__ = ["Engine"]
@@ -166,7 +166,9 @@ class Engine:
         """Parse a raw Instagram webhook and handle every event in it, in time order, as the
         server does (:meth:`handle_event`); returns their outcomes merged into one."""
         outcome = Outcome()
-        for event in read_webhook(body):  # a person's messages and taps: no pydantic events
+        # read_webhook, inlined: a person's messages and taps need no pydantic events
+        events = decode_messages(body)
+        for event in parse_webhook(body) if events is None else events:
             dispatch_into(outcome, self, event)
         return outcome
 
@@ -254,16 +256,19 @@ class Engine:
         forced: Selection | None = None, run_actions: bool = True,
     ) -> None:
         session = ctx.session
-        record = self._record(session, msg, depth)
-        turn.records.append(record)
-        if record.trace is None:
+        if not self.trace:  # _record, inlined: a call less per message
+            record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
+            turn.records.append(record)
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)
             return
+        record = self._record(session, msg, depth)
+        turn.records.append(record)
         first = len(ctx.requests)
         try:
             self._turn(ctx, turn, msg, depth, record, forced, run_actions)
         finally:
             trace = record.trace
+            assert trace is not None  # the engine traces
             trace.context_after = copy.deepcopy(session.context)
             trace.data_after = copy.deepcopy(session.data)
             trace.requests = list(ctx.requests[first:])
@@ -286,7 +291,7 @@ class Engine:
             if not found:
                 record.warnings.append(f"flow {session.flow!r} has no intent for 'reenter'; it waits")
                 return
-            selection = Selection(session.flow, found[0], found[1], via="current")
+            selection = Selection(session.flow, found[0], found[1], False, "current")
         else:
             selection = selector.select(
                 session.flow, msg, scope.variables(trials is not None or selector.reads_context),
@@ -315,7 +320,7 @@ class Engine:
             return
         scope.meta = {"$start": state.initial, "$end": state.end}
         if state.transit:
-            self._mapping(scope, state.transit, record, f"state {state_name!r} transit")
+            self._mapping(scope, state.transit, record, "state {0!r} transit", state_name)
         if record.trace is not None:
             flow = self.bot.flows[flow_name]
             picked = self._pick_traced(flow, state.state, scope.variables(), record)
@@ -335,14 +340,14 @@ class Engine:
             )
             return
         if mapping:
-            self._mapping(scope, mapping, record, f"transition {state_name}->{dest} mapping")
+            self._mapping(scope, mapping, record, "transition {0}->{1} mapping", state_name, dest)
         scope.meta["$to"] = dest
         if state.exit:
-            self._mapping(scope, state.exit, record, f"state {state_name!r} exit")
+            self._mapping(scope, state.exit, record, "state {0!r} exit", state_name)
         session.last_state, session.state = state_name, dest
         scope.meta = {"$from": state_name, "$start": new_state.initial, "$end": new_state.end}
         if new_state.enter:
-            self._mapping(scope, new_state.enter, record, f"state {dest!r} enter")
+            self._mapping(scope, new_state.enter, record, "state {0!r} enter", dest)
         record.transition = f"{state_name}->{dest}"
         record.flow, record.state = flow_name, dest
         if not run_actions:
@@ -466,7 +471,10 @@ class Engine:
                 trial.reason += f"; {trials[index].dest!r} wins (higher priority or first)"
         return candidates[index]
 
-    def _mapping(self, scope: Scope, mapping: Any, record: TurnRecord, where: str) -> None:
+    def _mapping(self, scope: Scope, mapping: Any, record: TurnRecord, where: str,
+                 *names: Any) -> None:
+        """Run a mapping (or a mapping method); an error goes to the record, said as
+        ``where.format(*names)`` (formatted only then)."""
         if not mapping:
             return
         try:
@@ -481,7 +489,7 @@ class Engine:
                     compiled = self._mappings[id(mapping)] = (mapping, compile_mapping(mapping))
                 scope.apply_mapping(compiled[1])
         except (ExpressionError, MethodError, KeyError) as exc:
-            record.errors.append(f"{where}: {exc}")
+            record.errors.append(f"{where.format(*names)}: {exc}")
 
     def _compile_all(self) -> list[str]:
         errors = self._compile_conditions()

@@ -220,7 +220,7 @@ class Selector:
         if current is not None and current in self._flow_names:
             found = self.best(current, message, variables, False, cache, errors, trace, "current")
             if found:
-                return Selection(current, found[0], found[1], via="current")
+                return Selection(current, found[0], found[1], False, "current")
         if trace is None:
             # the intents the index leaves, in the bot's order (the order errors are found
             # in); per flow the best, as best() finds it; then the best of the flows
@@ -237,7 +237,7 @@ class Selector:
             if bests:
                 c = min(bests.values(), key=lambda c: c.order)
                 return Selection(c.flow, c.name, self.attributes(c.intent, message, cache, errors),
-                                 via="initial")
+                                 False, "initial")
             return self._fallbacks(current, message, variables, cache, errors, trace)
         candidates = []
         for name, flow in self.bot.flows.items():
@@ -252,7 +252,7 @@ class Selector:
             *_, name, found = min(candidates)
             if trace is not None:
                 _mark_chosen(trace, name, found[0], "initial")
-            return Selection(name, found[0], found[1], via="initial")
+            return Selection(name, found[0], found[1], False, "initial")
         return self._fallbacks(current, message, variables, cache, errors, trace)
 
     def _fallbacks(

@@ -169,6 +169,23 @@ def _equality(node: Binary, left: Evaluator, right: Evaluator) -> Evaluator:
             return result is not negate
 
         return eq_literal
+    if isinstance(node.right, Literal) and type(node.right.value) in (int, float):
+        num = node.right.value
+
+        def eq_number(scope: Any) -> bool:
+            # a number equals a number by value; null and undefined equal no number (loosely
+            # or strictly); anything else the long way
+            v = left(scope)
+            kind = type(v)
+            if kind is int or kind is float:
+                result = v == num
+            elif v is None or v is UNDEFINED:
+                result = False
+            else:
+                result = compare(v, num)
+            return result is not negate
+
+        return eq_number
 
     def eq(scope: Any) -> bool:
         return compare(left(scope), right(scope)) is not negate
