@@ -72,6 +72,12 @@ def compile_mapping(mapping: Mapping[str, Any]) -> CompiledMapping:
     return tuple(entries)
 
 
+def mapping_reads_context(mapping: CompiledMapping) -> bool:
+    """Whether any expression of a compiled mapping reads ``context``."""
+    return any(isinstance(expression, Expression) and "context" in expression.names()
+               for _, expression, _ in mapping)
+
+
 class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
 
@@ -191,12 +197,14 @@ class Scope:
             self.payload = ctx["payload"]
             self._own_payload = True
 
-    def apply_mapping(self, mapping: Mapping[str, Any] | CompiledMapping) -> None:
+    def apply_mapping(self, mapping: Mapping[str, Any] | CompiledMapping,
+                      with_context: bool = True) -> None:
         """Evaluate every value first, then write them (a mapping reads the state before it).
 
-        ``mapping``: the bot's mapping, or its :func:`compile_mapping` (read once, at load)."""
+        ``mapping``: the bot's mapping, or its :func:`compile_mapping` (read once, at load);
+        ``with_context=False`` when none of its expressions reads ``context``."""
         entries = mapping if isinstance(mapping, tuple) else compile_mapping(mapping)
-        variables = self.variables()
+        variables = self.variables(with_context)
         values: list[tuple[list[str], Any]] = []
         for parts, expression, value in entries:
             if expression is not None:
