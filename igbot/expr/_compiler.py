@@ -224,10 +224,24 @@ def _binary(node: Binary, left: Evaluator, right: Evaluator) -> Evaluator:
 
 
 def _logical(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
-    if op == "&&":
-        return lambda scope: right(scope) if truthy(v := left(scope)) else v
+    if op == "&&":  # a boolean (what comparisons give) decided without truthy()
+
+        def and_(scope: Any) -> Any:
+            v = left(scope)
+            if v is True or (v is not False and truthy(v)):
+                return right(scope)
+            return v
+
+        return and_
     if op == "||":
-        return lambda scope: v if truthy(v := left(scope)) else right(scope)
+
+        def or_(scope: Any) -> Any:
+            v = left(scope)
+            if v is True or (v is not False and truthy(v)):
+                return v
+            return right(scope)
+
+        return or_
 
     def coalesce(scope: Any) -> Any:
         v = left(scope)

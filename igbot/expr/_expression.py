@@ -46,7 +46,8 @@ class Expression:
         """Whether the expression is truthy in ``scope`` (a condition); raises only
         :class:`igbot.ExpressionError`."""
         try:
-            return truthy(self._fn(scope))
+            value = self._fn(scope)
+            return value if value is True or value is False else truthy(value)  # bools at once
         except ExpressionError:
             raise
         except Exception as exc:  # anything unexpected is still an expression error
