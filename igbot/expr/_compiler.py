@@ -162,6 +162,19 @@ def _equality(node: Binary, left: Evaluator, right: Evaluator) -> Evaluator:
     compare = strict_equals if node.op in ("===", "!==") else loose_equals
     if isinstance(node.right, Literal) and type(node.right.value) is str:
         lit = node.right.value
+        if isinstance(node.left, Identifier):  # ``content == "x"``: the lookup inlined
+            name = node.left.name
+            fallback = GLOBALS.get(name, UNDEFINED)
+
+            def eq_name_literal(scope: Any) -> bool:
+                try:
+                    v = scope[name]
+                except KeyError:
+                    v = fallback
+                result = v == lit if type(v) is str else compare(v, lit)
+                return result is not negate
+
+            return eq_name_literal
 
         def eq_literal(scope: Any) -> bool:
             v = left(scope)
