@@ -10,6 +10,7 @@ advance one conversation. :class:`SqliteStore` is the default (a file in the dat
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -141,7 +142,7 @@ class SqliteStore:
                              "cache_size >= 0")
         self.path = Path(path)
         self._file = _SessionFile(
-            connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=5),
+            connect(self.path, schema=_SCHEMA, synchronous="NORMAL", timeout=5), self.path,
             commit_every, commit_after, cache_size)
         self._finalizer = weakref.finalize(self, self._file.close)  # at exit or when collected
 
@@ -194,6 +195,9 @@ _DELETE = "DELETE FROM sessions WHERE channel = ? AND user = ?"
 _IDLE_WAKE = 1.0
 """Seconds the commit thread sleeps at most when nothing waits (it then looks whether its store
 is still open)."""
+_CHECKPOINT_PAGES = 1000
+"""The write-ahead log's size, in pages, past which the commit thread checkpoints it (SQLite's
+own ``wal_autocheckpoint`` default, which a batching store turns off on its connection)."""
 
 
 class _SessionFile:
@@ -203,9 +207,11 @@ class _SessionFile:
     keeping the store alive. Every method takes ``lock`` (the commit thread too).
     """
 
-    def __init__(self, conn: sqlite3.Connection, commit_every: int, commit_after: float,
-                 cache_size: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, commit_every: int,
+                 commit_after: float, cache_size: int) -> None:
         self.conn = conn
+        self.cursor = conn.cursor()  # one cursor for every statement: none made per call
+        self.path = path
         self.commit_every = commit_every
         self.commit_after = commit_after
         self.cache_size = cache_size
@@ -219,6 +225,18 @@ class _SessionFile:
         self.close_requested = False
         self.thread: threading.Thread | None = None
         self.thread_idle = False  # the commit thread waits for a transaction to be opened
+        # checkpoints: by the commit thread on a connection of its own, off the callers' path
+        self.wal = f"{path}-wal"
+        self.checkpoint_bytes = _CHECKPOINT_PAGES * int(
+            conn.execute("PRAGMA page_size").fetchone()[0])
+        self.checkpoint_wanted = False
+        self.checkpoints = 0  # how many the commit thread ran (tests read it)
+        self.checkpointer: sqlite3.Connection | None = None  # the commit thread's connection
+        if commit_every > 1:
+            # the commit thread checkpoints instead of the commit that fills the log; the log is
+            # cut back when it restarts, so that its size tells how much it holds
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            conn.execute("PRAGMA journal_size_limit=0")
 
     # -- the cache ------------------------------------------------------------------------
 
@@ -357,6 +375,14 @@ class _SessionFile:
                     self.conn.execute("ROLLBACK")
                 self._after_error()
                 raise
+            if self.thread is not None and not self.checkpoint_wanted:
+                try:
+                    full = os.stat(self.wal).st_size >= self.checkpoint_bytes
+                except OSError:
+                    full = False
+                if full:
+                    self.checkpoint_wanted = True
+                    self.wake.set()
         self.writes = 0
 
     def _after_error(self) -> None:
@@ -375,9 +401,17 @@ class _SessionFile:
         It does not take the lock to look: under steady traffic the calls commit by themselves
         and the thread wakes about once per ``commit_after`` (at the due time it last saw, or
         once more between two transactions), finds a later one, and sleeps on. It is woken (an
-        :class:`threading.Event`) only when a transaction opens while it waits idle: waking it
-        costs the caller a hand-over of the GIL, so not once a transaction.
+        :class:`threading.Event`) only when a transaction opens while it waits idle (waking it
+        costs the caller a hand-over of the GIL, so not once a transaction) and when a commit
+        has filled the write-ahead log (:meth:`_checkpoint`).
         """
+        try:
+            self._commit_loop()
+        finally:
+            if self.checkpointer is not None:
+                self.checkpointer.close()
+
+    def _commit_loop(self) -> None:
         quiet = False  # no transaction the last time it looked: it may go idle
         while not self.closed:
             if self.close_requested:
@@ -385,6 +419,9 @@ class _SessionFile:
                     self._close()
                 return
             self.wake.clear()
+            if self.checkpoint_wanted:  # looked at after clearing: a later request wakes it
+                self._checkpoint()
+                continue
             self.thread_idle = quiet
             due = self.due  # read after saying so: a transaction opened now sets the event
             if due is None:
@@ -404,3 +441,28 @@ class _SessionFile:
                     self._commit()
                 except Exception:  # no caller to raise it to: logged (and the writes too)
                     logger.exception("committing the session store failed")
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file (the commit thread, when a commit
+        left the log past :data:`_CHECKPOINT_PAGES`), on a connection of its own.
+
+        SQLite would do it in the commit that filled the log, and that caller would wait for it
+        (copying the pages, two fsyncs: milliseconds). Here the copy runs beside the callers;
+        then, holding the lock, the thread commits what is waiting and copies the few pages
+        written meanwhile, so that the log is wholly copied and the next write starts it afresh
+        (a log never wholly copied would only grow).
+        """
+        self.checkpoint_wanted = False
+        try:
+            if self.checkpointer is None:
+                self.checkpointer = connect(self.path, schema=_SCHEMA, synchronous="NORMAL",
+                                            timeout=5)
+            self.checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            with self.lock:
+                if self.closed:
+                    return
+                self._commit()
+                self.checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.checkpoints += 1
+        except Exception:  # no caller to raise it to; the next full log asks again
+            logger.exception("checkpointing the session store failed")
