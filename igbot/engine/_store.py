@@ -241,7 +241,7 @@ class _SessionFile:
     # -- the cache ------------------------------------------------------------------------
 
     def _data_version(self) -> int:
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        return int(self.cursor.execute("PRAGMA data_version").fetchone()[0])
 
     def _check_cache(self) -> None:
         """Drop the cache if another connection committed since the last look."""
@@ -272,7 +272,7 @@ class _SessionFile:
                 return self.cache[key]
             except KeyError:
                 pass
-            row = self.conn.execute(_SELECT, key).fetchone()
+            row = self.cursor.execute(_SELECT, key).fetchone()
             body = None if row is None else row[0]
             self._remember(key, body)
             return body
@@ -282,9 +282,9 @@ class _SessionFile:
             self._begin()
             try:
                 if expected == 0:
-                    cur = self.conn.execute(_INSERT, (channel, user, 1, body, updated_at))
+                    cur = self.cursor.execute(_INSERT, (channel, user, 1, body, updated_at))
                 else:
-                    cur = self.conn.execute(_UPDATE, (expected + 1, body, updated_at, channel,
+                    cur = self.cursor.execute(_UPDATE, (expected + 1, body, updated_at, channel,
                                                       user, expected))
             except BaseException:
                 self._after_error()
@@ -303,7 +303,7 @@ class _SessionFile:
         with self.lock:
             self._begin()
             try:
-                self.conn.execute(_DELETE, (channel, user))
+                self.cursor.execute(_DELETE, (channel, user))
             except BaseException:
                 self._after_error()
                 raise
@@ -349,7 +349,7 @@ class _SessionFile:
                 return
         if self.commit_every == 1:
             return  # each write commits by itself
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.cursor.execute("BEGIN IMMEDIATE")
         self._check_cache()  # the latest state now: nobody else commits until we do
         self.due = time.monotonic() + self.commit_after
         if self.thread is None:
@@ -369,7 +369,7 @@ class _SessionFile:
         self.due = None
         if self.conn.in_transaction:
             try:
-                self.conn.execute("COMMIT")
+                self.cursor.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
