@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -228,17 +229,13 @@ class _SessionFile:
         self.thread: threading.Thread | None = None
         self.thread_idle = False  # the commit thread waits for a transaction to be opened
         # checkpoints: by the commit thread on a connection of its own, off the callers' path
-        self.wal = f"{path}-wal"
-        self.checkpoint_bytes = _CHECKPOINT_PAGES * int(
-            conn.execute("PRAGMA page_size").fetchone()[0])
+        self.shm: int | None = None  # the wal-index file, read for the log's length
+        self.checkpoint_frames = _CHECKPOINT_PAGES
         self.checkpoint_wanted = False
         self.checkpoints = 0  # how many the commit thread ran (tests read it)
         self.checkpointer: sqlite3.Connection | None = None  # the commit thread's connection
-        if commit_every > 1:
-            # the commit thread checkpoints instead of the commit that fills the log; the log is
-            # cut back when it restarts, so that its size tells how much it holds
+        if commit_every > 1:  # the commit thread checkpoints, not the commit that fills the log
             conn.execute("PRAGMA wal_autocheckpoint=0")
-            conn.execute("PRAGMA journal_size_limit=0")
 
     # -- the cache ------------------------------------------------------------------------
 
@@ -338,6 +335,8 @@ class _SessionFile:
             self.closed = True
             self.wake.set()  # the commit thread ends
             self.conn.close()
+            if self.shm is not None:
+                os.close(self.shm)
 
     # -- the transaction (the caller holds the lock) ------------------------------------------
 
@@ -381,14 +380,10 @@ class _SessionFile:
                     self.conn.execute("ROLLBACK")
                 self._after_error()
                 raise
-            if self.thread is not None and not self.checkpoint_wanted:
-                try:
-                    full = os.stat(self.wal).st_size >= self.checkpoint_bytes
-                except OSError:
-                    full = False
-                if full:
-                    self.checkpoint_wanted = True
-                    self.wake.set()
+            if (self.thread is not None and not self.checkpoint_wanted
+                    and self.log_frames() >= self.checkpoint_frames):
+                self.checkpoint_wanted = True
+                self.wake.set()
         self.writes = 0
 
     def _after_error(self) -> None:
@@ -399,6 +394,21 @@ class _SessionFile:
             self.cache.clear()
             self.writes = 0
             self.due = None
+
+    def log_frames(self) -> int:
+        """How many frames the write-ahead log holds: ``mxFrame`` of the wal-index header
+        (bytes 16-19 of the ``-shm`` file, native byte order; https://sqlite.org/walformat.html).
+
+        The log file's size would not tell: SQLite rewrites a log from its start once it was
+        wholly copied, and cutting the file back (``journal_size_limit``) makes every commit
+        after that grow the file again, which costs more than writing over it.
+        """
+        try:
+            if self.shm is None:
+                self.shm = os.open(f"{self.path}-shm", os.O_RDONLY)
+            return int.from_bytes(os.pread(self.shm, 4, 16), sys.byteorder)
+        except OSError:
+            return 0
 
     def _commit_when_due(self) -> None:
         """The commit thread: commits the open transaction when it is due, while the store is
