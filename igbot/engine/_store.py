@@ -122,6 +122,9 @@ class SqliteStore:
       waiting, so it never stays open longer than that). :meth:`flush`, :meth:`close`, leaving a
       ``with`` block, the store being garbage collected and the interpreter exiting commit too.
       ``commit_every=1`` commits every write before ``put`` returns (no thread, nothing lost).
+    - **Checkpoints off the callers' path.** With batching, the commit that fills the write-ahead
+      log does not copy it back into the database file (milliseconds: two fsyncs); the commit
+      thread does, on a connection of its own (:meth:`_SessionFile._checkpoint`).
 
     The optimistic check is unchanged: ``put`` runs its ``UPDATE ... WHERE version = ?`` in the
     transaction, against the file as it is (the write lock is held, so it is the latest state),
