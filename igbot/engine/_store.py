@@ -482,6 +482,9 @@ class _SessionFile:
                     return
                 self._commit()
                 self.checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                # that commit saw the log still long (it restarts with the next write): no
+                # second round for it
+                self.checkpoint_wanted = False
             self.checkpoints += 1
         except Exception:  # no caller to raise it to; the next full log asks again
             logger.exception("checkpointing the session store failed")
