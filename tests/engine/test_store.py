@@ -267,6 +267,36 @@ def test_sqlite_the_cache_is_bounded(tmp_path: Path) -> None:
         SqliteStore(tmp_path / "t.sqlite", commit_every=0)
 
 
+
+def test_sqlite_the_commit_thread_checkpoints_and_the_log_starts_afresh(tmp_path: Path) -> None:
+    """Under steady writes the commit thread copies the write-ahead log into the database file
+    (no commit does it: the store's connection has autocheckpoint off), and the log restarts."""
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_every=4, commit_after=60)
+    assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    store._file.checkpoint_frames = 16
+    frames_after_checkpoint = []
+    deadline = time.monotonic() + 20
+    i = 0
+    while time.monotonic() < deadline:
+        session = store.get("instagram", f"u{i % 200}") or Session(user=f"u{i % 200}")
+        session.data["x"] = "y" * 300
+        store.put(session, session.version)
+        i += 1
+        if store._file.checkpoints:
+            frames_after_checkpoint.append(store._file.log_frames())
+            if store._file.checkpoints >= 2 and min(frames_after_checkpoint) < 16:
+                break
+    assert store._file.checkpoints >= 2
+    assert min(frames_after_checkpoint) < 16  # the log restarted and fills again
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as db:  # the file alone, no log
+        assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] > 0
+    store.close()
+    unbatched = SqliteStore(tmp_path / "t.sqlite", commit_every=1)  # SQLite checkpoints itself
+    assert unbatched._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    unbatched.close()
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from igbot.engine import Session, SqliteStore
