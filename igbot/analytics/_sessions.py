@@ -29,7 +29,10 @@ def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndar
     if len(groups) == 0:
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
-    pairs = np.sort(groups.astype(np.int64) * width + values)
+    pairs = groups.astype(np.int64)  # one pair array, sorted in place: no temporaries
+    pairs *= width
+    pairs += values
+    pairs.sort()
     first = np.empty(len(pairs), dtype=bool)
     first[0] = True
     np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
