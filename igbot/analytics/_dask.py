@@ -94,9 +94,9 @@ def session_table_dask(ddf: Any, **params: Any) -> pd.DataFrame:
 def _table_meta() -> pd.DataFrame:
     return pd.DataFrame({
         "session_id": pd.Series(dtype=str), "conversation_id": pd.Series(dtype=str),
-        "messages_in": pd.Series(dtype=np.int64), "messages_out": pd.Series(dtype=np.int64),
+        "messages_in": pd.Series(dtype=np.int32), "messages_out": pd.Series(dtype=np.int32),
         "handover": pd.Series(dtype=bool), "contained": pd.Series(dtype=bool),
-        "has_fallback": pd.Series(dtype=bool), "fallback_messages": pd.Series(dtype=np.int64),
+        "has_fallback": pd.Series(dtype=bool), "fallback_messages": pd.Series(dtype=np.int32),
         "abandoned": pd.Series(dtype=bool), "median_bot_response_s": pd.Series(dtype=float),
         "agent_first_response_s": pd.Series(dtype=float)})
 

@@ -282,7 +282,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
         "start": _utc(p.ts[starts]),
         "end": _utc(p.ts[ends - 1]),
-        "events": ends - starts,
+        "events": (ends - starts).astype(p.count_dtype),
         "messages_in": messages_in,
         "messages_out": bot_messages + agent_messages,
         "bot_messages": bot_messages,

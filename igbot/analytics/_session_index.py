@@ -87,10 +87,10 @@ class SessionIndex:
             empty = {name: pd.Series(dtype=dtype) for name, dtype in (
                 ("session_id", object), ("conversation_id", object),
                 ("start", "datetime64[ns, UTC]"), ("end", "datetime64[ns, UTC]"),
-                ("duration_s", float), ("trigger", object), ("messages_in", np.int64),
-                ("messages_out", np.int64), ("contained", bool), ("handover", bool),
+                ("duration_s", float), ("trigger", object), ("messages_in", np.int32),
+                ("messages_out", np.int32), ("contained", bool), ("handover", bool),
                 ("flow", "string"), ("flows", object), ("first_intent", "string"),
-                ("fallback", bool), ("fallback_messages", np.int64), ("abandoned", bool),
+                ("fallback", bool), ("fallback_messages", np.int32), ("abandoned", bool),
                 ("last_state", "string"), ("ended", bool), ("median_bot_response_s", float),
                 ("agent_first_response_s", float), ("outcome", object))}
             return pd.DataFrame(empty)

@@ -29,7 +29,10 @@ def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndar
     if len(groups) == 0:
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
-    pairs = np.sort(groups.astype(np.int64) * width + values)
+    pairs = groups.astype(np.int64)  # one pair array, sorted in place: no temporaries
+    pairs *= width
+    pairs += values
+    pairs.sort()
     first = np.empty(len(pairs), dtype=bool)
     first[0] = True
     np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
@@ -238,11 +241,17 @@ class Prepared:
         """How many sessions."""
         return len(self.starts)
 
+    @property
+    def count_dtype(self) -> type[np.signedinteger[Any]]:
+        """The dtype of per-session counts: int32 (a session holds fewer than 2**31 rows; half
+        the memory of int64 in the session table), int64 for a frame that large."""
+        return np.int32 if len(self.df) < 2**31 else np.int64
+
     def per_session(self, values: np.ndarray) -> np.ndarray:
-        """Sum of a row array over each session."""
+        """Sum of a row array over each session (of :attr:`count_dtype`)."""
         if len(values) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.add.reduceat(values.astype(np.int64), self.starts)
+            return np.zeros(0, dtype=self.count_dtype)
+        return np.add.reduceat(values, self.starts, dtype=self.count_dtype)
 
     def first_in_session(self, mask: np.ndarray) -> np.ndarray:
         """Index of each session's first row where ``mask`` holds, or -1."""

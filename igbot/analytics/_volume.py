@@ -88,10 +88,12 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     step = pd.tseries.frequencies.to_offset(freq).nanos
     when = _buckets(p.ts, freq, tz)
     first = when.min()
-    slot = (when - first) // step
+    slot = when - first  # one row-sized temporary at a time, not three
+    del when
+    slot //= step
     size = int(slot.max()) + 1
-    messages_in = np.bincount(slot, weights=p.user_msg, minlength=size)
-    messages_out = np.bincount(slot, weights=p.bot_msg | p.agent_msg, minlength=size)
+    messages_in = np.bincount(slot[p.user_msg], minlength=size)  # counts, not float weights
+    messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
     start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
     sessions = np.bincount(start_slot, minlength=size)
     people = count_distinct(start_slot, p.conv[p.starts], size)
@@ -134,7 +136,9 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
     conv_col = table["conversation_id"]
     conv = (cat_codes(conv_col) if isinstance(conv_col.dtype, pd.CategoricalDtype)
             else pd.factorize(conv_col)[0]).astype(np.int64)
-    first_slot = pd.Series(slot).groupby(conv).transform("min").to_numpy()
+    first_per_conv = np.full(int(conv.max()) + 1, len(full), dtype=np.int64)
+    np.minimum.at(first_per_conv, conv, slot)  # each person's first day (no groupby tables)
+    first_slot = first_per_conv[conv]
     is_new = slot == first_slot
     return pd.DataFrame({"new": count_distinct(slot[is_new], conv[is_new], len(full)),
                          "returning": count_distinct(slot[~is_new], conv[~is_new], len(full))},

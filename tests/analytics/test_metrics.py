@@ -53,6 +53,14 @@ def test_session_table_rows() -> None:
     assert t.loc["b#0", "duration_s"] == 100.0
 
 
+def test_session_table_counts_are_int32() -> None:
+    t = session_table(small_log())
+    counts = ["events", "messages_in", "messages_out", "bot_messages", "agent_messages",
+              "fallback_messages"]
+    assert {c: str(t[c].dtype) for c in counts} == dict.fromkeys(counts, "int32")
+    assert t["events"].sum() == 17 and t["messages_in"].sum() == 8
+
+
 def test_parameters_change_the_definitions() -> None:
     log = small_log()
     assert summary(log, end_states=("end", "menu"))["abandonment_rate"] == 0.0
