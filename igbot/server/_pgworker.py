@@ -301,7 +301,7 @@ class PgWorkerPool:
                         continue
                     conversation, unsent = claimed
                     try:
-                        with bind(conn):  # this worker's statements on its own connection
+                        with bind(conn, conversation):  # this worker's statements on its connection
                             self._drain(worker, conversation, unsent)
                     finally:
                         self.db.forget()

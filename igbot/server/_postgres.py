@@ -204,16 +204,22 @@ _bound = threading.local()
 
 
 @contextmanager
-def bind(conn: psycopg.Connection[Any]) -> Iterator[None]:
+def bind(conn: psycopg.Connection[Any], conversation: str | None = None) -> Iterator[None]:
     """Run this thread's :class:`PgState` and :class:`PgPolicyStore` statements on ``conn``
     (a worker's own autocommit connection) instead of checking one out of the pool each time.
+
+    A worker binds its connection while it holds ``conversation``'s lock: what it learns of the
+    conversation's person then (the time of their last message, see
+    :meth:`PgPolicyStore.record_inbound`) stays true until the lock is released, with the
+    binding.
     """
-    before = getattr(_bound, "conn", None)
-    _bound.conn = conn
+    before = getattr(_bound, "conn", None), getattr(_bound, "person", None)
+    _bound.conn, _bound.person = conn, conversation
+    _bound.inbound = None
     try:
         yield
     finally:
-        _bound.conn = before
+        (_bound.conn, _bound.person), _bound.inbound = before, None
 
 
 def _use(pool: ConnectionPool) -> AbstractContextManager[psycopg.Connection[Any]]:
@@ -695,12 +701,20 @@ class PgPolicyStore(PolicyStore):
         return f"PgPolicyStore({safe_url(self.url)!r})"
 
     def record_inbound(self, person_id: str, at: datetime) -> None:
+        """Record it; a worker holding the person's conversation (:func:`bind`) remembers the
+        stored time, so the check of its reply asks the database nothing."""
         with _use(self.pool) as conn:
-            conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
-                         "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
-                         ".last_ts, excluded.last_ts)", (person_id, at.timestamp()))
+            row = conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
+                               "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
+                               ".last_ts, excluded.last_ts) RETURNING last_ts",
+                               (person_id, at.timestamp())).fetchone()
+        if row is not None and person_id == getattr(_bound, "person", None):
+            _bound.inbound = float(row[0])
 
     def last_inbound(self, person_id: str) -> datetime | None:
+        known: float | None = getattr(_bound, "inbound", None)
+        if known is not None and person_id == getattr(_bound, "person", None):
+            return _ts(known)
         with _use(self.pool) as conn:
             row = conn.execute("SELECT last_ts FROM igbot_policy_inbound WHERE person_id = %s",
                                (person_id,)).fetchone()
