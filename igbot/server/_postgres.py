@@ -620,6 +620,11 @@ def _notify(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
+_INBOX_ONE = "INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) RETURNING id"
+_INBOX_MANY = ("INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
+               "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id")
+
+
 class PgInbox(GroupCommit):
     """The durable inbox in ``igbot_inbox`` with group commit (one writer thread).
 
@@ -638,27 +643,30 @@ class PgInbox(GroupCommit):
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        with self.pool.connection() as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL synchronous_commit TO on")
-                got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
-                                   "RETURNING id", (time.time(), bytes(body))).fetchone()
-            _notify(conn)
-        return int(got[0]) if got else 0
+        return self._store(_INBOX_ONE, (time.time(), bytes(body)))[0]
 
     def close(self) -> None:
         self.stop()
 
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
+        return sorted(self._store(_INBOX_MANY, (now, bodies)))
+
+    def _store(self, sql: str, args: tuple[Any, ...]) -> list[int]:
+        """Insert with ``synchronous_commit`` on, then notify in a transaction of its own (see
+        :func:`_notify`): five statements sent at once, one round trip."""
         with self.pool.connection() as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL synchronous_commit TO on")
-                got = conn.execute(
-                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
-                    "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
-                    (now, bodies)).fetchall()
-            _notify(conn)
-        return sorted(int(r[0]) for r in got)
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    conn.execute("SET LOCAL synchronous_commit TO on")
+                    cur = conn.execute(sql, args)
+                    conn.execute("COMMIT")
+                    _notify(conn)
+            except psycopg.Error:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                raise
+            return [int(r[0]) for r in cur.fetchall()]
 
     def redact(self, inbox_id: int, mid: str) -> None:
         """Remove the text and attachments of message ``mid`` from a stored body."""
