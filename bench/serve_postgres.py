@@ -8,9 +8,18 @@ a bare ASGI app under uvicorn that answers 200 without checking or storing anyth
 
 With ``--backend postgresql`` (or ``both``, the default) it also starts a PostgreSQL of its own
 (fsync on) and measures one ``igbot serve`` and then two on the same database, the client's
-connections spread over them as a load balancer would.
+connections spread over them as a load balancer would. "Processed" throughput is end to end:
+acknowledged events over the time from the first post until every one is processed and answered.
+
+``--server-cpu CORES`` adds a second pair of runs that models one machine per server: each
+``igbot serve`` process (with its children) in a cgroup of its own (cgroup v1 ``cpu``
+controller, as root) limited to CORES cores, while the load client, the Graph stand-in and
+PostgreSQL run unconstrained. On a small shared machine one unconstrained server already takes
+about all the CPU there is, so only the constrained runs can show what a second server adds;
+they say nothing of a real second machine's network or PostgreSQL's own limits.
 
     python bench/serve_postgres.py [--posts 5000] [--seconds 30] [--connections 32] [--backend both]
+        [--server-cpu 0.5]
 """
 
 from __future__ import annotations
@@ -45,6 +54,40 @@ from serve import (
     wait_http,
 )
 
+CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
+CFS_PERIOD_US = 10_000  # a short period: a throttled server waits at most ~10 ms for its turn
+
+
+def limit_cpu(pid: int, name: str, cores: float) -> Path:
+    """Put process ``pid`` (and the children it starts later) in a new cgroup v1 ``cpu`` group
+    limited to ``cores`` cores; the group's folder (remove it with :func:`remove_group`).
+
+    Raises:
+        SystemExit: no writable cgroup v1 cpu controller (needs root and /sys/fs/cgroup/cpu).
+    """
+    group = CGROUP_CPU / f"igbot-bench-{os.getpid()}-{name}"
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(str(int(cores * CFS_PERIOD_US)))
+        (group / "cgroup.procs").write_text(str(pid))
+    except OSError as exc:
+        raise SystemExit(f"--server-cpu needs a writable cgroup v1 cpu controller at "
+                         f"{CGROUP_CPU} (run as root): {exc}") from None
+    return group
+
+
+def remove_group(group: Path) -> None:
+    """Remove a cgroup made by :func:`limit_cpu` (its processes have ended)."""
+    for _ in range(50):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+
 
 def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
                  database: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
@@ -60,14 +103,17 @@ def start_server(bot_file: Path, data: Path, env: dict[str, str], workers: int,
 
 def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace,
              servers: int = 1, database: str | None = None,
-             watch: dict[str, int] | None = None) -> dict[str, Any]:
-    """Start ``servers`` igbot serve processes (one data dir, or one database), blast, drain,
-    check the log: every acknowledged message logged once and answered."""
+             watch: dict[str, int] | None = None, cores: float = 0.0) -> dict[str, Any]:
+    """Start ``servers`` igbot serve processes (one data dir, or one database; each limited
+    to ``cores`` cores if given), blast, drain, check the log: every acknowledged message
+    logged once and answered."""
     bot_file = tmp / "bot.yml"
     bot_file.write_text(BOT)
     data = tmp / name
     procs = [start_server(bot_file, data / str(i), env, args.workers, database)
              for i in range(servers)]
+    groups = [limit_cpu(proc.pid, f"{name}-{i}", cores)
+              for i, (proc, _port) in enumerate(procs)] if cores else []
     try:
         trees = {f"server {i + 1}": proc.pid for i, (proc, _port) in enumerate(procs)}
         trees.update(watch or {})
@@ -89,7 +135,10 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
                     break
             time.sleep(0.2)
         result["drain"] = time.monotonic() - started
+        result["processed_per_second"] = result["acked"] / (result["seconds"] + result["drain"])
         drained = meter.mark()
+        result["server_cpu"] = sum(posted.get(k, 0.0) + drained.get(k, 0.0)
+                                   for k in trees if k.startswith("server"))
         result["cpu_drain"] = cpu_text(drained, result["drain"])
         busy = sum(v for k, v in drained.items() if not k.startswith("machine"))
         result["cpu_total"] = busy + posting_cpu
@@ -105,6 +154,8 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for group in groups:
+            remove_group(group)
     if database:
         watcher = _WATCHERS.pop(database, None)
         if watcher is not None:
@@ -143,7 +194,8 @@ def report(name: str, result: dict[str, Any], baseline: dict[str, float]) -> str
             f"{result['seconds']:.2f} s = {result['per_second']:.0f} posts/s "
             f"({result['per_second'] / baseline['per_second']:.2f} x baseline), time to 200 "
             f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; processed "
-            f"{result['drain']:.1f} s after the last ack, {result['replies']} replies, "
+            f"{result['drain']:.1f} s after the last ack (processed end to end "
+            f"{result['processed_per_second']:.0f} events/s), {result['replies']} replies, "
             f"lost {result['lost']}")
 
 
@@ -155,6 +207,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both",
                         help="postgresql: 1 and 2 servers on one PostgreSQL started for the run")
+    parser.add_argument("--server-cpu", type=float, default=0.0, metavar="CORES",
+                        help="also run the PostgreSQL cases with each server limited to CORES "
+                             "cores (cgroup v1, root): one machine per server, modelled")
     parser.add_argument("--standin", choices=("light", "full"), default="light",
                         help="the Graph stand-in: light (bench/light_standin.py) or full")
     args = parser.parse_args()
@@ -175,12 +230,16 @@ def main() -> int:
                 pg = TempPostgres().start()  # fsync on: every acknowledged body is durable
                 assert pg.folder is not None
                 postmaster = int((pg.folder / "data" / "postmaster.pid").read_text().split()[0])
-                for servers in (1, 2):
-                    url = pg.createdb(f"bench{servers}")
-                    upgrade(url)
-                    results[f"postgresql, {servers} server{'s' * (servers > 1)}"] = run_case(
-                        tmp, f"pg{servers}", server_env, args, servers=servers, database=url,
-                        watch={**watch, "postgresql": postmaster})
+                for cores in (0.0, args.server_cpu) if args.server_cpu else (0.0,):
+                    limit = f", {cores:g} core each" if cores else ""
+                    for servers in (1, 2):
+                        tag = f"{servers}{'c' if cores else ''}"
+                        url = pg.createdb(f"bench{tag}")
+                        upgrade(url)
+                        results[f"postgresql, {servers} server{'s' * (servers > 1)}{limit}"] = (
+                            run_case(tmp, f"pg{tag}", server_env, args, servers=servers,
+                                     database=url, watch={**watch, "postgresql": postmaster},
+                                     cores=cores))
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -196,14 +255,19 @@ def main() -> int:
         print(f"  CPU while posting: {result['cpu']}")
         print(f"  CPU while draining ({result['drain']:.1f} s): {result['cpu_drain']}")
         print(f"  CPU of our processes, posting and draining: {result['cpu_total']:.1f} s = "
-              f"{1000 * result['cpu_total'] / max(1, result['acked']):.2f} ms an event")
+              f"{1000 * result['cpu_total'] / max(1, result['acked']):.2f} ms an event "
+              f"(the servers {1000 * result['server_cpu'] / max(1, result['acked']):.2f} ms)")
         if "group" in result:
             print(f"  inbox group commit: {result['group']:.1f} bodies per fsync")
         ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
-    one, two = results.get("postgresql, 1 server"), results.get("postgresql, 2 servers")
-    if one and two:
-        print(f"postgresql scaling: 2 servers / 1 server = "
-              f"{two['per_second'] / one['per_second']:.2f} x")
+    for limit in ("", f", {args.server_cpu:g} core each") if args.server_cpu else ("",):
+        one = results.get(f"postgresql, 1 server{limit}")
+        two = results.get(f"postgresql, 2 servers{limit}")
+        if one and two:
+            print(f"postgresql scaling{limit or ', unconstrained'}: 2 servers / 1 server = "
+                  f"{two['per_second'] / one['per_second']:.2f} x acknowledged, "
+                  f"{two['processed_per_second'] / one['processed_per_second']:.2f} x processed "
+                  f"end to end; p99 {one['p99_ms']:.0f} -> {two['p99_ms']:.0f} ms")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 

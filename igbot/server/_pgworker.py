@@ -39,7 +39,7 @@ from igbot._errors import IgbotError
 from igbot.channel import GraphClient, SendPolicy
 from igbot.models import read_webhook
 from igbot.server._config import ServerConfig
-from igbot.server._postgres import NOTIFY_CHANNEL, PgInbox, PgState
+from igbot.server._postgres import NOTIFY_CHANNEL, PgInbox, PgState, bind
 from igbot.server._state import OutboxRow, ServerStore
 from igbot.server._worker import _EventItem, _Worker, unreadable_reason
 
@@ -169,8 +169,11 @@ class PgWorkerPool:
         return True
 
     def _connect(self) -> psycopg.Connection[Any]:
+        """A connection of the thread's own (its locks are its session's); its commits do not
+        wait for the WAL flush, as the pool's do not (see :class:`PgState`)."""
         return psycopg.connect(self.url, autocommit=True, connect_timeout=10, keepalives=1,
-                               keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
+                               keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+                               options="-c synchronous_commit=off")
 
     # -- listener --------------------------------------------------------------------------
 
@@ -298,8 +301,10 @@ class PgWorkerPool:
                         continue
                     conversation, unsent = claimed
                     try:
-                        self._drain(worker, conversation, unsent)
+                        with bind(conn, conversation):  # this worker's statements on its connection
+                            self._drain(worker, conversation, unsent)
                     finally:
+                        self.db.forget()
                         conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
                 except psycopg.OperationalError as exc:
                     logger.warning("worker %d lost the database (%s); reconnecting", index,
@@ -362,28 +367,36 @@ class PgWorkerPool:
         if unsent:
             for row in self.db.unsent(conversation):
                 self._resend(worker, row)
+        channel = worker.engine.channel
         while not self._stop.is_set():
             rows = self.db.query(
-                "SELECT p.inbox_id, p.idx, p.key, i.body FROM igbot_pending p JOIN igbot_inbox i "
-                "ON i.id = p.inbox_id WHERE p.conversation = %s AND p.routed_at <= "
+                "SELECT p.inbox_id, p.idx, p.key, i.body, EXISTS (SELECT 1 FROM igbot_events e "
+                "WHERE e.key = p.key), s.body FROM igbot_pending p JOIN igbot_inbox i "
+                "ON i.id = p.inbox_id LEFT JOIN igbot_sessions s ON s.channel = %s AND "
+                "s.\"user\" = p.conversation WHERE p.conversation = %s AND p.routed_at <= "
                 "clock_timestamp() - make_interval(secs => %s) "
                 "ORDER BY p.ts, p.inbox_id, p.idx LIMIT %s",
-                (conversation, self.window, _DRAIN_BATCH))
+                (channel, conversation, self.window, _DRAIN_BATCH))
             if not rows:
                 return
+            # the conversation's session as stored now: the first event's engine reads it from
+            # here, each next one the version the previous commit wrote (see PgState.know)
+            self.db.know(session=(channel, conversation, rows[0][5]))
             bodies: dict[int, list[Any]] = {}
-            for inbox_id, idx, key, raw in rows:
+            for inbox_id, idx, key, raw, seen, _session in rows:
                 if inbox_id not in bodies:
                     bodies[inbox_id] = read_webhook(bytes(raw))
                 events = bodies[inbox_id]
-                if idx < len(events):
+                if idx < len(events) and not seen:
                     item = _EventItem(inbox_id, idx, key, events[idx], conversation)
                     self.inbox.yield_to_intake()  # answering Meta first (one interpreter lock)
+                    self.db.know(key=key)
                     try:
                         worker.process(item)
                     except Exception:
                         logger.exception("event %s failed", key)
-                self.db.done_pending(inbox_id, idx)
+                if not self.db.removed_pending(inbox_id, idx):
+                    self.db.done_pending(inbox_id, idx)
                 with self._lock:
                     self.processed += 1
             if len(rows) < _DRAIN_BATCH:

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +40,7 @@ from igbot.server._state import LogLine, OutboxRow, Unit
 from igbot.server._storage import StateStore
 
 __all__ = ["MIGRATIONS", "DatabaseError", "PgInbox", "PgPolicyStore", "PgState", "TableLog",
-           "connect_pool", "export_log",
+           "bind", "connect_pool", "export_log",
            "is_postgres_url", "safe_url", "schema_version", "table_counts", "upgrade"]
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,12 @@ CREATE TABLE igbot_policy_comments (comment_id text PRIMARY KEY, person_id text,
 """),
     (2, "Live comments told apart (private replies only during the broadcast)", """
 ALTER TABLE igbot_policy_comments ADD COLUMN live boolean NOT NULL DEFAULT false;
+"""),
+    (3, "One statement commits an event: igbot_conflict() aborts it on a session conflict", """
+CREATE FUNCTION igbot_conflict(what text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = what;
+END $$;
 """),
 ]
 """``(version, what, SQL)``, applied in order; never edit one that shipped, add the next."""
@@ -194,6 +200,34 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET synchronous_commit TO off")
 
 
+_bound = threading.local()
+
+
+@contextmanager
+def bind(conn: psycopg.Connection[Any], conversation: str | None = None) -> Iterator[None]:
+    """Run this thread's :class:`PgState` and :class:`PgPolicyStore` statements on ``conn``
+    (a worker's own autocommit connection) instead of checking one out of the pool each time.
+
+    A worker binds its connection while it holds ``conversation``'s lock: what it learns of the
+    conversation's person then (the time of their last message, see
+    :meth:`PgPolicyStore.record_inbound`) stays true until the lock is released, with the
+    binding.
+    """
+    before = getattr(_bound, "conn", None), getattr(_bound, "person", None)
+    _bound.conn, _bound.person = conn, conversation
+    _bound.inbound = None
+    try:
+        yield
+    finally:
+        (_bound.conn, _bound.person), _bound.inbound = before, None
+
+
+def _use(pool: ConnectionPool) -> AbstractContextManager[psycopg.Connection[Any]]:
+    """The connection bound to this thread (:func:`bind`), else one from ``pool``."""
+    conn = getattr(_bound, "conn", None)
+    return nullcontext(conn) if conn is not None else pool.connection()
+
+
 def connect_pool(url: str, size: int, *, check_schema: bool = True) -> ConnectionPool:
     """A connection pool on ``url`` (autocommit connections), opened and checked.
 
@@ -227,8 +261,57 @@ def _log_rows(lines: list[LogLine]) -> list[tuple[str, str, str, str | None, str
     return rows
 
 
+def _json_rows(rows: list[tuple[Any, ...]] | list[list[Any]]) -> str:
+    """Rows as one JSON array of arrays: one parameter (``json_array_elements``) instead of an
+    array parameter a column, which psycopg dumps element by element in Python."""
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
 _INSERT_LOG = ("INSERT INTO igbot_log (conversation_id, timestamp, kind, mid, indexed_mid, line) "
                "VALUES (%s, %s, %s, %s, %s, %s)")
+_LOG_FROM_JSON = (
+    "INSERT INTO igbot_log (conversation_id, timestamp, kind, mid, indexed_mid, line) "
+    "SELECT j->>'conversation_id', j->>'timestamp', j->>'kind', j->>'mid', x->>1, l "
+    "FROM json_array_elements(%s::json) WITH ORDINALITY AS g(x, n), "
+    "LATERAL (SELECT x->>0, (x->>0)::json) AS t(l, j) WHERE {guard} ORDER BY n")
+"""The log lines ``[[line, indexed_mid], ...]``; PostgreSQL reads the columns from each line."""
+
+_COMMIT = f"""
+WITH ev AS (
+  INSERT INTO igbot_events VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1),
+pend AS (DELETE FROM igbot_pending WHERE inbox_id = %s AND idx = %s),
+ses AS (SELECT x->>0 AS c, x->>1 AS u, (x->>2)::integer AS v, x->>3 AS b,
+  (x->>4)::integer AS e FROM json_array_elements(%s::json) AS g(x)),
+ins AS (
+  INSERT INTO igbot_sessions SELECT c, u, v, b, %s FROM ses
+  WHERE e = 0 AND EXISTS (SELECT 1 FROM ev) ON CONFLICT DO NOTHING RETURNING 1),
+upd AS (
+  UPDATE igbot_sessions SET version = ses.v, body = ses.b, updated_at = %s FROM ses
+  WHERE ses.e <> 0 AND channel = ses.c AND "user" = ses.u AND version = ses.e
+  AND EXISTS (SELECT 1 FROM ev) RETURNING 1),
+ob AS (
+  INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, state, created_at)
+  SELECT x->>0, x->>1, x->>2, x->>3, x->>4, 'pending', %s
+  FROM json_array_elements(%s::json) WITH ORDINALITY AS o(x, n)
+  WHERE EXISTS (SELECT 1 FROM ev) ORDER BY n RETURNING id),
+lg AS ({_LOG_FROM_JSON.format(guard="EXISTS (SELECT 1 FROM ev)")})
+SELECT EXISTS (SELECT 1 FROM ev),
+  CASE WHEN EXISTS (SELECT 1 FROM ev)
+    AND (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) <> %s
+  THEN igbot_conflict('igbot: a session changed since the event read it') END,
+  ARRAY(SELECT id FROM ob ORDER BY id)
+"""
+"""One event's effects in one statement (so one round trip, atomic in autocommit): the dedupe
+key first; the sessions, outbox rows and log lines (JSON arrays) only if it was new; a session
+whose version moved aborts the whole statement (``igbot_conflict``, SQLSTATE 40001)."""
+
+_FINISH = f"""
+WITH done AS (
+  UPDATE igbot_outbox SET state = %s, message_id = %s, error = %s
+  WHERE id = %s AND state IN ('pending', 'sending') RETURNING id),
+lg AS ({_LOG_FROM_JSON.format(guard="EXISTS (SELECT 1 FROM done)")})
+SELECT count(*) FROM done
+"""
 
 
 class _Duplicate(Exception):
@@ -249,6 +332,7 @@ class PgState(StateStore):
         self.pool = pool
         self.url = url
         self.log_ready = threading.Condition(threading.Lock())
+        self._hints = threading.local()
 
     def __repr__(self) -> str:
         return f"PgState({safe_url(self.url)!r})"
@@ -258,18 +342,60 @@ class PgState(StateStore):
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query (``%s`` placeholders)."""
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             return conn.execute(sql, args).fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
         """A connection inside a transaction (rolled back on error)."""
-        with self.pool.connection() as conn, conn.transaction():
+        with _use(self.pool) as conn, conn.transaction():
             yield conn
+
+    # -- what a worker already knows -------------------------------------------------------
+
+    def know(self, key: str | None = None,
+             session: tuple[str, str, str | None] | None = None) -> None:
+        """Tell this thread's next :meth:`seen` of ``key`` that it is not processed, and its
+        next :meth:`get_session` of ``(channel, user)`` the stored body (None: no session).
+
+        A worker read both with the event, holding its conversation's lock; each hint is used
+        once. A stale one costs nothing but a retry: the commit checks the dedupe key and
+        the session's version again.
+        """
+        if key is not None:
+            self._unseen().add(key)
+        if session is not None:
+            self._sessions()[(session[0], session[1])] = session[2]
+
+    def forget(self) -> None:
+        """Drop this thread's hints (its conversation lock is released)."""
+        self._hints.unseen, self._hints.sessions, self._hints.removed = set(), {}, None
+
+    def _unseen(self) -> set[str]:
+        found: set[str] | None = getattr(self._hints, "unseen", None)
+        if found is None:
+            found = self._hints.unseen = set()
+        return found
+
+    def _sessions(self) -> dict[tuple[str, str], str | None]:
+        found: dict[tuple[str, str], str | None] | None = getattr(self._hints, "sessions", None)
+        if found is None:
+            found = self._hints.sessions = {}
+        return found
+
+    def removed_pending(self, inbox_id: int, idx: int) -> bool:
+        """Whether this thread's last commit removed the event's ``pending`` row (once)."""
+        got = getattr(self._hints, "removed", None) == (inbox_id, idx)
+        self._hints.removed = None
+        return got
 
     # -- sessions --------------------------------------------------------------------------
 
     def get_session(self, channel: str, user: str) -> Session | None:
+        sessions = self._sessions()
+        if (channel, user) in sessions:
+            body = sessions.pop((channel, user))
+            return None if body is None else Session.model_validate_json(body)
         rows = self.query('SELECT body FROM igbot_sessions WHERE channel = %s AND "user" = %s',
                           (channel, user))
         return Session.model_validate_json(rows[0][0]) if rows else None
@@ -309,13 +435,45 @@ class PgState(StateStore):
     # -- events and units ------------------------------------------------------------------
 
     def seen(self, key: str) -> bool:
+        unseen = self._unseen()
+        if key in unseen:
+            unseen.discard(key)
+            return False
         return bool(self.query("SELECT 1 FROM igbot_events WHERE key = %s", (key,)))
 
     def commit(self, unit: Unit) -> list[OutboxRow] | None:
+        if unit.key is None or unit.redact:
+            return self._commit_in_steps(unit)
+        now = time.time()
+        sessions = [(s, s.model_dump_json(), expected) for s, expected in unit.sessions.values()]
+        try:
+            with _use(self.pool) as conn:
+                row = conn.execute(_COMMIT, (
+                    unit.key, unit.inbox_id, unit.idx, unit.kind, now, unit.inbox_id, unit.idx,
+                    _json_rows([(s.channel, s.user, s.version, body, expected)
+                                for s, body, expected in sessions]), now, now,
+                    now, _json_rows([(r.conversation, r.endpoint, r.stored_body(), r.role,
+                                      r.stored_meta()) for r in unit.outbox]),
+                    _json_rows(unit.log), len(sessions))).fetchone()
+        except psycopg.errors.SerializationFailure:
+            self.forget()
+            raise ConflictError("a session of this event changed since the event read it: "
+                                "another worker advanced it") from None
+        assert row is not None
+        self._hints.removed = (unit.inbox_id, unit.idx)
+        if not row[0]:
+            return None
+        known = self._sessions()
+        for session, body, _expected in sessions:
+            known[(session.channel, session.user)] = body
+        return [replace(r, id=int(i)) for r, i in zip(unit.outbox, row[2], strict=True)]
+
+    def _commit_in_steps(self, unit: Unit) -> list[OutboxRow] | None:
+        """:meth:`commit` for an API call's unit (no dedupe key) or one with redactions."""
         now = time.time()
         rows: list[OutboxRow] = []
         try:
-            with self.pool.connection() as conn, conn.transaction():
+            with _use(self.pool) as conn, conn.transaction():
                 if unit.key is not None:
                     cur = conn.execute("INSERT INTO igbot_events VALUES (%s, %s, %s, %s, %s) "
                                        "ON CONFLICT DO NOTHING",
@@ -338,11 +496,14 @@ class PgState(StateStore):
                 self._write_log(conn, unit.log, unit.redact)
         except _Duplicate:
             return None
+        except ConflictError:
+            self.forget()
+            raise
         return rows
 
     def done_pending(self, inbox_id: int, idx: int) -> None:
         """Drop an event's ``pending`` row (it was processed already, or given up on)."""
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             conn.execute("DELETE FROM igbot_pending WHERE inbox_id = %s AND idx = %s",
                          (inbox_id, idx))
 
@@ -389,19 +550,16 @@ class PgState(StateStore):
                                     f"FROM igbot_outbox WHERE {where} ORDER BY id", args)]
 
     def mark_sending(self, row_id: int) -> None:
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             conn.execute("UPDATE igbot_outbox SET state = 'sending', attempted_at = %s, "
                          "attempts = attempts + 1 WHERE id = %s", (time.time(), row_id))
 
     def finish(self, row_id: int, state: str, message_id: str | None = None,
                error: str | None = None, log: list[LogLine] | None = None) -> bool:
-        with self.transaction() as conn:
-            cur = conn.execute("UPDATE igbot_outbox SET state = %s, message_id = %s, error = %s "
-                               "WHERE id = %s AND state IN ('pending', 'sending')",
-                               (state, message_id, error, row_id))
-            if cur.rowcount == 1 and log:
-                self._write_log(conn, log, ())
-        return cur.rowcount == 1
+        with _use(self.pool) as conn:
+            row = conn.execute(_FINISH, (state, message_id, error, row_id,
+                                         _json_rows(log or []))).fetchone()
+        return bool(row and row[0])
 
     def is_our_message(self, mid: str) -> bool:
         return bool(self.query("SELECT 1 FROM igbot_outbox WHERE message_id = %s", (mid,)))
@@ -462,6 +620,11 @@ def _notify(conn: psycopg.Connection[Any]) -> None:
     conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
+_INBOX_ONE = "INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) RETURNING id"
+_INBOX_MANY = ("INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
+               "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id")
+
+
 class PgInbox(GroupCommit):
     """The durable inbox in ``igbot_inbox`` with group commit (one writer thread).
 
@@ -480,27 +643,30 @@ class PgInbox(GroupCommit):
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        with self.pool.connection() as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL synchronous_commit TO on")
-                got = conn.execute("INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) "
-                                   "RETURNING id", (time.time(), bytes(body))).fetchone()
-            _notify(conn)
-        return int(got[0]) if got else 0
+        return self._store(_INBOX_ONE, (time.time(), bytes(body)))[0]
 
     def close(self) -> None:
         self.stop()
 
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
+        return sorted(self._store(_INBOX_MANY, (now, bodies)))
+
+    def _store(self, sql: str, args: tuple[Any, ...]) -> list[int]:
+        """Insert with ``synchronous_commit`` on, then notify in a transaction of its own (see
+        :func:`_notify`): five statements sent at once, one round trip."""
         with self.pool.connection() as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL synchronous_commit TO on")
-                got = conn.execute(
-                    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
-                    "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id",
-                    (now, bodies)).fetchall()
-            _notify(conn)
-        return sorted(int(r[0]) for r in got)
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    conn.execute("SET LOCAL synchronous_commit TO on")
+                    cur = conn.execute(sql, args)
+                    conn.execute("COMMIT")
+                    _notify(conn)
+            except psycopg.Error:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                raise
+            return [int(r[0]) for r in cur.fetchall()]
 
     def redact(self, inbox_id: int, mid: str) -> None:
         """Remove the text and attachments of message ``mid`` from a stored body."""
@@ -543,32 +709,40 @@ class PgPolicyStore(PolicyStore):
         return f"PgPolicyStore({safe_url(self.url)!r})"
 
     def record_inbound(self, person_id: str, at: datetime) -> None:
-        with self.pool.connection() as conn:
-            conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
-                         "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
-                         ".last_ts, excluded.last_ts)", (person_id, at.timestamp()))
+        """Record it; a worker holding the person's conversation (:func:`bind`) remembers the
+        stored time, so the check of its reply asks the database nothing."""
+        with _use(self.pool) as conn:
+            row = conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
+                               "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
+                               ".last_ts, excluded.last_ts) RETURNING last_ts",
+                               (person_id, at.timestamp())).fetchone()
+        if row is not None and person_id == getattr(_bound, "person", None):
+            _bound.inbound = float(row[0])
 
     def last_inbound(self, person_id: str) -> datetime | None:
-        with self.pool.connection() as conn:
+        known: float | None = getattr(_bound, "inbound", None)
+        if known is not None and person_id == getattr(_bound, "person", None):
+            return _ts(known)
+        with _use(self.pool) as conn:
             row = conn.execute("SELECT last_ts FROM igbot_policy_inbound WHERE person_id = %s",
                                (person_id,)).fetchone()
         return _ts(row[0]) if row else None
 
     def record_comment(self, comment_id: str, person_id: str | None, at: datetime,
                        live: bool = False) -> None:
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             conn.execute("INSERT INTO igbot_policy_comments (comment_id, person_id, ts, replied_ts, live) "
                          "VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
                          (comment_id, person_id, at.timestamp(), live))
 
     def is_live_comment(self, comment_id: str) -> bool:
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             row = conn.execute("SELECT live FROM igbot_policy_comments WHERE comment_id = %s",
                                (comment_id,)).fetchone()
         return bool(row and row[0])
 
     def comment(self, comment_id: str) -> tuple[datetime, datetime | None] | None:
-        with self.pool.connection() as conn:
+        with _use(self.pool) as conn:
             row = conn.execute("SELECT ts, replied_ts FROM igbot_policy_comments "
                                "WHERE comment_id = %s", (comment_id,)).fetchone()
         if row is None:
@@ -576,7 +750,7 @@ class PgPolicyStore(PolicyStore):
         return datetime.fromtimestamp(row[0], UTC), _ts(row[1])
 
     def mark_private_reply(self, comment_id: str, at: datetime) -> bool:
-        with self.pool.connection() as conn, conn.transaction():
+        with _use(self.pool) as conn, conn.transaction():
             conn.execute("INSERT INTO igbot_policy_comments (comment_id, person_id, ts) "
                          "VALUES (%s, NULL, %s) ON CONFLICT DO NOTHING", (comment_id, at.timestamp()))
             cur = conn.execute("UPDATE igbot_policy_comments SET replied_ts = %s "

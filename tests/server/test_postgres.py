@@ -13,7 +13,7 @@ from igbot._errors import ConflictError
 from igbot.engine import Session
 from igbot.models import OutboundRequest
 from igbot.server import log_line
-from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, connect_pool, safe_url
+from igbot.server._postgres import PgInbox, PgPolicyStore, PgState, bind, connect_pool, safe_url
 from igbot.server._state import OutboxRow, Unit
 
 
@@ -45,6 +45,43 @@ def test_a_unit_commits_once_and_a_stale_session_conflicts(pool: ConnectionPool,
     db.mark_sending(row.id)
     assert db.finish(row.id, "sent", "out-1") and not db.finish(row.id, "sent", "out-1")
     assert db.is_our_message("out-1") and db.unsent() == []
+
+
+def test_one_statement_commits_a_unit_removes_its_pending_row_and_checks_versions(
+        pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+    db.query("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, key) VALUES "
+             "(7, 0, 'u4', 1, 'k1'), (7, 1, 'u4', 2, 'k2') RETURNING 1")
+    first = Session(user="u4", version=1)
+    assert db.commit(Unit(key="k1", inbox_id=7, idx=0, sessions={("instagram", "u4"): (first, 0)})) == []
+    assert db.removed_pending(7, 0) and not db.removed_pending(7, 0)  # told once
+    second = Session(user="u4", version=2)
+    db.commit(Unit(key="k2", inbox_id=7, idx=1, sessions={("instagram", "u4"): (second, 1)}))
+    assert db.query("SELECT count(*) FROM igbot_pending")[0][0] == 0
+    assert db.session_version("instagram", "u4") == 2
+    with pytest.raises(ConflictError):  # expected version 1, stored 2
+        db.commit(Unit(key="k3", sessions={("instagram", "u4"): (Session(user="u4", version=2), 1)}))
+    assert not db.seen("k3") and db.session_version("instagram", "u4") == 2
+
+
+def test_what_a_worker_was_told_is_used_once(pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+    db.put_session(Session(user="u6", version=1), 0)
+    db.know(key="k6", session=("instagram", "u6", None))
+    assert db.get_session("instagram", "u6") is None  # the hint (as read with the event) ...
+    assert db.get_session("instagram", "u6") is not None  # ... then the database
+    db.commit(Unit(key="k6"))
+    db.know(key="k6")
+    assert not db.seen("k6") and db.seen("k6")
+    store = PgPolicyStore(pool, database_url)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with pool.connection() as conn, bind(conn, "p6"):
+        store.record_inbound("p6", now)
+        store.record_inbound("other", now)
+        db.query("UPDATE igbot_policy_inbound SET last_ts = last_ts + 60 RETURNING 1")
+        assert store.last_inbound("p6") == now  # remembered while the conversation is held
+        assert store.last_inbound("other") == now + timedelta(seconds=60)
+    assert store.last_inbound("p6") == now + timedelta(seconds=60)
 
 
 def test_a_deleted_message_is_redacted_in_the_log_table(pool: ConnectionPool, database_url: str) -> None:
