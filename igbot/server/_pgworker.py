@@ -18,13 +18,18 @@
   The conversation's pending events are claimed by another worker; requests left ``pending``
   or ``sending`` are sent by the next worker to claim the conversation: a ``sending`` one may
   have left already, so it can reach the person twice (``igbot_outbox.attempts`` counts it).
-- Routers wake each other with ``NOTIFY igbot_work`` (sent after an inbox commit, never inside
-  it) and poll every 200 ms regardless. An idle worker sleeps until the oldest pending event
-  leaves the reorder window (at most 200 ms); without a window the router's NOTIFY wakes it.
+- A server's inbox commit wakes its own router in the process (whichever server routes takes
+  every server's rows, and a router that finds another routing tries again 10 ms later);
+  routers poll every 200 ms regardless. With a reorder window a router waits a little (a
+  twentieth of the window, at most 50 ms) before a pass, so one pass takes several commits. An
+  idle worker sleeps until the oldest pending event leaves the reorder window (at most 200 ms);
+  without a window the router's ``NOTIFY igbot_work`` after routing wakes the workers of
+  every server.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -52,8 +57,18 @@ _ROUTE_BATCH = 500
 _CLAIM_SCAN = 200
 _DRAIN_BATCH = 50
 _POLL = 0.2
+_GATHER = 0.05
 _MIN_NAP = 0.005
 _LOCK = "hashtextextended(%s, 0)"
+_ROUTED = """
+WITH p AS (
+  INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, key)
+  SELECT (x->>0)::bigint, (x->>1)::integer, x->>2, (x->>3)::bigint, x->>4
+  FROM json_array_elements(%s::json) AS g(x) ON CONFLICT DO NOTHING)
+UPDATE igbot_inbox SET routed = true WHERE id = ANY(%s::text::bigint[])
+"""
+"""A batch's events (a JSON array of ``[inbox_id, idx, conversation, ts, key]``) and its
+inbox rows marked routed: one statement (an ``executemany`` dumped every value in Python)."""
 
 
 def _text(value: str) -> str:
@@ -104,6 +119,9 @@ class PgWorkerPool:
         self.dead = 0
         self.resent = 0
         self.window = float(config.reorder_window)
+        # with a reorder window nothing routed is claimable for ``window`` s: a short wait before
+        # routing lets one pass take several inbox commits (of every server) at once
+        self._gather = min(_GATHER, self.window / 20) if self.window > 0 else 0.0
         self.reorder_overflowed = 0  # no cap here: held events wait in the database
 
     def __repr__(self) -> str:
@@ -134,8 +152,8 @@ class PgWorkerPool:
             thread.join(max(0.1, deadline - time.monotonic()))
         self._threads = []
 
-    def submit(self, inbox_id: int, received_at: float, body: bytes) -> None:
-        """Wake the router (the body is in the database already)."""
+    def wake(self, last_id: int) -> None:
+        """Wake the router: the inbox committed a batch (up to ``last_id``) in this process."""
         self._wake.bump()
 
     def call(self, conversation: str, fn: Callable[[_Worker], Any]) -> Future[Any]:
@@ -204,6 +222,8 @@ class PgWorkerPool:
                 self._stop.wait(0.01)
             elif routed == 0:
                 self._wake.wait(seen, _POLL)
+                if self._gather:  # let the next few inbox commits join this pass
+                    self._stop.wait(self._gather)
 
     def route_once(self) -> int | None:
         """Route one batch of inbox rows; how many (None: another server holds the lock).
@@ -269,15 +289,10 @@ class PgWorkerPool:
                     key = event.dedupe_key or f"inbox:{inbox_id}#{idx}"
                     pending.append((inbox_id, idx, _text(conversation), event.timestamp_ms,
                                     _text(key)))
-            if pending:
-                with conn.cursor() as cur:
-                    cur.executemany("INSERT INTO igbot_pending (inbox_id, idx, conversation, ts, "
-                                    "key) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                    pending)
-                if self.window <= 0:  # with a window the events are not claimable yet
-                    conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-            conn.execute("UPDATE igbot_inbox SET routed = true WHERE id = ANY(%s)",
-                         ([r[0] for r in rows],))
+            conn.execute(_ROUTED, (json.dumps(pending),
+                                   "{" + ",".join(str(r[0]) for r in rows) + "}"))
+            if pending and self.window <= 0:  # with a window the events are not claimable yet
+                conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
         with self._lock:
             self.dispatched += len(pending)
             self.dead += dead

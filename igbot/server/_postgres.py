@@ -608,21 +608,13 @@ class PgState(StateStore):
                 yield int(seq), str(line)
 
 
-def _notify(conn: psycopg.Connection[Any]) -> None:
-    """Wake every server's router, in a transaction of its own after the inbox commit.
-
-    PostgreSQL serialises the commits of transactions that sent a NOTIFY (a database-wide lock
-    held through the commit): a NOTIFY inside the inbox's fsync'd commit made the inbox writers
-    of all servers commit one at a time, each waiting for the other's flush. Alone, with
-    ``synchronous_commit`` off, its commit is short. Losing it (a crash right here) costs at most
-    one poll interval: the body is stored already.
-    """
-    conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-
-
-_INBOX_ONE = "INSERT INTO igbot_inbox (received_at, body) VALUES (%s, %s) RETURNING id"
-_INBOX_MANY = ("INSERT INTO igbot_inbox (received_at, body) SELECT %s, b FROM "
-               "unnest(%s::bytea[]) WITH ORDINALITY AS t(b, n) ORDER BY n RETURNING id")
+_INBOX_MANY = (
+    "INSERT INTO igbot_inbox (received_at, body) SELECT %s, substring(%b::bytea FROM o FOR n) "
+    "FROM unnest(%s::text::integer[], %s::text::integer[]) WITH ORDINALITY AS t(o, n, i) "
+    "ORDER BY i RETURNING id")
+"""A batch of bodies as one parameter (the bodies one after another) and their offsets and
+lengths as two short texts: psycopg dumps a ``bytea[]`` parameter element by element in Python,
+and this statement runs before every 200."""
 
 
 class PgInbox(GroupCommit):
@@ -630,43 +622,53 @@ class PgInbox(GroupCommit):
 
     The same interface as the SQLite :class:`~igbot.server._inbox.Inbox` (both are a
     :class:`~igbot.server._inbox.GroupCommit`): :meth:`append` and :meth:`store` answer once
-    the body is committed; the commit also notifies ``igbot_work`` so every server's router
-    wakes up.
+    the body is committed. A batch is one autocommit ``INSERT`` on a connection of the
+    inbox's own with ``synchronous_commit`` on (on disk before the 200; the pool's connections
+    do not wait for the flush): one statement, one round trip. It notifies nobody: the server's
+    own router is woken in the process (``on_committed``) and routes every server's rows.
     """
 
     def __init__(self, pool: ConnectionPool, url: str) -> None:
         super().__init__()
         self.pool, self.url = pool, url
+        self._conn: psycopg.Connection[Any] | None = None
+        self._conn_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"PgInbox({safe_url(self.url)!r})"
 
     def append_now(self, body: bytes) -> int:
         """Store ``body`` synchronously; its id."""
-        return self._store(_INBOX_ONE, (time.time(), bytes(body)))[0]
+        return self._write(time.time(), [bytes(body)])[0]
 
     def close(self) -> None:
         self.stop()
+        with self._conn_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def _write(self, now: float, bodies: list[bytes]) -> list[int]:
-        return sorted(self._store(_INBOX_MANY, (now, bodies)))
-
-    def _store(self, sql: str, args: tuple[Any, ...]) -> list[int]:
-        """Insert with ``synchronous_commit`` on, then notify in a transaction of its own (see
-        :func:`_notify`): five statements sent at once, one round trip."""
-        with self.pool.connection() as conn:
+        offsets, lengths, at = [], [], 1
+        for body in bodies:
+            offsets.append(str(at))
+            lengths.append(str(len(body)))
+            at += len(body)
+        args = (now, b"".join(bodies), "{" + ",".join(offsets) + "}",
+                "{" + ",".join(lengths) + "}")
+        with self._conn_lock:
+            conn = self._conn
+            if conn is None or conn.closed:
+                conn = self._conn = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=10,
+                    options="-c synchronous_commit=on")
             try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
-                    conn.execute("SET LOCAL synchronous_commit TO on")
-                    cur = conn.execute(sql, args)
-                    conn.execute("COMMIT")
-                    _notify(conn)
-            except psycopg.Error:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.execute("ROLLBACK")
+                rows = conn.execute(_INBOX_MANY, args).fetchall()
+            except psycopg.OperationalError:
+                conn.close()  # reconnect for the next batch; this one is answered 500
+                self._conn = None
                 raise
-            return [int(r[0]) for r in cur.fetchall()]
+        return sorted(int(r[0]) for r in rows)
 
     def redact(self, inbox_id: int, mid: str) -> None:
         """Remove the text and attachments of message ``mid`` from a stored body."""

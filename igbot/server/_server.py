@@ -88,7 +88,7 @@ class WebhookServer:
                 max_retries=config.max_retries, policy=self.policy)
             self.pool = PgWorkerPool(config, self.bot, self.db, self.inbox,
                                      self.client, self.policy)
-            self.inbox.on_stored = self.pool.submit
+            self.inbox.on_committed = self.pool.wake
             return
         inbox = Inbox(self.data_dir / "inbox.sqlite")
         self.inbox = inbox
