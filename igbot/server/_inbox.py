@@ -36,6 +36,10 @@ MAX_GROUP = 512
 INTAKE_FIRST = 0.02
 """Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
 
+INTAKE_QUIET = 0.005
+"""Seconds since the last post was answered after which the intake counts as idle: between one
+commit's answers and the next posts there is no post waiting, yet the intake is not done."""
+
 YIELD_POLL = 0.002
 """Seconds between looks at the intake's waiting posts from a processing process."""
 
@@ -77,6 +81,8 @@ class GroupCommit(ABC):
         self.waiting = 0  # posts waiting for their 200 (changed by the event loop only)
         self._quiet = threading.Event()  # set while no post waits
         self._quiet.set()
+        self._answered = 0.0  # time.monotonic() when the last post was answered
+        self._turn = threading.Lock()  # held by the processing thread giving way
         # a shared ``ctypes`` int (``.value``) mirroring ``waiting`` for a processing process
         self.shared_waiting: Any = None
 
@@ -118,6 +124,7 @@ class GroupCommit(ABC):
             if shared is not None:
                 shared.value = self.waiting
             if not self.waiting:
+                self._answered = time.monotonic()
                 self._quiet.set()
 
     def yield_to_intake(self, limit: float = INTAKE_FIRST) -> None:
@@ -125,9 +132,13 @@ class GroupCommit(ABC):
 
         Processing threads call it before each piece of work. One process has one
         interpreter lock: a worker running the engine or a Graph call holds the lock the
-        event loop needs to answer Meta. Under a burst the answers go first and processing
-        catches up from the durable inbox after; under sustained overload processing still
-        gets a turn every ``limit`` seconds a thread.
+        event loop needs to answer Meta. The intake is busy while a post waits and for
+        :data:`INTAKE_QUIET` seconds after the last answer (the next posts are on their way).
+        The threads give way one at a time: while posts keep coming, processing as a whole
+        goes on with one piece of work every ``limit`` seconds, whatever the number of
+        threads (each thread waiting ``limit`` on its own let four workers take most of a
+        small CPU quota). Under a burst the answers go first and processing catches up from
+        the durable inbox after.
 
         In a processing process (no writer thread here, :attr:`shared_waiting` set by the
         intake process) it reads the intake's count, every :data:`YIELD_POLL` seconds.
@@ -138,8 +149,21 @@ class GroupCommit(ABC):
             while shared.value and time.monotonic() < deadline:
                 time.sleep(YIELD_POLL)
             return
-        if self.waiting:
-            self._quiet.wait(limit)  # set by the event loop when the last waiting post is answered
+        if not self._busy():
+            return
+        with self._turn:  # the others wait here: one event per ``limit`` while posts come
+            deadline = time.monotonic() + limit
+            while self._busy():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                # set by the event loop when the last waiting post is answered
+                self._quiet.wait(min(left, INTAKE_QUIET))
+
+    def _busy(self) -> bool:
+        """Whether a post waits for its 200, or one was answered less than
+        :data:`INTAKE_QUIET` seconds ago."""
+        return bool(self.waiting) or time.monotonic() - self._answered < INTAKE_QUIET
 
     def _put(self, body: bytes, waiter: _Waiter) -> None:
         if self._thread is None:

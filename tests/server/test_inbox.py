@@ -113,3 +113,32 @@ def test_processing_gives_way_while_a_post_waits_for_its_200() -> None:
         asyncio.run(never())
     finally:
         stuck.stop()
+
+
+def test_processing_threads_give_way_one_at_a_time() -> None:
+    """Four threads waiting ``limit`` each on their own would all go on after one ``limit``;
+    taking turns, processing as a whole does one piece of work a ``limit`` while posts wait."""
+    stuck = _Slow().start()
+    done: list[float] = []
+
+    def worker() -> None:
+        stuck.yield_to_intake(0.1)
+        done.append(time.monotonic())
+
+    async def main() -> None:
+        task = asyncio.ensure_future(stuck.store(b"stuck"))
+        await asyncio.sleep(0.05)
+        begin = time.monotonic()
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 10)
+        assert len(done) == 4 and max(done) - begin >= 0.35  # 4 x 0.1 s, one after another
+        stuck.release.set()
+        await task
+
+    try:
+        asyncio.run(main())
+    finally:
+        stuck.stop()
