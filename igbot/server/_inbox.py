@@ -36,9 +36,12 @@ MAX_GROUP = 512
 INTAKE_FIRST = 0.02
 """Seconds a processing thread gives way to posts waiting for their 200, at most, per event."""
 
-INTAKE_QUIET = 0.005
-"""Seconds since the last post was answered after which the intake counts as idle: between one
-commit's answers and the next posts there is no post waiting, yet the intake is not done."""
+INTAKE_LAG = 0.002
+"""Seconds a commit's answers may wait for the event loop before the intake counts as short
+of CPU (or of the interpreter lock): then processing gives way while posts wait."""
+
+INTAKE_STARVED = 0.05
+"""Seconds the intake counts as short of CPU after one late answer."""
 
 YIELD_POLL = 0.002
 """Seconds between looks at the intake's waiting posts from a processing process."""
@@ -81,7 +84,7 @@ class GroupCommit(ABC):
         self.waiting = 0  # posts waiting for their 200 (changed by the event loop only)
         self._quiet = threading.Event()  # set while no post waits
         self._quiet.set()
-        self._answered = 0.0  # time.monotonic() when the last post was answered
+        self._late = -1.0  # time.monotonic() when a commit's answers last reached the loop late
         self._turn = threading.Lock()  # held by the processing thread giving way
         # a shared ``ctypes`` int (``.value``) mirroring ``waiting`` for a processing process
         self.shared_waiting: Any = None
@@ -124,7 +127,6 @@ class GroupCommit(ABC):
             if shared is not None:
                 shared.value = self.waiting
             if not self.waiting:
-                self._answered = time.monotonic()
                 self._quiet.set()
 
     def yield_to_intake(self, limit: float = INTAKE_FIRST) -> None:
@@ -132,13 +134,15 @@ class GroupCommit(ABC):
 
         Processing threads call it before each piece of work. One process has one
         interpreter lock: a worker running the engine or a Graph call holds the lock the
-        event loop needs to answer Meta. The intake is busy while a post waits and for
-        :data:`INTAKE_QUIET` seconds after the last answer (the next posts are on their way).
-        The threads give way one at a time: while posts keep coming, processing as a whole
-        goes on with one piece of work every ``limit`` seconds, whatever the number of
-        threads (each thread waiting ``limit`` on its own let four workers take most of a
-        small CPU quota). Under a burst the answers go first and processing catches up from
-        the durable inbox after.
+        event loop needs to answer Meta. They give way while posts wait and the intake is
+        short of CPU: a commit's answers reached the event loop more than :data:`INTAKE_LAG`
+        seconds late in the last :data:`INTAKE_STARVED` seconds (the loop waited for the
+        interpreter lock or for the CPU). With CPU to spare they do not wait: waiting for the
+        database's flush is no reason to hold processing back. The threads give way one at
+        a time, so under overload processing as a whole goes on with one piece of work every
+        ``limit`` seconds, whatever the number of threads (each thread waiting ``limit`` on
+        its own let four workers take most of a small CPU quota). Under a burst the answers
+        go first and processing catches up from the durable inbox after.
 
         In a processing process (no writer thread here, :attr:`shared_waiting` set by the
         intake process) it reads the intake's count, every :data:`YIELD_POLL` seconds.
@@ -158,12 +162,20 @@ class GroupCommit(ABC):
                 if left <= 0:
                     return
                 # set by the event loop when the last waiting post is answered
-                self._quiet.wait(min(left, INTAKE_QUIET))
+                self._quiet.wait(min(left, INTAKE_LAG))
 
     def _busy(self) -> bool:
-        """Whether a post waits for its 200, or one was answered less than
-        :data:`INTAKE_QUIET` seconds ago."""
-        return bool(self.waiting) or time.monotonic() - self._answered < INTAKE_QUIET
+        """Whether a post waits for its 200 while the intake is short of CPU."""
+        return bool(self.waiting) and time.monotonic() - self._late < INTAKE_STARVED
+
+    def _answer(self, batch: list[tuple[asyncio.Future[int], int | BaseException]],
+                sent: float) -> None:
+        """Resolve a batch's futures in the event loop (scheduled at ``sent``), noting when
+        they came late."""
+        now = time.monotonic()
+        if now - sent > INTAKE_LAG:
+            self._late = now
+        _settle(batch)
 
     def _put(self, body: bytes, waiter: _Waiter) -> None:
         if self._thread is None:
@@ -229,8 +241,7 @@ class GroupCommit(ABC):
                 logger.exception("telling the processing about inbox entry %d failed", ids[-1])
         self._tell(batch, ids)
 
-    @staticmethod
-    def _tell(batch: list[tuple[str, bytes, _Waiter]],
+    def _tell(self, batch: list[tuple[str, bytes, _Waiter]],
               outcomes: Sequence[int | Exception]) -> None:
         loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Any]]] = {}
         for op, outcome in zip(batch, outcomes, strict=True):
@@ -243,7 +254,7 @@ class GroupCommit(ABC):
                 waiter.set_result(outcome)
         for loop, settled in loops.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(_settle, settled)
+                loop.call_soon_threadsafe(self._answer, settled, time.monotonic())
 
 
 class Inbox(GroupCommit):
