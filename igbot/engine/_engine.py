@@ -409,27 +409,24 @@ class Engine:
               record: TurnRecord) -> tuple[str | None, Any]:
         """The transition taken out of ``state``: its destination and mapping, else
         ``(None, None)``."""
-        variables: dict[str, Any] | None = None  # made for the first condition
         # the highest priority wins, then the order; else the best fallback (every condition
-        # is evaluated, so a broken one is reported whichever transition is taken)
-        best = fallback = None
-        for key, dest, is_fallback, mapping, condition in state.transitions:
-            if is_fallback and (fallback is None or key < fallback[0]):
-                fallback = (key, dest, mapping)
-            if condition is None:
-                if not is_fallback and (best is None or key < best[0]):
-                    best = (key, dest, mapping)
-                continue
-            try:
-                if isinstance(condition, ExpressionError):
-                    raise condition
-                if variables is None:
-                    variables = scope.variables(state.reads_context)
-                if condition.holds(variables) and (best is None or key < best[0]):
-                    best = (key, dest, mapping)
-            except ExpressionError as exc:
-                record.errors.append(f"transition to {dest!r}: {exc}")
-        chosen = best or fallback
+        # is evaluated, so a broken one is reported whichever transition is taken); the best
+        # of the transitions without a condition and the best fallback were found at load
+        best = state.unconditional
+        conditional = state.conditional
+        if conditional:
+            variables: dict[str, Any] | None = None  # made for the first condition
+            for key, dest, mapping, condition in conditional:
+                try:
+                    if isinstance(condition, ExpressionError):
+                        raise condition
+                    if variables is None:
+                        variables = scope.variables(state.reads_context)
+                    if condition.holds(variables) and (best is None or key < best[0]):
+                        best = (key, dest, mapping)
+                except ExpressionError as exc:
+                    record.errors.append(f"transition to {dest!r}: {exc}")
+        chosen = best or state.fallback
         return (None, None) if chosen is None else (chosen[1], chosen[2])
 
     def _pick_traced(
@@ -552,8 +549,8 @@ class _CompiledState:
     """What a turn reads of a state, read once at load as plain attributes (a pydantic
     model's attributes cost several times a plain object's)."""
 
-    __slots__ = ("action", "end", "enter", "exit", "initial", "reads_context", "state",
-                 "transit", "transitions")
+    __slots__ = ("action", "conditional", "end", "enter", "exit", "fallback", "initial",
+                 "reads_context", "state", "transit", "transitions", "unconditional")
 
     def __init__(self, flow: Flow, state: State) -> None:
         self.state = state
@@ -561,6 +558,19 @@ class _CompiledState:
         self.transit, self.enter, self.exit = state.transit, state.enter, state.exit
         self.action = state.action
         self.transitions, self.reads_context = _compile_transitions(flow, state)
+        # what :meth:`Engine._pick` reads: the transitions with a condition, in order; the
+        # best of those without one (not fallbacks); the best fallback, with or without one
+        # (each as its sort key, destination and mapping)
+        self.conditional = [(key, dest, mapping, condition)
+                            for key, dest, _, mapping, condition in self.transitions
+                            if condition is not None]
+        self.unconditional = min(((key, dest, mapping)
+                                  for key, dest, is_fallback, mapping, condition in self.transitions
+                                  if condition is None and not is_fallback),
+                                 key=lambda t: t[0], default=None)
+        self.fallback = min(((key, dest, mapping)
+                             for key, dest, is_fallback, mapping, _ in self.transitions
+                             if is_fallback), key=lambda t: t[0], default=None)
 
 
 def _compile_mapping(mapping: Any) -> tuple[Any, CompiledMapping, bool]:

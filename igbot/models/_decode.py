@@ -167,10 +167,16 @@ def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
         data = _DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    if not data.entry:
+    entries = data.entry
+    if len(entries) == 1:  # one entry of one item, as nearly every body: no sort
+        entry = entries[0]
+        if len(entry.messaging) == 1 and entry.id:
+            incoming = _incoming(entry.messaging[0], entry.id, body)
+            return None if incoming is None else [incoming]
+    elif not entries:
         return None
     out: list[tuple[int, Incoming]] = []
-    for entry in data.entry:
+    for entry in entries:
         if not entry.messaging or not entry.id:
             return None
         for item in entry.messaging:
