@@ -80,6 +80,7 @@ class TurnContext:
     private_reply_sent: bool = False
     commands: int = 0
     requests: list[OutboundRequest] = field(default_factory=list)
+    turn: Any = None  # the Turn its commands' records go to (set by the engine)
 
 
 class ActionRunner:
@@ -103,9 +104,11 @@ class ActionRunner:
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
-        record: TurnRecord, on_command: Callable[[KataMessage], None],
+        record: TurnRecord, on_command: Callable[[TurnContext, KataMessage, TurnRecord], None],
     ) -> None:
-        """Run a state's actions in order; failures are recorded and the rest go on."""
+        """Run a state's actions in order; failures are recorded and the rest go on.
+
+        ``on_command(turn, message, record)`` runs a ``command`` action's message."""
         known = self._resolved
         for ref in refs:
             resolved = known.get(id(ref))
@@ -179,7 +182,8 @@ class ActionRunner:
 
     def _run(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
-        entry: ActionRecord, record: TurnRecord, on_command: Callable[[KataMessage], None],
+        entry: ActionRecord, record: TurnRecord,
+        on_command: Callable[[TurnContext, KataMessage, TurnRecord], None],
         kind: str | None = None, options: dict[str, Any] | None = None,
     ) -> None:
         # not a static reply (run_state sent those); ``kind``/``options``: the action's, read once
@@ -205,7 +209,7 @@ class ActionRunner:
             command = Message(type="command", content=str(render_value(source, variables)),
                               payload=payload if isinstance(payload, dict) else None,
                               metadata=scope.message.metadata)
-            on_command(command)
+            on_command(turn, command, record)
         elif kind == "image":
             rendered = render_value({**(action.model_extra or {}), **options}, variables)
             url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
