@@ -138,10 +138,13 @@ class Scope:
         }
         return self._fixed
 
-    def variables(self, with_context: bool = True) -> dict[str, Any]:
+    def variables(self, with_context: bool = True, own_context: bool = False) -> dict[str, Any]:
         """The dict expressions are evaluated against; without ``context`` (the flow's context
         and the ``$`` meta context, the dearest to build) for expressions that never read it
-        (:meth:`igbot.expr.Expression.names`).
+        (:meth:`igbot.expr.Expression.names`); with the flow's own context as ``context``
+        (``own_context``) for expressions that read only plain members of it
+        (:meth:`igbot.expr.Expression.members_of`: no ``$`` name, which is all the meta
+        context adds).
 
         The dict is the scope's own, built at the first call and brought up to date in place at
         each later one (what a step can change: the payload, data, intent, attributes, result;
@@ -168,7 +171,9 @@ class Scope:
             variables["intent"] = self.intent
             variables["attributes"] = self.attributes
             variables["result"] = self.result
-        if with_context:  # ``{**session.context, **self.meta_context()}`` in one dict
+        if own_context and with_context:  # the same values for what is read, nothing built
+            variables["context"] = session.context
+        elif with_context:  # ``{**session.context, **self.meta_context()}`` in one dict
             context = {**session.context, "$init": self.init, "$state": session.state,
                        "$flow": session.flow, "$lastFlow": session.last_flow,
                        "$lastState": session.last_state, **(self._fixed or self._fix())}
