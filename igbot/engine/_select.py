@@ -290,7 +290,7 @@ class Selector:
                     trace.append(IntentTrial(current, fallback_intent, "flow-fallback", True,
                                              "the current flow's fallback intent: nothing "
                                              "else matched", chosen=True))
-                return Selection(current, fallback_intent, is_fallback=True, via="flow-fallback")
+                return Selection(current, fallback_intent, {}, True, "flow-fallback")
         if self.fallback_flow:
             name = self.fallback_flow
             found = self.best(name, message, variables, False, cache, errors, trace,
@@ -303,7 +303,7 @@ class Selector:
                                          "the fallback flow's fallback intent: nothing else "
                                          "matched", chosen=True))
             attributes = found[1] if found else {}
-            return Selection(name, intent_name, attributes, is_fallback=True, via="fallback-flow")
+            return Selection(name, intent_name, attributes, True, "fallback-flow")
         return Selection(None)
 
     def fallback_intent(self, flow: str) -> str | None:
