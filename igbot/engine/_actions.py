@@ -53,10 +53,11 @@ IMAGE_URL_KEYS = ("originalContentUrl", "imageUrl", "url", "previewImageUrl")
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})  # a message's body has no other fields
 
 
-_Resolved = tuple[ActionRef, Action | None, bool, bool, str, str, dict[str, Any]]
+_Resolved = tuple[ActionRef, Action | None, bool, bool, str, str, dict[str, Any], bool]
 """An action reference, its action, whether it has a condition, whether its reply is static,
-and (read once: a pydantic model's attributes are dear) the reference's name, the action's
-type and options."""
+(read once: a pydantic model's attributes are dear) the reference's name, the action's type
+and options, and whether its options read ``context`` only as plain members (then they are
+rendered with the flow's own context: :meth:`Scope.variables`)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class TurnContext:
     private_reply_sent: bool = False
     commands: int = 0
     requests: list[OutboundRequest] = field(default_factory=list)
+    turn: Any = None  # the Turn its commands' records go to (set by the engine)
 
 
 class ActionRunner:
@@ -103,15 +105,17 @@ class ActionRunner:
 
     def run_state(
         self, turn: TurnContext, scope: Scope, flow_name: str, refs: list[ActionRef],
-        record: TurnRecord, on_command: Callable[[KataMessage], None],
+        record: TurnRecord, on_command: Callable[[TurnContext, KataMessage, TurnRecord], None],
     ) -> None:
-        """Run a state's actions in order; failures are recorded and the rest go on."""
+        """Run a state's actions in order; failures are recorded and the rest go on.
+
+        ``on_command(turn, message, record)`` runs a ``command`` action's message."""
         known = self._resolved
         for ref in refs:
             resolved = known.get(id(ref))
             if resolved is None or resolved[0] is not ref:
                 resolved = self._resolve(self.bot.flows[flow_name], ref)
-            _, action, conditional, static, name, kind, options = resolved
+            _, action, conditional, static, name, kind, options, own_context = resolved
             if action is None:
                 record.actions.append(ActionRecord(name, "?", "error", "not defined"))
                 record.errors.append(
@@ -131,7 +135,7 @@ class ActionRunner:
                                      record)
                     continue
                 self._run(turn, scope, flow_name, name, action, entry, record, on_command,
-                          kind, options)
+                          kind, options, own_context)
             except (ExpressionError, MethodError, RenderError, LimitError, KeyError) as exc:
                 entry.status, entry.detail = "error", str(exc)
                 record.errors.append(f"flow {flow_name!r} action {name!r}: {exc}")
@@ -153,9 +157,11 @@ class ActionRunner:
         conditional = action is not None and bool(action.condition or ref.condition)
         static = (action is not None and action.type in ("text", "template")
                   and self._cacheable(action.type, action.options))
+        own_context = (action is not None and action.type in ("text", "template")
+                       and _reads_context_plainly(action.options))
         resolved = self._resolved[id(ref)] = (
             ref, action, conditional, static, ref.name, "?" if action is None else action.type,
-            {} if action is None else action.options)
+            {} if action is None else action.options, own_context)
         return resolved
 
     def _resolve_uncached(self, flow: Flow, ref: ActionRef) -> Action | None:
@@ -179,13 +185,16 @@ class ActionRunner:
 
     def _run(
         self, turn: TurnContext, scope: Scope, flow: str, name: str, action: Action,
-        entry: ActionRecord, record: TurnRecord, on_command: Callable[[KataMessage], None],
+        entry: ActionRecord, record: TurnRecord,
+        on_command: Callable[[TurnContext, KataMessage, TurnRecord], None],
         kind: str | None = None, options: dict[str, Any] | None = None,
+        own_context: bool = False,
     ) -> None:
-        # not a static reply (run_state sent those); ``kind``/``options``: the action's, read once
+        # not a static reply (run_state sent those); ``kind``/``options``: the action's, read
+        # once; ``own_context``: its options read only plain members of ``context``
         if kind is None or options is None:
             kind, options = action.type, action.options
-        variables = scope.variables()
+        variables = scope.variables(True, own_context)
         if kind == "text":
             self._send(turn, flow, name, render_text(self._text(options, variables)), entry, record)
         elif kind == "template":
@@ -205,7 +214,7 @@ class ActionRunner:
             command = Message(type="command", content=str(render_value(source, variables)),
                               payload=payload if isinstance(payload, dict) else None,
                               metadata=scope.message.metadata)
-            on_command(command)
+            on_command(turn, command, record)
         elif kind == "image":
             rendered = render_value({**(action.model_extra or {}), **options}, variables)
             url = next((rendered[k] for k in IMAGE_URL_KEYS if rendered.get(k)), None)
@@ -481,3 +490,22 @@ class ActionRunner:
         """Close the HTTP client of api actions."""
         if self._http is not None:
             self._http.close()
+
+
+def _reads_context_plainly(value: Any) -> bool:
+    """Whether every template inside ``value`` (an action's options) reads ``context`` only
+    as plain members (:meth:`igbot.expr.Expression.members_of`); False when one does not
+    compile (rendering it raises the error, as before)."""
+    if isinstance(value, str):
+        if "$" not in value:
+            return True
+        try:
+            expressions = compile_template(value).expressions
+        except ExpressionError:
+            return False
+        return all(e.members_of("context") is not None for e in expressions)
+    if isinstance(value, dict):
+        return all(_reads_context_plainly(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_reads_context_plainly(v) for v in value)
+    return True

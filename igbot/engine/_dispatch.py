@@ -184,7 +184,7 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
         if record is not None and (record.handover or len(records) > first + 1):
             _handover(outcome, engine, records, first, user)
         extra = {"agent_owned": True} if record is not None and record.agent_owned else None
-        outcome.log.append(LogEntry(None, None, build=_event_row, args=(
+        outcome.log.append(LogEntry(None, None, _event_row, (
             event, conversation or user, record, "user", "in", None, extra)))
         return
     conv = conversation or conversation_of(event)

@@ -126,7 +126,7 @@ class Engine:
             comment_id = (payload.get("comment_id")
                           if payload and payload.get("type") == "comment" else None)
             ctx = TurnContext(session, {"id": session.user}, str(comment_id) if comment_id else None,
-                              False, 0, turn.requests)
+                              False, 0, turn.requests, turn)
             if self.trace:
                 self._process(ctx, turn, msg, 0)
             else:
@@ -268,6 +268,8 @@ class Engine:
         forced: Selection | None = None, run_actions: bool = True,
     ) -> None:
         session = ctx.session
+        if ctx.turn is None:
+            ctx.turn = turn  # where the commands of its actions go
         if not self.trace:  # _record, inlined: a call less per message
             record = TurnRecord.of(session.user, msg, depth, session.flow, session.state)
             turn.records.append(record)
@@ -336,9 +338,11 @@ class Engine:
         if record.trace is not None:
             flow = self.bot.flows[flow_name]
             picked = self._pick_traced(flow, state.state, scope.variables(), record)
-            dest, mapping = (None, None) if picked is None else (picked[0], picked[1].mapping)
+            dest, mapping, label = ((None, None, "") if picked is None else
+                                    (picked[0], picked[1].mapping, f"{state_name}->{picked[0]}"))
         else:
-            dest, mapping = self._pick(state, scope, record)
+            chosen = self._pick(state, scope, record)
+            dest, mapping, label = (None, None, "") if chosen is None else chosen[1:]
         if dest is None:
             session.state = state_name
             record.flow, record.state = flow_name, state_name
@@ -360,12 +364,12 @@ class Engine:
         scope.meta = {"$from": state_name, "$start": new_state.initial, "$end": new_state.end}
         if new_state.enter:
             self._mapping(scope, new_state.enter, record, "state {0!r} enter", dest)
-        record.transition = f"{state_name}->{dest}"
+        record.transition = label
         record.flow, record.state = flow_name, dest
         if not run_actions:
             return
         self.actions.run_state(ctx, scope, flow_name, new_state.action, record,
-                               lambda command: self._command(ctx, turn, command, depth, record))
+                               self._action_command)
         if session.agent:
             session.stack = []  # handed over: nothing resumes behind the agent's back
         if new_state.end and session.flow == flow_name and session.state == dest:
@@ -374,6 +378,11 @@ class Engine:
             if resumed is not None:
                 reenter = MessageView("command", "reenter", None, msg.metadata)
                 self._command(ctx, turn, reenter, depth, record)
+
+    def _action_command(self, ctx: TurnContext, msg: KataMessage, parent: TurnRecord) -> None:
+        """A ``command`` action's message: re-enter the bot below ``parent`` (the record of
+        the message whose state ran the action), into the turn of ``ctx``."""
+        self._command(ctx, ctx.turn, msg, parent.depth, parent)
 
     def _command(self, ctx: TurnContext, turn: Turn, msg: KataMessage, depth: int,
                  parent: TurnRecord) -> None:
@@ -406,31 +415,27 @@ class Engine:
             session.flow, session.state, session.context = flow, None, {}
 
     def _pick(self, state: _CompiledState, scope: Scope,
-              record: TurnRecord) -> tuple[str | None, Any]:
-        """The transition taken out of ``state``: its destination and mapping, else
-        ``(None, None)``."""
-        variables: dict[str, Any] | None = None  # made for the first condition
+              record: TurnRecord) -> _Picked | None:
+        """The transition taken out of ``state`` (its sort key, destination, mapping and
+        ``"state->dest"``), else ``None``."""
         # the highest priority wins, then the order; else the best fallback (every condition
-        # is evaluated, so a broken one is reported whichever transition is taken)
-        best = fallback = None
-        for key, dest, is_fallback, mapping, condition in state.transitions:
-            if is_fallback and (fallback is None or key < fallback[0]):
-                fallback = (key, dest, mapping)
-            if condition is None:
-                if not is_fallback and (best is None or key < best[0]):
-                    best = (key, dest, mapping)
-                continue
-            try:
-                if isinstance(condition, ExpressionError):
-                    raise condition
-                if variables is None:
-                    variables = scope.variables(state.reads_context)
-                if condition.holds(variables) and (best is None or key < best[0]):
-                    best = (key, dest, mapping)
-            except ExpressionError as exc:
-                record.errors.append(f"transition to {dest!r}: {exc}")
-        chosen = best or fallback
-        return (None, None) if chosen is None else (chosen[1], chosen[2])
+        # is evaluated, so a broken one is reported whichever transition is taken); the best
+        # of the transitions without a condition and the best fallback were found at load
+        best = state.unconditional
+        conditional = state.conditional
+        if conditional:
+            variables: dict[str, Any] | None = None  # made for the first condition
+            for picked, condition in conditional:
+                try:
+                    if isinstance(condition, ExpressionError):
+                        raise condition
+                    if variables is None:
+                        variables = scope.variables(state.reads_context)
+                    if condition.holds(variables) and (best is None or picked[0] < best[0]):
+                        best = picked
+                except ExpressionError as exc:
+                    record.errors.append(f"transition to {picked[1]!r}: {exc}")
+        return best or state.fallback
 
     def _pick_traced(
         self, flow: Flow, state: State, variables: dict[str, Any], record: TurnRecord,
@@ -548,19 +553,37 @@ _CompiledTransition = tuple[tuple[float, int], str, bool, Any,
 and its compiled condition (or the syntax error it gave)."""
 
 
+_Picked = tuple[tuple[float, int], str, Any, str]
+"""A transition as the pick returns it: its sort key, destination, mapping and
+``"state->dest"`` (the record's ``transition``)."""
+
+
 class _CompiledState:
     """What a turn reads of a state, read once at load as plain attributes (a pydantic
     model's attributes cost several times a plain object's)."""
 
-    __slots__ = ("action", "end", "enter", "exit", "initial", "reads_context", "state",
-                 "transit", "transitions")
+    __slots__ = ("action", "conditional", "end", "enter", "exit", "fallback", "initial",
+                 "reads_context", "state", "transit", "transitions", "unconditional")
 
-    def __init__(self, flow: Flow, state: State) -> None:
+    def __init__(self, flow: Flow, name: str, state: State) -> None:
         self.state = state
         self.initial, self.end = bool(state.initial), bool(state.end)
         self.transit, self.enter, self.exit = state.transit, state.enter, state.exit
         self.action = state.action
         self.transitions, self.reads_context = _compile_transitions(flow, state)
+        # what :meth:`Engine._pick` reads: the transitions with a condition, in order; the
+        # best of those without one (not fallbacks); the best fallback, with or without one
+        # (each as its sort key, destination and mapping)
+        self.conditional = [((key, dest, mapping, f"{name}->{dest}"), condition)
+                            for key, dest, _, mapping, condition in self.transitions
+                            if condition is not None]
+        self.unconditional = min(((key, dest, mapping, f"{name}->{dest}")
+                                  for key, dest, is_fallback, mapping, condition in self.transitions
+                                  if condition is None and not is_fallback),
+                                 key=lambda t: t[0], default=None)
+        self.fallback = min(((key, dest, mapping, f"{name}->{dest}")
+                             for key, dest, is_fallback, mapping, _ in self.transitions
+                             if is_fallback), key=lambda t: t[0], default=None)
 
 
 def _compile_mapping(mapping: Any) -> tuple[Any, CompiledMapping, bool]:
@@ -571,7 +594,7 @@ def _compile_mapping(mapping: Any) -> tuple[Any, CompiledMapping, bool]:
 
 
 def _compile_states(flow: Flow) -> dict[str, _CompiledState]:
-    return {name: _CompiledState(flow, state) for name, state in flow.states.items()}
+    return {name: _CompiledState(flow, name, state) for name, state in flow.states.items()}
 
 
 def _compile_transitions(flow: Flow, state: State) -> tuple[list[_CompiledTransition], bool]:

@@ -32,9 +32,11 @@ class LogEntry:
 
     __slots__ = ("_args", "_build", "_mid", "_row")
 
-    def __init__(self, row: dict[str, Any] | None = None, indexed_mid: str | None = None, *,
+    def __init__(self, row: dict[str, Any] | None = None, indexed_mid: str | None = None,
                  build: Callable[..., tuple[dict[str, Any], str | None]] | None = None,
                  args: tuple[Any, ...] = ()) -> None:
+        # ``build`` and ``args`` may be given by position: a class called with keywords
+        # builds a dict of them first (the dispatcher makes one entry per event)
         if row is None and build is None:
             raise ValueError("LogEntry needs a row or a function that builds it")
         self._row, self._mid, self._build, self._args = row, indexed_mid, build, args

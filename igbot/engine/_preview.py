@@ -30,5 +30,5 @@ def preview_action(
     scope = Scope(msg, session, engine.bot.config or {})
     turn = TurnContext(session=session, recipient={"id": "preview"})
     record = engine._record(session, msg, 0)
-    engine.actions.run_state(turn, scope, flow, [ActionRef(name=action)], record, lambda _m: None)
+    engine.actions.run_state(turn, scope, flow, [ActionRef(name=action)], record, lambda *_: None)
     return turn.requests, [*record.warnings, *record.errors]

@@ -81,8 +81,9 @@ def mapping_reads_context(mapping: CompiledMapping) -> bool:
 class Scope:
     """The variables of one step: message, session context/data, config, intent, attributes."""
 
-    __slots__ = ("_fixed", "_own_payload", "attributes", "clock", "config", "deployment_id",
-                 "init", "intent", "message", "meta", "payload", "result", "session")
+    __slots__ = ("_fixed", "_own_payload", "_variables", "attributes", "clock", "config",
+                 "deployment_id", "init", "intent", "message", "meta", "payload", "result",
+                 "session")
 
     def __init__(self, message: KataMessage, session: Session, config: dict[str, Any],
                  clock: Callable[[], float] = time.time, deployment_id: str | None = None) -> None:
@@ -100,6 +101,7 @@ class Scope:
         self.result: Any = None
         self.meta: dict[str, Any] = {}
         self._fixed: dict[str, Any] | None = None  # the meta context that holds for the step
+        self._variables: dict[str, Any] | None = None  # built once, then updated in place
 
     def meta_context(self) -> dict[str, Any]:
         """Kata's read-only meta context (``context.$now`` ...), from ``kata-ml/data-structure.md``.
@@ -136,29 +138,50 @@ class Scope:
         }
         return self._fixed
 
-    def variables(self, with_context: bool = True) -> dict[str, Any]:
+    def variables(self, with_context: bool = True, own_context: bool = False) -> dict[str, Any]:
         """The dict expressions are evaluated against; without ``context`` (the flow's context
         and the ``$`` meta context, the dearest to build) for expressions that never read it
-        (:meth:`igbot.expr.Expression.names`)."""
+        (:meth:`igbot.expr.Expression.names`); with the flow's own context as ``context``
+        (``own_context``) for expressions that read only plain members of it
+        (:meth:`igbot.expr.Expression.members_of`: no ``$`` name, which is all the meta
+        context adds).
+
+        The dict is the scope's own, built at the first call and brought up to date in place at
+        each later one (what a step can change: the payload, data, intent, attributes, result;
+        the context is a new dict each time it is asked for, so a value read from an earlier
+        one never changes): read it before asking again."""
         session = self.session
-        variables = {
-            "type": self.message.type,
-            "content": self.message.content,
-            "payload": self.payload,
-            "metadata": self.message.metadata,
-            "data": session.data,
-            "config": self.config,
-            "intent": self.intent,
-            "attributes": self.attributes,
-            "result": self.result,
-        }
-        if with_context:  # ``{**session.context, **self.meta_context()}`` in one dict
+        variables = self._variables
+        if variables is None:
+            message = self.message
+            variables = self._variables = {
+                "type": message.type,
+                "content": message.content,
+                "payload": self.payload,
+                "metadata": message.metadata,
+                "data": session.data,
+                "config": self.config,
+                "intent": self.intent,
+                "attributes": self.attributes,
+                "result": self.result,
+            }
+        else:
+            variables["payload"] = self.payload
+            variables["data"] = session.data
+            variables["intent"] = self.intent
+            variables["attributes"] = self.attributes
+            variables["result"] = self.result
+        if own_context and with_context:  # the same values for what is read, nothing built
+            variables["context"] = session.context
+        elif with_context:  # ``{**session.context, **self.meta_context()}`` in one dict
             context = {**session.context, "$init": self.init, "$state": session.state,
                        "$flow": session.flow, "$lastFlow": session.last_flow,
                        "$lastState": session.last_state, **(self._fixed or self._fix())}
             if self.meta:
                 context.update(self.meta)
             variables["context"] = context
+        elif "context" in variables:
+            del variables["context"]
         return variables
 
     def method_ctx(self) -> dict[str, Any]:

@@ -80,7 +80,7 @@ class _Index:
     filed under (path, text): for a message whose value at ``path`` is a string, only the
     candidates filed under that string can match, and that condition needs no evaluation."""
 
-    __slots__ = ("_cache", "_parts", "_paths", "all")
+    __slots__ = ("_cache", "_one", "_parts", "_paths", "all")
 
     def __init__(self, candidates: list[_Candidate]) -> None:
         self.all: Checks = [(c, c.conditions) for c in candidates]
@@ -90,11 +90,34 @@ class _Index:
                                   if c.equality is not None and c.equality[0] == path))
                        for path in self._paths]
         self._cache: dict[tuple[Any, ...], Checks] = {}  # bounded: strings are known ones
+        # one path, as in most lists (``content``, or ``payload.type``): read without a loop
+        self._one = ((*self._parts[0], "." not in self._parts[0][1]
+                      and self._parts[0][1] != "hasOwnProperty")
+                     if len(self._parts) == 1 else None)
 
     def for_message(self, variables: dict[str, Any]) -> Checks:
         """The candidates that can match a message with these ``variables``, in order."""
         if not self._paths:
             return self.all
+        one = self._one
+        if one is not None:  # the loop below, for one path, when its key is cached
+            head, rest, literals, plain = one
+            value = variables.get(head, UNDEFINED)
+            key: object
+            if rest and (value is None or value is UNDEFINED):
+                key = _NEVER
+            elif rest and (not plain or type(value) is not dict):
+                key = None
+            else:
+                if rest:
+                    value = value.get(rest, UNDEFINED)
+                if type(value) is str:
+                    key = value if value in literals else _OTHER
+                else:
+                    key = _NEVER if value is None or value is UNDEFINED else None
+            found = self._cache.get((key,))
+            if found is not None:
+                return found
         # per path the string there (_OTHER for a string no candidate compares with: the key
         # does not grow with the texts people write); _NEVER when it holds null or undefined
         # (``null == "x"`` is false, and reading a member of null gives undefined here); None
@@ -267,7 +290,7 @@ class Selector:
                     trace.append(IntentTrial(current, fallback_intent, "flow-fallback", True,
                                              "the current flow's fallback intent: nothing "
                                              "else matched", chosen=True))
-                return Selection(current, fallback_intent, is_fallback=True, via="flow-fallback")
+                return Selection(current, fallback_intent, {}, True, "flow-fallback")
         if self.fallback_flow:
             name = self.fallback_flow
             found = self.best(name, message, variables, False, cache, errors, trace,
@@ -280,7 +303,7 @@ class Selector:
                                          "the fallback flow's fallback intent: nothing else "
                                          "matched", chosen=True))
             attributes = found[1] if found else {}
-            return Selection(name, intent_name, attributes, is_fallback=True, via="fallback-flow")
+            return Selection(name, intent_name, attributes, True, "fallback-flow")
         return Selection(None)
 
     def fallback_intent(self, flow: str) -> str | None:

@@ -158,7 +158,7 @@ def _action_case(engine: Engine, spec: dict[str, Any], case: dict[str, Any],
     state = engine.bot.flows[spec["flow"]].states[case["state"]]
     ctx = engine._turn_context(session, message)
     record = engine._record(session, message, 0)
-    engine.actions.run_state(ctx, scope, spec["flow"], state.action, record, lambda _m: None)
+    engine.actions.run_state(ctx, scope, spec["flow"], state.action, record, lambda *_: None)
     records.append(record)
     ran = [a.name for a in record.actions if a.status in ("ok", "substituted")]
     expected = [e.get("action") if isinstance(e, dict) else e for e in (case.get("expect") or [])]

@@ -92,6 +92,33 @@ class Expression:
         self._names = frozenset(found)
         return self._names
 
+    def members_of(self, name: str) -> frozenset[str] | None:
+        """The members the expression reads of variable ``name`` when it reads it only as
+        ``name.member`` (or ``name?.member``), never calling one, with no member starting
+        with ``$`` nor ``hasOwnProperty``; else None (``name`` read whole, ``name[x]``, a
+        call). ``context.step`` gives ``{"step"}``: such an expression reads the same values
+        from the flow's own context as from the context with Kata's ``$`` meta context."""
+        found: set[str] = set()
+        stack = [self.ast]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Identifier):
+                if node.name == name:
+                    return None  # read whole (or as name[x], which reaches here too)
+                continue
+            if isinstance(node, Call) and isinstance(node.callee, Member) and isinstance(
+                    node.callee.obj, Identifier) and node.callee.obj.name == name:
+                return None  # a method of it called
+            if isinstance(node, Member) and isinstance(node.obj, Identifier) \
+                    and node.obj.name == name:
+                prop = node.prop
+                if not isinstance(prop, str) or prop.startswith("$") or prop == "hasOwnProperty":
+                    return None
+                found.add(prop)
+                continue
+            stack.extend(children(node))
+        return frozenset(found)
+
     def paths(self) -> frozenset[str]:
         """The dotted variable paths the expression reads, such as ``payload.type``."""
         found: set[str] = set()

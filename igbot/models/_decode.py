@@ -153,22 +153,30 @@ def decode_messages(body: bytes | str | Any) -> list[Incoming] | None:
     """The events of ``body`` in time order, if it is on the fast path; else ``None``."""
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")  # msgspec reads bytes faster than text
-        if b"\xed" in raw and _ENCODED_SURROGATE.search(raw):  # ``in``: a tenth of the search
+        # ``find``, not ``in``: ``bytes in bytes`` first tries the needle as an int and formats
+        # the TypeError it gets (about 2,500 machine instructions); a find is a tenth of the search
+        if raw.find(b"\xed") >= 0 and _ENCODED_SURROGATE.search(raw):
             return None
     elif isinstance(body, bytes):
         raw = body
     else:
         return None
-    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
+    if raw.find(b"\\u") >= 0 and _SURROGATE_ESCAPE.search(raw):
         return None
     try:
         data = _DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    if not data.entry:
+    entries = data.entry
+    if len(entries) == 1:  # one entry of one item, as nearly every body: no sort
+        entry = entries[0]
+        if len(entry.messaging) == 1 and entry.id:
+            incoming = _incoming(entry.messaging[0], entry.id, body)
+            return None if incoming is None else [incoming]
+    elif not entries:
         return None
     out: list[tuple[int, Incoming]] = []
-    for entry in data.entry:
+    for entry in entries:
         if not entry.messaging or not entry.id:
             return None
         for item in entry.messaging:

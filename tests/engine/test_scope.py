@@ -67,3 +67,20 @@ def test_a_compiled_mapping_with_a_syntax_error_raises_it_before_writing() -> No
     with pytest.raises(ExpressionError):
         scope.apply_mapping(compiled)
     assert "x" not in scope.session.context
+
+
+def test_own_context_is_the_flow_context_itself() -> None:
+    scope, _ = _scope(None)
+    variables = scope.variables(own_context=True)
+    assert variables["context"] is scope.session.context
+    assert scope.variables(with_context=False, own_context=True).get("context") is None
+
+
+def test_variables_are_one_dict_brought_up_to_date() -> None:
+    scope, _ = _scope({"type": "menu"})
+    first = scope.variables(with_context=False)
+    scope.intent, scope.result = "hi", 3
+    again = scope.variables()
+    assert again is first and again["intent"] == "hi" and again["result"] == 3
+    context = again["context"]
+    assert scope.variables()["context"] is not context  # a new context each time

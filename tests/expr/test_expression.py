@@ -175,3 +175,22 @@ def test_names_are_every_variable_an_expression_reads() -> None:
     expression = compile_expr("intent == 'x' || (payload.n > context.k ? data[attr] : 0)")
     assert expression.names() == {"intent", "payload", "context", "data", "attr"}
     assert compile_expr("'a' + 1").names() == frozenset()
+
+
+@pytest.mark.parametrize(("source", "members"), [
+    ("context.step", {"step"}),
+    ("context.a.b + context?.c", {"a", "c"}),
+    ("x ? context.a : data.b", {"a"}),
+    ("data.x", set()),
+    ("context", None),
+    ("typeof context", None),
+    ("context[k]", None),
+    ("context['step']", None),
+    ("context.$now", None),
+    ("context.f()", None),
+    ("context.hasOwnProperty('a')", None),
+])
+def test_members_of_a_variable_read_only_as_plain_members(
+        source: str, members: set[str] | None) -> None:
+    found = compile_expr(source).members_of("context")
+    assert found == (None if members is None else frozenset(members))
