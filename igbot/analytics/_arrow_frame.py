@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._categories import unique_categorical
+from igbot.analytics._memory import release_unused
 from igbot.analytics._schema import COLUMNS, DIRECTIONS, ROLES, SCHEMA, str_categories
 
 __all__ = ["NotClean", "columns_to_frame", "ms_to_ns", "table_to_frame", "timestamps"]
@@ -252,7 +253,6 @@ def columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: st
     data: dict[str, Any] = {}
     order: np.ndarray | None = None
     first = ("conversation_id", "timestamp")
-    pool = pa.default_memory_pool()
     names = (*first, *(c for c in COLUMNS if c not in first))
     for name in tqdm(names, desc=desc, unit=" column", delay=1.0, leave=False,
                      disable=None if progress is None else not progress):
@@ -268,7 +268,7 @@ def columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: st
             cats = value.categories if isinstance(value, _Cat) else value.cat.categories
             if (_codes(value) < 0).any() or any(c == "" for c in _head_empty(cats)):
                 raise NotClean(f"empty {name}")
-        pool.release_unused()  # a column's decoding buffers back to the system before the next
+        release_unused()  # a column's decoding buffers back to the system before the next
     out: dict[str, pd.Series] = {}
     no_text: Any = None
     for name in COLUMNS:

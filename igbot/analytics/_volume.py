@@ -86,11 +86,17 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     if not _is_fixed(freq):
         return _calendar_volume(p, freq, tz)
     step = pd.tseries.frequencies.to_offset(freq).nanos
-    when = _buckets(p.ts, freq, tz)
-    first = when.min()
-    slot = when - first  # one row-sized temporary at a time, not three
-    del when
-    slot //= step
+    if tz == "UTC":  # one row-sized array, made in place: the period number from the first
+        slot = p.ts // step
+        low = int(slot.min())
+        slot -= low
+        first = low * step
+    else:
+        when = _buckets(p.ts, freq, tz)
+        first = when.min()
+        slot = when - first
+        del when
+        slot //= step
     size = int(slot.max()) + 1
     messages_in = np.bincount(slot[p.user_msg], minlength=size)  # counts, not float weights
     messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
