@@ -224,6 +224,7 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         bar.set_postfix_str("summary")
         window = _window_health(p)
         summary = _summary(p, table, window)
+        release_unused()
         bar.update()
     problems = df.attrs.get("problems", [])
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},

@@ -86,20 +86,28 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     if not _is_fixed(freq):
         return _calendar_volume(p, freq, tz)
     step = pd.tseries.frequencies.to_offset(freq).nanos
-    if tz == "UTC":  # one row-sized array, made in place: the period number from the first
-        slot = p.ts // step
-        low = int(slot.min())
-        slot -= low
+    if tz == "UTC":  # the period numbers of the rows counted, never of every row at once
+        low = int(p.ts.min()) // step
         first = low * step
+
+        def slots(mask: np.ndarray) -> np.ndarray:
+            out = p.ts[mask] // step
+            out -= low
+            return out
+
+        size = int(p.ts.max()) // step - low + 1
+        messages_in = np.bincount(slots(p.user_msg), minlength=size)  # counts, not weights
+        messages_out = np.bincount(slots(p.bot_msg | p.agent_msg), minlength=size)
     else:
         when = _buckets(p.ts, freq, tz)
         first = when.min()
         slot = when - first
         del when
         slot //= step
-    size = int(slot.max()) + 1
-    messages_in = np.bincount(slot[p.user_msg], minlength=size)  # counts, not float weights
-    messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
+        size = int(slot.max()) + 1
+        messages_in = np.bincount(slot[p.user_msg], minlength=size)
+        messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
+        del slot
     start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
     sessions = np.bincount(start_slot, minlength=size)
     people = count_distinct(start_slot, p.conv[p.starts], size)
