@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from igbot.analytics._categories import cat_codes
+from igbot.analytics._memory import release_unused
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
 from igbot.analytics._window import _window_health
 
@@ -110,7 +111,11 @@ def _arrow_strings(series: pd.Series, rows: np.ndarray) -> Any:
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return pa.array(series.iloc[rows].to_numpy(dtype=object, na_value=None), type=pa.string())
     chunked = series.array.__arrow_array__()
+    if chunked.null_count == len(chunked):  # no value at all (the shared null text column)
+        return pa.nulls(len(rows), pa.string())
     chunks = chunked.chunks if isinstance(chunked, pa.ChunkedArray) else [chunked]
+    if len(chunks) == 1:
+        return chunks[0].take(pa.array(rows, type=pa.int64()))
     bounds = np.cumsum([0, *(len(c) for c in chunks)])
     which = np.searchsorted(bounds, rows, side="right") - 1
     parts = []
@@ -171,38 +176,48 @@ def _memo(name: str) -> Any:
     return wrap
 
 
-@_memo("turns")
 def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: index of the latest incoming message in the same session (or -1), turn number."""
+    """Per row: index of the latest incoming message in the same session (or -1), whether
+    there is one, and the turn number (not kept: :func:`_answers` keeps what it yields)."""
     n = len(p.df)
-    index = np.int32 if n < 2**31 else np.int64  # kept for the whole report: half the size
-    last_user: np.ndarray = np.maximum.accumulate(
-        np.where(p.user_msg, np.arange(n, dtype=index), -1)) if n else np.zeros(0, dtype=index)
+    index = np.int32 if n < 2**31 else np.int64  # half the size of int64
+    last_user: np.ndarray = np.where(p.user_msg, np.arange(n, dtype=index), -1).astype(
+        index, copy=False) if n else np.zeros(0, dtype=index)
+    np.maximum.accumulate(last_user, out=last_user)
     valid = last_user >= 0
     valid[valid] = p.sess[last_user[valid]] == p.sess[valid]
     turn = np.cumsum(p.user_msg, dtype=index)
     return last_user, valid, turn
 
 
-@_memo("bot_responses")
-def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
+@_memo("answers")
+def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bot's answers and the fallbacks, from one pass over the turns (three row-sized
+    arrays, dropped once these are made instead of kept for the whole report)."""
     last_user, valid, turn = _turns(p)
+    hit = np.bincount(turn[valid & p.fallback], minlength=int(turn[-1]) + 1 if len(turn) else 1)
+    user_fallbacks = p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
+    del hit
     idx = np.flatnonzero(p.bot_msg & valid)
+    del valid
     if len(idx) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.zeros(0, dtype=np.int64), np.zeros(0), user_fallbacks
     t = turn[idx]
+    del turn
     first = idx[np.r_[True, t[1:] != t[:-1]]]
     asked = last_user[first]
-    return asked, (p.ts[first] - p.ts[asked]) / 1e9
+    return asked, (p.ts[first] - p.ts[asked]) / 1e9, user_fallbacks
 
 
-@_memo("user_fallbacks")
+def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
+    asked, secs, _ = _answers(p)
+    return asked, secs
+
+
 def _user_fallbacks(p: Prepared) -> np.ndarray:
     """Per row: an incoming message whose turn was answered by a fallback."""
-    _, valid, turn = _turns(p)
-    hit = np.bincount(turn[valid & p.fallback], minlength=int(turn[-1]) + 1 if len(turn) else 1)
-    return p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
+    return _answers(p)[2]
 
 
 @_memo("agent_responses")
@@ -239,16 +254,29 @@ def _take_strings(names: np.ndarray, codes: np.ndarray) -> pd.api.extensions.Ext
 
 
 def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
-    """A reduction (``median``, ``min``) of ``values`` at ``rows`` per session; NaN where none.
+    """A reduction (``median``, ``min``) of ``values`` at ``rows`` per session; NaN where none
+    (NaN values are skipped, as pandas' groupby skips them).
 
-    The rows come in order, so each session's values are one run: reduced by pandas on the
-    session number, then put in place by position (no index alignment)."""
+    Sorted by session and value (NaN last), each session's values are one run: its minimum
+    is the run's first value and its median the mean of the run's middle one or two, the
+    figures pandas' groupby gives, without its factorized keys and hash tables."""
     out = np.full(p.n_sessions, np.nan)
     if len(rows) == 0:
         return out
     session = np.searchsorted(p.starts, rows, side="right") - 1
-    reduced = pd.Series(values).groupby(session, sort=True).agg(how)
-    out[reduced.index.to_numpy()] = reduced.to_numpy()
+    order = np.lexsort((values, session))
+    session, values = session[order], values[order]
+    del order
+    first = np.flatnonzero(np.r_[True, session[1:] != session[:-1]])
+    if how == "min":
+        out[session[first]] = values[first]
+        return out
+    if how != "median":
+        raise ValueError(f"unknown reduction {how!r}")
+    count = np.add.reduceat(~np.isnan(values), first)
+    low = first + np.maximum(count - 1, 0) // 2
+    out[session[first]] = np.where(count > 0, (values[low] + values[first + count // 2]) / 2,
+                                   np.nan)
     return out
 
 
@@ -277,6 +305,10 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     abandoned = last_is_bot & closed & ~at_end & (messages_in > 0)
     asked, secs = _bot_responses(p)
     hand, wait = _agent_responses(p)
+    triggers = _triggers(p)
+    release_unused()  # the searches' temporaries back before the medians sort
+    median_bot = _per_session(p, asked, secs, "median")
+    first_agent = _per_session(p, hand, wait, "min")
     table = pd.DataFrame({
         "session_id": df["session_id"].iloc[starts].reset_index(drop=True),
         "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
@@ -287,15 +319,15 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         "messages_out": bot_messages + agent_messages,
         "bot_messages": bot_messages,
         "agent_messages": agent_messages,
-        "trigger": pd.Categorical.from_codes(_triggers(p), dtype=_TRIGGER_DTYPE),
+        "trigger": pd.Categorical.from_codes(triggers, dtype=_TRIGGER_DTYPE),
         "handover": handover,
         "contained": (bot_messages > 0) & ~handover,
         "fallback_messages": fb_msgs,
         "has_fallback": fb_msgs > 0,
         "abandoned": abandoned,
         "last_state": _take_strings(state_names, last_code),
-        "median_bot_response_s": _per_session(p, asked, secs, "median"),
-        "agent_first_response_s": _per_session(p, hand, wait, "min"),
+        "median_bot_response_s": median_bot,
+        "agent_first_response_s": first_agent,
     }, copy=False)  # fresh arrays: no consolidated copy of them (25 MB at 400k sessions)
     table["duration_s"] = (p.ts[ends - 1] - p.ts[starts]) / 1e9
     first_conv = np.r_[True, p.conv[starts][1:] != p.conv[starts][:-1]]
@@ -399,4 +431,7 @@ def summary(df: pd.DataFrame, **params: Any) -> dict[str, Any]:
     """The headline figures as a JSON-serialisable dict (rates are None when undefined)."""
     p = prepare(df, MetricParams.make(params))
     p.df.attrs = dict(df.attrs)
-    return _summary(p, _session_table(p), _window_health(p))
+    release_unused()  # sessionizing's freed temporaries back before the session table
+    table = _session_table(p)
+    release_unused()
+    return _summary(p, table, _window_health(p))

@@ -26,6 +26,7 @@ from igbot.analytics._funnel import (
     _state_frequencies,
     check_funnel,
 )
+from igbot.analytics._memory import release_unused
 from igbot.analytics._metrics import (
     DEFINITIONS,
     _response_times,
@@ -195,8 +196,10 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         bar.set_postfix_str("sessions")
         p = prepare(df, mp)
         p.df.attrs = dict(df.attrs)
+        release_unused()  # each step's freed temporaries back before the next allocates
         bar.update()
         table = _session_table(p)
+        release_unused()
         bar.update()
         empty = pd.DataFrame({"trigger": pd.Categorical([])})
         steps: list[tuple[str, Callable[[], Any]]] = [
@@ -216,10 +219,12 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         for name, compute in steps:
             bar.set_postfix_str(name)
             tables[name] = compute()
+            release_unused()
             bar.update()
         bar.set_postfix_str("summary")
         window = _window_health(p)
         summary = _summary(p, table, window)
+        release_unused()
         bar.update()
     problems = df.attrs.get("problems", [])
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},

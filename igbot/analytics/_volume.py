@@ -86,14 +86,28 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     if not _is_fixed(freq):
         return _calendar_volume(p, freq, tz)
     step = pd.tseries.frequencies.to_offset(freq).nanos
-    when = _buckets(p.ts, freq, tz)
-    first = when.min()
-    slot = when - first  # one row-sized temporary at a time, not three
-    del when
-    slot //= step
-    size = int(slot.max()) + 1
-    messages_in = np.bincount(slot[p.user_msg], minlength=size)  # counts, not float weights
-    messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
+    if tz == "UTC":  # the period numbers of the rows counted, never of every row at once
+        low = int(p.ts.min()) // step
+        first = low * step
+
+        def slots(mask: np.ndarray) -> np.ndarray:
+            out = p.ts[mask] // step
+            out -= low
+            return out
+
+        size = int(p.ts.max()) // step - low + 1
+        messages_in = np.bincount(slots(p.user_msg), minlength=size)  # counts, not weights
+        messages_out = np.bincount(slots(p.bot_msg | p.agent_msg), minlength=size)
+    else:
+        when = _buckets(p.ts, freq, tz)
+        first = when.min()
+        slot = when - first
+        del when
+        slot //= step
+        size = int(slot.max()) + 1
+        messages_in = np.bincount(slot[p.user_msg], minlength=size)
+        messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
+        del slot
     start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
     sessions = np.bincount(start_slot, minlength=size)
     people = count_distinct(start_slot, p.conv[p.starts], size)
@@ -130,13 +144,22 @@ def hour_of_week(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     if len(table) == 0:
         return pd.DataFrame(columns=["new", "returning"])
-    day = _floor(_local(table["start"], tz), freq)
-    full = _full_range(day.min(), day.max(), freq)
-    slot = full.get_indexer(day)
+    if tz == "UTC" and _is_fixed(freq):  # each session's period number, one array in place
+        step = pd.tseries.frequencies.to_offset(freq).nanos
+        slot = pd.DatetimeIndex(table["start"]).asi8 // step
+        low = int(slot.min())
+        slot -= low
+        full = pd.date_range(pd.Timestamp(low * step, tz="UTC"), periods=int(slot.max()) + 1,
+                             freq=freq, name="period")
+    else:
+        day = _floor(_local(table["start"], tz), freq)
+        full = _full_range(day.min(), day.max(), freq)
+        slot = full.get_indexer(day)
+        del day
     conv_col = table["conversation_id"]
     conv = (cat_codes(conv_col) if isinstance(conv_col.dtype, pd.CategoricalDtype)
-            else pd.factorize(conv_col)[0]).astype(np.int64)
-    first_per_conv = np.full(int(conv.max()) + 1, len(full), dtype=np.int64)
+            else pd.factorize(conv_col)[0])  # codes as they are: indices need no int64 copy
+    first_per_conv = np.full(int(conv.max()) + 1, len(full), dtype=slot.dtype)
     np.minimum.at(first_per_conv, conv, slot)  # each person's first day (no groupby tables)
     first_slot = first_per_conv[conv]
     is_new = slot == first_slot

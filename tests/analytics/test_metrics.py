@@ -11,6 +11,7 @@ import pytest
 from igbot.analytics import load, response_times, session_table, summary, trigger_mix
 
 from ._cases import small_log
+from ._data import ev, frame
 from ._varied import write_varied
 
 
@@ -181,3 +182,29 @@ def test_session_table_matches_plain_python_on_varied_logs(tmp_path: Path, seed:
              "refused", "error", "typing", "seen"])
         assert row.messages_in == int(user.sum())
         assert row.start == g["timestamp"].min() and row.end == g["timestamp"].max()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_per_session_median_and_min_are_pandas_groupbys(seed: int) -> None:
+    import numpy as np
+
+    from igbot.analytics import MetricParams, sessionize
+    from igbot.analytics._metrics import _per_session
+    from igbot.analytics._sessions import Prepared
+
+    rng = np.random.default_rng(seed)
+    times = np.sort(rng.integers(0, 50_000, 400))
+    df = frame([ev(f"p{rng.integers(0, 8)}", int(t), str(rng.choice(["in", "out"])), "user",
+                   "text") for t in times])
+    p = Prepared(sessionize(df), MetricParams())
+    rows = np.sort(rng.choice(len(p.df), 250, replace=False))
+    values = rng.integers(0, 40, len(rows)).astype(float)  # ties, odd and even runs
+    values[rng.random(len(rows)) < 0.2] = np.nan
+    session = np.searchsorted(p.starts, rows, side="right") - 1
+    for how in ("median", "min"):
+        expected = np.full(p.n_sessions, np.nan)
+        reduced = pd.Series(values).groupby(session).agg(how)
+        expected[reduced.index.to_numpy()] = reduced.to_numpy()
+        np.testing.assert_array_equal(_per_session(p, rows, values, how), expected)
+    empty = np.zeros(0, dtype=np.int64)
+    assert np.isnan(_per_session(p, empty, np.zeros(0), "median")).all()

@@ -10,7 +10,7 @@ import pytest
 
 from igbot.analytics import MetricParams, load, sessionize
 from igbot.analytics._schema import NON_MESSAGE_KINDS
-from igbot.analytics._sessions import count_distinct
+from igbot.analytics._sessions import Prepared, count_distinct
 
 from ._cases import small_log
 from ._data import ev, frame
@@ -98,3 +98,20 @@ def test_count_distinct_matches_sets(seed: int) -> None:
                 for k in range(size)]
     assert count_distinct(groups, values, size).tolist() == expected
     assert count_distinct(groups[:0], values[:0], size).tolist() == [0] * size
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    times = np.sort(rng.integers(0, 20_000, n))
+    df = frame([ev(f"p{rng.integers(0, 6)}", int(t), str(rng.choice(["in", "out"])),
+                   "user", "text") for t in times])
+    p = Prepared(sessionize(df), MetricParams())
+    for density in (0.0, 0.05, 0.5, 1.0):
+        mask = rng.random(len(p.df)) < density
+        first, last = p.first_in_session(mask), p.last_in_session(mask)
+        for s, (lo, hi) in enumerate(zip(p.starts, p.ends, strict=True)):
+            hits = np.flatnonzero(mask[lo:hi]) + lo
+            assert first[s] == (hits[0] if len(hits) else -1)
+            assert last[s] == (hits[-1] if len(hits) else -1)
