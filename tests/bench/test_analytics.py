@@ -3,29 +3,18 @@ figures as igbot on the short-session frame (so the ratio compares like with lik
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from igbot.analytics import load, report
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "analytics.py"
 
-
-def _bench():  # the benchmark is a script, not a package module
-    spec = importlib.util.spec_from_file_location("bench_analytics", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_analytics"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_short_frame_and_duckdb_baseline_agree_with_igbot(tmp_path: Path) -> None:
+def test_short_frame_and_duckdb_baseline_agree_with_igbot(bench_script: Callable[[str], ModuleType], tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb")
-    bench = _bench()
+    bench = bench_script("analytics")
     path, arrow_bytes = bench.build_short(20_000, tmp_path)
     assert arrow_bytes > 0
     rep = report(load(path))

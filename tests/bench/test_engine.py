@@ -4,29 +4,16 @@ bench/engine.py reports measure the engine and not a bot that falls through."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 from igbot import Engine, MemoryStore
 from igbot.kataml import lint
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "engine.py"
 
-
-def _bench() -> ModuleType:  # the benchmark is a script, not a package module
-    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_generated_bot_has_its_shape_and_answers_its_traffic() -> None:
-    bench = _bench()
+def test_the_generated_bot_has_its_shape_and_answers_its_traffic(bench_script: Callable[[str], ModuleType]) -> None:
+    bench = bench_script("engine")
     bot = bench.make_bot(4, 6)
     assert len(bot.flows) == 5  # 4 generated flows and the fallback flow
     assert all(len(bot.flows[f"f{i}"].states) == 6 for i in range(4))
@@ -46,8 +33,8 @@ def test_the_generated_bot_has_its_shape_and_answers_its_traffic() -> None:
     assert transitions > 200 and replies > 300
 
 
-def test_the_shop_traffic_is_answered() -> None:
-    bench = _bench()
+def test_the_shop_traffic_is_answered(bench_script: Callable[[str], ModuleType]) -> None:
+    bench = bench_script("engine")
     engine = Engine(bench.ROOT / "data" / "bots" / "shop", MemoryStore(), seed=1)
     turns = [engine.handle_webhook(body) for body in bench.bodies(200, 20)]
     assert sum(len(t.requests) for t in turns) > 150
