@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 _TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON = [(b"content-type", b"application/json")]
+_CLOSE = [*_TEXT, (b"connection", b"close")]
 API_TIMEOUT = 30.0
 
 
@@ -42,6 +43,7 @@ class WebhookApp:
     def __init__(self, server: WebhookServer) -> None:
         self.server = server
         self.config = server.config
+        self._secret = server.config.app_secret.get_secret_value().encode()  # config is frozen
 
     def __repr__(self) -> str:
         return f"WebhookApp({self.server!r})"
@@ -101,7 +103,7 @@ class WebhookApp:
         if body is None:
             return
         signature = _header(scope, b"x-hub-signature-256")
-        if not verify_signature(self.config.app_secret, body, signature):
+        if not verify_signature(self._secret, body, signature):
             logger.warning("webhook refused: %s X-Hub-Signature-256",
                            "wrong" if signature else "missing")
             await _respond(send, 403, b"bad signature", _TEXT)
@@ -119,19 +121,18 @@ class WebhookApp:
 
     async def _body(self, receive: Any, send: Any, limit: int) -> bytes | None:
         """The request body; None when it was refused (already answered) or never came."""
-        close = [*_TEXT, (b"connection", b"close")]
         try:
             async with asyncio.timeout(self.config.request_timeout):  # no extra task per request
                 body = await _read_body(receive, limit)
         except TimeoutError:
             logger.warning("request body not received within %.1f s: 408, connection closed",
                            self.config.request_timeout)
-            await _respond(send, 408, b"body too slow", close)
+            await _respond(send, 408, b"body too slow", _CLOSE)
             return None
         except _Disconnected:
             return None
         if body is None:
-            await _respond(send, 413, b"body too large", close)
+            await _respond(send, 413, b"body too large", _CLOSE)
         return body
 
     async def _api(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
@@ -169,8 +170,8 @@ class WebhookApp:
 
 
 def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
+    for key, value in scope.get("headers", ()):  # names are lower case (ASGI)
+        if key == name:
             return bytes(value)
     return None
 

@@ -36,14 +36,17 @@ class _HeadDeadline(HttpToolsProtocol):
     """
 
     head_timeout = 10.0
+    # One timer per connection, not two calls per request: the deadline moves, and the timer,
+    # when it fires early (the deadline moved on) or finds no head awaited, re-arms or lapses
     _head_timer: asyncio.TimerHandle | None = None
+    _head_deadline: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._head_deadline = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
@@ -52,22 +55,26 @@ class _HeadDeadline(HttpToolsProtocol):
             self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._expired)
-
-    def _disarm(self) -> None:
+        self._head_deadline = None
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._head_deadline = deadline = self.loop.time() + self.head_timeout
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_at(deadline, self._expired)
 
     def _expired(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing():
+        deadline = self._head_deadline
+        if deadline is None or self.transport.is_closing():  # no head awaited: lapse
             return
+        if self.loop.time() < deadline:  # armed again since: wait for the new deadline
+            self._head_timer = self.loop.call_at(deadline, self._expired)
+            return
+        self._head_deadline = None
         if self.cycle is None or self.cycle.response_complete:  # nothing in flight to answer
             logger.warning("request head not received within %.1f s: 408, connection closed",
                            self.head_timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -239,6 +240,34 @@ def test_a_request_head_that_never_finishes_gets_408_and_the_connection_closed(
         first, second = answer.split(b"EVENT_RECEIVED")
         assert first.startswith(b"HTTP/1.1 200 ") and second.startswith(b"HTTP/1.1 408 ")
         wait_for(lambda: texts_to(standin, "ka"))
+        live.http.close()
+
+
+def test_the_head_deadline_moves_with_each_request_on_a_keep_alive_connection(
+    standin: GraphStandIn, tmp_path: Path,
+) -> None:
+    # one timer per connection: when it fires on a deadline that has moved on, it re-arms
+    with ServerRunner(bot(), config(standin, tmp_path / "data", request_timeout=0.5)) as runner:
+        live = Live(runner, standin, tmp_path / "data")
+        with _raw_request(live, b"", b"") as sock:
+            for n in range(4):  # 1.2 s in all, each head well within 0.5 s of the last answer
+                time.sleep(0.3)
+                body = text_body("steady", f"hello {n}", f"m-steady-{n}")
+                sock.sendall(b"POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Signature-256: " +
+                             sign_body(SECRET, body).encode() + b"\r\nContent-Length: " +
+                             str(len(body)).encode() + b"\r\n\r\n" + body)
+                answer = b""
+                while not answer.endswith(b"EVENT_RECEIVED"):
+                    chunk = sock.recv(65536)
+                    assert chunk, f"connection closed before answer {n}: {answer!r}"
+                    answer += chunk
+                assert answer.startswith(b"HTTP/1.1 200 ")
+            answered = time.monotonic()
+            sock.sendall(b"POST /webhook HTTP/1.1\r\n")  # and then nothing more
+            late = _read_all(sock)
+            waited = time.monotonic() - answered
+        assert late.startswith(b"HTTP/1.1 408 ") and 0.4 <= waited < 5
+        wait_for(lambda: len(texts_to(standin, "steady")) >= 4)
         live.http.close()
 
 
