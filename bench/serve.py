@@ -166,6 +166,66 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
             "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
 
 
+def paced(port: int | list[int], first: int, posts: int, rate: float,
+          connections: int) -> dict[str, Any]:
+    """Post ``posts`` signed bodies (events ``first`` onwards) at a steady ``rate`` a second,
+    open loop: each post has its time in a schedule fixed in advance, and its time to 200 is
+    counted from that time, so a server that falls behind pays for the posts queued behind it
+    (no coordinated omission). ``connections`` keep-alive connections (spread over the ports
+    round-robin) take the posts as they fall due; more than the rate needs, so a slow answer
+    does not hold the schedule back. The latency a sender sees at a stated load, where
+    :func:`blast` gives the most a server takes (and a time to 200 set by how many
+    connections wait on it)."""
+    ports = port if isinstance(port, list) else [port]
+    requests = {n: request(n) for n in range(first, first + posts)}
+
+    async def run() -> tuple[list[int], list[float], float]:
+        queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+        acked: list[int] = []
+        latencies: list[float] = []
+
+        async def connection(port: int) -> None:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                while (item := await queue.get()) is not None:
+                    n, due = item
+                    writer.write(requests[n])
+                    await writer.drain()
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n")[1:]:
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":", 1)[1])
+                    await reader.readexactly(length)
+                    latencies.append(time.perf_counter() - due)
+                    if head.startswith(b"HTTP/1.1 200"):
+                        acked.append(n)
+            finally:
+                writer.close()
+
+        pool = [asyncio.create_task(connection(ports[i % len(ports)]))
+                for i in range(connections)]
+        started = time.perf_counter()
+        for i, n in enumerate(requests):
+            due = started + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((n, due))
+        for _ in pool:
+            queue.put_nowait(None)
+        await asyncio.gather(*pool)
+        return acked, latencies, time.perf_counter() - started
+
+    acked, latencies, elapsed = asyncio.run(run())
+    latencies.sort()
+    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
+        if latencies else (lambda q: float("nan"))
+    return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed, "rate": rate,
+            "acked_ids": acked, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+            "max_ms": pick(1.0)}
+
+
 def direct_sends(graph_port: int, sends: int, threads: int) -> float:
     """Send API calls per second straight to the stand-in (httpx, keep-alive, ``threads``)."""
     url = f"http://127.0.0.1:{graph_port}/v21.0/{ACCOUNT}/messages"

@@ -19,7 +19,13 @@ about all the CPU there is, so only the constrained runs can show what a second 
 they say nothing of a real second machine's network or PostgreSQL's own limits.
 
     python bench/serve_postgres.py [--posts 5000] [--seconds 30] [--connections 32] [--backend both]
-        [--server-cpu 0.5 [--constrained-only]]
+        [--server-cpu 0.5 [--constrained-only]] [--rate 300 [--rate-posts 3000]]
+
+The time to 200 of the throughput run is a closed loop's: ``--connections`` posts always wait,
+so its p99 is set by how many connections wait on the server (Little's law: 32 connections at
+640 posts/s average 50 ms). ``--rate`` adds, after each throughput run has drained, a run at a
+steady, stated load (open loop, :func:`serve.paced`), the same load for one server and for two:
+the latency a sender sees at that load.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from serve import (
     free_port,
     get_json,
     measure_baseline,
+    paced,
     start_standin,
     wait_http,
 )
@@ -118,23 +125,28 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
         trees = {f"server {i + 1}": proc.pid for i, (proc, _port) in enumerate(procs)}
         trees.update(watch or {})
         meter = CpuMeter({}, trees)
-        result = blast([port for _p, port in procs], args.posts, args.seconds, args.connections)
+        result: dict[str, Any] = blast([port for _p, port in procs], args.posts, args.seconds,
+                                       args.connections)
         posted = meter.mark()
         result["cpu"] = cpu_text(posted, result["seconds"])
         posting_cpu = sum(v for k, v in posted.items() if not k.startswith("machine"))
-        started = time.monotonic()
-        health: dict[str, Any] = {}
         url = f"http://127.0.0.1:{procs[0][1]}/healthz"
-        while time.monotonic() - started < 300:
-            if database:
-                if outstanding(database) == 0:
-                    break
-            else:
-                health = get_json(url)
-                if health["processed"] >= result["acked"] and health["log_lines"] >= 2 * result["acked"]:
-                    break
-            time.sleep(0.2)
-        result["drain"] = time.monotonic() - started
+
+        def drain(acked: float) -> float:
+            """Seconds until every acknowledged event is processed and answered."""
+            started = time.monotonic()
+            while time.monotonic() - started < 300:
+                if database:
+                    if outstanding(database) == 0:
+                        break
+                else:
+                    health = get_json(url)
+                    if health["processed"] >= acked and health["log_lines"] >= 2 * acked:
+                        break
+                time.sleep(0.2)
+            return time.monotonic() - started
+
+        result["drain"] = drain(result["acked"])
         result["processed_per_second"] = result["acked"] / (result["seconds"] + result["drain"])
         drained = meter.mark()
         result["server_cpu"] = sum(posted.get(k, 0.0) + drained.get(k, 0.0)
@@ -145,6 +157,11 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
         healths = [get_json(f"http://127.0.0.1:{port}/healthz") for _proc, port in procs]
         result["group"] = (sum(h.get("stored", 0) for h in healths)
                            / max(1, sum(h.get("inbox_commits", 0) for h in healths)))
+        if args.rate:  # the time to 200 at a stated load, open loop, after the drain
+            steady = paced([port for _p, port in procs], args.posts, args.rate_posts, args.rate,
+                           max(args.connections, 64))
+            drain(result["acked"] + steady["acked"])
+            result["paced"] = steady
     finally:
         for proc, _port in procs:
             proc.terminate()
@@ -165,7 +182,8 @@ def run_case(tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
         lines = [json.loads(x) for x in (data / "0" / "log.jsonl").read_text().splitlines()]
     incoming = {r["mid"] for r in lines if r["direction"] == "in"}
     result["replies"] = sum(1 for r in lines if r["role"] == "bot" and r["kind"] == "text")
-    result["lost"] = result["acked"] - len(incoming)
+    acked = result["acked"] + result.get("paced", {}).get("acked", 0)
+    result["lost"] = acked - len(incoming)
     return result
 
 
@@ -212,6 +230,10 @@ def main() -> int:
                              "cores (cgroup v1, root): one machine per server, modelled")
     parser.add_argument("--constrained-only", action="store_true",
                         help="with --server-cpu: only the constrained PostgreSQL runs")
+    parser.add_argument("--rate", type=float, default=0.0, metavar="POSTS_PER_SECOND",
+                        help="after each throughput run, post --rate-posts more at this steady "
+                             "rate (open loop) and report the time to 200 at that load")
+    parser.add_argument("--rate-posts", type=int, default=3000)
     parser.add_argument("--standin", choices=("light", "full"), default="light",
                         help="the Graph stand-in: light (bench/light_standin.py) or full")
     args = parser.parse_args()
@@ -262,6 +284,12 @@ def main() -> int:
         print(f"  CPU of our processes, posting and draining: {result['cpu_total']:.1f} s = "
               f"{1000 * result['cpu_total'] / max(1, result['acked']):.2f} ms an event "
               f"(the servers {1000 * result['server_cpu'] / max(1, result['acked']):.2f} ms)")
+        if "paced" in result:
+            steady = result["paced"]
+            print(f"  at a steady {steady['rate']:.0f} posts/s (open loop, "
+                  f"{steady['acked']}/{steady['sent']} acknowledged over {steady['seconds']:.1f} s):"
+                  f" time to 200 p50 {steady['p50_ms']:.1f} ms, p99 {steady['p99_ms']:.1f} ms, "
+                  f"max {steady['max_ms']:.1f} ms")
         if "group" in result:
             print(f"  inbox group commit: {result['group']:.1f} bodies per commit")
         ok = ok and result["lost"] == 0 and result["replies"] >= result["acked"]
@@ -272,7 +300,9 @@ def main() -> int:
             print(f"postgresql scaling{limit or ', unconstrained'}: 2 servers / 1 server = "
                   f"{two['per_second'] / one['per_second']:.2f} x acknowledged, "
                   f"{two['processed_per_second'] / one['processed_per_second']:.2f} x processed "
-                  f"end to end; p99 {one['p99_ms']:.0f} -> {two['p99_ms']:.0f} ms")
+                  f"end to end; p99 {one['p99_ms']:.0f} -> {two['p99_ms']:.0f} ms"
+                  + (f"; at a steady {args.rate:g}/s p99 {one['paced']['p99_ms']:.0f} -> "
+                     f"{two['paced']['p99_ms']:.0f} ms" if args.rate else ""))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
