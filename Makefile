@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) bench/engine.py
 	$(PY) bench/methods.py --calls 600
 	$(PY) bench/serve.py
-	$(PY) bench/serve_postgres.py --backend postgresql
+	$(PY) bench/serve_postgres.py --backend postgresql --rate 100
 	$(PY) bench/channel.py
 	$(PY) bench/graph.py
 	$(PY) bench/analytics.py --quick
