@@ -42,6 +42,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,20 @@ def request(n: int) -> bytes:
     return head + data
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    request: bytes) -> bool:
+    """Send one request on a kept-alive connection and read its answer: whether it was a 200."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return head.startswith(b"HTTP/1.1 200")
+
+
 async def _connection(port: int, queue: asyncio.Queue[int], requests: list[bytes],
                       acked: list[int], latencies: list[float], deadline: float) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -124,19 +139,20 @@ async def _connection(port: int, queue: asyncio.Queue[int], requests: list[bytes
             except asyncio.QueueEmpty:
                 return
             started = time.perf_counter()
-            writer.write(requests[n])
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
+            ok = await _exchange(reader, writer, requests[n])
             latencies.append(time.perf_counter() - started)
-            if head.startswith(b"HTTP/1.1 200"):
+            if ok:
                 acked.append(n)
     finally:
         writer.close()
+
+
+def _percentiles(seconds: list[float]) -> Callable[[float], float]:
+    """The q-quantile of ``seconds`` in milliseconds (NaN when there are none)."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return lambda q: float("nan")
+    return lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
 def blast(port: int | list[int], posts: int, seconds: float, connections: int) -> dict[str, float]:
@@ -159,9 +175,7 @@ def blast(port: int | list[int], posts: int, seconds: float, connections: int) -
         return acked, latencies, time.monotonic() - started
 
     acked, latencies, elapsed = asyncio.run(run())
-    latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
-        if latencies else (lambda q: float("nan"))
+    pick = _percentiles(latencies)
     return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed,
             "per_second": len(acked) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
 
@@ -189,16 +203,9 @@ def paced(port: int | list[int], first: int, posts: int, rate: float,
             try:
                 while (item := await queue.get()) is not None:
                     n, due = item
-                    writer.write(requests[n])
-                    await writer.drain()
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    length = 0
-                    for line in head.split(b"\r\n")[1:]:
-                        if line.lower().startswith(b"content-length:"):
-                            length = int(line.split(b":", 1)[1])
-                    await reader.readexactly(length)
+                    ok = await _exchange(reader, writer, requests[n])
                     latencies.append(time.perf_counter() - due)
-                    if head.startswith(b"HTTP/1.1 200"):
+                    if ok:
                         acked.append(n)
             finally:
                 writer.close()
@@ -218,9 +225,7 @@ def paced(port: int | list[int], first: int, posts: int, rate: float,
         return acked, latencies, time.perf_counter() - started
 
     acked, latencies, elapsed = asyncio.run(run())
-    latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000) \
-        if latencies else (lambda q: float("nan"))
+    pick = _percentiles(latencies)
     return {"acked": len(acked), "sent": len(latencies), "seconds": elapsed, "rate": rate,
             "acked_ids": acked, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
             "max_ms": pick(1.0)}
