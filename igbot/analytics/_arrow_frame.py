@@ -143,7 +143,7 @@ def _categorical(arr: Any) -> _Cat | pd.Series:
 
 class _NoText:
     """A text column with no value at all (absent, or every value null): the frame's text
-    columns without one share a single Arrow null array (its offsets are 4 MB a million rows)."""
+    columns without one share a single Arrow null array (its offsets are 8 MB a million rows)."""
 
     def take(self, order: np.ndarray) -> _NoText:
         return self
@@ -276,7 +276,9 @@ def columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: st
         value = data.pop(name)
         if isinstance(value, _NoText):
             if no_text is None:
-                no_text = pa.chunked_array([pa.nulls(n, pa.string())])
+                # large_string, pandas' own storage: a string array would be cast (a copy
+                # of the offsets) once per column, and the columns would no longer share it
+                no_text = pa.chunked_array([pa.nulls(n, pa.large_string())])
             out[name] = pd.Series(pd.arrays.ArrowStringArray(no_text), copy=False)
         elif name == "direction":
             out[name] = _fixed(value, DIRECTIONS)
