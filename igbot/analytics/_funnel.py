@@ -102,7 +102,7 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
     size = len(names)
     messages = np.bincount(codes, minlength=size)
     present = np.flatnonzero(messages)
-    fallbacks = np.bincount(codes, weights=_user_fallbacks(p)[mask], minlength=size)
+    fallbacks = np.bincount(codes[_user_fallbacks(p)[mask]], minlength=size)  # no weights
     out = pd.DataFrame({
         "messages": messages[present],
         "sessions": count_distinct(codes, p.sess[mask], size)[present],
@@ -125,11 +125,12 @@ def _state_frequencies(p: Prepared) -> pd.DataFrame:
     df = p.df
     state = df["state"].cat.codes.to_numpy()
     mask = state >= 0
-    flow = df["flow"].cat.codes.to_numpy()[mask].astype(np.int64)
+    pair = df["flow"].cat.codes.to_numpy()[mask].astype(np.intp)
     flows = np.append(np.asarray(df["flow"].cat.categories, dtype=object), "(none)")
-    flow[flow < 0] = len(flows) - 1
+    pair[pair < 0] = len(flows) - 1
     states = np.asarray(df["state"].cat.categories, dtype=object)
-    pair = flow * len(states) + state[mask]  # one code per (flow, state)
+    pair *= len(states)  # one code per (flow, state), made in place
+    pair += state[mask]
     size = len(flows) * len(states)
     events = np.bincount(pair, minlength=size)
     present = np.flatnonzero(events)

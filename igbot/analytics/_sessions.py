@@ -24,12 +24,15 @@ __all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "count_distinct",
 
 
 def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """How many distinct ``values`` each group (0..size-1) has: sort + diff on int64 pairs,
+    """How many distinct ``values`` each group (0..size-1) has: sort + diff on integer pairs,
     15-20x faster than ``np.unique`` (a hash table) on hundreds of thousands of pairs."""
     if len(groups) == 0:
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
-    pairs = groups.astype(np.int64)  # one pair array, sorted in place: no temporaries
+    # one pair array, sorted in place: no temporaries; int32 while every pair fits (half the
+    # memory and a faster sort than int64)
+    wide: type[np.signedinteger[Any]] = np.int32 if size * width < 2**31 else np.int64
+    pairs: np.ndarray = groups.astype(wide)
     pairs *= width
     pairs += values
     pairs.sort()
@@ -227,10 +230,11 @@ class Prepared:
         self.conv = cat_codes(df["conversation_id"])
         self.sess = cat_codes(df["session_id"])
         n = len(df)
-        change = np.ones(n, dtype=bool)
-        change[1:] = self.sess[1:] != self.sess[:-1]
-        self.starts = np.flatnonzero(change)
-        self.ends = np.append(self.starts[1:], n)
+        change = np.ones(n + 1, dtype=bool)  # and a last bound at n
+        np.not_equal(self.sess[1:], self.sess[:-1], out=change[1:n])
+        bounds = np.flatnonzero(change)
+        del change
+        self.starts, self.ends = bounds[:-1], bounds[1:]  # views of one array, not two
         direction_out = cat_codes(df["direction"]) == 1
         role = df["role"]
         self.message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
