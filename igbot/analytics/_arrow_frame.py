@@ -143,10 +143,25 @@ def _categorical(arr: Any) -> _Cat | pd.Series:
 
 class _NoText:
     """A text column with no value at all (absent, or every value null): the frame's text
-    columns without one share a single Arrow null array (its offsets are 4 MB a million rows)."""
+    columns without one share a single Arrow null array (see :func:`_null_strings`)."""
 
     def take(self, order: np.ndarray) -> _NoText:
         return self
+
+
+_NULL_CHUNK = 1 << 16
+
+
+def _null_strings(n: int) -> Any:
+    """``n`` missing strings as Arrow ``large_string`` (pandas' own storage: a string array
+    would be cast, its offsets copied, once per column), made of slices of one 65,536-row null
+    array: its offsets are 512 KB, where one array of ``n`` rows has 8 MB a million rows."""
+    import pyarrow as pa
+
+    piece = pa.nulls(min(n, _NULL_CHUNK), pa.large_string())
+    full, rest = divmod(n, _NULL_CHUNK)
+    chunks = [piece] * full + ([piece.slice(0, rest)] if rest or not full else [])
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def _strings(arr: Any) -> Any:
@@ -276,7 +291,7 @@ def columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: st
         value = data.pop(name)
         if isinstance(value, _NoText):
             if no_text is None:
-                no_text = pa.chunked_array([pa.nulls(n, pa.string())])
+                no_text = _null_strings(n)
             out[name] = pd.Series(pd.arrays.ArrowStringArray(no_text), copy=False)
         elif name == "direction":
             out[name] = _fixed(value, DIRECTIONS)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from igbot.analytics._categories import cat_codes, code_counts
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._metrics import _user_fallbacks
 from igbot.analytics._sessions import MetricParams, Prepared, cat_mask, count_distinct, prepare
@@ -97,12 +98,12 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
     df = p.df
     mask = p.user_msg
     names = np.append(np.asarray(df["intent"].cat.categories, dtype=object), "(none)")
-    codes = df["intent"].cat.codes.to_numpy()[mask].astype(np.int64)
-    codes[codes < 0] = len(names) - 1
     size = len(names)
-    messages = np.bincount(codes, minlength=size)
+    codes = cat_codes(df["intent"])[mask].astype(np.int16 if size < 2**15 else np.int32)
+    codes[codes < 0] = size - 1
+    messages = code_counts(codes, size)  # counted a slice at a time: no int64 copy
     present = np.flatnonzero(messages)
-    fallbacks = np.bincount(codes, weights=_user_fallbacks(p)[mask], minlength=size)
+    fallbacks = code_counts(codes[_user_fallbacks(p)[mask]], size)
     out = pd.DataFrame({
         "messages": messages[present],
         "sessions": count_distinct(codes, p.sess[mask], size)[present],
@@ -123,15 +124,17 @@ def intent_frequencies(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 def _state_frequencies(p: Prepared) -> pd.DataFrame:
     df = p.df
-    state = df["state"].cat.codes.to_numpy()
+    state = cat_codes(df["state"])
     mask = state >= 0
-    flow = df["flow"].cat.codes.to_numpy()[mask].astype(np.int64)
     flows = np.append(np.asarray(df["flow"].cat.categories, dtype=object), "(none)")
-    flow[flow < 0] = len(flows) - 1
     states = np.asarray(df["state"].cat.categories, dtype=object)
-    pair = flow * len(states) + state[mask]  # one code per (flow, state)
     size = len(flows) * len(states)
-    events = np.bincount(pair, minlength=size)
+    wide: type[np.signedinteger[Any]] = np.int32 if size < 2**31 else np.int64
+    pair: np.ndarray = cat_codes(df["flow"])[mask].astype(wide)
+    pair[pair < 0] = len(flows) - 1
+    pair *= len(states)  # one code per (flow, state), made in place
+    pair += state[mask]
+    events = code_counts(pair, size)  # counted a slice at a time: no int64 copy
     present = np.flatnonzero(events)
     out = pd.DataFrame({"flow": flows[present // len(states)],
                         "state": states[present % len(states)], "events": events[present],

@@ -171,21 +171,12 @@ def read_parquet(path: str | Path, problems: Problems, *,
         problems.add(str(path), None, f"not a readable Parquet file: {exc}")
         return build_frame({c: [] for c in COLUMNS})
 
-    schema = reader.schema_arrow
-    narrow = [n for n in COLUMNS if n in names and not (
-        pa.types.is_string(schema.field(n).type) or pa.types.is_large_string(schema.field(n).type))]
-    cache: dict[str, Any] = {}
-
     def column(name: str) -> Any:
-        if name not in names:
-            return None
-        if name in narrow:  # codes, times, flags: small, read together by Arrow's threads
-            if not cache:
-                table = reader.read(columns=narrow)
-                cache.update(zip(table.column_names, table.columns, strict=True))
-                narrow.clear()
-            return cache.pop(name)
-        return cache.pop(name) if name in cache else reader.read(columns=[name]).column(0)
+        # one column at a time, on this thread: read together (or by Arrow's threads) the
+        # narrow columns' decoding buffers add up (each dictionary column's indices are
+        # decoded as int32 before the cast to the file's int8) and the threads' allocator
+        # heaps keep their freed pages
+        return reader.read(columns=[name], use_threads=False).column(0) if name in names else None
 
     try:
         return columns_to_frame(column, reader.metadata.num_rows, "parquet", Path(path).name,

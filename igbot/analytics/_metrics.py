@@ -241,7 +241,7 @@ def _agent_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
-    return pd.Series(ns.view("M8[ns]")).dt.tz_localize("UTC")
+    return pd.Series(ns.view("M8[ns]"), copy=False).dt.tz_localize("UTC")  # one copy, not two
 
 
 def _take_strings(names: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -290,19 +290,33 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     agent_messages = p.per_session(p.agent_msg)
     messages_in = p.per_session(p.user_msg)
     fb_msgs = p.per_session(_user_fallbacks(p))
-    last_msg = p.last_in_session(p.message)
     state_codes = cat_codes(df["state"])
     last_state_idx = p.last_in_session(state_codes >= 0)
     last_code = np.where(last_state_idx >= 0, state_codes[np.maximum(last_state_idx, 0)], -1)
+    del last_state_idx
     state_names = np.asarray(df["state"].cat.categories, dtype=object)
+    last_state = _take_strings(state_names, last_code)
     gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")
+    start_ts = p.ts[starts]
     end_ts = p.ts[ends - 1]
     data_end = p.ts.max() if p.params.data_end is None else pd.Timestamp(
         p.params.data_end).value
     closed = end_ts + gap_ns <= data_end
     at_end = np.append(np.isin(state_names, list(p.params.end_states)), False)[last_code]
+    del last_code
+    last_msg = p.last_in_session(p.message)
     last_is_bot = (last_msg >= 0) & p.bot_msg[np.maximum(last_msg, 0)]
+    del last_msg
     abandoned = last_is_bot & closed & ~at_end & (messages_in > 0)
+    del last_is_bot, closed, at_end
+    duration = end_ts - start_ts
+    duration_s = duration / 1e9
+    del duration
+    conv = p.conv[starts]
+    returning = np.empty(n_s, dtype=bool)  # not the conversation's first session
+    returning[0] = False
+    np.equal(conv[1:], conv[:-1], out=returning[1:])
+    del conv
     asked, secs = _bot_responses(p)
     hand, wait = _agent_responses(p)
     triggers = _triggers(p)
@@ -312,9 +326,9 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     table = pd.DataFrame({
         "session_id": df["session_id"].iloc[starts].reset_index(drop=True),
         "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
-        "start": _utc(p.ts[starts]),
-        "end": _utc(p.ts[ends - 1]),
-        "events": (ends - starts).astype(p.count_dtype),
+        "start": _utc(start_ts),
+        "end": _utc(end_ts),
+        "events": np.subtract(ends, starts, dtype=p.count_dtype),
         "messages_in": messages_in,
         "messages_out": bot_messages + agent_messages,
         "bot_messages": bot_messages,
@@ -325,13 +339,12 @@ def _session_table(p: Prepared) -> pd.DataFrame:
         "fallback_messages": fb_msgs,
         "has_fallback": fb_msgs > 0,
         "abandoned": abandoned,
-        "last_state": _take_strings(state_names, last_code),
+        "last_state": last_state,
         "median_bot_response_s": median_bot,
         "agent_first_response_s": first_agent,
+        "duration_s": duration_s,
+        "returning": returning,
     }, copy=False)  # fresh arrays: no consolidated copy of them (25 MB at 400k sessions)
-    table["duration_s"] = (p.ts[ends - 1] - p.ts[starts]) / 1e9
-    first_conv = np.r_[True, p.conv[starts][1:] != p.conv[starts][:-1]]
-    table["returning"] = ~first_conv
     return table
 
 
@@ -352,7 +365,7 @@ def _response_times(p: Prepared) -> pd.DataFrame:
         "session_id": p.df["session_id"].iloc[rows].reset_index(drop=True),
         "timestamp": _utc(p.ts[rows]),
         "seconds": np.concatenate([secs, wait]),
-    })
+    }, copy=False)  # fresh arrays: no copy of them
     return out
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from igbot.analytics import _plots
+from igbot.analytics._categories import cat_codes, code_counts
 from igbot.analytics._funnel import (
     _funnel,
     _intent_frequencies,
@@ -215,17 +216,26 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         ]
         if funnel_states:
             steps.append(("funnel", lambda: _funnel(p, list(funnel_states), funnel_flow)))
-        tables: dict[str, pd.DataFrame] = {"sessions": table}
+        order = [name for name, _ in steps]
+        summary: dict[str, Any] = {}
+
+        def headline() -> None:
+            summary.update(_summary(p, table, _window_health(p)))
+
+        # the response times (a row per answer, 10 MB a million events) last: the other
+        # steps' temporaries come and go without them; the tables keep their order
+        steps.sort(key=lambda step: step[0] == "response_times")
+        steps.insert(len(steps) - 1, ("summary", headline))
+        built: dict[str, pd.DataFrame] = {"sessions": table}
         for name, compute in steps:
             bar.set_postfix_str(name)
-            tables[name] = compute()
+            result = compute()
+            if result is not None:
+                built[name] = result
+            del result
             release_unused()
             bar.update()
-        bar.set_postfix_str("summary")
-        window = _window_health(p)
-        summary = _summary(p, table, window)
-        release_unused()
-        bar.update()
+        tables = {name: built[name] for name in ("sessions", *order)}
     problems = df.attrs.get("problems", [])
     return Report(summary, tables, {**{k: getattr(mp, k) for k in mp.__dataclass_fields__},
                                     "funnel_states": list(funnel_states or []),
@@ -239,7 +249,11 @@ def report_meta(df: pd.DataFrame, ts: np.ndarray, tz: str, bot: Any) -> dict[str
     if len(ts):
         first = pd.Timestamp(int(ts.min()), tz="UTC").tz_convert(tz)
         last = pd.Timestamp(int(ts.max()), tz="UTC").tz_convert(tz)
-    counts = df["source"].value_counts(sort=True) if len(df) else pd.Series(dtype=int)
+    counts = pd.Series(dtype=int)
+    if len(df):  # value_counts' order from a count of the codes (no row-sized int64 copies)
+        cats = df["source"].cat.categories
+        counts = pd.Series(code_counts(cat_codes(df["source"]), len(cats)),
+                           index=cats).sort_values(ascending=False)
     name = None
     if bot is not None:
         name = getattr(bot, "name", None) or None

@@ -75,7 +75,9 @@ def _buckets(ns: np.ndarray, freq: str, tz: str) -> np.ndarray:
         local = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
         return local.tz_localize(None).floor(freq).asi8
     step = pd.tseries.frequencies.to_offset(freq).nanos
-    return ns // step * step
+    out = ns // step
+    out *= step
+    return out
 
 
 def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
@@ -91,7 +93,8 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
         first = low * step
 
         def slots(mask: np.ndarray) -> np.ndarray:
-            out = p.ts[mask] // step
+            out = p.ts[mask]  # one array, divided in place
+            out //= step
             out -= low
             return out
 
@@ -108,7 +111,9 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
         messages_in = np.bincount(slot[p.user_msg], minlength=size)
         messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
         del slot
-    start_slot = (_buckets(p.ts[p.starts], freq, tz) - first) // step
+    start_slot = _buckets(p.ts[p.starts], freq, tz)  # then in place: one array
+    start_slot -= first
+    start_slot //= step
     sessions = np.bincount(start_slot, minlength=size)
     people = count_distinct(start_slot, p.conv[p.starts], size)
     index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
@@ -128,9 +133,18 @@ def volume(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:
 
 def _hour_of_week(p: Prepared) -> pd.DataFrame:
     # only the incoming messages' times, converted once (not every event's)
-    when = _local(pd.DatetimeIndex(p.ts[p.user_msg].view("M8[ns]")).tz_localize("UTC"),
-                  p.params.tz)
-    cells = when.day_of_week.to_numpy() * 24 + when.hour.to_numpy()
+    ns = p.ts[p.user_msg]
+    if p.params.tz == "UTC":  # hours since the epoch (a Thursday), in place: no field arrays
+        ns //= 3_600_000_000_000
+        cells = ns % 24
+        ns //= 24
+        ns += 3  # 1970-01-01 was weekday 3 (Monday 0)
+        ns %= 7
+        ns *= 24
+        cells += ns
+    else:
+        when = _local(pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC"), p.params.tz)
+        cells = when.day_of_week.to_numpy() * 24 + when.hour.to_numpy()
     grid = np.bincount(cells, minlength=7 * 24).reshape(7, 24)
     return pd.DataFrame(grid, index=pd.Index(_WEEKDAYS, name="weekday"),
                         columns=pd.Index(range(24), name="hour"))
@@ -151,6 +165,8 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
         slot -= low
         full = pd.date_range(pd.Timestamp(low * step, tz="UTC"), periods=int(slot.max()) + 1,
                              freq=freq, name="period")
+        if len(full) < 2**31:  # period numbers as int32: half the size of every array below
+            slot = slot.astype(np.int32)
     else:
         day = _floor(_local(table["start"], tz), freq)
         full = _full_range(day.min(), day.max(), freq)
@@ -177,25 +193,45 @@ def new_vs_returning(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.Dat
 _RATE_COLUMNS = ("handover", "containment", "fallback_session")
 
 
+def _day_groups(table: pd.DataFrame, tz: str, freq: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The periods (``freq`` in ``tz``) with a session start, in order, and each session's
+    index among them: what a groupby on the period gives, without its hash table and its
+    grouped copies of the columns."""
+    start = pd.DatetimeIndex(table["start"])
+    if tz == "UTC" and _is_fixed(freq):  # each session's period number, one array in place
+        step = pd.tseries.frequencies.to_offset(freq).nanos
+        slot = start.asi8 // step
+        low = int(slot.min())
+        slot -= low
+        present = np.flatnonzero(np.bincount(slot))
+        index = np.full(int(slot.max()) + 1, -1, dtype=np.int64)
+        index[present] = np.arange(len(present))
+        days = pd.DatetimeIndex(((present + low) * step).view("M8[ns]")).tz_localize(
+            "UTC").as_unit(start.unit)
+        return days, index[slot]
+    day = _floor(_local(start, tz), freq)
+    _, first, inverse = np.unique(day.asi8, return_index=True, return_inverse=True)
+    return day[first], inverse
+
+
 def _rates_over_time(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     cols = ["sessions"] + [f"{name}_{part}" for name in _RATE_COLUMNS
                            for part in ("sessions", "rate", "low", "high")]
     if len(table) == 0:
         return pd.DataFrame(columns=cols)
-    day = _floor(_local(table["start"], tz), freq)
-    grouped = pd.DataFrame({"day": day, "handover": table["handover"].to_numpy(),
-                            "containment": table["contained"].to_numpy(),
-                            "fallback_session": table["has_fallback"].to_numpy()}).groupby("day")
-    n = grouped.size()
+    days, group = _day_groups(table, tz, freq)
+    counts = np.bincount(group, minlength=len(days))
+    n = pd.Series(counts, index=days.rename("period"))
     out = pd.DataFrame({"sessions": n})
-    for name in _RATE_COLUMNS:
-        hits = grouped[name].sum().astype(int)
-        low, high = wilson(hits.to_numpy(), n.to_numpy())
+    for name, column in zip(_RATE_COLUMNS, ("handover", "contained", "has_fallback"),
+                            strict=True):
+        hits = pd.Series(np.bincount(group, weights=table[column].to_numpy(dtype=bool),
+                                     minlength=len(days)).astype(int), index=n.index)
+        low, high = wilson(hits.to_numpy(), counts)
         out[f"{name}_sessions"] = hits
         out[f"{name}_rate"] = hits / n
         out[f"{name}_low"] = low
         out[f"{name}_high"] = high
-    out.index.name = "period"
     return out[cols]
 
 
