@@ -297,6 +297,69 @@ def test_sqlite_the_commit_thread_checkpoints_and_the_log_starts_afresh(tmp_path
     unbatched.close()
 
 
+def _rows(path: Path) -> dict[str, tuple[int, int, str | None]]:
+    """user -> (rowid, version, state) of what the file holds."""
+    with sqlite3.connect(path) as db:
+        return {user: (rowid, version, Session.from_json(body).state)
+                for rowid, user, version, body in
+                db.execute("SELECT rowid, user, version, body FROM sessions")}
+
+
+def test_sqlite_a_batching_store_updates_a_known_row_by_its_rowid(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_after=60)
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    store.put(Session(user="u1", state="a"), 0)
+    session = store.get("instagram", "u1")
+    assert session is not None
+    session.state = "b"
+    store.put(session, 1)  # in the same transaction: the row the INSERT made
+    store.delete("instagram", "u1")
+    store.put(Session(user="u1", state="c"), 0)  # a new row, a new rowid
+    again = store.get("instagram", "u1")
+    assert again is not None and again.state == "c"
+    again.state = "d"
+    store.put(again, 1)
+    store.flush()
+    updates = [s for s in statements if s.startswith("UPDATE")]
+    assert len(updates) == 2 and all("WHERE rowid = " in s for s in updates)
+    assert _rows(path)["u1"][1:] == (2, "d")
+    store.close()
+
+
+def test_sqlite_rows_moved_by_another_connection_are_found_by_key(tmp_path: Path) -> None:
+    """Another connection renumbers the rows, or deletes a session and gives its rowid to
+    another: the store's next transaction sees that it committed (the cache is dropped), so a
+    write finds its row by key, and never lands in another session's row."""
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, commit_after=60)
+    for user in ("u1", "u2", "u3"):
+        store.put(Session(user=user, state="a"), 0)
+    store.flush()
+    u2, u3 = store.get("instagram", "u2"), store.get("instagram", "u3")  # cached, with rowids
+    assert u2 is not None and u3 is not None
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE sessions SET rowid = rowid + 100")
+    u2.state = "b"
+    store.put(u2, 1)  # found by key: the rowid it knew is gone
+    store.flush()
+    assert _rows(path)["u2"][1:] == (2, "b")
+    u3_rowid = _rows(path)["u3"][0]
+    with sqlite3.connect(path) as db:  # u3 leaves; u9 arrives in the row u3 had
+        db.execute("DELETE FROM sessions WHERE user = 'u3'")
+        db.execute("INSERT INTO sessions VALUES ('instagram', 'u9', 7, ?, 1.0)",
+                   (Session(user="u9", state="nine").model_dump_json(),))
+    assert _rows(path)["u9"][0] == u3_rowid
+    u3.state = "b"
+    with pytest.raises(ConflictError):
+        store.put(u3, 1)
+    store.close()
+    rows = _rows(path)
+    assert "u3" not in rows and rows["u9"][1:] == (7, "nine")
+    assert rows["u1"][1:] == (1, "a")
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from igbot.engine import Session, SqliteStore
