@@ -153,6 +153,9 @@ class _Index:
         return found
 
 
+_UNCACHED = object()
+"""What the turn's NLU cache gives for a classifier it has not run yet."""
+
 _OTHER = object()
 """What :meth:`_Index.for_message` reads at a path holding a string that no equality of the
 index compares with: every such string equals none of them."""
@@ -354,21 +357,26 @@ class Selector:
         if not c.classifiers:
             return True
         for k in c.classifiers:
-            if k.plain_match is None or not k.key[0]:
+            wanted, key = k.plain_match, k.key
+            if wanted is None or not key[0]:
                 if self._classifier(k.classifier, message, cache, errors):
                     return True
                 continue
-            out = cache[k.key] if k.key in cache else self.nlu.run(
-                k.key[0], message, k.options, k.hint, cache, errors)
+            out = cache.get(key, _UNCACHED)  # one lookup (the NLU's output may be None)
+            if out is _UNCACHED:
+                out = self.nlu.run(key[0], message, k.options, k.hint, cache, errors)
             if out is None:
                 continue
-            if isinstance(out, list):
-                if k.plain_match in [str(v) for v in out]:
+            if type(out) is str:
+                if out == wanted:
+                    return True
+            elif isinstance(out, list):
+                if wanted in [str(v) for v in out]:
                     return True
             elif isinstance(out, dict):
-                if k.plain_match in out or k.plain_match in [str(v) for v in out.values()]:
+                if wanted in out or wanted in [str(v) for v in out.values()]:
                     return True
-            elif (out if type(out) is str else str(out)) == k.plain_match:
+            elif str(out) == wanted:
                 return True
         return False
 
