@@ -55,3 +55,12 @@ def test_the_stage_timer_finds_the_functions_it_wraps() -> None:
     assert {"decode", "store", "record", "selection", "transition", "actions"} <= lines
     decode = next(line for line in done.stdout.splitlines() if line.split()[0] == "decode")
     assert float(decode.split()[1]) > 0  # the decoder was wrapped where handle_webhook calls it
+
+
+def test_the_instruction_counter_runs_each_case() -> None:
+    """``bench/engine_instr.py``'s measured runs (what callgrind watches), without valgrind."""
+    for case in ("shop", "big", "json.loads"):
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "engine_instr.py"), "--run", case, "--events", "20"],
+            capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
