@@ -148,8 +148,10 @@ class TurnRecord:
         ``message`` dict (``Message.to_record()``) is made when first read."""
         # what __init__ would set, in field order, attribute by attribute: the values stay
         # inline in the object (an instance dict, such as assigning __dict__ makes, costs
-        # about 2.5 times as much to build and free); the fields whose default is a constant
-        # (None, False) are read from the class until the turn sets them
+        # about 2.5 times as much to build and free); ``intent``, ``is_fallback``, ``transition``
+        # and ``flow_ended`` are read from the class until the turn sets them (an agent-owned
+        # turn never does), the rest of the fields are read on every turn (a read that falls
+        # through to the class is not specialised: it costs more than the store it saves)
         record: Any = cls.__new__(cls)  # Any: ``_message`` is not a field
         record.user = user
         record._message = message
@@ -159,9 +161,12 @@ class TurnRecord:
         record.flow = flow
         record.state = state
         record.attributes = {}
+        record.handover = False
+        record.agent_owned = False
         record.actions = []
         record.errors = []
         record.warnings = []
+        record.trace = None
         return record
 
     def to_dict(self) -> dict[str, Any]:
