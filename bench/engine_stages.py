@@ -1,6 +1,7 @@
 """Where a shop-bot event's time goes: each stage of ``Engine.handle_webhook`` timed where it runs.
 
-The stages are timed by wrapping the engine's own functions (decode: ``read_webhook``; session
+The stages are timed by wrapping the engine's own functions (decode: ``decode_messages``,
+else ``parse_webhook``; session
 store; turn records: ``TurnRecord.of``; intent selection; transition pick; actions; mappings);
 "the rest" is the total less them (the dispatcher, the ``Outcome``/``Scope`` objects, the
 variables expressions read, switching flows). The wrappers
@@ -54,7 +55,10 @@ def _timed(fn: Callable[..., Any], stage: str) -> Callable[..., Any]:
 
 
 def instrument() -> None:
-    engine_module.read_webhook = _timed(engine_module.read_webhook, "decode")
+    # ``handle_webhook`` decodes with ``decode_messages`` (the fast path) and falls back on
+    # ``parse_webhook``; both are looked up in the engine module's namespace when it runs
+    engine_module.decode_messages = _timed(engine_module.decode_messages, "decode")  # type: ignore[attr-defined]
+    engine_module.parse_webhook = _timed(engine_module.parse_webhook, "decode")  # type: ignore[attr-defined]
     for cls in (store_module.MemoryStore, store_module.SqliteStore):
         cls.get = _timed(cls.get, "store")  # type: ignore[method-assign]
         cls.put = _timed(cls.put, "store")  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ plain data (what the simulator's debugger shows); without the flag nothing of it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from igbot._message import KataMessage
@@ -148,7 +148,10 @@ class TurnRecord:
         ``message`` dict (``Message.to_record()``) is made when first read."""
         # what __init__ would set, in field order, attribute by attribute: the values stay
         # inline in the object (an instance dict, such as assigning __dict__ makes, costs
-        # about 2.5 times as much to build and free)
+        # about 2.5 times as much to build and free); ``intent``, ``is_fallback``, ``transition``
+        # and ``flow_ended`` are read from the class until the turn sets them (an agent-owned
+        # turn never does), the rest of the fields are read on every turn (a read that falls
+        # through to the class is not specialised: it costs more than the store it saves)
         record: Any = cls.__new__(cls)  # Any: ``_message`` is not a field
         record.user = user
         record._message = message
@@ -157,11 +160,7 @@ class TurnRecord:
         record.state_before = state
         record.flow = flow
         record.state = state
-        record.intent = None
         record.attributes = {}
-        record.is_fallback = False
-        record.transition = None
-        record.flow_ended = False
         record.handover = False
         record.agent_owned = False
         record.actions = []
@@ -172,8 +171,10 @@ class TurnRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the record (the trace, when there is one, as nested dicts)."""
-        out = {("message" if k == "_message" else k): v for k, v in self.__dict__.items()}
-        out["message"] = self.message
+        out = {name: getattr(self, name) for name in _FIELD_NAMES}
+        for name, value in self.__dict__.items():  # attributes a caller added, as before
+            if name not in out and name != "_message":
+                out[name] = value
         out["actions"] = [dict(a.__dict__) for a in self.actions]
         if self.trace is None:
             out.pop("trace")
@@ -195,6 +196,8 @@ def _get_message(record: Any) -> dict[str, Any]:
 def _set_message(record: Any, value: dict[str, Any]) -> None:
     record._message = value
 
+
+_FIELD_NAMES = tuple(f.name for f in fields(TurnRecord))
 
 # ``message`` is a dataclass field (in __init__, __eq__, __repr__, fields()) kept under
 # ``_message``, so that TurnRecord.of can leave the Kata message there until someone reads it

@@ -94,6 +94,7 @@ class _Index:
         self._one = ((*self._parts[0], "." not in self._parts[0][1]
                       and self._parts[0][1] != "hasOwnProperty")
                      if len(self._parts) == 1 else None)
+        self._fill()
 
     def for_message(self, variables: dict[str, Any]) -> Checks:
         """The candidates that can match a message with these ``variables``, in order."""
@@ -140,18 +141,36 @@ class _Index:
         key = tuple(values)
         found = self._cache.get(key)
         if found is None:
-            known = dict(zip(self._paths, key, strict=True))
-            found = []
-            for c, conditions in self.all:
-                if c.equality is None or (value := known[c.equality[0]]) is None:
-                    found.append((c, conditions))  # no equality, or not a string: evaluate
-                elif value == c.equality[1]:
-                    found.append((c, conditions[1:]))  # the equality holds
+            found = self._checks(key)
             if len(self._cache) > 4096:
                 self._cache.clear()
+                self._fill()
             self._cache[key] = found
         return found
 
+    def _checks(self, key: tuple[object, ...]) -> Checks:
+        """The candidates for a message reading ``key`` (per path: a string, _OTHER, _NEVER
+        or None), each with the conditions still to evaluate."""
+        known = dict(zip(self._paths, key, strict=True))
+        found = []
+        for c, conditions in self.all:
+            if c.equality is None or (value := known[c.equality[0]]) is None:
+                found.append((c, conditions))  # no equality, or not a string: evaluate
+            elif value == c.equality[1]:
+                found.append((c, conditions[1:]))  # the equality holds
+        return found
+
+    def _fill(self) -> None:
+        """With one path, every key a message can read is known at load: each text an
+        equality compares with, _OTHER, _NEVER and None; their candidates are found now
+        (unless that makes a large table: then as messages come, as with several paths)."""
+        if self._one is not None and (len(self._one[2]) + 3) * len(self.all) <= 20_000:
+            for value in (*sorted(self._one[2]), _OTHER, _NEVER, None):
+                self._cache[(value,)] = self._checks((value,))
+
+
+_UNCACHED = object()
+"""What the turn's NLU cache gives for a classifier it has not run yet."""
 
 _OTHER = object()
 """What :meth:`_Index.for_message` reads at a path holding a string that no equality of the
@@ -354,21 +373,26 @@ class Selector:
         if not c.classifiers:
             return True
         for k in c.classifiers:
-            if k.plain_match is None or not k.key[0]:
+            wanted, key = k.plain_match, k.key
+            if wanted is None or not key[0]:
                 if self._classifier(k.classifier, message, cache, errors):
                     return True
                 continue
-            out = cache[k.key] if k.key in cache else self.nlu.run(
-                k.key[0], message, k.options, k.hint, cache, errors)
+            out = cache.get(key, _UNCACHED)  # one lookup (the NLU's output may be None)
+            if out is _UNCACHED:
+                out = self.nlu.run(key[0], message, k.options, k.hint, cache, errors)
             if out is None:
                 continue
-            if isinstance(out, list):
-                if k.plain_match in [str(v) for v in out]:
+            if type(out) is str:
+                if out == wanted:
+                    return True
+            elif isinstance(out, list):
+                if wanted in [str(v) for v in out]:
                     return True
             elif isinstance(out, dict):
-                if k.plain_match in out or k.plain_match in [str(v) for v in out.values()]:
+                if wanted in out or wanted in [str(v) for v in out.values()]:
                     return True
-            elif (out if type(out) is str else str(out)) == k.plain_match:
+            elif str(out) == wanted:
                 return True
         return False
 

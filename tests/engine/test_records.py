@@ -131,3 +131,16 @@ def test_a_record_of_a_message_is_the_record_init_builds() -> None:
                             "metadata": {"mid": "m1"}}
     lazy.errors.append("e")
     assert TurnRecord.of("u", message, 1, "main", "start").errors == []  # fresh lists each time
+    assert repr(TurnRecord.of("u", message, 1, "main", "start")) == repr(eager)
+    assert list(eager.to_dict()) == list(lazy.to_dict())
+
+
+def test_a_record_reads_its_constant_defaults_until_the_turn_sets_them() -> None:
+    record = TurnRecord.of("u", Message(type="text", content="hi"), 0, None, None)
+    assert (record.intent, record.is_fallback, record.transition, record.flow_ended,
+            record.handover, record.agent_owned, record.trace) == (
+                None, False, None, False, False, False, None)
+    record.handover = True
+    assert record.handover and not TurnRecord.of("u", Message(), 0, None, None).handover
+    record.extra = 1  # type: ignore[attr-defined]  # an attribute a caller adds is kept
+    assert record.to_dict()["extra"] == 1 and record.to_dict()["handover"] is True

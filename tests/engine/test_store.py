@@ -12,10 +12,12 @@ import time
 import uuid
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from igbot import ConflictError
-from igbot.engine import MemoryStore, Session, SessionStore, SqliteStore
+from igbot.engine import FlowFrame, MemoryStore, Session, SessionStore, SqliteStore
+from tests.engine.conftest import make_engine, say
 
 
 @pytest.fixture(params=["memory", "sqlite", "sqlite-sync"])
@@ -438,3 +440,119 @@ def test_sqlite_a_process_exiting_without_close_commits(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", script, str(path)], check=True)
     assert _committed(path) == {"u1": 1}
 
+
+
+# -- MemoryStore: the stored session and the callers' objects stay apart ----------------------
+
+
+def test_memory_store_copies_share_nothing_with_the_callers_objects() -> None:
+    store = MemoryStore()
+    frame = FlowFrame(flow="faq", state="ask", context={"q": {"n": [1]}})
+    session = Session(user="u1", context={"a": {"b": [1]}}, data={"cart": [{"id": 1}]},
+                      stack=[frame], agent={"app_id": "1"})
+    store.put(session, 0)
+    session.context["a"]["b"].append(2)
+    session.data["cart"][0]["id"] = 2
+    frame.context["q"]["n"].append(2)
+    frame.state = "changed"
+    session.agent["app_id"] = "2"
+    got = store.get("instagram", "u1")
+    assert got is not None
+    assert (got.context, got.data, got.agent) == ({"a": {"b": [1]}}, {"cart": [{"id": 1}]},
+                                                  {"app_id": "1"})
+    assert got.stack == [FlowFrame(flow="faq", state="ask", context={"q": {"n": [1]}})]
+    got.context["a"]["b"].append(3)
+    got.stack[0].context["q"]["n"].append(3)
+    got.stack.append(FlowFrame(flow="x"))
+    got.data.clear()
+    again = store.get("instagram", "u1")
+    assert again is not None and again == store.get("instagram", "u1")
+    assert (again.context, again.data, len(again.stack)) == (
+        {"a": {"b": [1]}}, {"cart": [{"id": 1}]}, 1)
+    assert again.stack[0].context == {"q": {"n": [1]}}
+
+
+def test_memory_store_reads_back_what_a_messagepack_round_trip_gives() -> None:
+    """A tuple comes back a list, an int time a float; what MessagePack refuses fails where it
+    fails (a number as a key at ``get``, an integer past 64 bits at ``put``)."""
+    store = MemoryStore()
+    store.put(Session(user="u1", data={"ids": (1, 2)}, updated_at=5), 0)
+    got = store.get("instagram", "u1")
+    assert got is not None and got.data == {"ids": [1, 2]} and type(got.updated_at) is float
+    store.put(Session(user="u2", data={1: "x"}), 0)
+    with pytest.raises(msgspec.ValidationError):
+        store.get("instagram", "u2")
+    with pytest.raises(OverflowError):
+        store.put(Session(user="u3", data={"n": 1 << 70}), 0)
+    assert store.get("instagram", "u3") is None
+
+
+def test_a_failed_turn_leaves_the_stored_session_as_it_was() -> None:
+    now = [1000.0]
+    failing = [False]
+
+    def clock() -> float:
+        if failing[0]:
+            raise RuntimeError("clock broke")
+        return now[0]
+
+    engine = make_engine("""
+        flows:
+          main:
+            intents:
+              go: {type: text, initial: true, condition: "content == 'go'"}
+              step: {type: text, condition: "content == 'step'"}
+            states:
+              a:
+                initial: true
+                transitions: {b: {condition: "intent == 'step'",
+                                  mapping: {context.last: "content",
+                                            data.seen.count: "(data.seen.count || 0) + 1"}}}
+              b: {transitions: {a: {mapping: {context.last: "'b'", data.seen.b: "true"}}}}
+        """, clock=clock)  # nothing reads the context's $now: the clock is read by the put alone
+    say(engine, "go")
+    say(engine, "step")
+    before = msgspec.to_builtins(engine.session("u1"))
+    assert before["data"] == {"seen": {"count": 1}}
+    assert before["context"] == {"last": "step"} and before["state"] == "b"
+    failing[0] = True  # the turn runs its mappings, then fails before its put
+    with pytest.raises(RuntimeError, match="clock broke"):
+        say(engine, "step")
+    failing[0] = False
+    assert msgspec.to_builtins(engine.session("u1")) == before
+
+
+def test_a_callers_session_does_not_see_later_turns() -> None:
+    engine = make_engine("""
+        flows:
+          main:
+            intents:
+              any: {type: text, initial: true}
+            states:
+              a:
+                initial: true
+                transitions: {a: {mapping: {data.seen.n: "(data.seen.n || 0) + 1"}}}
+        """)
+    say(engine, "hi")
+    held = engine.session("u1")
+    assert held is not None and held.data == {"seen": {"n": 1}}
+    say(engine, "again")
+    assert held.data == {"seen": {"n": 1}} and held.version == 1
+    now = engine.session("u1")
+    assert now is not None and now.data == {"seen": {"n": 2}} and now.version == 2
+    held.data["seen"]["n"] = 99  # and the caller's changes stay the caller's
+    assert engine.session("u1") == now
+
+
+def test_a_session_copy_is_deep_and_equal() -> None:
+    frame = FlowFrame(flow="faq", state="ask", context={"q": [{"n": 1}]})
+    session = Session(user="u1", flow="promo", context={"a": {"b": [1]}}, data={"c": [1, 2]},
+                      stack=[frame], agent={"app_id": "1"}, version=3, last_flow="x")
+    for copy in (session.copy(), session.model_copy(deep=True)):
+        assert copy == session and type(copy) is Session and copy is not session
+        assert copy.context["a"] is not session.context["a"]
+        assert copy.data["c"] is not session.data["c"]
+        assert copy.stack is not session.stack and copy.stack[0] is not frame
+        assert copy.stack[0].context["q"][0] is not frame.context["q"][0]
+        assert copy.agent is not session.agent
+    assert Session(user="u2").copy().agent is None
