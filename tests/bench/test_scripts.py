@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # script, its smallest honest arguments, what its output must hold
 RUNS = [
     ("engine", ["--events", "200", "--people", "20", "--rounds", "1"], "100 flows / cost at 2"),
-    ("engine_stages", ["--events", "200", "--rounds", "1"], "json.loads"),
+    # engine_stages with the memory store: tests/bench/test_engine.py
     ("engine_stages", ["--events", "200", "--rounds", "1", "--store", "sqlite"], "json.loads"),
     ("store", ["--events", "300", "--people", "30", "--rounds", "1"], "an event more than MemoryStore"),
     ("channel", ["--calls", "50", "--repeat", "1"], "GraphClient.send_message"),
@@ -27,7 +27,7 @@ RUNS = [
     ("replay", ["--messages", "600"], "sessions/s"),
     ("serve", ["--posts", "300", "--seconds", "20"], "lost 0"),
     ("analytics", ["--sizes", "20000", "--frames", "sim,short", "--jsonl-max", "20000"],
-     "igbot report"),
+     "20,000 short"),
 ]
 
 
