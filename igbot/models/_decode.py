@@ -21,6 +21,7 @@ from igbot._message import KataMessage, Message, MessageType, MessageView, as_mo
 from igbot.models._events import (
     Event,
     button_payload,
+    kata_metadata,
     quick_reply_payload,
     story_reply_payload,
 )
@@ -226,8 +227,5 @@ def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | Non
         payload = button_payload("postback", pb.payload, pb.title)
     else:
         return None
-    # kata_metadata(account_id, sender, sender, mid, ts, False, kind), inlined: a call less
-    # per event (tests/models/test_decode.py compares both paths' messages)
-    metadata = {"channelType": "instagram", "accountId": account_id, "senderId": sender,
-                "personId": sender, "mid": mid, "timestamp": ts, "standby": False, "kind": kind}
+    metadata = kata_metadata(account_id, sender, sender, mid, ts, False, kind)
     return Incoming(kind, sender, MessageView(type_, content, payload, metadata), body, 0, mid, ts)
