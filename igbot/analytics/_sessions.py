@@ -211,9 +211,18 @@ def _from_bot(bot: Any) -> dict[str, Any]:
     return out
 
 
+_FLAGS = ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback")
+
+
 @dataclass
 class Prepared:
-    """A sessionized frame and the row arrays the metrics share (computed once per report)."""
+    """A sessionized frame and the row arrays the metrics share (computed once per report).
+
+    The six row masks (:attr:`message`, :attr:`user_msg`, :attr:`bot_msg`, :attr:`agent_msg`,
+    :attr:`handover`, :attr:`fallback`) are kept as bits of one ``uint8`` array and made on
+    each use: one byte a row for the whole report instead of six (5 MB a million events held
+    through every step), for a pass over a byte a row at each use. The session bounds
+    (:attr:`starts`, :attr:`ends`) are int32 while the frame has fewer than 2**31 rows."""
 
     df: pd.DataFrame
     params: MetricParams
@@ -222,12 +231,7 @@ class Prepared:
     sess: np.ndarray = field(init=False)
     starts: np.ndarray = field(init=False)
     ends: np.ndarray = field(init=False)
-    message: np.ndarray = field(init=False)
-    user_msg: np.ndarray = field(init=False)
-    bot_msg: np.ndarray = field(init=False)
-    agent_msg: np.ndarray = field(init=False)
-    handover: np.ndarray = field(init=False)
-    fallback: np.ndarray = field(init=False)
+    flags: np.ndarray = field(init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -239,19 +243,63 @@ class Prepared:
         n = len(df)
         change = np.ones(n + 1, dtype=bool)  # and a last bound at n
         np.not_equal(self.sess[1:], self.sess[:-1], out=change[1:n])
-        bounds = np.flatnonzero(change)
+        bounds = np.flatnonzero(change).astype(self.count_dtype)
         del change
         self.starts, self.ends = bounds[:-1], bounds[1:]  # views of one array, not two
         direction_out = cat_codes(df["direction"]) == 1
         role = df["role"]
-        self.message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
-        self.user_msg = self.message & ~direction_out & cat_mask(role, ("user",))
-        self.agent_msg = self.message & direction_out & cat_mask(role, p.agent_roles)
-        self.bot_msg = self.message & direction_out & cat_mask(role, ("bot",)) & ~self.agent_msg
-        self.handover = cat_mask(df["kind"], p.handover_kinds)
-        fb = df["is_fallback"].fillna(False).to_numpy(dtype=bool)
-        self.fallback = fb | cat_mask(df["flow"], p.fallback_flows) | cat_mask(
-            df["intent"], p.fallback_intents)
+        message = ~cat_mask(df["kind"], NON_MESSAGE_KINDS)
+        agent = message & direction_out & cat_mask(role, p.agent_roles)
+        masks = {
+            "message": message,
+            "user_msg": message & ~direction_out & cat_mask(role, ("user",)),
+            "agent_msg": agent,
+            "bot_msg": message & direction_out & cat_mask(role, ("bot",)) & ~agent,
+            "handover": cat_mask(df["kind"], p.handover_kinds),
+            "fallback": df["is_fallback"].fillna(False).to_numpy(dtype=bool)
+            | cat_mask(df["flow"], p.fallback_flows) | cat_mask(df["intent"], p.fallback_intents),
+        }
+        del message, agent, direction_out
+        self.flags = np.zeros(n, dtype=np.uint8)
+        for bit, name in enumerate(_FLAGS):
+            mask = masks.pop(name)
+            self.flags |= mask.view(np.uint8) << np.uint8(bit)
+            del mask
+
+    def _flag(self, name: str) -> np.ndarray:
+        out = self.flags >> np.uint8(_FLAGS.index(name))
+        out &= 1
+        return out.view(bool)  # 0 or 1 in each byte: a valid boolean array, no second copy
+
+    @property
+    def message(self) -> np.ndarray:
+        """Per row: a message (not read, reaction, handover, ...; see ``DEFINITIONS``)."""
+        return self._flag("message")
+
+    @property
+    def user_msg(self) -> np.ndarray:
+        """Per row: an incoming message from the person."""
+        return self._flag("user_msg")
+
+    @property
+    def bot_msg(self) -> np.ndarray:
+        """Per row: an outgoing message from the bot (not an agent's)."""
+        return self._flag("bot_msg")
+
+    @property
+    def agent_msg(self) -> np.ndarray:
+        """Per row: an outgoing message from an agent (roles ``agent_roles``)."""
+        return self._flag("agent_msg")
+
+    @property
+    def handover(self) -> np.ndarray:
+        """Per row: a handover event (kinds ``handover_kinds``)."""
+        return self._flag("handover")
+
+    @property
+    def fallback(self) -> np.ndarray:
+        """Per row: marked ``is_fallback``, or in a fallback flow or intent."""
+        return self._flag("fallback")
 
     @property
     def n_sessions(self) -> int:
