@@ -241,16 +241,40 @@ def _agent_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
-    return pd.Series(ns.view("M8[ns]"), copy=False).dt.tz_localize("UTC")  # one copy, not two
+    """Nanoseconds since the epoch as UTC times, on ``ns`` itself (no copy: pass a fresh
+    array, not one a frame holds)."""
+    return pd.Series(ns, dtype="datetime64[ns, UTC]", copy=False)
+
+
+def _take_categorical(column: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``column.iloc[rows]`` of a categorical column, taken from its codes (as they are: no
+    intp copy of the rows, no pandas take machinery) into the same dtype."""
+    return pd.Categorical.from_codes(cat_codes(column)[rows], dtype=column.dtype)
 
 
 def _take_strings(names: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``names[codes]`` as a string array (NA where the code is -1), built by Arrow."""
     import pyarrow as pa
 
-    taken = pa.array(names, type=pa.string()).take(pa.array(codes, type=pa.int64(),
-                                                            mask=codes < 0))
+    # large_string, pandas' own storage (a string array would be copied into one), taken by
+    # the codes as they are (no int64 copy of them)
+    taken = pa.array(names, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
     return pd.array(pd.arrays.ArrowStringArray(taken), dtype="string")
+
+
+def _runs_sorted(keys: np.ndarray, values: np.ndarray) -> bool:
+    """Whether ``(keys, values)`` is already in ``np.lexsort((values, keys))`` order as far
+    as the values go (keys ascending, values ascending within a key, NaN last)."""
+    if len(keys) < 2:
+        return True
+    step = keys[1:] - keys[:-1]
+    if (step < 0).any():
+        return False
+    same = step == 0
+    del step
+    rising = values[1:] >= values[:-1]  # False where either is NaN
+    rising |= np.isnan(values[1:])  # anything before a NaN
+    return not (same & ~rising).any()
 
 
 def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) -> np.ndarray:
@@ -263,10 +287,12 @@ def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) ->
     out = np.full(p.n_sessions, np.nan)
     if len(rows) == 0:
         return out
-    session = np.searchsorted(p.starts, rows, side="right") - 1
-    order = np.lexsort((values, session))
-    session, values = session[order], values[order]
-    del order
+    session = np.searchsorted(p.starts, rows, side="right").astype(p.count_dtype)
+    session -= 1
+    if not _runs_sorted(session, values):  # rows in order, one value a session: no sort
+        order = np.lexsort((values, session))
+        session, values = session[order], values[order]
+        del order
     first = np.flatnonzero(np.r_[True, session[1:] != session[:-1]])
     if how == "min":
         out[session[first]] = values[first]
@@ -324,8 +350,8 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     median_bot = _per_session(p, asked, secs, "median")
     first_agent = _per_session(p, hand, wait, "min")
     table = pd.DataFrame({
-        "session_id": df["session_id"].iloc[starts].reset_index(drop=True),
-        "conversation_id": df["conversation_id"].iloc[starts].reset_index(drop=True),
+        "session_id": _take_categorical(df["session_id"], starts),
+        "conversation_id": _take_categorical(df["conversation_id"], starts),
         "start": _utc(start_ts),
         "end": _utc(end_ts),
         "events": np.subtract(ends, starts, dtype=p.count_dtype),
@@ -356,13 +382,13 @@ def session_table(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 def _response_times(p: Prepared) -> pd.DataFrame:
     asked, secs = _bot_responses(p)
     hand, wait = _agent_responses(p)
-    rows = np.concatenate([asked, hand])
+    rows = np.concatenate([asked, hand], dtype=p.count_dtype)  # row numbers: int32 will do
     out = pd.DataFrame({
         "measure": pd.Categorical.from_codes(
             np.repeat(np.array([0, 1], dtype=np.int8), [len(asked), len(hand)]),
             dtype=pd.CategoricalDtype(["bot", "agent_first"])),
-        "conversation_id": p.df["conversation_id"].iloc[rows].reset_index(drop=True),
-        "session_id": p.df["session_id"].iloc[rows].reset_index(drop=True),
+        "conversation_id": _take_categorical(p.df["conversation_id"], rows),
+        "session_id": _take_categorical(p.df["session_id"], rows),
         "timestamp": _utc(p.ts[rows]),
         "seconds": np.concatenate([secs, wait]),
     }, copy=False)  # fresh arrays: no copy of them
