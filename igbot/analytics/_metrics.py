@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._categories import cat_codes
+from igbot.analytics._categories import cat_codes, code_counts
 from igbot.analytics._memory import release_unused
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
 from igbot.analytics._window import _window_health
@@ -78,8 +78,8 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:
-    values = values[~np.isnan(values)] if len(values) else values
-    return None if len(values) == 0 else float(np.quantile(values, q))
+    values = values[~np.isnan(values)]  # a copy: partitioned in place, not copied again
+    return None if len(values) == 0 else float(np.quantile(values, q, overwrite_input=True))
 
 
 def _is_ice_breaker(payload: str | None, text: str | None, names: tuple[str, ...]) -> bool:
@@ -422,7 +422,7 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
     _, wait = _agent_responses(p)
     turns = table["messages_in"].to_numpy() if n_s else np.zeros(0)
     msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
-    per_conv = np.bincount(p.conv[p.starts]) if n_s else np.zeros(0, dtype=np.int64)
+    per_conv = code_counts(p.conv[p.starts], len(df["conversation_id"].cat.categories))
     per_conv = per_conv[per_conv > 0]
 
     def mean(a: np.ndarray) -> float | None:

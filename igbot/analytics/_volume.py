@@ -111,9 +111,14 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
         messages_in = np.bincount(slot[p.user_msg], minlength=size)
         messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
         del slot
-    start_slot = _buckets(p.ts[p.starts], freq, tz)  # then in place: one array
-    start_slot -= first
-    start_slot //= step
+    start_slot = p.ts[p.starts]  # then in place: one array
+    if tz == "UTC":
+        start_slot //= step
+        start_slot -= low
+    else:
+        start_slot = _buckets(start_slot, freq, tz)
+        start_slot -= first
+        start_slot //= step
     sessions = np.bincount(start_slot, minlength=size)
     people = count_distinct(start_slot, p.conv[p.starts], size)
     index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
@@ -136,12 +141,9 @@ def _hour_of_week(p: Prepared) -> pd.DataFrame:
     ns = p.ts[p.user_msg]
     if p.params.tz == "UTC":  # hours since the epoch (a Thursday), in place: no field arrays
         ns //= 3_600_000_000_000
-        cells = ns % 24
-        ns //= 24
-        ns += 3  # 1970-01-01 was weekday 3 (Monday 0)
-        ns %= 7
-        ns *= 24
-        cells += ns
+        ns += 3 * 24  # 1970-01-01 was weekday 3 (Monday 0): hour 72 of a week from Monday
+        ns %= 7 * 24
+        cells = ns
     else:
         when = _local(pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC"), p.params.tz)
         cells = when.day_of_week.to_numpy() * 24 + when.hour.to_numpy()
