@@ -45,6 +45,25 @@ def test_the_benchmark_runs(script: str, args: list[str], shows: str) -> None:
     assert shows in done.stdout, done.stdout[-2000:]
 
 
+def test_the_analytics_benchmark_judges_memory_on_the_arrow_size_counted_once() -> None:
+    """``mem x``, the figure the memory target is judged on, is the peak over the Arrow size
+    with every buffer counted once (``arrow MB``); ``x nbytes``, beside it, is the peak over
+    ``Table.nbytes``. At 300,000 events the file reads back as three record batches sharing
+    the conversation names, so the two sizes differ and so must the two ratios."""
+    done = _run("analytics", ["--sizes", "300000", "--frames", "short"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    header, row = done.stdout.splitlines()[:2]
+    assert "arrow MB  peak MB  mem x nbytes MB x nbytes" in header
+    fields = row.split()
+    assert fields[:2] == ["300,000", "short"]
+    shared, peak, mem_x, nbytes, x_nbytes = (float(v) for v in fields[9:14])
+    assert nbytes > shared  # the names counted once per batch
+    # each MB figure is rounded to 0.1: the ratio lies within what the rounding allows
+    assert (peak - 0.05) / (shared + 0.05) - 0.005 <= mem_x <= (peak + 0.05) / (shared - 0.05) + 0.005
+    assert (peak - 0.05) / (nbytes + 0.05) - 0.005 <= x_nbytes <= (peak + 0.05) / (nbytes - 0.05) + 0.005
+    assert "mem x <= 2.0" in done.stdout and "every buffer counted once" in done.stdout
+
+
 def test_the_postgresql_benchmark_runs_with_a_steady_load(postgres: object) -> None:
     """``postgres`` skips where PostgreSQL cannot be started; the benchmark starts its own."""
     done = _run("serve_postgres", ["--backend", "postgresql", "--posts", "200", "--seconds", "20",
