@@ -205,7 +205,7 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         empty = pd.DataFrame({"trigger": pd.Categorical([])})
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("triggers", lambda: _trigger_mix(table if len(table) else empty)),
-            ("response_times", lambda: _response_times(p)),
+            ("response_times", lambda: _response_times(p, last=True)),
             ("volume_daily", lambda: _volume(p, table, "D")),
             ("volume_hourly", lambda: _volume(p, table, "h")),
             ("rates_daily", lambda: _rates_over_time(table, mp.tz)),
