@@ -184,12 +184,15 @@ def test_session_table_matches_plain_python_on_varied_logs(tmp_path: Path, seed:
         assert row.start == g["timestamp"].min() and row.end == g["timestamp"].max()
 
 
+@pytest.mark.parametrize("order", ["random", "sorted", "one a session"])
 @pytest.mark.parametrize("seed", range(4))
-def test_per_session_median_and_min_are_pandas_groupbys(seed: int) -> None:
+def test_per_session_median_and_min_are_pandas_groupbys(seed: int, order: str) -> None:
+    """Random values are sorted first; values already in order (ascending within each
+    session, NaN last, or one a session) are read as they are: either way pandas' figures."""
     import numpy as np
 
     from igbot.analytics import MetricParams, sessionize
-    from igbot.analytics._metrics import _per_session
+    from igbot.analytics._metrics import _per_session, _runs_sorted
     from igbot.analytics._sessions import Prepared
 
     rng = np.random.default_rng(seed)
@@ -198,9 +201,15 @@ def test_per_session_median_and_min_are_pandas_groupbys(seed: int) -> None:
                    "text") for t in times])
     p = Prepared(sessionize(df), MetricParams())
     rows = np.sort(rng.choice(len(p.df), 250, replace=False))
+    session = np.searchsorted(p.starts, rows, side="right") - 1
+    if order == "one a session":
+        rows = rows[np.r_[True, session[1:] != session[:-1]]]
+        session = np.searchsorted(p.starts, rows, side="right") - 1
     values = rng.integers(0, 40, len(rows)).astype(float)  # ties, odd and even runs
     values[rng.random(len(rows)) < 0.2] = np.nan
-    session = np.searchsorted(p.starts, rows, side="right") - 1
+    if order == "sorted":
+        values = values[np.lexsort((values, session))]  # session is ascending already
+    assert _runs_sorted(session, values) == (order != "random")
     for how in ("median", "min"):
         expected = np.full(p.n_sessions, np.nan)
         reduced = pd.Series(values).groupby(session).agg(how)
@@ -208,3 +217,41 @@ def test_per_session_median_and_min_are_pandas_groupbys(seed: int) -> None:
         np.testing.assert_array_equal(_per_session(p, rows, values, how), expected)
     empty = np.zeros(0, dtype=np.int64)
     assert np.isnan(_per_session(p, empty, np.zeros(0), "median")).all()
+
+
+def test_runs_sorted_is_lexsort_order() -> None:
+    """NaN sorts last within a key; a key may not go down."""
+    import numpy as np
+
+    from igbot.analytics._metrics import _runs_sorted
+
+    nan = np.nan
+    keys = np.array([0, 0, 1, 1, 1], dtype=np.int32)
+    assert _runs_sorted(keys, np.array([1.0, 2.0, 0.0, nan, nan]))
+    assert _runs_sorted(keys, np.array([2.0, nan, 5.0, 5.0, nan]))  # a new key starts low
+    assert not _runs_sorted(keys, np.array([nan, 2.0, 0.0, 1.0, 2.0]))  # NaN before a number
+    assert not _runs_sorted(keys, np.array([1.0, 2.0, 3.0, 1.0, 4.0]))
+    assert not _runs_sorted(np.array([0, 1, 0], dtype=np.int32), np.array([1.0, 2.0, 3.0]))
+    assert _runs_sorted(keys[:1], np.array([nan]))
+
+
+def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_path: Path) -> None:
+    """A report builds the response-time table last, taking the responses out of the cache;
+    its tables and summary are the standalone functions' (which keep the cache)."""
+    from igbot.analytics import report
+    from igbot.analytics._metrics import _response_times
+    from igbot.analytics._sessions import MetricParams, prepare
+
+    df = load(write_varied(tmp_path / "v.jsonl", 3))
+    rep = report(df)
+    pd.testing.assert_frame_equal(rep.tables["response_times"], response_times(df),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(rep.tables["sessions"], session_table(df), check_exact=True)
+    assert rep.summary == summary(df)
+    p = prepare(df, MetricParams())
+    kept = _response_times(p)
+    assert {"answers", "agent_responses"} <= set(p.cache)
+    last = _response_times(p, last=True)
+    assert not {"answers", "agent_responses"} & set(p.cache)
+    pd.testing.assert_frame_equal(kept, last, check_exact=True)
+    pd.testing.assert_frame_equal(_response_times(p), kept, check_exact=True)  # made again

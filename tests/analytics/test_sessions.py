@@ -115,3 +115,32 @@ def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
             hits = np.flatnonzero(mask[lo:hi]) + lo
             assert first[s] == (hits[0] if len(hits) else -1)
             assert last[s] == (hits[-1] if len(hits) else -1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_row_masks_kept_as_bits_are_their_definitions(tmp_path: Path, seed: int) -> None:
+    """The six masks live as bits of one byte a row; each reads back as its definition."""
+    df = sessionize(load(write_varied(tmp_path / "v.jsonl", seed)))
+    params = MetricParams(agent_roles=("agent", "system"), fallback_intents=("none",))
+    p = Prepared(df, params)
+    assert p.flags.dtype == np.uint8 and p.flags.shape == (len(df),)
+    assert p.starts.dtype == np.int32 and p.ends.dtype == np.int32
+    message = ~df["kind"].isin(NON_MESSAGE_KINDS).to_numpy()
+    out = (df["direction"] == "out").to_numpy()
+    agent = message & out & df["role"].isin(params.agent_roles).to_numpy()
+    expected = {
+        "message": message,
+        "user_msg": message & ~out & (df["role"] == "user").to_numpy(),
+        "agent_msg": agent,
+        "bot_msg": message & out & (df["role"] == "bot").to_numpy() & ~agent,
+        "handover": df["kind"].isin(params.handover_kinds).to_numpy(),
+        "fallback": df["is_fallback"].fillna(False).to_numpy(dtype=bool)
+        | df["flow"].isin(params.fallback_flows).to_numpy()
+        | df["intent"].isin(params.fallback_intents).to_numpy(),
+    }
+    assert any(v.any() for v in expected.values())
+    for name, mask in expected.items():
+        got = getattr(p, name)
+        assert got.dtype == bool
+        np.testing.assert_array_equal(got, mask, err_msg=name)
+        assert got.view(np.uint8).max(initial=0) <= 1  # a true boolean array, 0 or 1 a byte
