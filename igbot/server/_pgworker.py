@@ -386,7 +386,8 @@ class PgWorkerPool:
         while not self._stop.is_set():
             rows = self.db.query(
                 "SELECT p.inbox_id, p.idx, p.key, i.body, EXISTS (SELECT 1 FROM igbot_events e "
-                "WHERE e.key = p.key), s.body FROM igbot_pending p JOIN igbot_inbox i "
+                "WHERE e.key = p.key), s.body, (SELECT last_ts FROM igbot_policy_inbound "
+                "WHERE person_id = p.conversation) FROM igbot_pending p JOIN igbot_inbox i "
                 "ON i.id = p.inbox_id LEFT JOIN igbot_sessions s ON s.channel = %s AND "
                 "s.\"user\" = p.conversation WHERE p.conversation = %s AND p.routed_at <= "
                 "clock_timestamp() - make_interval(secs => %s) "
@@ -395,10 +396,12 @@ class PgWorkerPool:
             if not rows:
                 return
             # the conversation's session as stored now: the first event's engine reads it from
-            # here, each next one the version the previous commit wrote (see PgState.know)
-            self.db.know(session=(channel, conversation, rows[0][5]))
+            # here, each next one the version the previous commit wrote; the person's last
+            # inbound time for the send policy (see PgState.know)
+            self.db.know(session=(channel, conversation, rows[0][5]),
+                         inbound=(conversation, rows[0][6]))
             bodies: dict[int, list[Any]] = {}
-            for inbox_id, idx, key, raw, seen, _session in rows:
+            for inbox_id, idx, key, raw, seen, _session, _inbound in rows:
                 if inbox_id not in bodies:
                     bodies[inbox_id] = read_webhook(bytes(raw))
                 events = bodies[inbox_id]
