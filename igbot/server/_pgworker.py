@@ -123,6 +123,8 @@ class PgWorkerPool:
         # routing lets one pass take several inbox commits (of every server) at once
         self._gather = min(_GATHER, self.window / 20) if self.window > 0 else 0.0
         self.reorder_overflowed = 0  # no cap here: held events wait in the database
+        self._candidates: dict[str, bool] = {}  # claimable conversations (see _claim), in order
+        self._held: set[str] = set()  # the conversations this server's workers hold
 
     def __repr__(self) -> str:
         return f"PgWorkerPool(workers={self.size}, db={self.db!r})"
@@ -310,7 +312,7 @@ class PgWorkerPool:
                 try:
                     if conn is None or conn.closed:
                         conn = self._connect()
-                    claimed = self._claim(conn, index)
+                    claimed = self._claim(conn)
                     if claimed is None:
                         self._idle(conn, seen)
                         continue
@@ -320,7 +322,11 @@ class PgWorkerPool:
                             self._drain(worker, conversation, unsent)
                     finally:
                         self.db.forget()
-                        conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                        try:
+                            conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                        finally:
+                            with self._lock:
+                                self._held.discard(conversation)
                 except psycopg.OperationalError as exc:
                     logger.warning("worker %d lost the database (%s); reconnecting", index,
                                    type(exc).__name__)
@@ -352,25 +358,46 @@ class PgWorkerPool:
         due = _POLL if row is None or row[0] is None else float(row[0])
         self._stop.wait(min(_POLL, max(_MIN_NAP, due)))
 
-    def _claim(self, conn: psycopg.Connection[Any], index: int) -> tuple[str, bool] | None:
+    def _claim(self, conn: psycopg.Connection[Any]) -> tuple[str, bool] | None:
         """Lock a conversation with pending events or unsent requests: ``(its id, whether it
-        has unsent requests)``, or None."""
-        rows = conn.execute(
-            "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
-            "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) "
-            "UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE state IN ('pending', "
-            "'sending') ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
-        candidates = list(dict.fromkeys(r[0] for r in rows))
-        unsent = {r[0] for r in rows if r[1]}
-        if not candidates:
-            return None
-        # each worker starts at a different place in the oldest-first list: fewer collisions
-        start = (index * 7) % min(len(candidates), max(1, self.size))
-        for conversation in candidates[start:] + candidates[:start]:
-            got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
-                               (conversation,)).fetchone()
-            if got and got[0]:
-                return str(conversation), conversation in unsent
+        has unsent requests)``, or None.
+
+        One query lists up to ``_CLAIM_SCAN`` of them, oldest first, for all of this server's
+        workers: each takes the next one no worker of this server holds, and the list is read
+        again when it runs out (one query per conversation before). A conversation another
+        server took meanwhile costs a lock that fails, or a drain that finds nothing.
+        """
+        for refill in (False, True):
+            if refill:
+                rows = conn.execute(
+                    "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
+                    "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx "
+                    "LIMIT %s) UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE "
+                    "state IN ('pending', 'sending') ORDER BY id LIMIT %s)",
+                    (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
+                found: dict[str, bool] = {}
+                for conversation, unsent in rows:
+                    found[conversation] = found.get(conversation, False) or unsent
+                with self._lock:
+                    self._candidates = found
+            while True:
+                with self._lock:
+                    conversation = next((c for c in self._candidates if c not in self._held),
+                                        None)
+                    if conversation is None:
+                        break
+                    unsent = self._candidates.pop(conversation)
+                    self._held.add(conversation)
+                got = None
+                try:
+                    got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
+                                       (conversation,)).fetchone()
+                finally:
+                    if not (got and got[0]):
+                        with self._lock:
+                            self._held.discard(conversation)
+                if got and got[0]:
+                    return str(conversation), unsent
         return None
 
     def _drain(self, worker: _Worker, conversation: str, unsent: bool = True) -> None:
