@@ -322,8 +322,10 @@ upd AS (
   WHERE ses.e <> 0 AND channel = ses.c AND "user" = ses.u AND version = ses.e
   AND EXISTS (SELECT 1 FROM ev) RETURNING 1),
 ob AS (
-  INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, state, created_at)
-  SELECT x->>0, x->>1, x->>2, x->>3, x->>4, 'pending', %s
+  INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, state, created_at,
+    attempted_at, attempts)
+  SELECT x->>0, x->>1, x->>2, x->>3, x->>4, CASE WHEN n = 1 THEN 'sending' ELSE 'pending' END,
+    %s, CASE WHEN n = 1 THEN %s::double precision END, (n = 1)::integer
   FROM json_array_elements(%s::json) WITH ORDINALITY AS o(x, n)
   WHERE EXISTS (SELECT 1 FROM ev) ORDER BY n RETURNING id),
 lg AS ({_LOG_FROM_JSON.format(guard="EXISTS (SELECT 1 FROM ev)")}),
@@ -337,8 +339,9 @@ SELECT EXISTS (SELECT 1 FROM ev),
 """One event's effects in one statement (so one round trip, atomic in autocommit): the dedupe
 key first; the sessions, outbox rows and log lines (JSON arrays) only if it was new; a session
 whose version moved aborts the whole statement (``igbot_conflict``, SQLSTATE 40001). The
-person's inbound time the policy recorded (if any) goes with it whether the key was new or not,
-as a statement of its own wrote it before."""
+first outbox row is stored ``sending`` (its send is the worker's next step: see
+:meth:`PgState.mark_sending`). The person's inbound time the policy recorded (if any) goes with
+it whether the key was new or not, as a statement of its own wrote it before."""
 
 _FINISH = f"""
 WITH done AS (
@@ -412,6 +415,7 @@ class PgState(StateStore):
     def forget(self) -> None:
         """Drop this thread's hints (its conversation lock is released)."""
         self._hints.unseen, self._hints.sessions, self._hints.removed = set(), {}, None
+        self._hints.marked = None
 
     def _unseen(self) -> set[str]:
         found: set[str] | None = getattr(self._hints, "unseen", None)
@@ -496,7 +500,7 @@ class PgState(StateStore):
                     unit.key, unit.inbox_id, unit.idx, unit.kind, now, unit.inbox_id, unit.idx,
                     _json_rows([(s.channel, s.user, s.version, body, expected)
                                 for s, body, expected in sessions]), now, now,
-                    now, _json_rows([(r.conversation, r.endpoint, r.stored_body(), r.role,
+                    now, now, _json_rows([(r.conversation, r.endpoint, r.stored_body(), r.role,
                                       r.stored_meta()) for r in unit.outbox]),
                     _json_rows(unit.log), person, inbound, person, len(sessions))).fetchone()
         except BaseException as exc:
@@ -513,7 +517,11 @@ class PgState(StateStore):
         known = self._sessions()
         for session, body, _expected in sessions:
             known[(session.channel, session.user)] = body
-        return [replace(r, id=int(i)) for r, i in zip(unit.outbox, row[2], strict=True)]
+        rows = [replace(r, id=int(i)) for r, i in zip(unit.outbox, row[2], strict=True)]
+        if rows:
+            rows[0].state = "sending"
+            self._hints.marked = rows[0].id
+        return rows
 
     def _commit_in_steps(self, unit: Unit) -> list[OutboxRow] | None:
         """:meth:`commit` for an API call's unit (no dedupe key) or one with redactions."""
@@ -605,6 +613,17 @@ class PgState(StateStore):
                                     f"FROM igbot_outbox WHERE {where} ORDER BY id", args)]
 
     def mark_sending(self, row_id: int) -> None:
+        """The request is about to leave: after a crash its outcome is unknown.
+
+        The first request of an event this thread just committed was stored ``sending``
+        already (:data:`_COMMIT`: one statement less an event); a worker that dies between that
+        commit and the send leaves it for the next one to send as possibly sent, so
+        ``attempts`` may count one send that never left (as it counts one the policy refused),
+        never fewer than left.
+        """
+        if getattr(self._hints, "marked", None) == row_id:
+            self._hints.marked = None
+            return
         with _use(self.pool) as conn:
             conn.execute("UPDATE igbot_outbox SET state = 'sending', attempted_at = %s, "
                          "attempts = attempts + 1 WHERE id = %s", (time.time(), row_id))

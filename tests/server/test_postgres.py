@@ -109,6 +109,29 @@ def test_a_held_persons_inbound_time_is_written_with_the_events_commit(
     assert stored("p7") == [(now.timestamp() + 5,)]  # ... the end of the binding writes it
 
 
+def test_an_events_first_request_is_stored_sending_and_counted_once(
+        pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+
+    def request(text: str) -> OutboxRow:
+        return OutboxRow(0, "u8", OutboundRequest.from_body(
+            "messages", {"recipient": {"id": "u8"}, "message": {"text": text}}), "bot", {})
+
+    first, second = db.commit(Unit(key="k9", outbox=[request("a"), request("b")])) or []
+    assert (first.state, second.state) == ("sending", "pending")
+
+    def stored() -> list[tuple[str, int]]:
+        return db.query("SELECT state, attempts FROM igbot_outbox WHERE conversation = 'u8' "
+                        "ORDER BY id")
+
+    assert stored() == [("sending", 1), ("pending", 0)]  # a crash now: resent as maybe sent
+    db.mark_sending(first.id)  # the send the commit marked: no second count
+    db.mark_sending(second.id)
+    assert stored() == [("sending", 1), ("sending", 1)]
+    db.mark_sending(first.id)  # sent again (a resend): counted
+    assert stored()[0] == ("sending", 2)
+
+
 def test_a_deleted_message_is_redacted_in_the_log_table(pool: ConnectionPool, database_url: str) -> None:
     db = PgState(pool, database_url)
     line = log_line("u2", 1_767_225_600_000, "in", "user", "text", text="my address", mid="m9")
