@@ -20,11 +20,14 @@
   have left already, so it can reach the person twice (``igbot_outbox.attempts`` counts it).
 - A server's inbox commit wakes its own router in the process (whichever server routes takes
   every server's rows, and a router that finds another routing tries again 10 ms later);
-  routers poll every 200 ms regardless. With a reorder window a router waits a little (a
-  twentieth of the window, at most 50 ms) before a pass, so one pass takes several commits. An
-  idle worker sleeps until the oldest pending event leaves the reorder window (at most 200 ms);
-  without a window the router's ``NOTIFY igbot_work`` after routing wakes the workers of
-  every server.
+  routers poll every 200 ms regardless (one look for unrouted rows, then a pass if any). With
+  a reorder window a router waits a little (a twentieth of the window, at most 50 ms) before a
+  pass, so one pass takes several commits. An idle worker sleeps until the oldest pending
+  event leaves the reorder window (at most 200 ms; the first idle worker of a server asks, the
+  others sleep as long); without a window the router's ``NOTIFY igbot_work`` after routing
+  wakes the workers of every server.
+- A server's workers share one list of claimable conversations (one query for many claims):
+  each takes the next one none of them holds.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ class PgWorkerPool:
         self.reorder_overflowed = 0  # no cap here: held events wait in the database
         self._candidates: dict[str, bool] = {}  # claimable conversations (see _claim), in order
         self._held: set[str] = set()  # the conversations this server's workers hold
+        self._quiet_until = 0.0  # time.monotonic() before which nothing pending is due
 
     def __repr__(self) -> str:
         return f"PgWorkerPool(workers={self.size}, db={self.db!r})"
@@ -213,19 +217,27 @@ class PgWorkerPool:
     # -- router ----------------------------------------------------------------------------
 
     def _router(self) -> None:
+        woken = True
         while not self._stop.is_set():
             seen = self._wake.generation()
             try:
-                routed = self.route_once()
+                # polled, not woken: one cheap look first (a routing pass is four statements)
+                routed = self.route_once() if woken or self._unrouted() else 0
             except Exception:
                 logger.exception("routing inbox entries failed")
                 routed = 0
+            woken = True
             if routed is None:  # another server is routing right now
                 self._stop.wait(0.01)
             elif routed == 0:
                 self._wake.wait(seen, _POLL)
-                if self._gather:  # let the next few inbox commits join this pass
+                woken = self._wake.generation() != seen
+                if woken and self._gather:  # let the next few inbox commits join this pass
                     self._stop.wait(self._gather)
+
+    def _unrouted(self) -> bool:
+        """Whether any server's inbox holds a body not yet routed."""
+        return bool(self.db.query("SELECT EXISTS (SELECT 1 FROM igbot_inbox WHERE NOT routed)")[0][0])
 
     def route_once(self) -> int | None:
         """Route one batch of inbox rows; how many (None: another server holds the lock).
@@ -347,16 +359,26 @@ class PgWorkerPool:
         so a NOTIFY (every inbox commit and routing of every server sends one) is no reason to
         look again: that woke every worker of every server to run the claim query for nothing,
         hundreds of times a second under load. The worker sleeps until the oldest pending event
-        is due instead (at most the poll interval); without a window, NOTIFY wakes it.
+        is due instead (at most the poll interval); without a window, NOTIFY wakes it. The
+        first idle worker asks; the server's others sleep as long without asking (nor running
+        the claim query), so an idle server polls once per interval, not once per worker.
         """
         if self.window <= 0:
             self._wake.wait(seen, _POLL)
+            return
+        with self._lock:
+            quiet = self._quiet_until - time.monotonic()
+        if quiet > 0:  # another worker of this server looked: nothing is due before then
+            self._stop.wait(quiet)
             return
         row = conn.execute(
             "SELECT extract(epoch FROM routed_at + make_interval(secs => %s) - clock_timestamp()) "
             "FROM igbot_pending ORDER BY inbox_id, idx LIMIT 1", (self.window,)).fetchone()
         due = _POLL if row is None or row[0] is None else float(row[0])
-        self._stop.wait(min(_POLL, max(_MIN_NAP, due)))
+        nap = min(_POLL, max(_MIN_NAP, due))
+        with self._lock:
+            self._quiet_until = time.monotonic() + nap
+        self._stop.wait(nap)
 
     def _claim(self, conn: psycopg.Connection[Any]) -> tuple[str, bool] | None:
         """Lock a conversation with pending events or unsent requests: ``(its id, whether it
@@ -369,6 +391,9 @@ class PgWorkerPool:
         """
         for refill in (False, True):
             if refill:
+                with self._lock:
+                    if self.window > 0 and time.monotonic() < self._quiet_until:
+                        return None  # nothing is due yet (see _idle)
                 rows = conn.execute(
                     "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
                     "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx "
