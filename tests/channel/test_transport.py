@@ -80,7 +80,8 @@ def test_failures_are_httpx_errors() -> None:
 
 def _raw_server(answers: list[bytes]) -> tuple[int, threading.Thread]:
     """A server that reads one request per connection and writes the next raw answer, then
-    closes: the wire cases a Graph answer may take."""
+    closes: the wire cases a Graph answer may take. Each answer but the last says it closes
+    (a kept-alive socket closed between two requests is a race no client can win)."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def run() -> None:
@@ -98,7 +99,8 @@ def _raw_server(answers: list[bytes]) -> tuple[int, threading.Thread]:
 
 def test_chunked_unsized_and_interim_answers_are_read() -> None:
     port, thread = _raw_server([
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-App-Usage: {}\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-App-Usage: {}\r\n"
+        b"Connection: close\r\n\r\n"
         b"5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"b\": 2}",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 8\r\n\r\n"
