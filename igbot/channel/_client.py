@@ -8,6 +8,7 @@ time in call order, even from many threads.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -44,6 +45,8 @@ from igbot.models import (
 
 __all__ = ["GraphClient"]
 
+logger = logging.getLogger(__name__)
+
 
 class GraphClient(GraphCore):
     """A synchronous client for Instagram's Send API (Graph API).
@@ -71,9 +74,9 @@ class GraphClient(GraphCore):
                  **options: Any) -> None:
         super().__init__(access_token, **options)
         inner = transport if transport is not None else KeepAliveTransport()
-        self._http = httpx.Client(
-            base_url=self.base_url, timeout=self.timeout,
-            transport=AuthTransport(inner, self.access_token, self.auth))
+        self._transport = AuthTransport(inner, self.access_token, self.auth)
+        self._http = httpx.Client(base_url=self.base_url, timeout=self.timeout,
+                                  transport=self._transport)
         self._locks = ConversationLocks()
 
     @classmethod
@@ -122,8 +125,7 @@ class GraphClient(GraphCore):
             if self.bucket is not None:
                 self.bucket.acquire()
             try:
-                response = self._http.request(method, self.url(endpoint, object_id), json=json,
-                                                   params=params)
+                response = self._exchange(method, self.url(endpoint, object_id), json, params)
             except httpx.TransportError as exc:
                 outcome: dict[str, Any] | GraphError = self.connection_error(exc)
             else:
@@ -136,6 +138,28 @@ class GraphClient(GraphCore):
             self.retry.log_retry(method, path, attempt, delay, outcome)
             time.sleep(delay)
             attempt += 1
+
+    def _exchange(self, method: str, url: httpx.URL, json: Any,
+                  params: dict[str, Any] | None) -> httpx.Response:
+        """One HTTP exchange: the request httpx's client builds (headers, JSON, timeouts),
+        handed straight to the transport.
+
+        ``httpx.Client.send`` would add what a Graph call never uses and pay for it on every
+        call: a cookie jar (each answer turned into urllib's request and response objects to
+        look for ``Set-Cookie``: more CPU than the HTTP exchange itself), redirect and auth
+        flows (a Graph POST is never redirected; the token is added by the transport). httpx's
+        own INFO line is written here at DEBUG, without the token.
+        """
+        request = self._http.build_request(method, url, json=json, params=params)
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug('HTTP Request: %s %s "HTTP/1.1 %d %s"', method, request.url,
+                         response.status_code, response.reason_phrase)
+        return response
 
     def send(self, body: Any, *, role: Role = "bot") -> SendResult:
         """Send one ``messages`` body (a pydantic model or a dict).

@@ -20,11 +20,14 @@
   have left already, so it can reach the person twice (``igbot_outbox.attempts`` counts it).
 - A server's inbox commit wakes its own router in the process (whichever server routes takes
   every server's rows, and a router that finds another routing tries again 10 ms later);
-  routers poll every 200 ms regardless. With a reorder window a router waits a little (a
-  twentieth of the window, at most 50 ms) before a pass, so one pass takes several commits. An
-  idle worker sleeps until the oldest pending event leaves the reorder window (at most 200 ms);
-  without a window the router's ``NOTIFY igbot_work`` after routing wakes the workers of
-  every server.
+  routers poll every 200 ms regardless (one look for unrouted rows, then a pass if any). With
+  a reorder window a router waits a little (a twentieth of the window, at most 50 ms) before a
+  pass, so one pass takes several commits. An idle worker sleeps until the oldest pending
+  event leaves the reorder window (at most 200 ms; the first idle worker of a server asks, the
+  others sleep as long); without a window the router's ``NOTIFY igbot_work`` after routing
+  wakes the workers of every server.
+- A server's workers share one list of claimable conversations (one query for many claims):
+  each takes the next one none of them holds.
 """
 
 from __future__ import annotations
@@ -123,6 +126,9 @@ class PgWorkerPool:
         # routing lets one pass take several inbox commits (of every server) at once
         self._gather = min(_GATHER, self.window / 20) if self.window > 0 else 0.0
         self.reorder_overflowed = 0  # no cap here: held events wait in the database
+        self._candidates: dict[str, bool] = {}  # claimable conversations (see _claim), in order
+        self._held: set[str] = set()  # the conversations this server's workers hold
+        self._quiet_until = 0.0  # time.monotonic() before which nothing pending is due
 
     def __repr__(self) -> str:
         return f"PgWorkerPool(workers={self.size}, db={self.db!r})"
@@ -211,19 +217,27 @@ class PgWorkerPool:
     # -- router ----------------------------------------------------------------------------
 
     def _router(self) -> None:
+        woken = True
         while not self._stop.is_set():
             seen = self._wake.generation()
             try:
-                routed = self.route_once()
+                # polled, not woken: one cheap look first (a routing pass is four statements)
+                routed = self.route_once() if woken or self._unrouted() else 0
             except Exception:
                 logger.exception("routing inbox entries failed")
                 routed = 0
+            woken = True
             if routed is None:  # another server is routing right now
                 self._stop.wait(0.01)
             elif routed == 0:
                 self._wake.wait(seen, _POLL)
-                if self._gather:  # let the next few inbox commits join this pass
+                woken = self._wake.generation() != seen
+                if woken and self._gather:  # let the next few inbox commits join this pass
                     self._stop.wait(self._gather)
+
+    def _unrouted(self) -> bool:
+        """Whether any server's inbox holds a body not yet routed."""
+        return bool(self.db.query("SELECT EXISTS (SELECT 1 FROM igbot_inbox WHERE NOT routed)")[0][0])
 
     def route_once(self) -> int | None:
         """Route one batch of inbox rows; how many (None: another server holds the lock).
@@ -310,7 +324,7 @@ class PgWorkerPool:
                 try:
                     if conn is None or conn.closed:
                         conn = self._connect()
-                    claimed = self._claim(conn, index)
+                    claimed = self._claim(conn)
                     if claimed is None:
                         self._idle(conn, seen)
                         continue
@@ -320,7 +334,11 @@ class PgWorkerPool:
                             self._drain(worker, conversation, unsent)
                     finally:
                         self.db.forget()
-                        conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                        try:
+                            conn.execute(f"SELECT pg_advisory_unlock({_LOCK})", (conversation,))
+                        finally:
+                            with self._lock:
+                                self._held.discard(conversation)
                 except psycopg.OperationalError as exc:
                     logger.warning("worker %d lost the database (%s); reconnecting", index,
                                    type(exc).__name__)
@@ -341,36 +359,70 @@ class PgWorkerPool:
         so a NOTIFY (every inbox commit and routing of every server sends one) is no reason to
         look again: that woke every worker of every server to run the claim query for nothing,
         hundreds of times a second under load. The worker sleeps until the oldest pending event
-        is due instead (at most the poll interval); without a window, NOTIFY wakes it.
+        is due instead (at most the poll interval); without a window, NOTIFY wakes it. The
+        first idle worker asks; the server's others sleep as long without asking (nor running
+        the claim query), so an idle server polls once per interval, not once per worker.
         """
         if self.window <= 0:
             self._wake.wait(seen, _POLL)
+            return
+        with self._lock:
+            quiet = self._quiet_until - time.monotonic()
+        if quiet > 0:  # another worker of this server looked: nothing is due before then
+            self._stop.wait(quiet)
             return
         row = conn.execute(
             "SELECT extract(epoch FROM routed_at + make_interval(secs => %s) - clock_timestamp()) "
             "FROM igbot_pending ORDER BY inbox_id, idx LIMIT 1", (self.window,)).fetchone()
         due = _POLL if row is None or row[0] is None else float(row[0])
-        self._stop.wait(min(_POLL, max(_MIN_NAP, due)))
+        nap = min(_POLL, max(_MIN_NAP, due))
+        with self._lock:
+            self._quiet_until = time.monotonic() + nap
+        self._stop.wait(nap)
 
-    def _claim(self, conn: psycopg.Connection[Any], index: int) -> tuple[str, bool] | None:
+    def _claim(self, conn: psycopg.Connection[Any]) -> tuple[str, bool] | None:
         """Lock a conversation with pending events or unsent requests: ``(its id, whether it
-        has unsent requests)``, or None."""
-        rows = conn.execute(
-            "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
-            "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx LIMIT %s) "
-            "UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE state IN ('pending', "
-            "'sending') ORDER BY id LIMIT %s)", (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
-        candidates = list(dict.fromkeys(r[0] for r in rows))
-        unsent = {r[0] for r in rows if r[1]}
-        if not candidates:
-            return None
-        # each worker starts at a different place in the oldest-first list: fewer collisions
-        start = (index * 7) % min(len(candidates), max(1, self.size))
-        for conversation in candidates[start:] + candidates[:start]:
-            got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
-                               (conversation,)).fetchone()
-            if got and got[0]:
-                return str(conversation), conversation in unsent
+        has unsent requests)``, or None.
+
+        One query lists up to ``_CLAIM_SCAN`` of them, oldest first, for all of this server's
+        workers: each takes the next one no worker of this server holds, and the list is read
+        again when it runs out (one query per conversation before). A conversation another
+        server took meanwhile costs a lock that fails, or a drain that finds nothing.
+        """
+        for refill in (False, True):
+            if refill:
+                with self._lock:
+                    if self.window > 0 and time.monotonic() < self._quiet_until:
+                        return None  # nothing is due yet (see _idle)
+                rows = conn.execute(
+                    "(SELECT conversation, false FROM igbot_pending WHERE routed_at <= "
+                    "clock_timestamp() - make_interval(secs => %s) ORDER BY inbox_id, idx "
+                    "LIMIT %s) UNION ALL (SELECT conversation, true FROM igbot_outbox WHERE "
+                    "state IN ('pending', 'sending') ORDER BY id LIMIT %s)",
+                    (self.window, _CLAIM_SCAN, _CLAIM_SCAN)).fetchall()
+                found: dict[str, bool] = {}
+                for conversation, unsent in rows:
+                    found[conversation] = found.get(conversation, False) or unsent
+                with self._lock:
+                    self._candidates = found
+            while True:
+                with self._lock:
+                    conversation = next((c for c in self._candidates if c not in self._held),
+                                        None)
+                    if conversation is None:
+                        break
+                    unsent = self._candidates.pop(conversation)
+                    self._held.add(conversation)
+                got = None
+                try:
+                    got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})",
+                                       (conversation,)).fetchone()
+                finally:
+                    if not (got and got[0]):
+                        with self._lock:
+                            self._held.discard(conversation)
+                if got and got[0]:
+                    return str(conversation), unsent
         return None
 
     def _drain(self, worker: _Worker, conversation: str, unsent: bool = True) -> None:
@@ -386,7 +438,8 @@ class PgWorkerPool:
         while not self._stop.is_set():
             rows = self.db.query(
                 "SELECT p.inbox_id, p.idx, p.key, i.body, EXISTS (SELECT 1 FROM igbot_events e "
-                "WHERE e.key = p.key), s.body FROM igbot_pending p JOIN igbot_inbox i "
+                "WHERE e.key = p.key), s.body, (SELECT last_ts FROM igbot_policy_inbound "
+                "WHERE person_id = p.conversation) FROM igbot_pending p JOIN igbot_inbox i "
                 "ON i.id = p.inbox_id LEFT JOIN igbot_sessions s ON s.channel = %s AND "
                 "s.\"user\" = p.conversation WHERE p.conversation = %s AND p.routed_at <= "
                 "clock_timestamp() - make_interval(secs => %s) "
@@ -395,10 +448,12 @@ class PgWorkerPool:
             if not rows:
                 return
             # the conversation's session as stored now: the first event's engine reads it from
-            # here, each next one the version the previous commit wrote (see PgState.know)
-            self.db.know(session=(channel, conversation, rows[0][5]))
+            # here, each next one the version the previous commit wrote; the person's last
+            # inbound time for the send policy (see PgState.know)
+            self.db.know(session=(channel, conversation, rows[0][5]),
+                         inbound=(conversation, rows[0][6]))
             bodies: dict[int, list[Any]] = {}
-            for inbox_id, idx, key, raw, seen, _session in rows:
+            for inbox_id, idx, key, raw, seen, _session, _inbound in rows:
                 if inbox_id not in bodies:
                     bodies[inbox_id] = read_webhook(bytes(raw))
                 events = bodies[inbox_id]

@@ -211,15 +211,43 @@ def bind(conn: psycopg.Connection[Any], conversation: str | None = None) -> Iter
     A worker binds its connection while it holds ``conversation``'s lock: what it learns of the
     conversation's person then (the time of their last message, see
     :meth:`PgPolicyStore.record_inbound`) stays true until the lock is released, with the
-    binding.
+    binding. A time recorded then is written with the event's commit (:meth:`PgState.commit`);
+    one no commit took is written when the binding ends.
     """
     before = getattr(_bound, "conn", None), getattr(_bound, "person", None)
     _bound.conn, _bound.person = conn, conversation
-    _bound.inbound = None
+    _forget_inbound()
     try:
         yield
     finally:
-        (_bound.conn, _bound.person), _bound.inbound = before, None
+        try:
+            due = _take_inbound()
+            if due is not None:
+                conn.execute(_RECORD_INBOUND, due)
+        except psycopg.Error as exc:  # its event was not committed either: it runs again
+            logger.warning("a person's inbound time could not be written (%s)",
+                           type(exc).__name__)
+        finally:
+            (_bound.conn, _bound.person) = before
+            _forget_inbound()
+
+
+def _forget_inbound() -> None:
+    """Drop what this thread knows of its person's last inbound time."""
+    _bound.known, _bound.inbound, _bound.due = False, None, None
+
+
+def _take_inbound() -> tuple[str, float] | None:
+    """The bound person's inbound time recorded but not yet written (the caller writes it)."""
+    due: float | None = getattr(_bound, "due", None)
+    _bound.due = None
+    return None if due is None else (_bound.person, due)
+
+
+def _keep_inbound(due: tuple[str, float] | None) -> None:
+    """Put back an inbound time :func:`_take_inbound` gave whose write failed."""
+    if due is not None and due[0] == getattr(_bound, "person", None):
+        _bound.due = due[1] if _bound.due is None else max(_bound.due, due[1])
 
 
 def _use(pool: ConnectionPool) -> AbstractContextManager[psycopg.Connection[Any]]:
@@ -267,6 +295,10 @@ def _json_rows(rows: list[tuple[Any, ...]] | list[list[Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
+_RECORD_INBOUND = ("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT (person_id) DO "
+                   "UPDATE SET last_ts = greatest(igbot_policy_inbound.last_ts, excluded.last_ts)")
+"""A person's latest inbound time, kept if an earlier one arrives later."""
+
 _INSERT_LOG = ("INSERT INTO igbot_log (conversation_id, timestamp, kind, mid, indexed_mid, line) "
                "VALUES (%s, %s, %s, %s, %s, %s)")
 _LOG_FROM_JSON = (
@@ -290,11 +322,14 @@ upd AS (
   WHERE ses.e <> 0 AND channel = ses.c AND "user" = ses.u AND version = ses.e
   AND EXISTS (SELECT 1 FROM ev) RETURNING 1),
 ob AS (
-  INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, state, created_at)
-  SELECT x->>0, x->>1, x->>2, x->>3, x->>4, 'pending', %s
+  INSERT INTO igbot_outbox (conversation, endpoint, body, role, meta, state, created_at,
+    attempted_at, attempts)
+  SELECT x->>0, x->>1, x->>2, x->>3, x->>4, CASE WHEN n = 1 THEN 'sending' ELSE 'pending' END,
+    %s, CASE WHEN n = 1 THEN %s::double precision END, (n = 1)::integer
   FROM json_array_elements(%s::json) WITH ORDINALITY AS o(x, n)
   WHERE EXISTS (SELECT 1 FROM ev) ORDER BY n RETURNING id),
-lg AS ({_LOG_FROM_JSON.format(guard="EXISTS (SELECT 1 FROM ev)")})
+lg AS ({_LOG_FROM_JSON.format(guard="EXISTS (SELECT 1 FROM ev)")}),
+pin AS ({_RECORD_INBOUND.replace("VALUES (%s, %s)", "SELECT %s, %s WHERE %s::text IS NOT NULL")})
 SELECT EXISTS (SELECT 1 FROM ev),
   CASE WHEN EXISTS (SELECT 1 FROM ev)
     AND (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) <> %s
@@ -303,7 +338,10 @@ SELECT EXISTS (SELECT 1 FROM ev),
 """
 """One event's effects in one statement (so one round trip, atomic in autocommit): the dedupe
 key first; the sessions, outbox rows and log lines (JSON arrays) only if it was new; a session
-whose version moved aborts the whole statement (``igbot_conflict``, SQLSTATE 40001)."""
+whose version moved aborts the whole statement (``igbot_conflict``, SQLSTATE 40001). The
+first outbox row is stored ``sending`` (its send is the worker's next step: see
+:meth:`PgState.mark_sending`). The person's inbound time the policy recorded (if any) goes with
+it whether the key was new or not, as a statement of its own wrote it before."""
 
 _FINISH = f"""
 WITH done AS (
@@ -354,22 +392,30 @@ class PgState(StateStore):
     # -- what a worker already knows -------------------------------------------------------
 
     def know(self, key: str | None = None,
-             session: tuple[str, str, str | None] | None = None) -> None:
-        """Tell this thread's next :meth:`seen` of ``key`` that it is not processed, and its
-        next :meth:`get_session` of ``(channel, user)`` the stored body (None: no session).
+             session: tuple[str, str, str | None] | None = None,
+             inbound: tuple[str, float | None] | None = None) -> None:
+        """Tell this thread's next :meth:`seen` of ``key`` that it is not processed, its
+        next :meth:`get_session` of ``(channel, user)`` the stored body (None: no session),
+        and the send policy the bound person's stored inbound time ``(person, time or None)``.
 
-        A worker read both with the event, holding its conversation's lock; each hint is used
-        once. A stale one costs nothing but a retry: the commit checks the dedupe key and
-        the session's version again.
+        A worker read them with the event, holding its conversation's lock; the key and the
+        session are used once. A stale one costs nothing but a retry: the commit checks the
+        dedupe key and the session's version again. The inbound time stays true while the
+        lock is held (:func:`bind`): only the holder writes it.
         """
         if key is not None:
             self._unseen().add(key)
         if session is not None:
             self._sessions()[(session[0], session[1])] = session[2]
+        if inbound is not None and inbound[0] == getattr(_bound, "person", None):
+            due, stored = getattr(_bound, "due", None), inbound[1]
+            _bound.known = True
+            _bound.inbound = stored if due is None else max(due, stored or due)
 
     def forget(self) -> None:
         """Drop this thread's hints (its conversation lock is released)."""
         self._hints.unseen, self._hints.sessions, self._hints.removed = set(), {}, None
+        self._hints.marked = None
 
     def _unseen(self) -> set[str]:
         found: set[str] | None = getattr(self._hints, "unseen", None)
@@ -446,19 +492,24 @@ class PgState(StateStore):
             return self._commit_in_steps(unit)
         now = time.time()
         sessions = [(s, s.model_dump_json(), expected) for s, expected in unit.sessions.values()]
+        due = _take_inbound()
+        person, inbound = due or (None, None)
         try:
             with _use(self.pool) as conn:
                 row = conn.execute(_COMMIT, (
                     unit.key, unit.inbox_id, unit.idx, unit.kind, now, unit.inbox_id, unit.idx,
                     _json_rows([(s.channel, s.user, s.version, body, expected)
                                 for s, body, expected in sessions]), now, now,
-                    now, _json_rows([(r.conversation, r.endpoint, r.stored_body(), r.role,
+                    now, now, _json_rows([(r.conversation, r.endpoint, r.stored_body(), r.role,
                                       r.stored_meta()) for r in unit.outbox]),
-                    _json_rows(unit.log), len(sessions))).fetchone()
-        except psycopg.errors.SerializationFailure:
-            self.forget()
-            raise ConflictError("a session of this event changed since the event read it: "
-                                "another worker advanced it") from None
+                    _json_rows(unit.log), person, inbound, person, len(sessions))).fetchone()
+        except BaseException as exc:
+            _keep_inbound(due)  # not written: the next commit, or the end of the binding, does
+            if isinstance(exc, psycopg.errors.SerializationFailure):
+                self.forget()  # the statement wrote nothing: the event runs again
+                raise ConflictError("a session of this event changed since the event read "
+                                    "it: another worker advanced it") from None
+            raise
         assert row is not None
         self._hints.removed = (unit.inbox_id, unit.idx)
         if not row[0]:
@@ -466,12 +517,24 @@ class PgState(StateStore):
         known = self._sessions()
         for session, body, _expected in sessions:
             known[(session.channel, session.user)] = body
-        return [replace(r, id=int(i)) for r, i in zip(unit.outbox, row[2], strict=True)]
+        rows = [replace(r, id=int(i)) for r, i in zip(unit.outbox, row[2], strict=True)]
+        if rows:
+            rows[0].state = "sending"
+            self._hints.marked = rows[0].id
+        return rows
 
     def _commit_in_steps(self, unit: Unit) -> list[OutboxRow] | None:
         """:meth:`commit` for an API call's unit (no dedupe key) or one with redactions."""
         now = time.time()
         rows: list[OutboxRow] = []
+        due = _take_inbound()
+        try:
+            with _use(self.pool) as conn:
+                if due is not None:  # as its own statement wrote it before, whatever follows
+                    conn.execute(_RECORD_INBOUND, due)
+        except BaseException:
+            _keep_inbound(due)
+            raise
         try:
             with _use(self.pool) as conn, conn.transaction():
                 if unit.key is not None:
@@ -550,6 +613,17 @@ class PgState(StateStore):
                                     f"FROM igbot_outbox WHERE {where} ORDER BY id", args)]
 
     def mark_sending(self, row_id: int) -> None:
+        """The request is about to leave: after a crash its outcome is unknown.
+
+        The first request of an event this thread just committed was stored ``sending``
+        already (:data:`_COMMIT`: one statement less an event); a worker that dies between that
+        commit and the send leaves it for the next one to send as possibly sent, so
+        ``attempts`` may count one send that never left (as it counts one the policy refused),
+        never fewer than left.
+        """
+        if getattr(self._hints, "marked", None) == row_id:
+            self._hints.marked = None
+            return
         with _use(self.pool) as conn:
             conn.execute("UPDATE igbot_outbox SET state = 'sending', attempted_at = %s, "
                          "attempts = attempts + 1 WHERE id = %s", (time.time(), row_id))
@@ -711,20 +785,24 @@ class PgPolicyStore(PolicyStore):
         return f"PgPolicyStore({safe_url(self.url)!r})"
 
     def record_inbound(self, person_id: str, at: datetime) -> None:
-        """Record it; a worker holding the person's conversation (:func:`bind`) remembers the
-        stored time, so the check of its reply asks the database nothing."""
+        """Record it. A worker holding the person's conversation (:func:`bind`) that knows the
+        stored time (:meth:`PgState.know`) keeps the later of the two and writes it with the
+        event's commit (one statement less an event); otherwise it is written now and the
+        stored time remembered, so the check of the reply asks the database nothing."""
+        ts = at.timestamp()
+        if person_id == getattr(_bound, "person", None) and getattr(_bound, "known", False):
+            _bound.inbound = ts if _bound.inbound is None else max(_bound.inbound, ts)
+            _bound.due = ts if _bound.due is None else max(_bound.due, ts)
+            return
         with _use(self.pool) as conn:
-            row = conn.execute("INSERT INTO igbot_policy_inbound VALUES (%s, %s) ON CONFLICT "
-                               "(person_id) DO UPDATE SET last_ts = greatest(igbot_policy_inbound"
-                               ".last_ts, excluded.last_ts) RETURNING last_ts",
-                               (person_id, at.timestamp())).fetchone()
+            row = conn.execute(_RECORD_INBOUND + " RETURNING last_ts",
+                               (person_id, ts)).fetchone()
         if row is not None and person_id == getattr(_bound, "person", None):
-            _bound.inbound = float(row[0])
+            _bound.known, _bound.inbound = True, float(row[0])
 
     def last_inbound(self, person_id: str) -> datetime | None:
-        known: float | None = getattr(_bound, "inbound", None)
-        if known is not None and person_id == getattr(_bound, "person", None):
-            return _ts(known)
+        if person_id == getattr(_bound, "person", None) and getattr(_bound, "known", False):
+            return _ts(_bound.inbound)
         with _use(self.pool) as conn:
             row = conn.execute("SELECT last_ts FROM igbot_policy_inbound WHERE person_id = %s",
                                (person_id,)).fetchone()

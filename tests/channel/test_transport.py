@@ -76,3 +76,52 @@ def test_failures_are_httpx_errors() -> None:
                 pytest.raises(httpx.RemoteProtocolError):
             http.get("/v21.0/me/thread_owner", params={"recipient": "u1",
                                                        "access_token": standin.access_token})
+
+
+def _raw_server(answers: list[bytes]) -> tuple[int, threading.Thread]:
+    """A server that reads one request per connection and writes the next raw answer, then
+    closes: the wire cases a Graph answer may take. Each answer but the last says it closes
+    (a kept-alive socket closed between two requests is a race no client can win)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def run() -> None:
+        with listener:
+            for answer in answers:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(answer)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def test_chunked_unsized_and_interim_answers_are_read() -> None:
+    port, thread = _raw_server([
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-App-Usage: {}\r\n"
+        b"Connection: close\r\n\r\n"
+        b"5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"b\": 2}",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 8\r\n\r\n"
+        b"{\"c\": 3}",
+    ])
+    with httpx.Client(transport=KeepAliveTransport(), base_url=f"http://127.0.0.1:{port}",
+                      timeout=5) as http:
+        first = http.post("/", json={"n": 1})
+        assert first.json() == {"a": 1} and first.headers["x-app-usage"] == "{}"
+        assert http.post("/", json={"n": 2}).json() == {"b": 2}
+        last = http.post("/", json={"n": 3})
+        assert (last.status_code, last.json()) == (201, {"c": 3})
+    thread.join(5)
+
+
+def test_a_cut_or_garbled_answer_is_a_protocol_error() -> None:
+    port, thread = _raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"cut",
+                                b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"])
+    with httpx.Client(transport=KeepAliveTransport(), base_url=f"http://127.0.0.1:{port}",
+                      timeout=5) as http:
+        for _ in range(2):
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.post("/", json={})
+    thread.join(5)

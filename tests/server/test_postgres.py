@@ -84,6 +84,54 @@ def test_what_a_worker_was_told_is_used_once(pool: ConnectionPool, database_url:
     assert store.last_inbound("p6") == now + timedelta(seconds=60)
 
 
+def test_a_held_persons_inbound_time_is_written_with_the_events_commit(
+        pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+    store = PgPolicyStore(pool, database_url)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def stored(person: str) -> list[tuple[float]]:
+        return db.query("SELECT last_ts FROM igbot_policy_inbound WHERE person_id = %s", (person,))
+
+    with pool.connection() as conn, bind(conn, "p7"):
+        db.know(inbound=("p7", None))  # read with the event: no time stored yet
+        store.record_inbound("p7", now)
+        assert stored("p7") == [] and store.last_inbound("p7") == now  # known, not yet written
+        with pytest.raises(ConflictError):  # a failed commit writes nothing and keeps it
+            db.commit(Unit(key="k7", sessions={("instagram", "p7"): (Session(user="p7", version=2), 1)}))
+        assert stored("p7") == []
+        db.commit(Unit(key="k7"))
+        assert stored("p7") == [(now.timestamp(),)]
+        store.record_inbound("p7", now - timedelta(hours=1))  # an older one: kept the later
+        db.commit(Unit(key="k8"))
+        store.record_inbound("p7", now + timedelta(seconds=5))  # no commit takes this one ...
+        assert stored("p7") == [(now.timestamp(),)]
+    assert stored("p7") == [(now.timestamp() + 5,)]  # ... the end of the binding writes it
+
+
+def test_an_events_first_request_is_stored_sending_and_counted_once(
+        pool: ConnectionPool, database_url: str) -> None:
+    db = PgState(pool, database_url)
+
+    def request(text: str) -> OutboxRow:
+        return OutboxRow(0, "u8", OutboundRequest.from_body(
+            "messages", {"recipient": {"id": "u8"}, "message": {"text": text}}), "bot", {})
+
+    first, second = db.commit(Unit(key="k9", outbox=[request("a"), request("b")])) or []
+    assert (first.state, second.state) == ("sending", "pending")
+
+    def stored() -> list[tuple[str, int]]:
+        return db.query("SELECT state, attempts FROM igbot_outbox WHERE conversation = 'u8' "
+                        "ORDER BY id")
+
+    assert stored() == [("sending", 1), ("pending", 0)]  # a crash now: resent as maybe sent
+    db.mark_sending(first.id)  # the send the commit marked: no second count
+    db.mark_sending(second.id)
+    assert stored() == [("sending", 1), ("sending", 1)]
+    db.mark_sending(first.id)  # sent again (a resend): counted
+    assert stored()[0] == ("sending", 2)
+
+
 def test_a_deleted_message_is_redacted_in_the_log_table(pool: ConnectionPool, database_url: str) -> None:
     db = PgState(pool, database_url)
     line = log_line("u2", 1_767_225_600_000, "in", "user", "text", text="my address", mid="m9")
