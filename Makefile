@@ -3,19 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The engine's hot path is compiled by mypyc (setup.py; IGBOT_PURE=1 for pure Python). The
+# compiled modules shadow their sources: BUILT is rebuilt when one of them changes.
+export IGBOT_PURE
+BUILD := $(if $(filter 1,$(IGBOT_PURE)),pure,compiled)
+BUILT := $(VENV)/.built-$(BUILD)
+COMPILED_SOURCES := $(shell $(PYTHON) igbot/_build.py)
 
-.PHONY: demo test lint imports bench lab clean
+.PHONY: demo test lint imports bench lab clean build
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	rm -f $(VENV)/.built-*
+	touch $(STAMP) $(BUILT)
 
-demo: $(STAMP)
+# compile again (or, with IGBOT_PURE=1, remove the compiled modules): after an edit to one
+$(BUILT): $(STAMP) igbot/_build.py $(COMPILED_SOURCES)
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt -e .
+	rm -f $(VENV)/.built-*
+	touch $(BUILT)
+
+build: $(BUILT)
+
+demo: $(BUILT)
 	$(PY) -m igbot.demo --out out
 
-test: $(STAMP)
+test: $(BUILT)
 	$(PY) -m pytest tests notebooks --nbval-lax; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 lint: imports
@@ -26,7 +41,7 @@ lint: imports
 imports: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(PY) bench/engine.py
 	$(PY) bench/methods.py --calls 600
 	$(PY) bench/serve.py
@@ -41,4 +56,4 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks
 
 clean:
-	rm -rf $(VENV) out igbot-data
+	rm -rf $(VENV) out igbot-data build igbot/*.so igbot/*/*.so

@@ -9,9 +9,11 @@ second, the per-event cost as a ratio to the baseline, and p50/p99 latency, for
 - generated bots of 2 and of 100 flows on the same traffic: how the cost grows with the number of
   flows (selection must not try every flow's intents).
 
-The machine is shared and noisy: every measurement is repeated ``--rounds`` times, interleaved
-with its baseline, and the best round is reported (beside it the ratio of the median latencies,
-which a busy machine disturbs least).
+It says which build it measured (the engine compiled by mypyc, or pure Python after
+``IGBOT_PURE=1 make build``: ``igbot/_build.py``) and the load average. The machine is shared
+and noisy: every measurement is repeated ``--rounds`` times, interleaved with its baseline, and
+the best round is reported (beside it the ratio of the median latencies, which a busy machine
+disturbs least).
 Targets (issue 14): <= 5x json.loads on the shop bot and the 1,000-state bot, memory store; <= 8x
 with SQLite; p99 <= 0.3 ms; 100 flows within 1.2x of 2 flows.
 Run: ``.venv/bin/python bench/engine.py [--events 3000] [--rounds 5] [--only shop]``.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from igbot import Engine, MemoryStore, SqliteStore  # noqa: E402
+from igbot._build import COMPILED, build  # noqa: E402
 from igbot.kataml import Bot  # noqa: E402
 from igbot.models import encode_payload  # noqa: E402
 
@@ -192,6 +196,14 @@ class Case:
                 f"p99 {qs[98] * 1e6:>6.1f} us")
 
 
+def build_line() -> str:
+    """Which build of the engine a run measures (``igbot._build``: mypyc or pure Python)."""
+    kind = build()
+    if kind == "pure":
+        return "build: pure (IGBOT_PURE=1 or no C compiler)"
+    return f"build: {kind} (mypyc, {len(COMPILED)} modules)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=3000)
@@ -234,6 +246,7 @@ def main() -> None:
                 case.run(Path(tmp))
     print(f"{args.events} webhook bodies, {args.people} people, {args.texts} texts, "
           f"best of {args.rounds} rounds")
+    print(f"{build_line()}; load average {os.getloadavg()[0]:.2f}")
     for case in cases:
         print(case.line())
     if all(case in cases for case in flows):

@@ -87,8 +87,8 @@ def main() -> None:
         run(args.run, args.events)
         return
     base = count("json.loads", args.events) / args.events
-    print(f"{args.events} bodies, --texts fixed, MemoryStore; json.loads {base:,.0f} "
-          "instructions an event")
+    print(f"{args.events} bodies, --texts fixed, MemoryStore, {bench.build_line()}; "
+          f"json.loads {base:,.0f} instructions an event")
     for case in args.case or list(CASES[:2]):
         per = count(case, args.events) / args.events
         print(f"  {case:<6} {per:>10,.0f} instructions an event  ({per / base:.2f}x json.loads)")

@@ -7,13 +7,20 @@ store; turn records: ``TurnRecord.of``; intent selection; transition pick; actio
 variables expressions read, switching flows). The wrappers
 cost a little themselves, so the total is a bit above ``bench/engine.py``'s. Baseline, same run:
 ``json.loads`` of the same bodies. Each figure is the best of ``--rounds`` rounds.
+The stages are those of the Python sources, whichever build is installed: compiled modules
+(``igbot/_build.py``) call each other directly, past the wrappers, so this script imports the
+sources of the compiled ones (:func:`_import_sources`); its figures are the pure build's.
 Run: ``.venv/bin/python bench/engine_stages.py [--store memory|sqlite] [--rounds 9]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
+import runpy
 import sys
 import tempfile
 import time
@@ -24,6 +31,26 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+
+class _Sources(importlib.abc.MetaPathFinder):
+    """Finds the ``.py`` source of each module the compiled build compiles."""
+
+    def __init__(self) -> None:
+        self.names = set(runpy.run_path(str(ROOT / "igbot" / "_build.py"))["COMPILED"])
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name not in self.names:
+            return None
+        return importlib.util.spec_from_file_location(name, ROOT.joinpath(*name.split(".")).with_suffix(".py"))
+
+
+def _import_sources() -> None:
+    """Import the Python sources of the compiled modules (before igbot is imported)."""
+    sys.meta_path.insert(0, _Sources())
+
+
+_import_sources()
 
 import engine as bench  # noqa: E402
 

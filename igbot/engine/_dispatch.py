@@ -175,17 +175,17 @@ def dispatch_into(outcome: Outcome, engine: EventEngine, event: Any, *,
                   conversation: str | None = None, is_ours: OwnMessages | None = None) -> None:
     """:func:`handle_event`, appending to ``outcome`` (a body of several events builds one)."""
     if type(event) is Incoming:  # a person's message or tap read on the fast path
-        user = event.person_id  # never standby, opens the window, not a comment: a turn
-        outcome.policy.append(PolicyNote(user, event.kind, event))  # its time read when asked
+        person = event.person_id  # never standby, opens the window, not a comment: a turn
+        outcome.policy.append(PolicyNote(person, event.kind, event))  # its time read when asked
         records = outcome.turn.records  # _turn, inlined: a call less per event
         first = len(records)
-        engine.handle_into(outcome.turn, event.kata, user)
+        engine.handle_into(outcome.turn, event.kata, person)
         record = records[first] if len(records) > first else None
         if record is not None and (record.handover or len(records) > first + 1):
-            _handover(outcome, engine, records, first, user)
+            _handover(outcome, engine, records, first, person)
         extra = {"agent_owned": True} if record is not None and record.agent_owned else None
         outcome.log.append(LogEntry(None, None, _event_row, (
-            event, conversation or user, record, "user", "in", None, extra)))
+            event, conversation or person, record, "user", "in", None, extra)))
         return
     conv = conversation or conversation_of(event)
     note = _policy_note(event)

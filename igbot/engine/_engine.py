@@ -403,7 +403,7 @@ class Engine:
         if session.flow == flow:
             return
         if session.flow is not None:
-            if session.flow in self._volatile:
+            if session.flow in self._volatile_flows:
                 session.last_flow, session.last_state = session.flow, session.state
             else:
                 session.push_current()
@@ -481,7 +481,7 @@ class Engine:
         for i, trial in enumerate(trials):
             if i == index:
                 trial.taken = True
-                if chosen is fallback and best is None:
+                if best is None:  # the fallback, chosen because nothing else held
                     trial.reason = "fallback: taken because no other transition matched"
             elif best is not None and trial.reason in ("condition holds",
                                                         "no condition: always matches"):
@@ -524,7 +524,7 @@ class Engine:
         self._initial_states = {name: flow.initial_state() for name, flow in self.bot.flows.items()}
         self._states: dict[str, dict[str, _CompiledState]] = {
             name: _compile_states(flow) for name, flow in self.bot.flows.items()}
-        self._volatile = {name for name, flow in self.bot.flows.items() if flow.volatile}
+        self._volatile_flows = {name for name, flow in self.bot.flows.items() if flow.volatile}
         return errors
 
     def _compile_conditions(self) -> list[str]:

@@ -166,6 +166,7 @@ class NluRunner:
                          "in (Engine(classifier=...)); the intents that use it cannot match")
             if unplugged not in errors:
                 errors.append(unplugged)
+        result: Any  # any NLU's output: a keyword NLU's is a label, a method's anything
         try:
             if nlu_type == "keyword" and content is not None:  # the common NLU
                 result = keyword_nlu(text, merged)

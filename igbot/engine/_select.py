@@ -419,9 +419,9 @@ class Selector:
         cache: dict[Any, Any], errors: list[str], trace: list[IntentTrial], step: str,
     ) -> tuple[str, dict[str, Any]] | None:
         """:meth:`best`, recording every intent with the reason it matched or not."""
-        best: tuple[float, int, str] | None = None
+        best: tuple[float, str] | None = None  # the priority and name of the best so far
         trials: dict[str, IntentTrial] = {}
-        for i, (name, intent) in enumerate(self.bot.flows[flow].intents.items()):
+        for name, intent in self.bot.flows[flow].intents.items():
             priority = intent.priority or 0
             if intent.fallback:
                 trial = IntentTrial(flow, name, step, False, "a fallback intent: tried only when "
@@ -429,23 +429,23 @@ class Selector:
             elif initial_only and not intent.initial:
                 trial = IntentTrial(flow, name, step, False, "not initial: it can only answer "
                                     "inside its own flow", intent.type, priority)
-            elif best is not None and priority <= -best[0]:
+            elif best is not None and priority <= best[0]:
                 trial = IntentTrial(flow, name, step, False, f"not tried: priority {priority:g} "
-                                    f"cannot beat {best[2]!r} ({-best[0]:g})", intent.type,
+                                    f"cannot beat {best[1]!r} ({best[0]:g})", intent.type,
                                     priority)
             else:
                 trial = self._trial(flow, name, intent, message, variables, cache, errors, step)
                 if trial.matched:
-                    best = (-priority, i, name)
+                    best = (priority, name)
             trials[name] = trial
             trace.append(trial)
         if best is None:
             return None
-        trials[best[2]].chosen = True
+        trials[best[1]].chosen = True
         for trial in trials.values():
-            if trial.matched and trial.intent != best[2]:
-                trial.reason += f"; {best[2]!r} wins (higher priority or defined first)"
-        name = best[2]
+            if trial.matched and trial.intent != best[1]:
+                trial.reason += f"; {best[1]!r} wins (higher priority or defined first)"
+        name = best[1]
         return name, self.attributes(self.bot.flows[flow].intents[name], message, cache, errors)
 
     def _trial(

@@ -475,12 +475,11 @@ class _SessionFile:
                 self.wake.wait(left)
                 continue
             with self.lock:
-                if self.closed or self.due is None or time.monotonic() < self.due:
-                    continue
-                try:
-                    self._commit()
-                except Exception:  # no caller to raise it to: logged (and the writes too)
-                    logger.exception("committing the session store failed")
+                if not (self.closed or self.due is None or time.monotonic() < self.due):
+                    try:
+                        self._commit()
+                    except Exception:  # no caller to raise it to: logged (and the writes too)
+                        logger.exception("committing the session store failed")
 
     def _checkpoint(self) -> None:
         """Copy the write-ahead log into the database file (the commit thread, when a commit

@@ -185,16 +185,15 @@ def _compile(source: str) -> Expression:
     return Expression(source, parse(source))
 
 
-def compile_expr(source: str) -> Expression:
+def compile_expr(source: str | bool | float | None) -> Expression:
     """Parse ``source`` once (cached); raises :class:`igbot.ExpressionSyntaxError` with the
     0-based position of the problem.
 
     YAML scalars that are not strings (``condition: true``, ``value: 3``, ``x: null``) are read
     as the JavaScript literal they spell.
     """
-    if not isinstance(source, str):
-        if source is None or isinstance(source, (bool, int, float)):
-            source = to_js_string(source)
-        else:
-            raise TypeError(f"an expression must be a string, not {type(source).__name__}")
-    return _compile(source)
+    if isinstance(source, str):
+        return _compile(source)
+    if source is None or isinstance(source, (bool, int, float)):
+        return _compile(to_js_string(source))
+    raise TypeError(f"an expression must be a string, not {type(source).__name__}")

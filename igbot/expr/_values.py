@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from igbot._errors import ExpressionError
 
@@ -54,7 +54,7 @@ class _Undefined:
     """The type of :data:`UNDEFINED`: JavaScript's ``undefined`` (falsy, one instance)."""
 
     __slots__ = ()
-    _instance: _Undefined | None = None
+    _instance: ClassVar[_Undefined | None] = None
 
     def __new__(cls) -> _Undefined:
         if cls._instance is None:

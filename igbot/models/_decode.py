@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
@@ -26,6 +26,7 @@ from igbot.models._events import (
     story_reply_payload,
 )
 from igbot.models._webhook import _SURROGATE_ESCAPE, parse_webhook
+from igbot.models._wire import Body, Item
 
 __all__ = ["Incoming", "decode_messages", "read_webhook"]
 
@@ -34,56 +35,7 @@ _MS_MIN, _MS_MAX = 100_000_000_000, 253_402_300_799_999
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class _Party(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-
-
-class _QuickReply(msgspec.Struct, forbid_unknown_fields=True):
-    payload: str | None = None
-
-
-class _Story(msgspec.Struct, forbid_unknown_fields=True):
-    url: str | None = None
-    id: str | None = None
-
-
-class _ReplyTo(msgspec.Struct, forbid_unknown_fields=True):
-    story: _Story
-
-
-class _Message(msgspec.Struct, forbid_unknown_fields=True):
-    mid: str | None = None
-    text: str | None = None
-    quick_reply: _QuickReply | None = None
-    reply_to: _ReplyTo | None = None
-
-
-class _Postback(msgspec.Struct, forbid_unknown_fields=True):
-    mid: str | None = None
-    title: str | None = None
-    payload: str | None = None
-
-
-class _Item(msgspec.Struct, forbid_unknown_fields=True):
-    sender: _Party
-    timestamp: int
-    recipient: _Party | None = None
-    message: _Message | None = None
-    postback: _Postback | None = None
-
-
-class _Entry(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
-    messaging: list[_Item]
-    time: int | None = None
-
-
-class _Body(msgspec.Struct):
-    object: Literal["instagram", "page"]
-    entry: list[_Entry]
-
-
-_DECODER = msgspec.json.Decoder(_Body)
+_DECODER = msgspec.json.Decoder(Body)
 _ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # a lone surrogate, as surrogatepass writes it
 
 
@@ -200,7 +152,7 @@ def read_webhook(body: bytes | str | Any) -> list[Any]:
     return fast if fast is not None else parse_webhook(body)
 
 
-def _incoming(item: _Item, account_id: str, body: bytes | str) -> Incoming | None:
+def _incoming(item: Item, account_id: str, body: bytes | str) -> Incoming | None:
     sender, ts = item.sender.id, item.timestamp
     if not sender or not _MS_MIN <= ts <= _MS_MAX:
         return None

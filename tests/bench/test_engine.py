@@ -64,3 +64,15 @@ def test_the_instruction_counter_runs_each_case() -> None:
             [sys.executable, str(BENCH / "engine_instr.py"), "--run", case, "--events", "20"],
             capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
+
+
+def test_the_benchmark_says_which_build_it_measured() -> None:
+    """``bench/engine.py`` names the build it ran (mypyc or pure Python): the figures of the
+    two differ by about 1.5x."""
+    from igbot._build import build
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "engine.py"), "--events", "30", "--people", "5", "--rounds", "1",
+         "--only", "shop + memory"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"build: {build()} (" in done.stdout, done.stdout
