@@ -14,14 +14,17 @@ COMPILED_SOURCES := $(shell $(PYTHON) igbot/_build.py)
 
 $(STAMP): pyproject.toml constraints.txt setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet --upgrade pip 'setuptools>=77' wheel
+	IGBOT_PURE=1 $(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	rm -f $(VENV)/.built-*
-	touch $(STAMP) $(BUILT)
+	touch $(STAMP)
 
-# compile again (or, with IGBOT_PURE=1, remove the compiled modules): after an edit to one
+# compile (or, with IGBOT_PURE=1, remove the compiled modules): after the install above, which
+# is pure Python, and after an edit to a compiled source. In .venv itself, not an isolated build
+# environment: mypyc type-checks the compiled modules against what they import (pydantic,
+# msgspec, ...), which only .venv has.
 $(BUILT): $(STAMP) igbot/_build.py $(COMPILED_SOURCES)
-	$(PY) -m pip install --quiet --no-deps -c constraints.txt -e .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -c constraints.txt -e .
 	rm -f $(VENV)/.built-*
 	touch $(BUILT)
 

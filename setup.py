@@ -63,10 +63,16 @@ def _extensions() -> list[Extension]:
     if not _has_compiler():
         print("igbot: no C compiler found; installing pure Python (the engine runs slower)")
         return []
-    from mypyc.build import mypycify
+    try:
+        from mypyc.build import mypycify
 
-    paths = [str(Path(*name.split(".")).with_suffix(".py")) for name in COMPILED]
-    return mypycify(paths, opt_level="3", group_name=GROUP)
+        paths = [str(Path(*name.split(".")).with_suffix(".py")) for name in COMPILED]
+        return mypycify(paths, opt_level="3", group_name=GROUP)
+    except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile past
+        # e.g. an isolated build environment without the libraries the modules import
+        print(f"igbot: mypyc could not compile the engine ({type(exc).__name__}: {exc}); "
+              "installing pure Python (the engine runs slower; `make build` compiles in .venv)")
+        return []
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": _BuildExt})
