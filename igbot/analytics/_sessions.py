@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,17 +24,19 @@ __all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "count_distinct",
            "prepare", "session_names", "sessionize"]
 
 
-def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+def count_distinct(groups: np.ndarray, values: np.ndarray, size: int,
+                   overwrite: bool = False) -> np.ndarray:
     """How many distinct ``values`` (non-negative) each group (0..size-1) has: sort + diff on
     integer pairs, 15-20x faster than ``np.unique`` (a hash table) on hundreds of thousands of
     pairs. The pairs are one array sorted in place (int32 while every pair fits: half the
     memory and a faster sort than int64), the distinct ones counted a slice at a time: no
-    array of them all, no int64 copy of them for ``np.bincount``."""
+    array of them all, no int64 copy of them for ``np.bincount``. ``overwrite``: ``groups`` is
+    a fresh array the caller drops, so the pairs are made in it when it has their dtype."""
     if len(groups) == 0:
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
     wide: type[np.signedinteger[Any]] = np.int32 if size * width < 2**31 else np.int64
-    pairs: np.ndarray = groups.astype(wide)
+    pairs: np.ndarray = groups.astype(wide, copy=not overwrite)
     pairs *= width
     pairs += values
     pairs.sort()
@@ -211,7 +214,7 @@ def _from_bot(bot: Any) -> dict[str, Any]:
     return out
 
 
-_FLAGS = ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback")
+_FLAGS = ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback", "user_fallback")
 
 
 @dataclass
@@ -221,14 +224,21 @@ class Prepared:
     The six row masks (:attr:`message`, :attr:`user_msg`, :attr:`bot_msg`, :attr:`agent_msg`,
     :attr:`handover`, :attr:`fallback`) are kept as bits of one ``uint8`` array and made on
     each use: one byte a row for the whole report instead of six (5 MB a million events held
-    through every step), for a pass over a byte a row at each use. The session bounds
-    (:attr:`starts`, :attr:`ends`) are int32 while the frame has fewer than 2**31 rows."""
+    through every step), for a pass over a byte a row at each use; a mask a metric derives
+    later (the person's messages answered by a fallback) is kept the same way, in a spare bit
+    (:meth:`keep_flag`, :attr:`user_fallback`). The session bounds
+    (:attr:`starts`, :attr:`ends`) are int32 while the frame has fewer than 2**31 rows.
+
+    A report's steps after the session table find a row's session by the bounds
+    (:meth:`session_at`, :meth:`sessions_where`, :attr:`session_ids`), so the rows' session
+    ids (:attr:`sess`, 4 bytes a row) can go once the session table is made
+    (:meth:`drop_row_sessions`)."""
 
     df: pd.DataFrame
     params: MetricParams
     ts: np.ndarray = field(init=False)
     conv: np.ndarray = field(init=False)
-    sess: np.ndarray = field(init=False)
+    _sess: np.ndarray | None = field(init=False, repr=False)
     starts: np.ndarray = field(init=False)
     ends: np.ndarray = field(init=False)
     flags: np.ndarray = field(init=False, repr=False)
@@ -239,7 +249,7 @@ class Prepared:
         p = self.params
         self.ts = ts_ns(df)
         self.conv = cat_codes(df["conversation_id"])
-        self.sess = cat_codes(df["session_id"])
+        self._sess = cat_codes(df["session_id"])
         n = len(df)
         change = np.ones(n + 1, dtype=bool)  # and a last bound at n
         np.not_equal(self.sess[1:], self.sess[:-1], out=change[1:n])
@@ -261,10 +271,68 @@ class Prepared:
         }
         del message, agent, direction_out
         self.flags = np.zeros(n, dtype=np.uint8)
-        for bit, name in enumerate(_FLAGS):
+        for bit, name in enumerate(_FLAGS[:len(masks)]):  # user_fallback: kept later
             mask = masks.pop(name)
             self.flags |= mask.view(np.uint8) << np.uint8(bit)
             del mask
+
+    @property
+    def sess(self) -> np.ndarray:
+        """Per row: its session's code in ``df["session_id"]`` (a view of the codes).
+
+        Raises:
+            RuntimeError: after :meth:`drop_row_sessions`.
+        """
+        if self._sess is None:
+            raise RuntimeError("the rows' session ids were dropped (Prepared.drop_row_sessions)")
+        return self._sess
+
+    @cached_property
+    def session_ids(self) -> pd.Categorical:
+        """Each session's id, in session order (the session table's ``session_id``)."""
+        return pd.Categorical.from_codes(self.sess[self.starts], dtype=self.df["session_id"].dtype)
+
+    def drop_row_sessions(self) -> None:
+        """Let the rows' session ids go (the sessionized frame's ``session_id`` codes: 4 bytes a
+        row) when only work that finds sessions by their bounds is left; :attr:`session_ids`,
+        :meth:`session_at` and :meth:`sessions_where` still answer, :attr:`sess` raises and
+        :attr:`df` has no ``session_id`` column from then on."""
+        self.session_ids  # noqa: B018  (made while the codes are here)
+        self._sess = None
+        self.df = self.df.drop(columns="session_id")
+
+    def session_at(self, rows: np.ndarray) -> np.ndarray:
+        """Each of ``rows``' session as its position among the sessions (0 to
+        :attr:`n_sessions` - 1, :attr:`count_dtype`), by a search of the session starts a slice
+        at a time (no int64 array of them all)."""
+        out = np.empty(len(rows), dtype=self.count_dtype)
+        step = 1 << 16
+        for lo in range(0, len(rows), step):
+            part = rows[lo:lo + step].astype(self.starts.dtype, copy=False)  # no int64 starts
+            found = np.searchsorted(self.starts, part, side="right")
+            found -= 1
+            out[lo:lo + len(part)] = found
+        return out
+
+    def sessions_where(self, mask: np.ndarray) -> np.ndarray:
+        """:meth:`session_at` of the rows where ``mask`` holds (``sess[mask]`` as session
+        positions instead of codes: the same sessions, told apart the same way)."""
+        out = np.empty(int(np.count_nonzero(mask)), dtype=self.count_dtype)
+        step = 1 << 16
+        at = 0
+        for lo in range(0, len(mask), step):
+            rows = np.flatnonzero(mask[lo:lo + step])
+            rows += lo
+            out[at:at + len(rows)] = self.session_at(rows)
+            at += len(rows)
+        return out
+
+    def keep_flag(self, name: str, mask: np.ndarray) -> None:
+        """Keep a row mask derived by a metric (``user_fallback``) as its bit of :attr:`flags`
+        (a byte a row less than keeping the mask itself)."""
+        bit = np.uint8(_FLAGS.index(name))
+        self.flags &= np.uint8(~(1 << int(bit)) & 0xFF)
+        self.flags |= mask.view(np.uint8) << bit
 
     def _flag(self, name: str) -> np.ndarray:
         out = self.flags >> np.uint8(_FLAGS.index(name))
@@ -300,6 +368,12 @@ class Prepared:
     def fallback(self) -> np.ndarray:
         """Per row: marked ``is_fallback``, or in a fallback flow or intent."""
         return self._flag("fallback")
+
+    @property
+    def user_fallback(self) -> np.ndarray:
+        """Per row: the mask kept by :meth:`keep_flag` under ``user_fallback`` (all False until
+        then; :func:`igbot.analytics._metrics._user_fallbacks` fills it)."""
+        return self._flag("user_fallback")
 
     @property
     def n_sessions(self) -> int:
