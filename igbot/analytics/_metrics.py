@@ -416,6 +416,8 @@ def _response_times(p: Prepared, last: bool = False) -> pd.DataFrame:
         dtype=pd.CategoricalDtype(["bot", "agent_first"]))
     rows = np.concatenate([asked, hand], dtype=p.count_dtype)  # row numbers: int32 will do
     del asked, hand
+    if last:  # the room the responses held back before the columns are made, not beside it
+        release_unused()
     sessions = p.session_ids
     session_id = pd.Categorical.from_codes(sessions.codes[p.session_at(rows)],
                                            dtype=sessions.dtype)
@@ -438,10 +440,14 @@ def response_times(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 
 def _trigger_mix(table: pd.DataFrame) -> pd.DataFrame:
-    counts = table["trigger"].value_counts().reindex(list(TRIGGERS), fill_value=0)
+    trigger = table["trigger"]
+    if trigger.dtype == _TRIGGER_DTYPE:  # the codes counted a slice at a time (value_counts
+        counts = code_counts(cat_codes(trigger), len(TRIGGERS))  # casts them to int64)
+    else:
+        counts = trigger.value_counts().reindex(list(TRIGGERS), fill_value=0).to_numpy()
     total = int(counts.sum())
-    return pd.DataFrame({"trigger": counts.index.astype(str), "sessions": counts.to_numpy(),
-                         "share": counts.to_numpy() / total if total else 0.0})
+    return pd.DataFrame({"trigger": pd.Index(TRIGGERS, dtype="str"), "sessions": counts,
+                         "share": counts / total if total else 0.0})
 
 
 def trigger_mix(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
@@ -457,12 +463,22 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
     asked, secs = _bot_responses(p)
     _, wait = _agent_responses(p)
     turns = table["messages_in"].to_numpy() if n_s else np.zeros(0)
-    msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
-    per_conv = code_counts(p.conv[p.starts], len(df["conversation_id"].cat.categories))
-    per_conv = per_conv[per_conv > 0]
 
     def mean(a: np.ndarray) -> float | None:
         return float(a.mean()) if len(a) else None
+
+    # the figures of each session-sized array one after another, each array freed before the
+    # next is made (a copy for every median and quantile)
+    msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
+    messages_per_session = mean(msgs)
+    del msgs
+    median_turns = float(np.median(turns)) if len(turns) else None
+    bot_median, bot_p90 = _quantile(secs, 0.5), _quantile(secs, 0.9)
+    per_conv = np.zeros(len(df["conversation_id"].cat.categories), dtype=np.int64)
+    for lo in range(0, n_s, 1 << 16):  # a slice of the sessions' conversations at a time
+        conv = p.conv[p.starts[lo:lo + (1 << 16)]]
+        np.add.at(per_conv, conv[conv >= 0], 1)
+    per_conv = per_conv[per_conv > 0]
 
     out: dict[str, Any] = {
         "events": len(df),
@@ -480,16 +496,16 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
         "fallback_session_rate": _ratio(table["has_fallback"].sum(), n_s) if n_s else None,
         "abandoned_sessions": int(table["abandoned"].sum()) if n_s else 0,
         "abandonment_rate": _ratio(table["abandoned"].sum(), n_s) if n_s else None,
-        "median_bot_response_s": _quantile(secs, 0.5),
-        "p90_bot_response_s": _quantile(secs, 0.9),
+        "median_bot_response_s": bot_median,
+        "p90_bot_response_s": bot_p90,
         "unanswered_messages": messages_in - len(asked),
         "handovers": len(wait),
         "unanswered_handovers": int(np.isnan(wait).sum()),
         "median_agent_first_response_s": _quantile(wait, 0.5),
         "p90_agent_first_response_s": _quantile(wait, 0.9),
         "turns_per_session": mean(turns),
-        "median_turns_per_session": float(np.median(turns)) if len(turns) else None,
-        "messages_per_session": mean(msgs),
+        "median_turns_per_session": median_turns,
+        "messages_per_session": messages_per_session,
         "triggers": {k: int(v) for k, v in zip(*_trigger_mix(table)[["trigger", "sessions"]]
                                                .to_numpy().T, strict=True)} if n_s else {},
         "people": len(per_conv),

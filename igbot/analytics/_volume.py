@@ -132,7 +132,7 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
             part //= step
         start_slot[lo:lo + _SLICE] = part
     sessions = code_counts(start_slot, size)  # a slice at a time: no int64 copy
-    people = count_distinct(start_slot, p.conv[p.starts], size, overwrite=True)
+    people = count_distinct(start_slot, p.conv[p.starts], size, overwrite="groups")
     del start_slot
     index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
     index = index.tz_localize(tz)
@@ -201,9 +201,9 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
         np.equal(slot[lo:lo + _SLICE], first_per_conv[conv[lo:lo + _SLICE]],
                  out=is_new[lo:lo + _SLICE])
     del first_per_conv
-    new = count_distinct(slot[is_new], conv[is_new], len(full), overwrite=True)
+    new = count_distinct(slot[is_new], conv[is_new], len(full), overwrite="groups")
     np.logical_not(is_new, out=is_new)
-    returning = count_distinct(slot[is_new], conv[is_new], len(full), overwrite=True)
+    returning = count_distinct(slot[is_new], conv[is_new], len(full), overwrite="groups")
     return pd.DataFrame({"new": new, "returning": returning}, index=full)
 
 
