@@ -19,6 +19,8 @@ from igbot.analytics._memory import release_unused
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
 from igbot.analytics._window import _window_health
 
+_SLICE = 1 << 16  # sessions a slice in slice-at-a-time loops: their temporaries stay small
+
 __all__ = [
     "DEFINITIONS",
     "TRIGGERS",
@@ -312,7 +314,7 @@ def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) ->
         return out
     if how != "median":
         raise ValueError(f"unknown reduction {how!r}")
-    step = 1 << 16
+    step = _SLICE
     for lo in range(0, len(first), step):
         runs = first[lo:lo + step]
         stop = first[lo + step] if lo + step < len(first) else len(values)
@@ -475,8 +477,8 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
     median_turns = float(np.median(turns)) if len(turns) else None
     bot_median, bot_p90 = _quantile(secs, 0.5), _quantile(secs, 0.9)
     per_conv = np.zeros(len(df["conversation_id"].cat.categories), dtype=np.int64)
-    for lo in range(0, n_s, 1 << 16):  # a slice of the sessions' conversations at a time
-        conv = p.conv[p.starts[lo:lo + (1 << 16)]]
+    for lo in range(0, n_s, _SLICE):  # a slice of the sessions' conversations at a time
+        conv = p.conv[p.starts[lo:lo + _SLICE]]
         np.add.at(per_conv, conv[conv >= 0], 1)
     per_conv = per_conv[per_conv > 0]
 

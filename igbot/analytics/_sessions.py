@@ -20,6 +20,8 @@ from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
+_SLICE = 1 << 16  # rows a slice in slice-at-a-time loops: their temporaries stay small
+
 __all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "count_distinct", "parse_gap",
            "prepare", "session_names", "sessionize"]
 
@@ -37,7 +39,7 @@ def count_distinct(groups: np.ndarray, values: np.ndarray, size: int,
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
     wide: type[np.signedinteger[Any]] = np.int32 if size * width < 2**31 else np.int64
-    step = 1 << 16
+    step = _SLICE
     pairs: np.ndarray
     if overwrite == "values" and values.dtype == wide:
         pairs = values  # group * width + value, made in place a slice at a time
@@ -315,7 +317,7 @@ class Prepared:
         :attr:`n_sessions` - 1, :attr:`count_dtype`), by a search of the session starts a slice
         at a time (no int64 array of them all)."""
         out = np.empty(len(rows), dtype=self.count_dtype)
-        step = 1 << 16
+        step = _SLICE
         for lo in range(0, len(rows), step):
             part = rows[lo:lo + step].astype(self.starts.dtype, copy=False)  # no int64 starts
             found = np.searchsorted(self.starts, part, side="right")
@@ -327,7 +329,7 @@ class Prepared:
         """:meth:`session_at` of the rows where ``mask`` holds (``sess[mask]`` as session
         positions instead of codes: the same sessions, told apart the same way)."""
         out = np.empty(int(np.count_nonzero(mask)), dtype=self.count_dtype)
-        step = 1 << 16
+        step = _SLICE
         at = 0
         for lo in range(0, len(mask), step):
             rows = np.flatnonzero(mask[lo:lo + step])

@@ -144,3 +144,46 @@ def test_the_row_masks_kept_as_bits_are_their_definitions(tmp_path: Path, seed: 
         assert got.dtype == bool
         np.testing.assert_array_equal(got, mask, err_msg=name)
         assert got.view(np.uint8).max(initial=0) <= 1  # a true boolean array, 0 or 1 a byte
+
+
+@pytest.mark.parametrize("slice_rows", [7, 1 << 16])
+def test_sessions_by_their_bounds_after_the_rows_ids_are_dropped(
+        tmp_path: Path, slice_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """session_at / sessions_where give each row's session position (what ``sess`` tells by
+    code); after drop_row_sessions they still do, session_ids are the sessions' ids, and the
+    rows' ids are gone from ``sess`` and the frame."""
+    from igbot.analytics import _sessions
+
+    monkeypatch.setattr(_sessions, "_SLICE", slice_rows)
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 2))), MetricParams())
+    rng = np.random.default_rng(2)
+    mask = rng.random(len(p.df)) < 0.4
+    position = np.repeat(np.arange(p.n_sessions), p.ends - p.starts)
+    ids = p.df["session_id"].iloc[p.starts].to_numpy()
+    rows = rng.permutation(len(p.df))[:50]
+    assert p.session_at(rows).tolist() == position[rows].tolist()
+    assert p.sessions_where(mask).tolist() == position[mask].tolist()
+    assert p.sessions_where(mask).dtype == p.count_dtype
+    p.drop_row_sessions()
+    assert "session_id" not in p.df.columns
+    with pytest.raises(RuntimeError, match="dropped"):
+        _ = p.sess
+    assert p.session_at(rows).tolist() == position[rows].tolist()
+    assert p.sessions_where(mask).tolist() == position[mask].tolist()
+    assert np.asarray(p.session_ids).tolist() == ids.tolist()
+
+
+def test_a_mask_kept_as_a_spare_bit_leaves_the_others(tmp_path: Path) -> None:
+    """keep_flag stores a later mask in the flags' spare bit (set again: replaced), and the
+    six masks read back as before."""
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 1))), MetricParams())
+    before = {name: getattr(p, name).copy() for name in ("message", "user_msg", "bot_msg",
+                                                         "agent_msg", "handover", "fallback")}
+    assert not p.user_fallback.any()
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        mask = rng.random(len(p.df)) < 0.5
+        p.keep_flag("user_fallback", mask)
+        np.testing.assert_array_equal(p.user_fallback, mask)
+    for name, want in before.items():
+        np.testing.assert_array_equal(getattr(p, name), want, err_msg=name)
