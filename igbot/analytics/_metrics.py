@@ -402,9 +402,10 @@ def session_table(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 
 def _response_times(p: Prepared, last: bool = False) -> pd.DataFrame:
-    """The response-time table; ``last``: no later step reads the responses, so they leave
-    the cache and each is freed once copied (the report's last table is then built in the
-    room they held: 14 MB at 2.5M short-session events). Sessions are found by their bounds
+    """The response-time table; ``last``: no later step reads the responses or the row
+    masks, so the responses leave the cache, each freed once copied, and the masks go (the
+    report's last table is then built in the room they held: 14 MB at 2.5M short-session
+    events). Sessions are found by their bounds
     (:meth:`Prepared.session_at`): the rows' session ids may be gone."""
     asked, secs = _bot_responses(p)
     hand, wait = _agent_responses(p)
@@ -418,7 +419,8 @@ def _response_times(p: Prepared, last: bool = False) -> pd.DataFrame:
         dtype=pd.CategoricalDtype(["bot", "agent_first"]))
     rows = np.concatenate([asked, hand], dtype=p.count_dtype)  # row numbers: int32 will do
     del asked, hand
-    if last:  # the room the responses held back before the columns are made, not beside it
+    if last:  # the room the responses and the row masks held back before the columns are
+        p.drop_row_masks()  # made, not beside them
         release_unused()
     sessions = p.session_ids
     session_id = pd.Categorical.from_codes(sessions.codes[p.session_at(rows)],

@@ -254,6 +254,7 @@ class Prepared:
     ends: np.ndarray = field(init=False)
     flags: np.ndarray = field(init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _masks_dropped: bool = field(init=False, default=False, repr=False)
 
     def __post_init__(self) -> None:
         df = self.df
@@ -341,11 +342,21 @@ class Prepared:
     def keep_flag(self, name: str, mask: np.ndarray) -> None:
         """Keep a row mask derived by a metric (``user_fallback``) as its bit of :attr:`flags`
         (a byte a row less than keeping the mask itself)."""
+        if self._masks_dropped:
+            raise RuntimeError("the row masks were dropped (Prepared.drop_row_masks)")
         bit = np.uint8(_FLAGS.index(name))
         self.flags &= np.uint8(~(1 << int(bit)) & 0xFF)
         self.flags |= mask.view(np.uint8) << bit
 
+    def drop_row_masks(self) -> None:
+        """Let the row masks go (:attr:`flags`, a byte a row) when no later step reads them:
+        each mask raises RuntimeError from then on."""
+        self.flags = np.zeros(0, dtype=np.uint8)
+        self._masks_dropped = True
+
     def _flag(self, name: str) -> np.ndarray:
+        if self._masks_dropped:
+            raise RuntimeError("the row masks were dropped (Prepared.drop_row_masks)")
         out = self.flags >> np.uint8(_FLAGS.index(name))
         out &= 1
         return out.view(bool)  # 0 or 1 in each byte: a valid boolean array, no second copy

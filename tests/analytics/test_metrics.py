@@ -253,8 +253,9 @@ def test_runs_sorted_is_lexsort_order() -> None:
 
 
 def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_path: Path) -> None:
-    """A report builds the response-time table last, taking the responses out of the cache;
-    its tables and summary are the standalone functions' (which keep the cache)."""
+    """A report builds the response-time table last, taking the responses out of the cache
+    and dropping the row masks; its tables and summary are the standalone functions' (which
+    keep both)."""
     from igbot.analytics import report
     from igbot.analytics._metrics import _response_times
     from igbot.analytics._sessions import MetricParams, prepare
@@ -271,4 +272,8 @@ def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_pa
     last = _response_times(p, last=True)
     assert not {"answers", "agent_responses"} & set(p.cache)
     pd.testing.assert_frame_equal(kept, last, check_exact=True)
-    pd.testing.assert_frame_equal(_response_times(p), kept, check_exact=True)  # made again
+    with pytest.raises(RuntimeError, match="row masks were dropped"):  # nothing is left
+        _response_times(p)
+    again = prepare(df, MetricParams())
+    again.drop_row_sessions()  # as in a report: sessions found by their bounds
+    pd.testing.assert_frame_equal(_response_times(again), kept, check_exact=True)

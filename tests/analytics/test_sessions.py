@@ -187,3 +187,14 @@ def test_a_mask_kept_as_a_spare_bit_leaves_the_others(tmp_path: Path) -> None:
         np.testing.assert_array_equal(p.user_fallback, mask)
     for name, want in before.items():
         np.testing.assert_array_equal(getattr(p, name), want, err_msg=name)
+
+
+def test_dropped_row_masks_raise(tmp_path: Path) -> None:
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 1))), MetricParams())
+    assert p.user_msg.shape == (len(p.df),)
+    p.drop_row_masks()
+    assert p.flags.nbytes == 0
+    for name in ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback",
+                 "user_fallback"):
+        with pytest.raises(RuntimeError, match="dropped"):
+            getattr(p, name)
