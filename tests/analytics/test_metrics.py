@@ -257,7 +257,7 @@ def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_pa
     and dropping the row masks; its tables and summary are the standalone functions' (which
     keep both)."""
     from igbot.analytics import report
-    from igbot.analytics._metrics import _response_times
+    from igbot.analytics._metrics import _response_times, _session_table
     from igbot.analytics._sessions import MetricParams, prepare
 
     df = load(write_varied(tmp_path / "v.jsonl", 3))
@@ -275,5 +275,6 @@ def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_pa
     with pytest.raises(RuntimeError, match="row masks were dropped"):  # nothing is left
         _response_times(p)
     again = prepare(df, MetricParams())
-    again.drop_row_sessions()  # as in a report: sessions found by their bounds
+    _session_table(again)  # as in a report: the session table, then sessions by their bounds
+    again.drop_row_sessions()
     pd.testing.assert_frame_equal(_response_times(again), kept, check_exact=True)
