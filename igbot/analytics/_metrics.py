@@ -180,15 +180,20 @@ def _memo(name: str) -> Any:
 
 def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: index of the latest incoming message in the same session (or -1), whether
-    there is one, and the turn number (not kept: :func:`_answers` keeps what it yields)."""
+    there is one, and the turn number (not kept: :func:`_answers` keeps what it yields).
+    Made in place, the sessions compared a slice at a time (no row-sized index copies)."""
     n = len(p.df)
     index = np.int32 if n < 2**31 else np.int64  # half the size of int64
-    last_user: np.ndarray = np.where(p.user_msg, np.arange(n, dtype=index), -1).astype(
-        index, copy=False) if n else np.zeros(0, dtype=index)
+    user = p.user_msg
+    last_user: np.ndarray = np.arange(n, dtype=index)
+    np.copyto(last_user, -1, where=~user)
     np.maximum.accumulate(last_user, out=last_user)
     valid = last_user >= 0
-    valid[valid] = p.sess[last_user[valid]] == p.sess[valid]
-    turn = np.cumsum(p.user_msg, dtype=index)
+    sess = p.sess
+    for lo in range(0, n, _SLICE):  # whether that message is in the row's own session
+        ok, asked = valid[lo:lo + _SLICE], last_user[lo:lo + _SLICE]
+        ok[ok] = sess[asked[ok]] == sess[lo:lo + _SLICE][ok]
+    turn = np.cumsum(user, dtype=index)
     return last_user, valid, turn
 
 
@@ -199,8 +204,10 @@ def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     once these are made instead of kept for the whole report)."""
     last_user, valid, turn = _turns(p)
     hit = np.bincount(turn[valid & p.fallback], minlength=int(turn[-1]) + 1 if len(turn) else 1)
-    user_fallbacks = p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
+    hit_turn = hit > 0  # a byte a turn, taken by the rows' turns (not the int64 counts)
     del hit
+    user_fallbacks = p.user_msg & hit_turn[turn] if len(turn) else p.user_msg
+    del hit_turn
     p.keep_flag("user_fallback", user_fallbacks)
     del user_fallbacks
     idx = np.flatnonzero(p.bot_msg & valid)

@@ -328,12 +328,12 @@ class Prepared:
 
     def sessions_where(self, mask: np.ndarray) -> np.ndarray:
         """:meth:`session_at` of the rows where ``mask`` holds (``sess[mask]`` as session
-        positions instead of codes: the same sessions, told apart the same way)."""
+        positions instead of codes: the same sessions, told apart the same way), a slice of
+        the rows at a time (no array of the rows)."""
         out = np.empty(int(np.count_nonzero(mask)), dtype=self.count_dtype)
-        step = _SLICE
         at = 0
-        for lo in range(0, len(mask), step):
-            rows = np.flatnonzero(mask[lo:lo + step])
+        for lo in range(0, len(mask), _SLICE):
+            rows = np.flatnonzero(mask[lo:lo + _SLICE])
             rows += lo
             out[at:at + len(rows)] = self.session_at(rows)
             at += len(rows)
@@ -409,32 +409,47 @@ class Prepared:
         return np.int32 if len(self.df) < 2**31 else np.int64
 
     def per_session(self, values: np.ndarray) -> np.ndarray:
-        """Sum of a row array over each session (of :attr:`count_dtype`)."""
-        if len(values) == 0:
-            return np.zeros(0, dtype=self.count_dtype)
-        return np.add.reduceat(values, self.starts, dtype=self.count_dtype)
+        """Sum of a row array over each session (of :attr:`count_dtype`), a slice of the
+        sessions at a time (reduceat casts the values to the sum's dtype and the starts to
+        int64: copies of the slice's rows, not of every row)."""
+        out = np.empty(self.n_sessions, dtype=self.count_dtype)
+        for lo in range(0, self.n_sessions, _SLICE):
+            starts = self.starts[lo:lo + _SLICE]
+            base = int(starts[0])
+            part = values[base:int(self.ends[lo + len(starts) - 1])]
+            out[lo:lo + len(starts)] = np.add.reduceat(part, starts - base,
+                                                       dtype=self.count_dtype)
+        return out
 
     def first_in_session(self, mask: np.ndarray) -> np.ndarray:
-        """Index of each session's first row where ``mask`` holds, or -1.
+        """Index of each session's first row where ``mask`` holds, or -1 (:attr:`count_dtype`).
 
-        Found by a sorted search of the sessions' starts among the rows where ``mask`` holds:
-        no row-sized index array (two int64 temporaries of 8 MB a million events before)."""
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            return np.full(self.n_sessions, -1, dtype=np.int64)
-        found = rows[np.minimum(np.searchsorted(rows, self.starts), len(rows) - 1)]
-        found[(found < self.starts) | (found >= self.ends)] = -1
-        return found
+        Found by a sorted search of the sessions' starts among the rows where ``mask`` holds,
+        a slice of the sessions at a time: the rows' indices and the searches are a slice's
+        (row-sized int64 arrays before: 8 MB each a million events)."""
+        return self._in_session(mask, last=False)
 
     def last_in_session(self, mask: np.ndarray) -> np.ndarray:
         """Index of each session's last row where ``mask`` holds, or -1 (as
         :meth:`first_in_session`, searching the sessions' ends)."""
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            return np.full(self.n_sessions, -1, dtype=np.int64)
-        found = rows[np.maximum(np.searchsorted(rows, self.ends) - 1, 0)]
-        found[(found < self.starts) | (found >= self.ends)] = -1
-        return found
+        return self._in_session(mask, last=True)
+
+    def _in_session(self, mask: np.ndarray, last: bool) -> np.ndarray:
+        out = np.full(self.n_sessions, -1, dtype=self.count_dtype)
+        for lo in range(0, self.n_sessions, _SLICE):
+            starts, ends = self.starts[lo:lo + _SLICE], self.ends[lo:lo + _SLICE]
+            base = int(starts[0])
+            rows = np.flatnonzero(mask[base:int(ends[-1])]).astype(self.count_dtype)
+            if len(rows) == 0:
+                continue
+            rows += base
+            if last:
+                found = rows[np.maximum(np.searchsorted(rows, ends) - 1, 0)]
+            else:
+                found = rows[np.minimum(np.searchsorted(rows, starts), len(rows) - 1)]
+            found[(found < starts) | (found >= ends)] = -1
+            out[lo:lo + len(starts)] = found
+        return out
 
 
 def prepare(df: pd.DataFrame, params: MetricParams) -> Prepared:
