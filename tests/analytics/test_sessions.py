@@ -100,8 +100,15 @@ def test_count_distinct_matches_sets(seed: int) -> None:
     assert count_distinct(groups[:0], values[:0], size).tolist() == [0] * size
 
 
+@pytest.mark.parametrize("slice_sessions", [3, 1 << 16])
 @pytest.mark.parametrize("seed", range(4))
-def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
+def test_first_and_last_in_session_match_a_plain_scan(seed: int, slice_sessions: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """First and last rows and sums per session, a slice of the sessions at a time (3: every
+    slice bound crossed) or at once, equal a plain scan of each session."""
+    from igbot.analytics import _sessions
+
+    monkeypatch.setattr(_sessions, "_SLICE", slice_sessions)
     rng = np.random.default_rng(seed)
     n = 300
     times = np.sort(rng.integers(0, 20_000, n))
@@ -115,6 +122,10 @@ def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
             hits = np.flatnonzero(mask[lo:hi]) + lo
             assert first[s] == (hits[0] if len(hits) else -1)
             assert last[s] == (hits[-1] if len(hits) else -1)
+        sums = p.per_session(mask)
+        assert sums.dtype == p.count_dtype
+        assert sums.tolist() == [int(mask[lo:hi].sum()) for lo, hi in zip(p.starts, p.ends,
+                                                                          strict=True)]
 
 
 @pytest.mark.parametrize("seed", range(3))
