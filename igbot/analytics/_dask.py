@@ -277,6 +277,10 @@ def report_dask(paths: str | Path | Iterable[str | Path], *, format: str = "auto
     table = pd.concat([p.tables["sessions"] for p in parts], ignore_index=True)
     for col in ("session_id", "conversation_id"):
         table[col] = table[col].astype(str).astype("category")
+    if not isinstance(table["last_state"].dtype, pd.CategoricalDtype):  # partitions' own states
+        names = set().union(*(p.tables["sessions"]["last_state"].cat.categories for p in parts))
+        table["last_state"] = table["last_state"].astype(pd.CategoricalDtype(
+            pd.Index(sorted(names), dtype="str")))
     table = table.sort_values(["conversation_id", "start", "session_id"],
                               key=lambda c: c.astype(str) if c.dtype == "category" else c,
                               kind="stable").reset_index(drop=True)

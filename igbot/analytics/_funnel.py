@@ -103,10 +103,14 @@ def _intent_frequencies(p: Prepared) -> pd.DataFrame:
     codes[codes < 0] = size - 1
     messages = code_counts(codes, size)  # counted a slice at a time: no int64 copy
     present = np.flatnonzero(messages)
-    fallbacks = code_counts(codes[_user_fallbacks(p)[mask]], size)
+    fallback = _user_fallbacks(p)
+    fallbacks = code_counts(codes[fallback[mask]], size)
+    del fallback
+    sessions = p.sessions_where(mask)
+    del mask  # each row array goes before the next is made
     out = pd.DataFrame({
         "messages": messages[present],
-        "sessions": count_distinct(codes, p.sess[mask], size)[present],
+        "sessions": count_distinct(codes, sessions, size, overwrite="values")[present],
         "fallback_share": fallbacks[present] / messages[present]},
         index=pd.Index(names[present], name="intent"))
     total = int(out["messages"].sum())
@@ -138,7 +142,8 @@ def _state_frequencies(p: Prepared) -> pd.DataFrame:
     present = np.flatnonzero(events)
     out = pd.DataFrame({"flow": flows[present // len(states)],
                         "state": states[present % len(states)], "events": events[present],
-                        "sessions": count_distinct(pair, p.sess[mask], size)[present]})
+                        "sessions": count_distinct(pair, p.sessions_where(mask), size,
+                                                   overwrite="groups")[present]})
     out["session_share"] = out["sessions"] / p.n_sessions if p.n_sessions else 0.0
     return out.sort_values(["events", "flow", "state"], ascending=[False, True, True],
                            kind="stable").reset_index(drop=True)

@@ -19,6 +19,8 @@ from igbot.analytics._memory import release_unused
 from igbot.analytics._sessions import MetricParams, Prepared, parse_gap, prepare
 from igbot.analytics._window import _window_health
 
+_SLICE = 1 << 16  # sessions a slice in slice-at-a-time loops: their temporaries stay small
+
 __all__ = [
     "DEFINITIONS",
     "TRIGGERS",
@@ -178,46 +180,61 @@ def _memo(name: str) -> Any:
 
 def _turns(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: index of the latest incoming message in the same session (or -1), whether
-    there is one, and the turn number (not kept: :func:`_answers` keeps what it yields)."""
+    there is one, and the turn number (not kept: :func:`_answers` keeps what it yields).
+    Made in place, the sessions compared a slice at a time (no row-sized index copies)."""
     n = len(p.df)
     index = np.int32 if n < 2**31 else np.int64  # half the size of int64
-    last_user: np.ndarray = np.where(p.user_msg, np.arange(n, dtype=index), -1).astype(
-        index, copy=False) if n else np.zeros(0, dtype=index)
+    user = p.user_msg
+    last_user: np.ndarray = np.arange(n, dtype=index)
+    np.copyto(last_user, -1, where=~user)
     np.maximum.accumulate(last_user, out=last_user)
     valid = last_user >= 0
-    valid[valid] = p.sess[last_user[valid]] == p.sess[valid]
-    turn = np.cumsum(p.user_msg, dtype=index)
+    sess = p.sess
+    for lo in range(0, n, _SLICE):  # whether that message is in the row's own session
+        ok, asked = valid[lo:lo + _SLICE], last_user[lo:lo + _SLICE]
+        ok[ok] = sess[asked[ok]] == sess[lo:lo + _SLICE][ok]
+    turn = np.cumsum(user, dtype=index)
     return last_user, valid, turn
 
 
 @_memo("answers")
-def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The bot's answers and the fallbacks, from one pass over the turns (three row-sized
-    arrays, dropped once these are made instead of kept for the whole report)."""
+def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The bot's answers, and the fallbacks (kept as a bit of ``p.flags``, see
+    :func:`_user_fallbacks`), from one pass over the turns (three row-sized arrays, dropped
+    once these are made instead of kept for the whole report)."""
     last_user, valid, turn = _turns(p)
     hit = np.bincount(turn[valid & p.fallback], minlength=int(turn[-1]) + 1 if len(turn) else 1)
-    user_fallbacks = p.user_msg & (hit[turn] > 0) if len(turn) else p.user_msg
+    hit_turn = hit > 0  # a byte a turn, taken by the rows' turns (not the int64 counts)
     del hit
+    user_fallbacks = p.user_msg & hit_turn[turn] if len(turn) else p.user_msg
+    del hit_turn
+    p.keep_flag("user_fallback", user_fallbacks)
+    del user_fallbacks
     idx = np.flatnonzero(p.bot_msg & valid)
     del valid
     if len(idx) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), user_fallbacks
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     t = turn[idx]
     del turn
     first = idx[np.r_[True, t[1:] != t[:-1]]]
     asked = last_user[first]
-    return asked, (p.ts[first] - p.ts[asked]) / 1e9, user_fallbacks
+    return asked, (p.ts[first] - p.ts[asked]) / 1e9
 
 
 def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
-    asked, secs, _ = _answers(p)
+    asked, secs = _answers(p)
     return asked, secs
 
 
 def _user_fallbacks(p: Prepared) -> np.ndarray:
-    """Per row: an incoming message whose turn was answered by a fallback."""
-    return _answers(p)[2]
+    """Per row: an incoming message whose turn was answered by a fallback (a bit of
+    ``p.flags``, set by :func:`_answers` when it first runs: a byte a row less held through a
+    report than the mask itself)."""
+    if "answers" not in p.cache and "user_fallbacks" not in p.cache:
+        _answers(p)
+    p.cache["user_fallbacks"] = True  # the bit holds them from now on
+    return p.user_fallback
 
 
 @_memo("agent_responses")
@@ -283,26 +300,38 @@ def _per_session(p: Prepared, rows: np.ndarray, values: np.ndarray, how: str) ->
 
     Sorted by session and value (NaN last), each session's values are one run: its minimum
     is the run's first value and its median the mean of the run's middle one or two, the
-    figures pandas' groupby gives, without its factorized keys and hash tables."""
+    figures pandas' groupby gives, without its factorized keys and hash tables. The sessions
+    and the medians are found a slice at a time: the int64 searches and the medians' index
+    and value arrays are a slice's, not the rows' (11 MB at 1M short-session events)."""
     out = np.full(p.n_sessions, np.nan)
     if len(rows) == 0:
         return out
-    session = np.searchsorted(p.starts, rows, side="right").astype(p.count_dtype)
-    session -= 1
+    session = p.session_at(rows)
     if not _runs_sorted(session, values):  # rows in order, one value a session: no sort
         order = np.lexsort((values, session))
         session, values = session[order], values[order]
         del order
-    first = np.flatnonzero(np.r_[True, session[1:] != session[:-1]]).astype(session.dtype)
+    change = np.empty(len(session), dtype=bool)
+    change[0] = True
+    np.not_equal(session[1:], session[:-1], out=change[1:])
+    first = np.flatnonzero(change).astype(session.dtype)
+    del change
     if how == "min":
         out[session[first]] = values[first]
         return out
     if how != "median":
         raise ValueError(f"unknown reduction {how!r}")
-    count = np.add.reduceat(~np.isnan(values), first)
-    low = first + np.maximum(count - 1, 0) // 2
-    out[session[first]] = np.where(count > 0, (values[low] + values[first + count // 2]) / 2,
-                                   np.nan)
+    step = _SLICE
+    for lo in range(0, len(first), step):
+        runs = first[lo:lo + step]
+        stop = first[lo + step] if lo + step < len(first) else len(values)
+        part = values[runs[0]:stop]  # the slice's runs, from their first value on
+        runs = runs - runs[0]
+        count = np.add.reduceat(~np.isnan(part), runs)
+        low = runs + np.maximum(count - 1, 0) // 2
+        high = runs + count // 2
+        out[session[first[lo:lo + step]]] = np.where(count > 0, (part[low] + part[high]) / 2,
+                                                     np.nan)
     return out
 
 
@@ -321,7 +350,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     last_code = np.where(last_state_idx >= 0, state_codes[np.maximum(last_state_idx, 0)], -1)
     del last_state_idx
     state_names = np.asarray(df["state"].cat.categories, dtype=object)
-    last_state = _take_strings(state_names, last_code)
+    last_state = pd.Categorical.from_codes(last_code, dtype=df["state"].dtype)
     gap_ns = parse_gap(p.params.gap if p.params.gap is not None else "30min")
     start_ts = p.ts[starts]
     end_ts = p.ts[ends - 1]
@@ -350,7 +379,7 @@ def _session_table(p: Prepared) -> pd.DataFrame:
     median_bot = _per_session(p, asked, secs, "median")
     first_agent = _per_session(p, hand, wait, "min")
     table = pd.DataFrame({
-        "session_id": _take_categorical(df["session_id"], starts),
+        "session_id": p.session_ids,  # shared with p: the sessions' ids once
         "conversation_id": _take_categorical(df["conversation_id"], starts),
         "start": _utc(start_ts),
         "end": _utc(end_ts),
@@ -380,26 +409,37 @@ def session_table(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 
 def _response_times(p: Prepared, last: bool = False) -> pd.DataFrame:
-    """The response-time table; ``last``: no later step reads the responses, so they leave
-    the cache and each is freed once copied (the report's last table is then built in the
-    room they held: 14 MB at 2.5M short-session events)."""
+    """The response-time table; ``last``: no later step reads the responses or the row
+    masks, so the responses leave the cache, each freed once copied, and the masks go (the
+    report's last table is then built in the room they held: 14 MB at 2.5M short-session
+    events). Sessions are found by their bounds
+    (:meth:`Prepared.session_at`): the rows' session ids may be gone."""
     asked, secs = _bot_responses(p)
     hand, wait = _agent_responses(p)
     if last:
-        p.cache.pop("answers", None)  # the fallbacks made with them go too
+        p.cache.pop("answers", None)  # the fallbacks made with them stay, as a bit of p.flags
         p.cache.pop("agent_responses", None)
+    seconds = np.concatenate([secs, wait])
+    del secs, wait
     measure = pd.Categorical.from_codes(
         np.repeat(np.array([0, 1], dtype=np.int8), [len(asked), len(hand)]),
         dtype=pd.CategoricalDtype(["bot", "agent_first"]))
-    seconds = np.concatenate([secs, wait])
-    del secs, wait
     rows = np.concatenate([asked, hand], dtype=p.count_dtype)  # row numbers: int32 will do
     del asked, hand
+    if last:  # the room the responses and the row masks held back before the columns are
+        p.drop_row_masks()  # made, not beside them
+        release_unused()
+    sessions = p.session_ids
+    session_id = pd.Categorical.from_codes(sessions.codes[p.session_at(rows)],
+                                           dtype=sessions.dtype)
+    conversation_id = _take_categorical(p.df["conversation_id"], rows)
+    timestamp = _utc(p.ts[rows])
+    del rows
     return pd.DataFrame({
         "measure": measure,
-        "conversation_id": _take_categorical(p.df["conversation_id"], rows),
-        "session_id": _take_categorical(p.df["session_id"], rows),
-        "timestamp": _utc(p.ts[rows]),
+        "conversation_id": conversation_id,
+        "session_id": session_id,
+        "timestamp": timestamp,
         "seconds": seconds,
     }, copy=False)  # fresh arrays: no copy of them
 
@@ -411,10 +451,14 @@ def response_times(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 
 
 def _trigger_mix(table: pd.DataFrame) -> pd.DataFrame:
-    counts = table["trigger"].value_counts().reindex(list(TRIGGERS), fill_value=0)
+    trigger = table["trigger"]
+    if trigger.dtype == _TRIGGER_DTYPE:  # the codes counted a slice at a time (value_counts
+        counts = code_counts(cat_codes(trigger), len(TRIGGERS))  # casts them to int64)
+    else:
+        counts = trigger.value_counts().reindex(list(TRIGGERS), fill_value=0).to_numpy()
     total = int(counts.sum())
-    return pd.DataFrame({"trigger": counts.index.astype(str), "sessions": counts.to_numpy(),
-                         "share": counts.to_numpy() / total if total else 0.0})
+    return pd.DataFrame({"trigger": pd.Index(TRIGGERS, dtype="str"), "sessions": counts,
+                         "share": counts / total if total else 0.0})
 
 
 def trigger_mix(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
@@ -430,12 +474,22 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
     asked, secs = _bot_responses(p)
     _, wait = _agent_responses(p)
     turns = table["messages_in"].to_numpy() if n_s else np.zeros(0)
-    msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
-    per_conv = code_counts(p.conv[p.starts], len(df["conversation_id"].cat.categories))
-    per_conv = per_conv[per_conv > 0]
 
     def mean(a: np.ndarray) -> float | None:
         return float(a.mean()) if len(a) else None
+
+    # the figures of each session-sized array one after another, each array freed before the
+    # next is made (a copy for every median and quantile)
+    msgs = (table["messages_in"] + table["messages_out"]).to_numpy() if n_s else np.zeros(0)
+    messages_per_session = mean(msgs)
+    del msgs
+    median_turns = float(np.median(turns)) if len(turns) else None
+    bot_median, bot_p90 = _quantile(secs, 0.5), _quantile(secs, 0.9)
+    per_conv = np.zeros(len(df["conversation_id"].cat.categories), dtype=np.int64)
+    for lo in range(0, n_s, _SLICE):  # a slice of the sessions' conversations at a time
+        conv = p.conv[p.starts[lo:lo + _SLICE]]
+        np.add.at(per_conv, conv[conv >= 0], 1)
+    per_conv = per_conv[per_conv > 0]
 
     out: dict[str, Any] = {
         "events": len(df),
@@ -453,16 +507,16 @@ def _summary(p: Prepared, table: pd.DataFrame, window: dict[str, Any]) -> dict[s
         "fallback_session_rate": _ratio(table["has_fallback"].sum(), n_s) if n_s else None,
         "abandoned_sessions": int(table["abandoned"].sum()) if n_s else 0,
         "abandonment_rate": _ratio(table["abandoned"].sum(), n_s) if n_s else None,
-        "median_bot_response_s": _quantile(secs, 0.5),
-        "p90_bot_response_s": _quantile(secs, 0.9),
+        "median_bot_response_s": bot_median,
+        "p90_bot_response_s": bot_p90,
         "unanswered_messages": messages_in - len(asked),
         "handovers": len(wait),
         "unanswered_handovers": int(np.isnan(wait).sum()),
         "median_agent_first_response_s": _quantile(wait, 0.5),
         "p90_agent_first_response_s": _quantile(wait, 0.9),
         "turns_per_session": mean(turns),
-        "median_turns_per_session": float(np.median(turns)) if len(turns) else None,
-        "messages_per_session": mean(msgs),
+        "median_turns_per_session": median_turns,
+        "messages_per_session": messages_per_session,
         "triggers": {k: int(v) for k, v in zip(*_trigger_mix(table)[["trigger", "sessions"]]
                                                .to_numpy().T, strict=True)} if n_s else {},
         "people": len(per_conv),

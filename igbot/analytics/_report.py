@@ -200,6 +200,7 @@ def report(df: pd.DataFrame, *, funnel_states: Sequence[str] | None = None,
         release_unused()  # each step's freed temporaries back before the next allocates
         bar.update()
         table = _session_table(p)
+        p.drop_row_sessions()  # the later steps find sessions by their bounds (4 bytes a row)
         release_unused()
         bar.update()
         empty = pd.DataFrame({"trigger": pd.Categorical([])})

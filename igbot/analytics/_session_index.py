@@ -106,7 +106,7 @@ class SessionIndex:
         out["fallback"] = table["has_fallback"].to_numpy()
         out["fallback_messages"] = table["fallback_messages"].to_numpy()
         out["abandoned"] = table["abandoned"].to_numpy()
-        out["last_state"] = table["last_state"]
+        out["last_state"] = table["last_state"].astype("string")  # categorical in the table
         out["ended"] = out["last_state"].isin(list(self.params.end_states)).to_numpy(dtype=bool)
         out["median_bot_response_s"] = table["median_bot_response_s"]
         out["agent_first_response_s"] = table["agent_first_response_s"]

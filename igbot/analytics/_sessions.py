@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from functools import cached_property
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,30 +20,43 @@ from igbot.analytics._categories import cat_codes, unique_categorical
 from igbot.analytics._errors import ParameterError
 from igbot.analytics._schema import NON_MESSAGE_KINDS, sort_events, str_categories, ts_ns
 
+_SLICE = 1 << 16  # rows a slice in slice-at-a-time loops: their temporaries stay small
+
 __all__ = ["MetricParams", "Prepared", "cat_mask", "check_tz", "count_distinct", "parse_gap",
            "prepare", "session_names", "sessionize"]
 
 
-def count_distinct(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+def count_distinct(groups: np.ndarray, values: np.ndarray, size: int,
+                   overwrite: Literal["groups", "values"] | None = None) -> np.ndarray:
     """How many distinct ``values`` (non-negative) each group (0..size-1) has: sort + diff on
     integer pairs, 15-20x faster than ``np.unique`` (a hash table) on hundreds of thousands of
     pairs. The pairs are one array sorted in place (int32 while every pair fits: half the
     memory and a faster sort than int64), the distinct ones counted a slice at a time: no
-    array of them all, no int64 copy of them for ``np.bincount``."""
+    array of them all, no int64 copy of them for ``np.bincount``. ``overwrite`` (``"groups"``
+    or ``"values"``): that argument is a fresh array the caller drops, so the pairs are made
+    in it when it has their dtype (no third array)."""
     if len(groups) == 0:
         return np.zeros(size, dtype=np.int64)
     width = int(values.max()) + 1
     wide: type[np.signedinteger[Any]] = np.int32 if size * width < 2**31 else np.int64
-    pairs: np.ndarray = groups.astype(wide)
-    pairs *= width
-    pairs += values
+    step = _SLICE
+    pairs: np.ndarray
+    if overwrite == "values" and values.dtype == wide:
+        pairs = values  # group * width + value, made in place a slice at a time
+        for lo in range(0, len(pairs), step):
+            part = groups[lo:lo + step].astype(wide)
+            part *= width
+            pairs[lo:lo + step] += part
+    else:
+        pairs = groups.astype(wide, copy=overwrite != "groups")
+        pairs *= width
+        pairs += values
     pairs.sort()
     first = np.empty(len(pairs), dtype=bool)
     first[0] = True
     np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
     out = np.zeros(size, dtype=np.int64)
-    step = 1 << 16  # the distinct pairs' groups counted a slice at a time
-    for lo in range(0, len(pairs), step):
+    for lo in range(0, len(pairs), step):  # the distinct pairs' groups, a slice at a time
         part = pairs[lo:lo + step][first[lo:lo + step]]
         part //= width
         out += np.bincount(part, minlength=size)
@@ -211,7 +225,7 @@ def _from_bot(bot: Any) -> dict[str, Any]:
     return out
 
 
-_FLAGS = ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback")
+_FLAGS = ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback", "user_fallback")
 
 
 @dataclass
@@ -221,25 +235,33 @@ class Prepared:
     The six row masks (:attr:`message`, :attr:`user_msg`, :attr:`bot_msg`, :attr:`agent_msg`,
     :attr:`handover`, :attr:`fallback`) are kept as bits of one ``uint8`` array and made on
     each use: one byte a row for the whole report instead of six (5 MB a million events held
-    through every step), for a pass over a byte a row at each use. The session bounds
-    (:attr:`starts`, :attr:`ends`) are int32 while the frame has fewer than 2**31 rows."""
+    through every step), for a pass over a byte a row at each use; a mask a metric derives
+    later (the person's messages answered by a fallback) is kept the same way, in a spare bit
+    (:meth:`keep_flag`, :attr:`user_fallback`). The session bounds
+    (:attr:`starts`, :attr:`ends`) are int32 while the frame has fewer than 2**31 rows.
+
+    A report's steps after the session table find a row's session by the bounds
+    (:meth:`session_at`, :meth:`sessions_where`, :attr:`session_ids`), so the rows' session
+    ids (:attr:`sess`, 4 bytes a row) can go once the session table is made
+    (:meth:`drop_row_sessions`)."""
 
     df: pd.DataFrame
     params: MetricParams
     ts: np.ndarray = field(init=False)
     conv: np.ndarray = field(init=False)
-    sess: np.ndarray = field(init=False)
+    _sess: np.ndarray | None = field(init=False, repr=False)
     starts: np.ndarray = field(init=False)
     ends: np.ndarray = field(init=False)
     flags: np.ndarray = field(init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _masks_dropped: bool = field(init=False, default=False, repr=False)
 
     def __post_init__(self) -> None:
         df = self.df
         p = self.params
         self.ts = ts_ns(df)
         self.conv = cat_codes(df["conversation_id"])
-        self.sess = cat_codes(df["session_id"])
+        self._sess = cat_codes(df["session_id"])
         n = len(df)
         change = np.ones(n + 1, dtype=bool)  # and a last bound at n
         np.not_equal(self.sess[1:], self.sess[:-1], out=change[1:n])
@@ -261,12 +283,80 @@ class Prepared:
         }
         del message, agent, direction_out
         self.flags = np.zeros(n, dtype=np.uint8)
-        for bit, name in enumerate(_FLAGS):
+        for bit, name in enumerate(_FLAGS[:len(masks)]):  # user_fallback: kept later
             mask = masks.pop(name)
             self.flags |= mask.view(np.uint8) << np.uint8(bit)
             del mask
 
+    @property
+    def sess(self) -> np.ndarray:
+        """Per row: its session's code in ``df["session_id"]`` (a view of the codes).
+
+        Raises:
+            RuntimeError: after :meth:`drop_row_sessions`.
+        """
+        if self._sess is None:
+            raise RuntimeError("the rows' session ids were dropped (Prepared.drop_row_sessions)")
+        return self._sess
+
+    @cached_property
+    def session_ids(self) -> pd.Categorical:
+        """Each session's id, in session order (the session table's ``session_id``)."""
+        return pd.Categorical.from_codes(self.sess[self.starts], dtype=self.df["session_id"].dtype)
+
+    def drop_row_sessions(self) -> None:
+        """Let the rows' session ids go (the sessionized frame's ``session_id`` codes: 4 bytes a
+        row) when only work that finds sessions by their bounds is left; :attr:`session_ids`,
+        :meth:`session_at` and :meth:`sessions_where` still answer, :attr:`sess` raises and
+        :attr:`df` has no ``session_id`` column from then on."""
+        self.session_ids  # noqa: B018  (made while the codes are here)
+        self._sess = None
+        self.df = self.df.drop(columns="session_id")
+
+    def session_at(self, rows: np.ndarray) -> np.ndarray:
+        """Each of ``rows``' session as its position among the sessions (0 to
+        :attr:`n_sessions` - 1, :attr:`count_dtype`), by a search of the session starts a slice
+        at a time (no int64 array of them all)."""
+        out = np.empty(len(rows), dtype=self.count_dtype)
+        step = _SLICE
+        for lo in range(0, len(rows), step):
+            part = rows[lo:lo + step].astype(self.starts.dtype, copy=False)  # no int64 starts
+            found = np.searchsorted(self.starts, part, side="right")
+            found -= 1
+            out[lo:lo + len(part)] = found
+        return out
+
+    def sessions_where(self, mask: np.ndarray) -> np.ndarray:
+        """:meth:`session_at` of the rows where ``mask`` holds (``sess[mask]`` as session
+        positions instead of codes: the same sessions, told apart the same way), a slice of
+        the rows at a time (no array of the rows)."""
+        out = np.empty(int(np.count_nonzero(mask)), dtype=self.count_dtype)
+        at = 0
+        for lo in range(0, len(mask), _SLICE):
+            rows = np.flatnonzero(mask[lo:lo + _SLICE])
+            rows += lo
+            out[at:at + len(rows)] = self.session_at(rows)
+            at += len(rows)
+        return out
+
+    def keep_flag(self, name: str, mask: np.ndarray) -> None:
+        """Keep a row mask derived by a metric (``user_fallback``) as its bit of :attr:`flags`
+        (a byte a row less than keeping the mask itself)."""
+        if self._masks_dropped:
+            raise RuntimeError("the row masks were dropped (Prepared.drop_row_masks)")
+        bit = np.uint8(_FLAGS.index(name))
+        self.flags &= np.uint8(~(1 << int(bit)) & 0xFF)
+        self.flags |= mask.view(np.uint8) << bit
+
+    def drop_row_masks(self) -> None:
+        """Let the row masks go (:attr:`flags`, a byte a row) when no later step reads them:
+        each mask raises RuntimeError from then on."""
+        self.flags = np.zeros(0, dtype=np.uint8)
+        self._masks_dropped = True
+
     def _flag(self, name: str) -> np.ndarray:
+        if self._masks_dropped:
+            raise RuntimeError("the row masks were dropped (Prepared.drop_row_masks)")
         out = self.flags >> np.uint8(_FLAGS.index(name))
         out &= 1
         return out.view(bool)  # 0 or 1 in each byte: a valid boolean array, no second copy
@@ -302,6 +392,12 @@ class Prepared:
         return self._flag("fallback")
 
     @property
+    def user_fallback(self) -> np.ndarray:
+        """Per row: the mask kept by :meth:`keep_flag` under ``user_fallback`` (all False until
+        then; :func:`igbot.analytics._metrics._user_fallbacks` fills it)."""
+        return self._flag("user_fallback")
+
+    @property
     def n_sessions(self) -> int:
         """How many sessions."""
         return len(self.starts)
@@ -313,32 +409,47 @@ class Prepared:
         return np.int32 if len(self.df) < 2**31 else np.int64
 
     def per_session(self, values: np.ndarray) -> np.ndarray:
-        """Sum of a row array over each session (of :attr:`count_dtype`)."""
-        if len(values) == 0:
-            return np.zeros(0, dtype=self.count_dtype)
-        return np.add.reduceat(values, self.starts, dtype=self.count_dtype)
+        """Sum of a row array over each session (of :attr:`count_dtype`), a slice of the
+        sessions at a time (reduceat casts the values to the sum's dtype and the starts to
+        int64: copies of the slice's rows, not of every row)."""
+        out = np.empty(self.n_sessions, dtype=self.count_dtype)
+        for lo in range(0, self.n_sessions, _SLICE):
+            starts = self.starts[lo:lo + _SLICE]
+            base = int(starts[0])
+            part = values[base:int(self.ends[lo + len(starts) - 1])]
+            out[lo:lo + len(starts)] = np.add.reduceat(part, starts - base,
+                                                       dtype=self.count_dtype)
+        return out
 
     def first_in_session(self, mask: np.ndarray) -> np.ndarray:
-        """Index of each session's first row where ``mask`` holds, or -1.
+        """Index of each session's first row where ``mask`` holds, or -1 (:attr:`count_dtype`).
 
-        Found by a sorted search of the sessions' starts among the rows where ``mask`` holds:
-        no row-sized index array (two int64 temporaries of 8 MB a million events before)."""
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            return np.full(self.n_sessions, -1, dtype=np.int64)
-        found = rows[np.minimum(np.searchsorted(rows, self.starts), len(rows) - 1)]
-        found[(found < self.starts) | (found >= self.ends)] = -1
-        return found
+        Found by a sorted search of the sessions' starts among the rows where ``mask`` holds,
+        a slice of the sessions at a time: the rows' indices and the searches are a slice's
+        (row-sized int64 arrays before: 8 MB each a million events)."""
+        return self._in_session(mask, last=False)
 
     def last_in_session(self, mask: np.ndarray) -> np.ndarray:
         """Index of each session's last row where ``mask`` holds, or -1 (as
         :meth:`first_in_session`, searching the sessions' ends)."""
-        rows = np.flatnonzero(mask)
-        if len(rows) == 0:
-            return np.full(self.n_sessions, -1, dtype=np.int64)
-        found = rows[np.maximum(np.searchsorted(rows, self.ends) - 1, 0)]
-        found[(found < self.starts) | (found >= self.ends)] = -1
-        return found
+        return self._in_session(mask, last=True)
+
+    def _in_session(self, mask: np.ndarray, last: bool) -> np.ndarray:
+        out = np.full(self.n_sessions, -1, dtype=self.count_dtype)
+        for lo in range(0, self.n_sessions, _SLICE):
+            starts, ends = self.starts[lo:lo + _SLICE], self.ends[lo:lo + _SLICE]
+            base = int(starts[0])
+            rows = np.flatnonzero(mask[base:int(ends[-1])]).astype(self.count_dtype)
+            if len(rows) == 0:
+                continue
+            rows += base
+            if last:
+                found = rows[np.maximum(np.searchsorted(rows, ends) - 1, 0)]
+            else:
+                found = rows[np.minimum(np.searchsorted(rows, starts), len(rows) - 1)]
+            found[(found < starts) | (found >= ends)] = -1
+            out[lo:lo + len(starts)] = found
+        return out
 
 
 def prepare(df: pd.DataFrame, params: MetricParams) -> Prepared:

@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from igbot.analytics._categories import cat_codes
+from igbot.analytics._categories import cat_codes, code_counts
 from igbot.analytics._intervals import wilson
 from igbot.analytics._metrics import _session_table, session_table
 from igbot.analytics._sessions import MetricParams, Prepared, count_distinct, prepare
 
 __all__ = ["hour_of_week", "new_vs_returning", "rates_over_time", "volume"]
+
+_SLICE = 1 << 16  # rows a slice: the temporaries of a slice-at-a-time loop stay small
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -88,19 +90,25 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     if not _is_fixed(freq):
         return _calendar_volume(p, freq, tz)
     step = pd.tseries.frequencies.to_offset(freq).nanos
-    if tz == "UTC":  # the period numbers of the rows counted, never of every row at once
+    if tz == "UTC":  # the period numbers of the rows counted, a slice at a time
         low = int(p.ts.min()) // step
         first = low * step
+        size = int(p.ts.max()) // step - low + 1
 
-        def slots(mask: np.ndarray) -> np.ndarray:
-            out = p.ts[mask]  # one array, divided in place
-            out //= step
-            out -= low
+        def count(mask: np.ndarray) -> np.ndarray:
+            out = np.zeros(size, dtype=np.int64)
+            for lo in range(0, len(mask), _SLICE):
+                part = p.ts[lo:lo + _SLICE][mask[lo:lo + _SLICE]]
+                part //= step
+                part -= low
+                out += np.bincount(part, minlength=size)  # counts, not weights
             return out
 
-        size = int(p.ts.max()) // step - low + 1
-        messages_in = np.bincount(slots(p.user_msg), minlength=size)  # counts, not weights
-        messages_out = np.bincount(slots(p.bot_msg | p.agent_msg), minlength=size)
+        messages_in = count(p.user_msg)
+        out_mask = p.bot_msg
+        out_mask |= p.agent_msg
+        messages_out = count(out_mask)
+        del out_mask
     else:
         when = _buckets(p.ts, freq, tz)
         first = when.min()
@@ -111,16 +119,21 @@ def _volume(p: Prepared, table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
         messages_in = np.bincount(slot[p.user_msg], minlength=size)
         messages_out = np.bincount(slot[p.bot_msg | p.agent_msg], minlength=size)
         del slot
-    start_slot = p.ts[p.starts]  # then in place: one array
-    if tz == "UTC":
-        start_slot //= step
-        start_slot -= low
-    else:
-        start_slot = _buckets(start_slot, freq, tz)
-        start_slot -= first
-        start_slot //= step
-    sessions = np.bincount(start_slot, minlength=size)
-    people = count_distinct(start_slot, p.conv[p.starts], size)
+    # each session's period number, int32 when it fits, a slice at a time
+    start_slot = np.empty(p.n_sessions, dtype=np.int32 if size < 2**31 else np.int64)
+    for lo in range(0, p.n_sessions, _SLICE):
+        part = p.ts[p.starts[lo:lo + _SLICE]]
+        if tz == "UTC":
+            part //= step
+            part -= low
+        else:
+            part = _buckets(part, freq, tz)
+            part -= first
+            part //= step
+        start_slot[lo:lo + _SLICE] = part
+    sessions = code_counts(start_slot, size)  # a slice at a time: no int64 copy
+    people = count_distinct(start_slot, p.conv[p.starts], size, overwrite="groups")
+    del start_slot
     index = pd.date_range(pd.Timestamp(first), periods=size, freq=freq, name="period")
     index = index.tz_localize(tz)
     return pd.DataFrame({"messages_in": messages_in.astype(int),
@@ -160,15 +173,19 @@ def hour_of_week(df: pd.DataFrame, **params: Any) -> pd.DataFrame:
 def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataFrame:
     if len(table) == 0:
         return pd.DataFrame(columns=["new", "returning"])
-    if tz == "UTC" and _is_fixed(freq):  # each session's period number, one array in place
+    if tz == "UTC" and _is_fixed(freq):  # each session's period number, a slice at a time
         step = pd.tseries.frequencies.to_offset(freq).nanos
-        slot = pd.DatetimeIndex(table["start"]).asi8 // step
-        low = int(slot.min())
-        slot -= low
-        full = pd.date_range(pd.Timestamp(low * step, tz="UTC"), periods=int(slot.max()) + 1,
-                             freq=freq, name="period")
-        if len(full) < 2**31:  # period numbers as int32: half the size of every array below
-            slot = slot.astype(np.int32)
+        start = pd.DatetimeIndex(table["start"]).asi8
+        low = int(start.min()) // step
+        full = pd.date_range(pd.Timestamp(low * step, tz="UTC"),
+                             periods=int(start.max()) // step - low + 1, freq=freq, name="period")
+        # period numbers as int32: half the size of every array below, no int64 array of them
+        slot = np.empty(len(start), dtype=np.int32 if len(full) < 2**31 else np.int64)
+        for lo in range(0, len(start), _SLICE):
+            part = start[lo:lo + _SLICE] // step
+            part -= low
+            slot[lo:lo + _SLICE] = part
+        del start
     else:
         day = _floor(_local(table["start"], tz), freq)
         full = _full_range(day.min(), day.max(), freq)
@@ -179,11 +196,15 @@ def _new_vs_returning(table: pd.DataFrame, tz: str, freq: str = "D") -> pd.DataF
             else pd.factorize(conv_col)[0])  # codes as they are: indices need no int64 copy
     first_per_conv = np.full(int(conv.max()) + 1, len(full), dtype=slot.dtype)
     np.minimum.at(first_per_conv, conv, slot)  # each person's first day (no groupby tables)
-    first_slot = first_per_conv[conv]
-    is_new = slot == first_slot
-    return pd.DataFrame({"new": count_distinct(slot[is_new], conv[is_new], len(full)),
-                         "returning": count_distinct(slot[~is_new], conv[~is_new], len(full))},
-                        index=full)
+    is_new = np.empty(len(slot), dtype=bool)
+    for lo in range(0, len(slot), _SLICE):  # no array of every session's first day
+        np.equal(slot[lo:lo + _SLICE], first_per_conv[conv[lo:lo + _SLICE]],
+                 out=is_new[lo:lo + _SLICE])
+    del first_per_conv
+    new = count_distinct(slot[is_new], conv[is_new], len(full), overwrite="groups")
+    np.logical_not(is_new, out=is_new)
+    returning = count_distinct(slot[is_new], conv[is_new], len(full), overwrite="groups")
+    return pd.DataFrame({"new": new, "returning": returning}, index=full)
 
 
 def new_vs_returning(df: pd.DataFrame, freq: str = "D", **params: Any) -> pd.DataFrame:

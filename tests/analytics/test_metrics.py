@@ -62,6 +62,18 @@ def test_session_table_counts_are_int32() -> None:
     assert t["events"].sum() == 17 and t["messages_in"].sum() == 8
 
 
+def test_session_table_last_state_is_categorical_of_the_logs_states() -> None:
+    """``last_state`` is categorical (a byte a session, strings before December 2026): the
+    categories are the log's states, NaN where the session reached none."""
+    log = small_log()
+    t = session_table(log)
+    assert isinstance(t["last_state"].dtype, pd.CategoricalDtype)
+    assert list(t["last_state"].cat.categories) == list(log["state"].astype("category")
+                                                        .cat.categories)
+    assert t["last_state"].astype("string").tolist()[:4] == ["misunderstood", "menu", "end",
+                                                             "menu"]
+
+
 def test_parameters_change_the_definitions() -> None:
     log = small_log()
     assert summary(log, end_states=("end", "menu"))["abandonment_rate"] == 0.0
@@ -184,17 +196,22 @@ def test_session_table_matches_plain_python_on_varied_logs(tmp_path: Path, seed:
         assert row.start == g["timestamp"].min() and row.end == g["timestamp"].max()
 
 
+@pytest.mark.parametrize("slice_rows", [5, 1 << 16])
 @pytest.mark.parametrize("order", ["random", "sorted", "one a session"])
 @pytest.mark.parametrize("seed", range(4))
-def test_per_session_median_and_min_are_pandas_groupbys(seed: int, order: str) -> None:
+def test_per_session_median_and_min_are_pandas_groupbys(seed: int, order: str, slice_rows: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Random values are sorted first; values already in order (ascending within each
-    session, NaN last, or one a session) are read as they are: either way pandas' figures."""
+    session, NaN last, or one a session) are read as they are: either way pandas' figures,
+    found a slice at a time (5 sessions a slice: every slice bound crossed) or at once."""
     import numpy as np
 
-    from igbot.analytics import MetricParams, sessionize
+    from igbot.analytics import MetricParams, _metrics, _sessions, sessionize
     from igbot.analytics._metrics import _per_session, _runs_sorted
     from igbot.analytics._sessions import Prepared
 
+    monkeypatch.setattr(_metrics, "_SLICE", slice_rows)
+    monkeypatch.setattr(_sessions, "_SLICE", slice_rows)
     rng = np.random.default_rng(seed)
     times = np.sort(rng.integers(0, 50_000, 400))
     df = frame([ev(f"p{rng.integers(0, 8)}", int(t), str(rng.choice(["in", "out"])), "user",
@@ -236,10 +253,11 @@ def test_runs_sorted_is_lexsort_order() -> None:
 
 
 def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_path: Path) -> None:
-    """A report builds the response-time table last, taking the responses out of the cache;
-    its tables and summary are the standalone functions' (which keep the cache)."""
+    """A report builds the response-time table last, taking the responses out of the cache
+    and dropping the row masks; its tables and summary are the standalone functions' (which
+    keep both)."""
     from igbot.analytics import report
-    from igbot.analytics._metrics import _response_times
+    from igbot.analytics._metrics import _response_times, _session_table
     from igbot.analytics._sessions import MetricParams, prepare
 
     df = load(write_varied(tmp_path / "v.jsonl", 3))
@@ -254,4 +272,9 @@ def test_the_reports_last_table_is_response_times_and_frees_the_responses(tmp_pa
     last = _response_times(p, last=True)
     assert not {"answers", "agent_responses"} & set(p.cache)
     pd.testing.assert_frame_equal(kept, last, check_exact=True)
-    pd.testing.assert_frame_equal(_response_times(p), kept, check_exact=True)  # made again
+    with pytest.raises(RuntimeError, match="row masks were dropped"):  # nothing is left
+        _response_times(p)
+    again = prepare(df, MetricParams())
+    _session_table(again)  # as in a report: the session table, then sessions by their bounds
+    again.drop_row_sessions()
+    pd.testing.assert_frame_equal(_response_times(again), kept, check_exact=True)

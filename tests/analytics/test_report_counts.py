@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from igbot.analytics import report
+from igbot.analytics import report, sessionize
 from igbot.analytics._schema import build_frame
 from igbot.analytics._sessions import count_distinct
 
@@ -48,9 +48,21 @@ def _short_frame(sessions: int = 3000, seed: int = 5) -> pd.DataFrame:
     })
 
 
+def _small_slices(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
+    """The slice-at-a-time loops of the report a few rows a slice: every slice bound crossed."""
+    from igbot.analytics import _metrics, _sessions, _volume
+
+    for module in (_metrics, _sessions, _volume):
+        monkeypatch.setattr(module, "_SLICE", rows)
+
+
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Jakarta"])
-def test_report_counts_equal_plain_groupbys(tz: str) -> None:
+@pytest.mark.parametrize("slice_rows", [None, 97])
+def test_report_counts_equal_plain_groupbys(tz: str, slice_rows: int | None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     df = _short_frame()
+    if slice_rows:
+        _small_slices(monkeypatch, slice_rows)
     rep = report(df, tz=tz)
     sessions = rep.tables["sessions"]
     start = sessions["start"].dt.tz_convert(tz)
@@ -94,12 +106,21 @@ def test_report_counts_equal_plain_groupbys(tz: str) -> None:
     user_rows = df[(df["direction"] == "in") & (df["role"] == "user")]
     per_intent = user_rows["intent"].astype(object).fillna("(none)").value_counts()
     assert intents["messages"].to_dict() == per_intent.to_dict()
+    rows = sessionize(df)  # each row's session, for the sessions per intent and per state
+    asked = rows[(rows["direction"] == "in") & (rows["role"] == "user")]
+    per_intent = asked.groupby(asked["intent"].astype(object).fillna("(none)"))[
+        "session_id"].nunique()
+    assert intents["sessions"].to_dict() == per_intent.to_dict()
 
     states = rep.tables["states"]
     with_state = df[df["state"].notna()]
     events = with_state.groupby([with_state["flow"].astype(object).fillna("(none)"),
                                  with_state["state"].astype(object)]).size()
     assert {(r.flow, r.state): r.events for r in states.itertuples()} == events.to_dict()
+    with_state = rows[rows["state"].notna()]
+    visits = with_state.groupby([with_state["flow"].astype(object).fillna("(none)"),
+                                 with_state["state"].astype(object)])["session_id"].nunique()
+    assert {(r.flow, r.state): r.sessions for r in states.itertuples()} == visits.to_dict()
 
     assert rep.meta["sources"] == df["source"].value_counts().to_dict()
     assert list(rep.meta["sources"]) == list(df["source"].value_counts().index)
@@ -114,3 +135,35 @@ def test_count_distinct_equals_sets() -> None:
         values = rng.integers(0, int(rng.integers(1, 5_000)), n)
         expected = [len(set(values[groups == g].tolist())) for g in range(size)]
         assert count_distinct(groups, values, size).tolist() == expected
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Jakarta"])
+def test_a_report_a_few_rows_a_slice_is_the_same(tz: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table and the summary, a slice at a time as usual or 97 rows a slice (every
+    slice bound of the medians, session searches, periods and counts crossed): equal."""
+    df = _short_frame()
+    want = report(df, tz=tz)
+    _small_slices(monkeypatch, 97)
+    got = report(df, tz=tz)
+    assert got.summary == want.summary
+    assert list(got.tables) == list(want.tables)
+    for name, table in want.tables.items():
+        pd.testing.assert_frame_equal(got.tables[name], table, check_exact=True, obj=name)
+
+
+def test_count_distinct_makes_its_pairs_in_a_fresh_argument() -> None:
+    """``overwrite="groups"`` or ``"values"``: the same counts, the pairs made in that array
+    when it has their dtype (int32 here), never in the other one."""
+    rng = np.random.default_rng(4)
+    groups = rng.integers(0, 6, 5_000).astype(np.int32)
+    values = rng.integers(0, 300, 5_000).astype(np.int32)
+    want = count_distinct(groups, values, 6).tolist()
+    for which in ("groups", "values"):
+        g, v = groups.copy(), values.copy()
+        assert count_distinct(g, v, 6, overwrite=which).tolist() == want
+        kept, used = (v, g) if which == "groups" else (g, v)
+        assert (kept == (values if which == "groups" else groups)).all()
+        assert not (used == (groups if which == "groups" else values)).all()
+    narrow = groups.astype(np.int16)  # not the pairs' dtype: copied, left as it was
+    assert count_distinct(narrow, values.copy(), 6, overwrite="groups").tolist() == want
+    assert (narrow == groups).all()

@@ -100,8 +100,15 @@ def test_count_distinct_matches_sets(seed: int) -> None:
     assert count_distinct(groups[:0], values[:0], size).tolist() == [0] * size
 
 
+@pytest.mark.parametrize("slice_sessions", [3, 1 << 16])
 @pytest.mark.parametrize("seed", range(4))
-def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
+def test_first_and_last_in_session_match_a_plain_scan(seed: int, slice_sessions: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """First and last rows and sums per session, a slice of the sessions at a time (3: every
+    slice bound crossed) or at once, equal a plain scan of each session."""
+    from igbot.analytics import _sessions
+
+    monkeypatch.setattr(_sessions, "_SLICE", slice_sessions)
     rng = np.random.default_rng(seed)
     n = 300
     times = np.sort(rng.integers(0, 20_000, n))
@@ -115,6 +122,10 @@ def test_first_and_last_in_session_match_a_plain_scan(seed: int) -> None:
             hits = np.flatnonzero(mask[lo:hi]) + lo
             assert first[s] == (hits[0] if len(hits) else -1)
             assert last[s] == (hits[-1] if len(hits) else -1)
+        sums = p.per_session(mask)
+        assert sums.dtype == p.count_dtype
+        assert sums.tolist() == [int(mask[lo:hi].sum()) for lo, hi in zip(p.starts, p.ends,
+                                                                          strict=True)]
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -144,3 +155,57 @@ def test_the_row_masks_kept_as_bits_are_their_definitions(tmp_path: Path, seed: 
         assert got.dtype == bool
         np.testing.assert_array_equal(got, mask, err_msg=name)
         assert got.view(np.uint8).max(initial=0) <= 1  # a true boolean array, 0 or 1 a byte
+
+
+@pytest.mark.parametrize("slice_rows", [7, 1 << 16])
+def test_sessions_by_their_bounds_after_the_rows_ids_are_dropped(
+        tmp_path: Path, slice_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """session_at / sessions_where give each row's session position (what ``sess`` tells by
+    code); after drop_row_sessions they still do, session_ids are the sessions' ids, and the
+    rows' ids are gone from ``sess`` and the frame."""
+    from igbot.analytics import _sessions
+
+    monkeypatch.setattr(_sessions, "_SLICE", slice_rows)
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 2))), MetricParams())
+    rng = np.random.default_rng(2)
+    mask = rng.random(len(p.df)) < 0.4
+    position = np.repeat(np.arange(p.n_sessions), p.ends - p.starts)
+    ids = p.df["session_id"].iloc[p.starts].to_numpy()
+    rows = rng.permutation(len(p.df))[:50]
+    assert p.session_at(rows).tolist() == position[rows].tolist()
+    assert p.sessions_where(mask).tolist() == position[mask].tolist()
+    assert p.sessions_where(mask).dtype == p.count_dtype
+    p.drop_row_sessions()
+    assert "session_id" not in p.df.columns
+    with pytest.raises(RuntimeError, match="dropped"):
+        _ = p.sess
+    assert p.session_at(rows).tolist() == position[rows].tolist()
+    assert p.sessions_where(mask).tolist() == position[mask].tolist()
+    assert np.asarray(p.session_ids).tolist() == ids.tolist()
+
+
+def test_a_mask_kept_as_a_spare_bit_leaves_the_others(tmp_path: Path) -> None:
+    """keep_flag stores a later mask in the flags' spare bit (set again: replaced), and the
+    six masks read back as before."""
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 1))), MetricParams())
+    before = {name: getattr(p, name).copy() for name in ("message", "user_msg", "bot_msg",
+                                                         "agent_msg", "handover", "fallback")}
+    assert not p.user_fallback.any()
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        mask = rng.random(len(p.df)) < 0.5
+        p.keep_flag("user_fallback", mask)
+        np.testing.assert_array_equal(p.user_fallback, mask)
+    for name, want in before.items():
+        np.testing.assert_array_equal(getattr(p, name), want, err_msg=name)
+
+
+def test_dropped_row_masks_raise(tmp_path: Path) -> None:
+    p = Prepared(sessionize(load(write_varied(tmp_path / "v.jsonl", 1))), MetricParams())
+    assert p.user_msg.shape == (len(p.df),)
+    p.drop_row_masks()
+    assert p.flags.nbytes == 0
+    for name in ("message", "user_msg", "bot_msg", "agent_msg", "handover", "fallback",
+                 "user_fallback"):
+        with pytest.raises(RuntimeError, match="dropped"):
+            getattr(p, name)
