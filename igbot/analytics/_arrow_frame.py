@@ -99,11 +99,21 @@ def _dictionary_cat(arr: Any) -> _Cat | None:
         return None
     chunked = chunked.unify_dictionaries()
     values = chunked.chunk(0).dictionary
-    if values.null_count or pc.count_distinct(values).as_py() != len(values):
+    if values.null_count or not _distinct(values):
         return None
     codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
                             for c in chunked.chunks])
     return _Cat(_small(codes, len(values)), values)
+
+
+def _distinct(values: Any) -> bool:
+    """Whether a dictionary's values (no nulls) are distinct: at once when they are sorted (the
+    JSON-lines reader's, a saved frame's), else by counting them."""
+    import pyarrow.compute as pc
+
+    if len(values) < 2 or pc.all(pc.less(values[:-1], values[1:])).as_py():
+        return True
+    return bool(pc.count_distinct(values).as_py() == len(values))
 
 
 def _sorted_cat(arr: Any) -> _Cat:

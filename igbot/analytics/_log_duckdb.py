@@ -127,12 +127,12 @@ def _scan(raw: Any, mask: Any) -> Any:
 
 
 def _flags(raw: Any) -> Any:
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not _all(pc.or_kleene(pc.is_null(raw), pc.is_in(raw, pa.array(["true", "false"])))):
+    true = pc.equal(raw, "true")
+    if not _all(pc.or_(true, pc.equal(raw, "false"))):  # a null (JSON null) is skipped
         raise NotClean("is_fallback is not true, false or null")
-    return pc.equal(raw, "true")
+    return true
 
 
 def _loaded(name: str, texts: list[str]) -> Any:
@@ -195,14 +195,15 @@ def _category(name: str, raw: Any) -> Any:
         encoded = pa.chunked_array(chunks).combine_chunks()  # unifies the dictionaries
         chunks, dictionary = [encoded], encoded.dictionary
     values = _text(name, dictionary)
-    if pc.count_distinct(values).as_py() != len(values):  # 12 and "12": one id
-        return _text(name, raw)
     order = pc.array_sort_indices(values).to_numpy()
+    values = values.take(pa.array(order))
+    if len(values) > 1 and pc.any(pc.equal(values[1:], values[:-1])).as_py():
+        # 12 and "12": one id (sorted values are distinct when no two neighbours are equal)
+        return _text(name, raw)
     rank = np.empty(len(values), dtype=np.int32)
     rank[order] = np.arange(len(values), dtype=np.int32)
     indices = pa.concat_arrays([c.indices for c in chunks]) if len(chunks) > 1 else chunks[0].indices
-    return pa.DictionaryArray.from_arrays(pc.take(pa.array(rank), indices),
-                                          values.take(pa.array(order)))
+    return pa.DictionaryArray.from_arrays(pc.take(pa.array(rank), indices), values)
 
 
 def _column(name: str, raw: Any, payload_json: Any) -> Any:
