@@ -227,36 +227,54 @@ def _column(name: str, raw: Any, payload_json: Any) -> Any:
 
 
 # the columns the conversion starts first: the sort needs the first two, the text ones are long
-_FIRST = ("conversation_id", "timestamp", "text", "mid")
+_FIRST = ("conversation_id", "timestamp", "payload", "text", "mid")
 _START = (*_FIRST, *(c for c in COLUMNS if c not in _FIRST))
+
+
+def _order(conv: Any, ts: Any) -> Any:
+    """The sort by conversation then time as Arrow indices, or None when the rows are in order
+    already or the conversations are not a dictionary (the frame's builder sorts them)."""
+    import pyarrow as pa
+
+    if not pa.types.is_dictionary(conv.type) or conv.null_count:
+        return None
+    order = sort_order(conv.indices.to_numpy(), ts.to_numpy())
+    return None if order is None else pa.array(order)
 
 
 def _typed(raw: dict[str, Any]) -> Any:
     """DuckDB's columns (taken out of ``raw`` as each is converted) as the canonical table,
     sorted by conversation and time (times as ns UTC, the flag as booleans, text as the careful
-    reader takes it); raises NotClean. The columns are converted, then sorted, on a thread each
-    core (Arrow's kernels and numpy run without the GIL)."""
+    reader takes it); raises NotClean. Each column is converted and sorted on a thread of its own,
+    a thread a core (Arrow's kernels and numpy run without the GIL); the conversation and time
+    columns go first, the sort waits for them."""
     import os
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import pyarrow as pa
 
     payload_json = raw.pop("payload_json")
+    lock = threading.Lock()
+    order: list[Any] = []  # the sort, once both its columns are ready
 
     def convert(name: str) -> Any:
         return _column(name, raw.pop(name), payload_json)
 
+    def convert_sorted(name: str) -> Any:
+        column = convert(name)
+        with lock:  # the first two jobs started first: waiting here waits for running ones
+            if not order:
+                order.append(_order(conv.result(), ts.result()))
+        return column if order[0] is None else column.take(order[0])
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        jobs = {name: pool.submit(convert, name) for name in _START}
-        columns = {name: jobs.pop(name).result() for name in _START}
-        conv, ts = columns["conversation_id"], columns["timestamp"]
-        order = None
-        if pa.types.is_dictionary(conv.type) and not conv.null_count:
-            order = sort_order(conv.indices.to_numpy(), ts.to_numpy())
-        if order is not None:
-            indices = pa.array(order)
-            taken = {name: pool.submit(columns.pop(name).take, indices) for name in _START}
-            columns = {name: taken.pop(name).result() for name in _START}
+        conv, ts = pool.submit(convert, "conversation_id"), pool.submit(convert, "timestamp")
+        jobs = {name: pool.submit(convert_sorted, name) for name in _START[2:]}
+        columns = {name: job.result() for name, job in jobs.items()}
+        sort = order[0] if order else _order(conv.result(), ts.result())
+        for name, job in (("conversation_id", conv), ("timestamp", ts)):
+            columns[name] = job.result() if sort is None else job.result().take(sort)
     columns["timestamp"] = columns["timestamp"].cast(pa.timestamp("ns", tz="UTC"))
     return pa.table({name: columns[name] for name in COLUMNS})
 
