@@ -11,6 +11,10 @@ is almost always escaped, is unescaped by DuckDB. Timestamps are taken only in t
 readers agree on to the nanosecond (ISO-8601 with ``T``, at most microseconds, ``Z``, an offset
 or naive; integer or decimal milliseconds); anything else, a byte-order mark, or a line DuckDB
 cannot parse raises :class:`NotClean`.
+
+The columns are converted as DuckDB hands them (a chunk a file buffer, never combined first), a
+column a job on a thread a core, and each is sorted by conversation and time in its own job as
+soon as those two columns are done: the frame's builder finds the rows in order.
 """
 
 from __future__ import annotations
