@@ -182,6 +182,14 @@ def _text(name: str, raw: Any) -> Any:
     return pc.replace_with_mask(value, other, _loaded(name, raw.filter(other).to_pylist()))
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether two arrays are views of the same buffers (so the same values)."""
+    def addresses(x: Any) -> list[int | None]:
+        return [None if buf is None else buf.address for buf in x.buffers()]
+
+    return bool(a.offset == b.offset and len(a) == len(b) and addresses(a) == addresses(b))
+
+
 def _category(name: str, raw: Any) -> Any:
     """A category field's JSON text as a dictionary array whose dictionary is its distinct
     values sorted (the careful reader's categories): each distinct JSON text is converted once,
@@ -195,7 +203,7 @@ def _category(name: str, raw: Any) -> Any:
     if not chunks:
         return pa.array([], pa.dictionary(pa.int32(), pa.string()))
     dictionary = chunks[-1].dictionary  # a chunked input's chunks share the final dictionary
-    if any(len(c.dictionary) != len(dictionary) for c in chunks):
+    if not all(_same(c.dictionary, dictionary) for c in chunks):
         encoded = pa.chunked_array(chunks).combine_chunks()  # unifies the dictionaries
         chunks, dictionary = [encoded], encoded.dictionary
     values = _text(name, dictionary)
