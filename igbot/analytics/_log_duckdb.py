@@ -257,9 +257,9 @@ def _order(conv: Any, ts: Any) -> Any:
 def _typed(raw: dict[str, Any]) -> Any:
     """DuckDB's columns (taken out of ``raw`` as each is converted) as the canonical table,
     sorted by conversation and time (times as ns UTC, the flag as booleans, text as the careful
-    reader takes it); raises NotClean. Each column is converted and sorted on a thread of its own,
-    a thread a core (Arrow's kernels and numpy run without the GIL); the conversation and time
-    columns go first, the sort waits for them."""
+    reader takes it); raises NotClean. Each column is converted and sorted in a job of its own
+    on a pool of a thread a core (Arrow's kernels and numpy run without the GIL); the
+    conversation and time columns go first, the sort waits for them."""
     import os
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -313,5 +313,5 @@ def read_duckdb(path: Path) -> Any:
     if table.num_rows == 0:
         return table
     raw = {name: table.column(name) for name in table.column_names}
-    del table  # each column is released once converted
+    del table  # the columns only: each is dropped once converted
     return _typed(raw)
