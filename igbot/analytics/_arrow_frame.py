@@ -21,7 +21,7 @@ from igbot.analytics._categories import unique_categorical
 from igbot.analytics._memory import release_unused
 from igbot.analytics._schema import COLUMNS, DIRECTIONS, ROLES, SCHEMA, str_categories
 
-__all__ = ["NotClean", "columns_to_frame", "ms_to_ns", "table_to_frame", "timestamps"]
+__all__ = ["NotClean", "columns_to_frame", "ms_to_ns", "sort_order", "table_to_frame", "timestamps"]
 
 
 class NotClean(Exception):
@@ -99,11 +99,21 @@ def _dictionary_cat(arr: Any) -> _Cat | None:
         return None
     chunked = chunked.unify_dictionaries()
     values = chunked.chunk(0).dictionary
-    if values.null_count or pc.count_distinct(values).as_py() != len(values):
+    if values.null_count or not _distinct(values):
         return None
     codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
                             for c in chunked.chunks])
     return _Cat(_small(codes, len(values)), values)
+
+
+def _distinct(values: Any) -> bool:
+    """Whether a dictionary's values (no nulls) are distinct: at once when they are sorted (the
+    JSON-lines reader's, a saved frame's), else by counting them."""
+    import pyarrow.compute as pc
+
+    if len(values) < 2 or pc.all(pc.less(values[:-1], values[1:])).as_py():
+        return True
+    return bool(pc.count_distinct(values).as_py() == len(values))
 
 
 def _sorted_cat(arr: Any) -> _Cat:
@@ -230,7 +240,7 @@ def _codes(value: Any) -> np.ndarray:
     return np.asarray(value.cat.codes)
 
 
-def _sort_order(conv: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+def sort_order(conv: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     """The row order by conversation code then time (stable), or None when already so: the
     order :func:`~igbot.analytics._schema.sort_events` gives, applied column by column."""
     if len(conv) < 2:
@@ -274,7 +284,7 @@ def columns_to_frame(column: Callable[[str], Any], n: int, source: str, desc: st
                      disable=None if progress is None else not progress):
         data[name] = _convert(name, column(name), n)
         if name == "timestamp":
-            order = _sort_order(_codes(data["conversation_id"]), data["timestamp"])
+            order = sort_order(_codes(data["conversation_id"]), data["timestamp"])
             if order is not None:
                 data = {k: _take(v, order) for k, v in data.items()}
         elif order is not None and name not in first:

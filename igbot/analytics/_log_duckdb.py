@@ -11,6 +11,10 @@ is almost always escaped, is unescaped by DuckDB. Timestamps are taken only in t
 readers agree on to the nanosecond (ISO-8601 with ``T``, at most microseconds, ``Z``, an offset
 or naive; integer or decimal milliseconds); anything else, a byte-order mark, or a line DuckDB
 cannot parse raises :class:`NotClean`.
+
+The columns are converted as DuckDB hands them (a chunk a file buffer, never combined first), a
+column a job on a thread a core, and each is sorted by conversation and time in its own job as
+soon as those two columns are done: the frame's builder finds the rows in order.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from igbot.analytics._arrow_frame import NotClean, ms_to_ns
+from igbot.analytics._arrow_frame import NotClean, ms_to_ns, sort_order
 from igbot.analytics._schema import COLUMNS, SCHEMA, text_field
 
 __all__ = ["read_duckdb"]
@@ -99,25 +103,40 @@ def _short_with_t(raw: Any) -> Any:
     """Which values (JSON text with quotes) are at most 29 bytes with a ``T`` at byte 11, read
     from the buffers (Arrow's length and slice kernels take 10x longer)."""
     import numpy as np
+
+    def mask(offsets: np.ndarray, data: np.ndarray | None) -> np.ndarray:
+        starts, lengths = offsets[:-1], np.diff(offsets)
+        ok = (lengths <= 29) & (lengths >= 12)
+        if data is not None and ok.any():
+            ok[ok] = data[starts[ok] + 11] == ord("T")
+        return ok
+
+    return _scan(raw, mask)
+
+
+def _scan(raw: Any, mask: Any) -> Any:
+    """``mask(offsets, data)`` (numpy views of a string array's buffers: int32 offsets, uint8
+    data or None) for each chunk of ``raw``, as a boolean array chunked as ``raw`` is."""
+    import numpy as np
     import pyarrow as pa
 
-    _, offsets_buf, data_buf = raw.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[raw.offset:raw.offset + len(raw) + 1]
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    ok = (lengths <= 29) & (lengths >= 12)
-    if data_buf is not None and ok.any():
-        data = np.frombuffer(data_buf, dtype=np.uint8)
-        ok[ok] = data[starts[ok] + 11] == ord("T")
-    return pa.array(ok)
+    masks = []
+    for chunk in raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]:
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1] if len(chunk) else np.zeros(1, np.int32)
+        data = None if data_buf is None else np.frombuffer(data_buf, dtype=np.uint8)
+        masks.append(pa.array(mask(offsets, data), pa.bool_()))
+    return pa.chunked_array(masks, pa.bool_()) if isinstance(raw, pa.ChunkedArray) else masks[0]
 
 
 def _flags(raw: Any) -> Any:
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not _all(pc.or_kleene(pc.is_null(raw), pc.is_in(raw, pa.array(["true", "false"])))):
+    true = pc.equal(raw, "true")
+    if not _all(pc.or_(true, pc.equal(raw, "false"))):  # a null (JSON null) is skipped
         raise NotClean("is_fallback is not true, false or null")
-    return pc.equal(raw, "true")
+    return true
 
 
 def _loaded(name: str, texts: list[str]) -> Any:
@@ -131,33 +150,44 @@ def _loaded(name: str, texts: list[str]) -> Any:
 
 
 def _escaped(raw: Any) -> Any:
-    """Which values of a string array hold a backslash: one scan of its data buffer (Arrow's
-    per-value substring search is 4x slower), as an Arrow boolean array."""
+    """Which values of a string array (or chunked array) hold a backslash: one scan of its data
+    buffer (Arrow's per-value substring search is 4x slower), as an Arrow boolean array."""
     import numpy as np
-    import pyarrow as pa
 
-    _, offsets_buf, data_buf = raw.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[raw.offset:raw.offset + len(raw) + 1]
-    mask = np.zeros(len(raw), dtype=bool)
-    if data_buf is not None and len(raw):
-        data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
-        at = np.flatnonzero(data == ord("\\")) + offsets[0]
-        if len(at):
-            mask[np.searchsorted(offsets, at, side="right") - 1] = True
-    return pa.array(mask)
+    def mask(offsets: np.ndarray, data: np.ndarray | None) -> np.ndarray:
+        out = np.zeros(len(offsets) - 1, dtype=bool)
+        if data is not None and len(out):
+            at = np.flatnonzero(data[offsets[0]:offsets[-1]] == ord("\\")) + offsets[0]
+            if len(at):
+                out[np.searchsorted(offsets, at, side="right") - 1] = True
+        return out
+
+    return _scan(raw, mask)
 
 
 def _text(name: str, raw: Any) -> Any:
-    """A text field's JSON text (or null) as its string value; raises NotClean."""
+    """A text field's JSON text (or null; an array or chunked array) as its string value;
+    raises NotClean."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     plain = pc.and_(pc.starts_with(raw, '"'), pc.invert(_escaped(raw)))
     if _all(plain):  # nulls are null either way
         return pc.utf8_slice_codeunits(raw, 1, -1)
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+        plain = plain.combine_chunks()
     value = pc.if_else(plain, pc.utf8_slice_codeunits(raw, 1, -1), pa.scalar(None, pa.string()))
     other = pc.and_(pc.is_valid(raw), pc.invert(plain))
     return pc.replace_with_mask(value, other, _loaded(name, raw.filter(other).to_pylist()))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two arrays are views of the same buffers (so the same values)."""
+    def addresses(x: Any) -> list[int | None]:
+        return [None if buf is None else buf.address for buf in x.buffers()]
+
+    return bool(a.offset == b.offset and len(a) == len(b) and addresses(a) == addresses(b))
 
 
 def _category(name: str, raw: Any) -> Any:
@@ -169,44 +199,96 @@ def _category(name: str, raw: Any) -> Any:
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(raw)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array(
-            [], pa.dictionary(pa.int32(), pa.string()))
-    values = _text(name, encoded.dictionary)
-    if pc.count_distinct(values).as_py() != len(values):  # 12 and "12": one id
-        return _text(name, raw)
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return pa.array([], pa.dictionary(pa.int32(), pa.string()))
+    dictionary = chunks[-1].dictionary  # a chunked input's chunks share the final dictionary
+    if not all(_same(c.dictionary, dictionary) for c in chunks):
+        encoded = pa.chunked_array(chunks).combine_chunks()  # unifies the dictionaries
+        chunks, dictionary = [encoded], encoded.dictionary
+    values = _text(name, dictionary)
     order = pc.array_sort_indices(values).to_numpy()
+    values = values.take(pa.array(order))
+    if len(values) > 1 and pc.any(pc.equal(values[1:], values[:-1])).as_py():
+        # 12 and "12": one id (sorted values are distinct when no two neighbours are equal)
+        return _text(name, raw)
     rank = np.empty(len(values), dtype=np.int32)
     rank[order] = np.arange(len(values), dtype=np.int32)
-    indices = pc.take(pa.array(rank), encoded.indices)
-    return pa.DictionaryArray.from_arrays(indices, values.take(pa.array(order)))
+    indices = pa.concat_arrays([c.indices for c in chunks]) if len(chunks) > 1 else chunks[0].indices
+    return pa.DictionaryArray.from_arrays(pc.take(pa.array(rank), indices), values)
 
 
-def _typed(table: Any) -> Any:
-    """DuckDB's table as the canonical columns (times as ns UTC, the flag as booleans, text as
-    the careful reader takes it); raises NotClean."""
-    import pyarrow as pa
+def _column(name: str, raw: Any, payload_json: Any) -> Any:
+    """One column of DuckDB's table as the careful reader takes it (the timestamp as int64 ns);
+    raises NotClean."""
     import pyarrow.compute as pc
 
-    columns: dict[str, Any] = {}
-    for name in COLUMNS:
-        raw = table.column(name)
-        if name == "timestamp":
-            columns[name] = _timestamps_ns(raw.combine_chunks()).cast(
-                pa.timestamp("ns", tz="UTC"))
-        elif name == "is_fallback":
-            columns[name] = _flags(raw)
-        elif name == "payload":
-            other = table.column("payload_json").combine_chunks()
-            if other.null_count < len(other):
-                raw = pc.replace_with_mask(raw.combine_chunks(), pc.is_valid(other), _loaded(
-                    name, other.drop_null().to_pylist()))
-            columns[name] = raw
-        elif SCHEMA[name][0] == "category":
-            columns[name] = _category(name, raw.combine_chunks())
-        else:
-            columns[name] = _text(name, raw.combine_chunks())
-    return pa.table(columns)
+    if name == "timestamp":
+        return _timestamps_ns(raw.combine_chunks())
+    if name == "is_fallback":
+        return _flags(raw)
+    if name == "payload":
+        if payload_json.null_count < len(payload_json):
+            other = payload_json.combine_chunks()
+            return pc.replace_with_mask(raw.combine_chunks(), pc.is_valid(other), _loaded(
+                name, other.drop_null().to_pylist()))
+        return raw
+    if SCHEMA[name][0] == "category":
+        return _category(name, raw)
+    return _text(name, raw)
+
+
+# the columns the conversion starts first: the sort needs the first two, the text ones are long
+_FIRST = ("conversation_id", "timestamp", "payload", "text", "mid")
+_START = (*_FIRST, *(c for c in COLUMNS if c not in _FIRST))
+
+
+def _order(conv: Any, ts: Any) -> Any:
+    """The sort by conversation then time as Arrow indices, or None when the rows are in order
+    already or the conversations are not a dictionary (the frame's builder sorts them)."""
+    import pyarrow as pa
+
+    if not pa.types.is_dictionary(conv.type) or conv.null_count:
+        return None
+    order = sort_order(conv.indices.to_numpy(), ts.to_numpy())
+    return None if order is None else pa.array(order)
+
+
+def _typed(raw: dict[str, Any]) -> Any:
+    """DuckDB's columns (taken out of ``raw`` as each is converted) as the canonical table,
+    sorted by conversation and time (times as ns UTC, the flag as booleans, text as the careful
+    reader takes it); raises NotClean. Each column is converted and sorted in a job of its own
+    on a pool of a thread a core (Arrow's kernels and numpy run without the GIL); the
+    conversation and time columns go first, the sort waits for them."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    payload_json = raw.pop("payload_json")
+    lock = threading.Lock()
+    order: list[Any] = []  # the sort, once both its columns are ready
+
+    def convert(name: str) -> Any:
+        return _column(name, raw.pop(name), payload_json)
+
+    def convert_sorted(name: str) -> Any:
+        column = convert(name)
+        with lock:  # the first two jobs started first: waiting here waits for running ones
+            if not order:
+                order.append(_order(conv.result(), ts.result()))
+        return column if order[0] is None else column.take(order[0])
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        conv, ts = pool.submit(convert, "conversation_id"), pool.submit(convert, "timestamp")
+        jobs = {name: pool.submit(convert_sorted, name) for name in _START[2:]}
+        columns = {name: job.result() for name, job in jobs.items()}
+        sort = order[0] if order else _order(conv.result(), ts.result())
+        for name, job in (("conversation_id", conv), ("timestamp", ts)):
+            columns[name] = job.result() if sort is None else job.result().take(sort)
+    columns["timestamp"] = columns["timestamp"].cast(pa.timestamp("ns", tz="UTC"))
+    return pa.table({name: columns[name] for name in COLUMNS})
 
 
 def read_duckdb(path: Path) -> Any:
@@ -230,4 +312,6 @@ def read_duckdb(path: Path) -> Any:
         con.close()
     if table.num_rows == 0:
         return table
-    return _typed(table)
+    raw = {name: table.column(name) for name in table.column_names}
+    del table  # the columns only: each is dropped once converted
+    return _typed(raw)
