@@ -209,6 +209,7 @@ def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     user_fallbacks = p.user_msg & hit_turn[turn] if len(turn) else p.user_msg
     del hit_turn
     p.keep_flag("user_fallback", user_fallbacks)
+    p.cache["user_fallbacks"] = True  # the bit holds them, after the answers leave the cache too
     del user_fallbacks
     idx = np.flatnonzero(p.bot_msg & valid)
     del valid
@@ -223,17 +224,15 @@ def _answers(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 def _bot_responses(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """(row of the incoming message, seconds to the bot's first reply) for each answered one."""
-    asked, secs = _answers(p)
-    return asked, secs
+    return _answers(p)
 
 
 def _user_fallbacks(p: Prepared) -> np.ndarray:
     """Per row: an incoming message whose turn was answered by a fallback (a bit of
     ``p.flags``, set by :func:`_answers` when it first runs: a byte a row less held through a
     report than the mask itself)."""
-    if "answers" not in p.cache and "user_fallbacks" not in p.cache:
+    if "user_fallbacks" not in p.cache:
         _answers(p)
-    p.cache["user_fallbacks"] = True  # the bit holds them from now on
     return p.user_fallback
 
 
